@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// audience-db: the `audiencectl` orchestrator and its libraries.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+  name: "audience-db",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "audiencectl", targets: ["audiencectl"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .target(name: "PostgresClient", dependencies: ["CLibPQ"], swiftSettings: strict),
+    .target(name: "LocalCluster", dependencies: ["PostgresClient"], swiftSettings: strict),
+    .target(name: "Migrations", dependencies: ["PostgresClient"], swiftSettings: strict),
+    .target(name: "Verification", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
+    .executableTarget(
+      name: "audiencectl",
+      dependencies: [
+        "PostgresClient", "LocalCluster", "Migrations", "Verification",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "TestSupport",
+      dependencies: ["PostgresClient", "LocalCluster"],
+      path: "Tests/TestSupport",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "UnitTests",
+      dependencies: ["PostgresClient", "Migrations", "Verification"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "IntegrationTests",
+      dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification"],
+      swiftSettings: strict
+    ),
+  ]
+)
