@@ -1,0 +1,90 @@
+// verify: against the real project schema (passes), and against a deliberately broken
+// database (fails, naming each problem).
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite("verify")
+struct VerifyTests {
+  @Test("the project's own schema migrates cleanly and passes verify, twice")
+  func projectSchemaPasses() throws {
+    let db = try TestDatabase()
+    let args = ["--url", db.url, "--project", TestEnvironment.packageRoot.path]
+    let migrate = try audiencectl(["migrate"] + args)
+    #expect(migrate.status == 0, "\(migrate.stderr)")
+    let verify = try audiencectl(["verify"] + args)
+    #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
+    #expect(verify.stdout.contains("verify passed"))
+    // Contracts roll back: a second run sees the same database and passes the same way.
+    let again = try audiencectl(["verify", "--format", "json"] + args)
+    #expect(again.status == 0)
+    let report = try JSONValue.parse(again.stdout)
+    #expect(report["passed"] == .bool(true))
+    #expect(try db.connect().scalar("select to_regnamespace('tests') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
+  }
+
+  @Test("a broken database fails verify, naming each problem, in every format")
+  func brokenDatabaseFails() throws {
+    let db = try TestDatabase()
+    let project = try TestProject()
+    try project.write(
+      "migrations/0001_broken.sql",
+      """
+      do $$ begin create role anon nologin; exception when duplicate_object or unique_violation then null; end $$;
+      do $$ begin create role authenticated nologin; exception when duplicate_object or unique_violation then null; end $$;
+      create schema app;
+      create table app.open_table (id int primary key);
+      create table app.no_policy (id int primary key);
+      alter table app.no_policy enable row level security;
+      create table app.child (id int primary key, parent int references app.open_table (id));
+      alter table app.child enable row level security;
+      create policy select_all on app.child for select using (true);
+      create function public.leaky() returns int language sql security definer as $$ select 1 $$;
+      create schema private;
+      grant usage on schema private to authenticated;
+      create table private.secrets (id int);
+      grant select on private.secrets to authenticated;
+      """)
+    try project.write(
+      "Tests/Contracts/failing.sql",
+      """
+      select plan(2);
+      select is(1 + 1, 2, 'arithmetic holds');
+      select is((select count(*)::int from app.open_table), 5, 'the fixture has 5 rows');
+      select * from finish();
+      """)
+    try project.write("Tests/Contracts/erroring.sql", "select plan(1);\n\nselect ok(nope, 'never');\nselect * from finish();\n")
+    try project.write("Tests/Contracts/committing.sql", "select plan(1);\ncommit;\nselect ok(true);\n")
+    let args = ["--url", db.url, "--project", project.root.path]
+    #expect(try audiencectl(["migrate"] + args).status == 0)
+    let verify = try audiencectl(["verify"] + args)
+    #expect(verify.status == 1)
+    let out = verify.stdout
+    #expect(out.contains("FAIL table app.open_table does not have row-level security enabled"))
+    #expect(out.contains("FAIL table app.no_policy has row-level security enabled but no policy"))
+    #expect(out.contains("FAIL SECURITY DEFINER function leaky() does not pin search_path"))
+    #expect(out.contains("FAIL SECURITY DEFINER function leaky() is executable by PUBLIC"))
+    #expect(out.contains("FAIL schema private is readable by authenticated"))
+    #expect(out.contains("FAIL private.secrets is readable by authenticated"))
+    #expect(out.contains("FAIL foreign key child_parent_fkey on app.child (parent) has no index starting with those columns"))
+    #expect(out.contains("FAIL Tests/Contracts/failing.sql (1/2 assertions"))
+    #expect(out.contains("not ok 2 - the fixture has 5 rows"))
+    #expect(out.contains("have: 0"))
+    #expect(out.contains("FAIL Tests/Contracts/erroring.sql"))
+    #expect(out.contains("Tests/Contracts/erroring.sql:3:11: ERROR 42703: column \"nope\" does not exist"))
+    #expect(out.contains("Tests/Contracts/committing.sql:2:1: COMMIT is not allowed: contracts run inside a transaction that verify rolls back"))
+    #expect(out.hasSuffix("verify FAILED: 10 problems\n"))
+
+    let tap = try audiencectl(["verify", "--format", "tap"] + args)
+    #expect(tap.status == 1)
+    #expect(tap.stdout.contains("not ok 3 - rls: table app.open_table does not have row-level security enabled"))
+    #expect(tap.stdout.contains("    not ok 2 - the fixture has 5 rows"))
+    let junit = try audiencectl(["verify", "--format", "junit"] + args)
+    #expect(junit.stdout.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"audiencectl verify\""))
+    #expect(junit.stdout.contains("<testsuite name=\"Tests/Contracts/failing.sql\" tests=\"2\" failures=\"1\" errors=\"0\""))
+    let json = try JSONValue.parse(try audiencectl(["verify", "--format", "json"] + args).stdout)
+    #expect(json["passed"] == .bool(false))
+    #expect(json["contracts"]?.arrayValue?.count == 3)
+  }
+}
