@@ -1,0 +1,31 @@
+# audience-db: `make up` builds and starts everything; `make test` runs the whole suite.
+SHELL := /bin/bash
+BIN := .build/debug/audiencectl
+
+.PHONY: deps build up test bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+up: build
+	$(BIN) db start
+	$(BIN) migrate
+	$(BIN) verify
+	@echo
+	$(BIN) status
+	@echo
+	@echo "audience-db is up. psql \"$$($(BIN) db url)\""
+
+test: build
+	swift build --build-tests
+	scripts/test.sh
+
+bench: build
+	$(BIN) bench migrate
+
+clean:
+	-$(BIN) db stop
+	rm -rf .build .audiencectl
