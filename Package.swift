@@ -23,10 +23,11 @@ let package = Package(
     .target(name: "LocalCluster", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Migrations", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Verification", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
+    .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [
-        "PostgresClient", "LocalCluster", "Migrations", "Verification",
+        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=.build/debug/audiencectl
 if [ -z "${DATABASE_URL:-}" ]; then
   "$bin" db start
-  export AUDIENCE_TEST_ADMIN_URL="$("$bin" db url | sed 's|:///audience?|:///postgres?|')"
+  export AUDIENCE_TEST_ADMIN_URL="$("$bin" db url --database postgres)"
 else
   export AUDIENCE_TEST_ADMIN_URL="$DATABASE_URL"
 fi

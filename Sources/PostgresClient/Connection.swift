@@ -12,6 +12,20 @@ public enum ConnectionTarget: Sendable, Equatable {
   /// libpq's own defaults: PG* environment variables, the service file, .pgpass.
   case libpqDefaults
 
+  /// The same server and credentials, another database.
+  public func withDatabase(_ name: String) -> ConnectionTarget {
+    switch self {
+    case .libpqDefaults:
+      return .url("dbname=\(name)")
+    case .url(let text):
+      if text.contains("://"), var components = URLComponents(string: text) {
+        components.path = "/" + name
+        return .url(components.string ?? text)
+      }
+      return .url(text + " dbname=\(name)")
+    }
+  }
+
   /// The target with any password replaced by `****`, safe to print or log.
   public var redacted: String {
     switch self {

@@ -1,2 +1,32 @@
+// bench: measured figures for BENCHMARKS.md (never asserted in tests).
 import ArgumentParser
-extension AudienceCtl { struct Bench: ParsableCommand { static let configuration = CommandConfiguration(abstract: "Benchmarks."); func run() {} } }
+import Benchmarks
+import Foundation
+import LocalCluster
+
+extension AudienceCtl {
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self])
+
+    struct MigrateBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Time migrate on an empty database against psql -1 -f of the same files, and status on an up-to-date one.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "Runs of each measurement.") var runs = 7
+      @Flag(help: "Print JSON.") var json = false
+
+      func run() throws {
+        let target = try reportingErrors {
+          try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let report = try reportingErrors {
+          try MigrateBenchmark(project: connection.projectValue, target: target, runs: runs, executable: executable).run()
+        }
+        if json { try printJSON(report) } else { print(report.rendered) }
+      }
+    }
+  }
+}

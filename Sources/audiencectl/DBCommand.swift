@@ -55,7 +55,8 @@ extension AudienceCtl {
     struct URLCommand: ParsableCommand {
       static let configuration = CommandConfiguration(commandName: "url", abstract: "Print a URL that psql accepts.")
       @OptionGroup var options: ProjectOption
-      func run() { print(options.cluster.url) }
+      @Option(help: "The database to name in the URL.") var database = "audience"
+      func run() { print(options.cluster.url(database: database)) }
     }
   }
 }

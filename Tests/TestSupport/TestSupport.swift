@@ -31,11 +31,8 @@ public enum TestEnvironment {
 
   /// The same server, another database.
   public static func url(_ base: String, database: String) -> String {
-    if base.contains("://"), var components = URLComponents(string: base) {
-      components.path = "/" + database
-      return components.string ?? base
-    }
-    return base + " dbname=\(database)"
+    guard case .url(let url) = ConnectionTarget.url(base).withDatabase(database) else { return base }
+    return url
   }
 }
 
