@@ -23,11 +23,13 @@ let package = Package(
     .target(name: "LocalCluster", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Migrations", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Verification", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
+    .target(name: "Refresh", dependencies: ["PostgresClient"], swiftSettings: strict),
+    .target(name: "Loading", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
     .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [
-        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks",
+        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks", "Loading", "Refresh",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -45,7 +47,7 @@ let package = Package(
     ),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification"],
+      dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification", "Loading", "Refresh"],
       swiftSettings: strict
     ),
   ]

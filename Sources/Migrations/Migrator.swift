@@ -544,7 +544,7 @@ public struct Migrator: Sendable {
 
   /// Keeps time-based partitions ahead after every migrate (when the schema defines the function).
   private func runMaintenance(_ connection: Connection) throws -> String? {
-    guard try connection.scalar("select pg_catalog.to_regprocedure('analytics.ensure_partitions(integer)') is not null", as: Bool.self) == true
+    guard try connection.scalar("select pg_catalog.to_regproc('analytics.ensure_partitions') is not null", as: Bool.self) == true
     else { return nil }
     let created = try connection.scalar("select analytics.ensure_partitions(3)::bigint", as: Int.self) ?? 0
     return "analytics.ensure_partitions(3): \(created) partitions created."

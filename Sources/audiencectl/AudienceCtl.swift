@@ -19,7 +19,9 @@ struct AudienceCtl: AsyncParsableCommand {
       """,
     version: ToolInfo.version,
     subcommands: [
-      Migrate.self, Status.self, Validate.self, Baseline.self, Repair.self, Verify.self, DB.self, Bench.self,
+      Migrate.self, Status.self, Validate.self, Baseline.self, Repair.self, Verify.self, DB.self, Ingest.self, Seed.self,
+      RefreshCommand.self, Schedule.self,
+      Bench.self,
     ]
   )
 }

@@ -1,0 +1,127 @@
+// `audiencectl refresh` and `schedule install`: the refresh itself is the SQL procedure
+// private.run_refresh (steps committed and logged one by one), so the nightly pg_cron job
+// and this command do exactly the same thing; Swift calls it and reads its log.
+import Foundation
+import PostgresClient
+
+/// One logged refresh step.
+public struct RefreshStep: Sendable, Equatable, Codable {
+  public var step: String
+  public var durationMs: Int?
+  public var error: String?
+}
+
+/// What a refresh run did.
+public struct RefreshReport: Sendable, Equatable, Codable {
+  public var runId: Int
+  public var steps: [RefreshStep]
+  public var durationMs: Int
+  public var failed: Bool { steps.contains { $0.error != nil || $0.durationMs == nil } }
+
+  public var rendered: String {
+    var lines = ["refresh run \(runId):"]
+    let width = max(24, steps.map(\.step.count).max() ?? 0)
+    for step in steps {
+      let name = step.step.padding(toLength: width, withPad: " ", startingAt: 0)
+      if let error = step.error {
+        lines.append("  FAIL \(name) \(step.durationMs ?? 0) ms  \(error)")
+      } else {
+        lines.append("  ok   \(name) \(step.durationMs.map { "\($0) ms" } ?? "did not finish")")
+      }
+    }
+    let failures = steps.filter { $0.error != nil }.count
+    lines.append(
+      failed
+        ? "refresh FAILED: \(failures) of \(steps.count) steps failed (see private.refresh_log, run \(runId))"
+        : "refreshed \(steps.count) steps in \(durationMs) ms")
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// A refresh that could not run at all.
+public struct RefreshError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public var hint: String?
+  public var lockTimeout: Bool
+  public var description: String { "error: \(message)" + (hint.map { "\nhint: \($0)" } ?? "") }
+}
+
+public struct Refresher: Sendable {
+  public init() {}
+
+  /// Runs private.run_refresh on `connection` (which must not be inside a transaction).
+  public func refresh(_ connection: Connection, only: String?, waitSeconds: Int) throws -> RefreshReport {
+    let started = ContinuousClock.now
+    guard try connection.scalar("select pg_catalog.to_regproc('private.run_refresh') is not null", as: Bool.self) == true else {
+      throw RefreshError(
+        message: "this database has no private.run_refresh procedure", hint: "run audiencectl migrate first", lockTimeout: false)
+    }
+    let runId: Int
+    do {
+      runId = try connection.scalar("call private.run_refresh(null, \(only), \(waitSeconds)::int)", as: Int.self) ?? 0
+    } catch let error as PostgresError where error.code == .lockNotAvailable {
+      throw RefreshError(message: error.message, hint: error.hint, lockTimeout: true)
+    } catch let error as PostgresError where error.code == .invalidParameterValue {
+      throw RefreshError(message: error.message, hint: error.hint, lockTimeout: false)
+    }
+    let steps = try connection.query(
+      "select step, duration_ms, error from private.refresh_log where run_id = \(runId) order by id"
+    ).rows.map { row in
+      RefreshStep(
+        step: try row.decode("step"), durationMs: try row.decode("duration_ms", as: Int?.self),
+        error: try row.decode("error", as: String?.self))
+    }
+    return RefreshReport(runId: runId, steps: steps, durationMs: started.duration(to: .now).milliseconds)
+  }
+}
+
+extension Duration {
+  var milliseconds: Int {
+    let (seconds, attoseconds) = components
+    return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+  }
+}
+
+/// What `schedule install` did.
+public enum ScheduleOutcome: Sendable, Equatable {
+  /// Registered (or updated) the pg_cron job with this id.
+  case pgCron(jobId: Int, schedule: String, command: String)
+  /// pg_cron is not usable here: the crontab line to use instead, and why.
+  case crontab(line: String, reason: String)
+}
+
+public struct Scheduler: Sendable {
+  public static let jobName = "audience-db-refresh"
+  public static let command = "call private.run_refresh(null, null, 600)"
+  public init() {}
+
+  /// Why pg_cron cannot be used on this database, or nil when it can.
+  public func pgCronUnavailableReason(_ connection: Connection) throws -> String? {
+    let row = try connection.query(
+      """
+      select exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_cron') as available,
+             pg_catalog.current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_cron($|[ ,])' as preloaded,
+             coalesce(pg_catalog.current_setting('cron.database_name', true), 'postgres') as cron_database,
+             pg_catalog.current_database() as current
+      """
+    ).first!
+    if !(try row.decode("available", as: Bool.self)) { return "the pg_cron extension is not installed on this server" }
+    if !(try row.decode("preloaded", as: Bool.self)) { return "pg_cron is not in shared_preload_libraries" }
+    let cronDatabase: String = try row.decode("cron_database")
+    let current: String = try row.decode("current")
+    if cronDatabase != current { return "pg_cron runs in database \(cronDatabase) (cron.database_name), not \(current)" }
+    return nil
+  }
+
+  /// Registers the nightly refresh with pg_cron when it is usable, else returns the crontab line.
+  public func install(_ connection: Connection, schedule: String, crontabCommand: String, forceCrontab: Bool) throws -> ScheduleOutcome {
+    let reason = forceCrontab ? "--crontab was given" : try pgCronUnavailableReason(connection)
+    if let reason {
+      return .crontab(line: "\(schedule) \(crontabCommand)", reason: reason)
+    }
+    try connection.execute("create extension if not exists pg_cron")
+    let jobId =
+      try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(Self.command))::bigint", as: Int.self) ?? 0
+    return .pgCron(jobId: jobId, schedule: schedule, command: Self.command)
+  }
+}

@@ -1,0 +1,67 @@
+// refresh and schedule install.
+import ArgumentParser
+import Foundation
+import LocalCluster
+import Migrations
+import PostgresClient
+import Refresh
+
+extension AudienceCtl {
+  struct RefreshCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "refresh",
+      abstract: "Ensure partitions, refresh materialized views (dependency order, concurrently), update customers and rollups.",
+      discussion: "Each step is committed and logged in private.refresh_log. Overlapping runs do not stack; a running migrate is waited for.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Only this step (a materialized view schema.name, or a maintenance function name).") var only: String?
+    @Option(help: "Seconds to wait for a refresh already running (0: exit at once with status 4).") var wait = 0
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+      let report: RefreshReport
+      do {
+        report = try reportingErrors { try Refresher().refresh(connection.open(), only: only, waitSeconds: wait) }
+      } catch let error as RefreshError {
+        printError(error.description)
+        throw ExitCode(error.lockTimeout ? ExitStatus.lockTimeout.rawValue : ExitStatus.failure.rawValue)
+      }
+      if json { try printJSON(report) } else { print(report.rendered) }
+      if report.failed { throw ExitCode(ExitStatus.failure.rawValue) }
+    }
+  }
+
+  struct Schedule: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Schedule the nightly refresh.", subcommands: [Install.self])
+
+    struct Install: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Register the nightly refresh with pg_cron when available, or print the crontab line to use.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "Cron schedule (server time for pg_cron).") var schedule = "15 3 * * *"
+      @Flag(help: "Print the crontab line even when pg_cron is available.") var crontab = false
+
+      func run() throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let root = connection.projectValue.root.path
+        var command = "cd \(quoteShell(root)) && \(quoteShell(executable)) refresh --json >> \(quoteShell(root + "/refresh.log")) 2>&1"
+        if let url = connection.url, redactPassword(in: url) == url {
+          command = "cd \(quoteShell(root)) && \(quoteShell(executable)) refresh --url \(quoteShell(url)) --json >> \(quoteShell(root + "/refresh.log")) 2>&1"
+        }
+        let outcome = try reportingErrors {
+          try Scheduler().install(connection.open(), schedule: schedule, crontabCommand: command, forceCrontab: crontab)
+        }
+        switch outcome {
+        case .pgCron(let jobId, let schedule, let sql):
+          print("pg_cron job \(Scheduler.jobName) (id \(jobId)) runs `\(sql)` at \(schedule).")
+        case .crontab(let line, let reason):
+          print("pg_cron is not used (\(reason)). Add this line to the crontab (crontab -e); set DATABASE_URL there if the database needs a password:")
+          print(line)
+        }
+      }
+    }
+  }
+}
+
+func quoteShell(_ text: String) -> String {
+  text.allSatisfy { $0.isLetter || $0.isNumber || "/._-:=".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,128 @@
+// refresh and schedule install against the project's schema: steps in dependency order,
+// a failing step, overlapping runs, a running migrate, pg_cron or the crontab line.
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+/// A fresh database with the project's schema applied.
+func migratedDatabase() throws -> TestDatabase {
+  let db = try TestDatabase()
+  let result = try audiencectl(["migrate", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+  guard result.status == 0 else { throw PostgresError(code: .clientError, message: "migrate failed: \(result.stderr)") }
+  return db
+}
+
+@Suite("refresh")
+struct RefreshTests {
+  static let refreshKey: Int64 = 7_022_629_572_271_931_394
+  static let migrateKey: Int64 = 7_022_629_572_271_931_393
+
+  func refresh(_ db: TestDatabase, _ extra: [String] = []) throws -> CLIResult {
+    try audiencectl(["refresh", "--url", db.url, "--project", TestEnvironment.packageRoot.path] + extra)
+  }
+
+  @Test("views refresh in dependency order, concurrently when possible; a failing step is logged and fails the run")
+  func stepsAndFailures() throws {
+    let db = try migratedDatabase()
+    let connection = try db.connect()
+    try connection.runScript(
+      """
+      create table private.t (x int);
+      insert into private.t values (1), (2);
+      create materialized view private.mv_z as select x from private.t;
+      create unique index index_mv_z_on_x on private.mv_z (x);
+      create materialized view private.mv_a as select sum(x) as total from private.mv_z;
+      create materialized view private.mv_ratio as select 10 / (select count(*) from private.t where x > 5) as ratio with no data;
+      """)
+    let result = try refresh(db, ["--json"])
+    #expect(result.status == 1)
+    let report = try JSONValue.parse(result.stdout)
+    let steps = report["steps"]?.arrayValue ?? []
+    #expect(steps.compactMap { $0["step"]?.stringValue } == ["analytics.ensure_partitions", "private.mv_ratio", "private.mv_z", "private.mv_a"])
+    #expect(steps[1]["error"]?.stringValue == "22012: division by zero")
+    #expect(steps.filter { $0["error"] != nil }.count == 1)
+    #expect(try connection.scalar("select total::int from private.mv_a", as: Int.self) == 3)
+    let logged = try connection.scalar("select count(*)::int from private.refresh_log where error is not null and step = 'private.mv_ratio'", as: Int.self)
+    #expect(logged == 1)
+
+    try connection.execute("insert into private.t values (7)")
+    let only = try refresh(db, ["--only", "private.mv_ratio"])
+    #expect(only.status == 0, "\(only.stderr)")
+    #expect(only.stdout.contains("ok   private.mv_ratio"))
+    #expect(only.stdout.hasSuffix("refreshed 1 steps in \(only.stdout.split(separator: " ").dropLast().last!) ms\n"))
+    #expect(try connection.scalar("select ratio::int from private.mv_ratio", as: Int.self) == 10)
+
+    let unknown = try refresh(db, ["--only", "private.nope"])
+    #expect(unknown.status == 1)
+    #expect(unknown.stderr.hasPrefix("error: no refresh step is named private.nope"))
+  }
+
+  @Test("a second refresh does not stack: it exits with 4, or waits with --wait")
+  func overlappingRuns() throws {
+    let db = try migratedDatabase()
+    let holder = try db.connect()
+    #expect(try holder.acquireAdvisoryLock(Self.refreshKey, timeout: 1))
+    let refused = try refresh(db, ["--wait", "1"])
+    #expect(refused.status == 4)
+    #expect(refused.stderr == "error: another refresh is running\nhint: wait for it to finish, or pass a longer wait (audiencectl refresh --wait SECONDS)\n")
+    let waiting = try CLIProcess(["refresh", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--wait", "30"])
+    Thread.sleep(forTimeInterval: 0.5)
+    try holder.releaseAdvisoryLock(Self.refreshKey)
+    let result = waiting.wait()
+    #expect(result.status == 0, "\(result.stderr)")
+  }
+
+  @Test("a running migrate is waited for")
+  func waitsForMigrate() throws {
+    let db = try migratedDatabase()
+    let migrating = try db.connect()
+    #expect(try migrating.acquireAdvisoryLock(Self.migrateKey, timeout: 1))
+    let waiting = try CLIProcess(["refresh", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+    let observer = try db.connect()
+    #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where query like 'call private.run_refresh%' and pid <> pg_backend_pid()", as: Int.self) == 1 })
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(try observer.scalar("select count(*)::int from private.refresh_log", as: Int.self) == 0)
+    try migrating.releaseAdvisoryLock(Self.migrateKey)
+    let result = waiting.wait()
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try observer.scalar("select count(*)::int from private.refresh_log where error is null", as: Int.self) == 1)
+  }
+}
+
+@Suite("schedule")
+struct ScheduleTests {
+  @Test("without pg_cron in this database: the crontab line, with the URL, is printed")
+  func crontabLine() throws {
+    let db = try migratedDatabase()
+    let result = try audiencectl(["schedule", "install", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--schedule", "0 4 * * *"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines[0].hasPrefix("pg_cron is not used (pg_cron runs in database "))
+    let root = TestEnvironment.packageRoot.path
+    #expect(lines[1] == "0 4 * * * cd \(root) && \(TestEnvironment.audiencectl.path) refresh --url '\(db.url)' --json >> \(root)/refresh.log 2>&1")
+  }
+
+  @Test("with pg_cron in its database: the job is registered once, with the refresh procedure")
+  func pgCronJob() throws {
+    let cronURL = TestEnvironment.url(TestEnvironment.adminURL, database: "audience")
+    guard let connection = try? Connection(.url(cronURL)),
+      try connection.scalar("select current_setting('shared_preload_libraries') like '%pg_cron%' and current_setting('cron.database_name', true) = 'audience'", as: Bool.self) == true
+    else {
+      // The server was not started by audiencectl (DATABASE_URL): pg_cron is its operator's choice.
+      return
+    }
+    for _ in 0..<2 {
+      let result = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout.hasPrefix("pg_cron job audience-db-refresh (id "))
+      #expect(result.stdout.hasSuffix(") runs `call private.run_refresh(null, null, 600)` at 15 3 * * *.\n"))
+    }
+    let jobs = try connection.query("select schedule, command from cron.job where jobname = 'audience-db-refresh'")
+    #expect(jobs.count == 1)
+    #expect(jobs.first?["schedule"] == "15 3 * * *")
+    #expect(jobs.first?["command"] == "call private.run_refresh(null, null, 600)")
+    try connection.execute("select cron.unschedule('audience-db-refresh')")
+  }
+}
