@@ -11,7 +11,9 @@ let package = Package(
     .executable(name: "audiencectl", targets: ["audiencectl"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // Tests only: a real HTTP server on 127.0.0.1 speaking each LLM provider's wire format.
+    .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
   ],
   targets: [
     .systemLibrary(
@@ -23,13 +25,15 @@ let package = Package(
     .target(name: "LocalCluster", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Migrations", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Verification", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
+    .target(
+      name: "Insights", dependencies: ["PostgresClient"], resources: [.copy("Resources/prompt.md")], swiftSettings: strict),
     .target(name: "Refresh", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Loading", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
     .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [
-        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks", "Loading", "Refresh",
+        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks", "Loading", "Refresh", "Insights",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -48,6 +52,15 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification", "Loading", "Refresh"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "InsightsTests",
+      dependencies: [
+        "Insights",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "FlyingSocks", package: "FlyingFox"),
+      ],
       swiftSettings: strict
     ),
   ]

@@ -321,58 +321,15 @@ func parseTextArray(_ text: String) -> [String?]? {
   return result
 }
 
-/// A JSON document (PostgreSQL `json`/`jsonb`).
-public enum JSONValue: Sendable, Hashable, Codable, PostgresEncodable, PostgresDecodable {
-  case null
-  case bool(Bool)
-  case number(Double)
-  case string(String)
-  case array([JSONValue])
-  case object([String: JSONValue])
-
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    if container.decodeNil() {
-      self = .null
-    } else if let value = try? container.decode(Bool.self) {
-      self = .bool(value)
-    } else if let value = try? container.decode(Double.self) {
-      self = .number(value)
-    } else if let value = try? container.decode(String.self) {
-      self = .string(value)
-    } else if let value = try? container.decode([JSONValue].self) {
-      self = .array(value)
-    } else {
-      self = .object(try container.decode([String: JSONValue].self))
-    }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.singleValueContainer()
-    switch self {
-    case .null: try container.encodeNil()
-    case .bool(let value): try container.encode(value)
-    case .number(let value): try container.encode(value)
-    case .string(let value): try container.encode(value)
-    case .array(let value): try container.encode(value)
-    case .object(let value): try container.encode(value)
-    }
-  }
-
-  public subscript(key: String) -> JSONValue? {
-    if case .object(let object) = self { return object[key] }
-    return nil
-  }
+/// JSON documents are `jsonb` parameters and decode from `json`/`jsonb` columns.
+extension JSONValue: PostgresEncodable, PostgresDecodable {
   public subscript(index: Int) -> JSONValue? {
     if case .array(let array) = self, array.indices.contains(index) { return array[index] }
     return nil
   }
-  public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-  public var doubleValue: Double? { if case .number(let n) = self { n } else { nil } }
-  public var intValue: Int? { doubleValue.flatMap { $0 == $0.rounded() ? Int($0) : nil } }
+  public var doubleValue: Double? { numberValue }
+  public var intValue: Int? { numberValue.flatMap { $0 == $0.rounded() ? Int($0) : nil } }
   public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-  public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-  public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 
   /// Compact JSON text with sorted keys.
   public var jsonText: String {
@@ -381,17 +338,13 @@ public enum JSONValue: Sendable, Hashable, Codable, PostgresEncodable, PostgresD
     return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
   }
 
-  public static func parse(_ text: String) throws -> JSONValue {
-    do {
-      return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-    } catch {
-      throw PostgresError.client("invalid JSON: \(error)")
-    }
-  }
-
   public static var postgresTypeOID: UInt32 { PostgresTypeOID.jsonb }
   public var postgresText: String { jsonText }
   public static func decode(postgresText: String, typeOID: UInt32) throws -> JSONValue {
-    try parse(postgresText)
+    do {
+      return try parse(postgresText)
+    } catch {
+      throw PostgresError.client("invalid JSON: \(error)")
+    }
   }
 }
