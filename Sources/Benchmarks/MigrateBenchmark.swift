@@ -76,20 +76,20 @@ public struct MigrateBenchmark: Sendable {
           let connection = try Connection(dbTarget)
           _ = try Migrator(project: project).migrate(connection)
           connection.close()
-          ours.append(started.duration(to: .now).seconds * 1000)
+          ours.append(started.duration(to: .now).secondsValue * 1000)
           guard case .url(let url) = dbTarget else { continue }
           for _ in 0..<3 {
             let started = ContinuousClock.now
             let out = try Shell.run(executable, ["status", "--url", url, "--project", project.root.path])
             guard out.status == 0 else { throw MigrationError(.failure, "audiencectl status failed: \(out.text)") }
-            status.append(started.duration(to: .now).seconds * 1000)
+            status.append(started.duration(to: .now).secondsValue * 1000)
           }
         } else {
           guard case .url(let url) = dbTarget else { continue }
           let started = ContinuousClock.now
           let out = try Shell.run(psql, ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", scriptPath, "-d", url])
           guard out.status == 0 else { throw MigrationError(.failure, "psql failed on the concatenated files: \(out.text)") }
-          floor.append(started.duration(to: .now).seconds * 1000)
+          floor.append(started.duration(to: .now).secondsValue * 1000)
         }
       }
     }
@@ -99,9 +99,4 @@ public struct MigrateBenchmark: Sendable {
   }
 }
 
-extension Duration {
-  var seconds: Double {
-    let (s, atto) = components
-    return Double(s) + Double(atto) / 1e18
-  }
-}
+

@@ -7,7 +7,7 @@ import LocalCluster
 extension AudienceCtl {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self])
 
     struct MigrateBench: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -24,6 +24,26 @@ extension AudienceCtl {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let report = try reportingErrors {
           try MigrateBenchmark(project: connection.projectValue, target: target, runs: runs, executable: executable).run()
+        }
+        if json { try printJSON(report) } else { print(report.rendered) }
+      }
+    }
+
+    struct IngestBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "events/s through log_events (batches of 1,000), ingest (COPY) and a plain COPY floor; seed scale events/s.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "Events per ingestion path.") var events = 200_000
+      @Option(help: "Events for the seed scale measurement.") var seedEvents = 2_000_000
+      @Flag(help: "Print JSON.") var json = false
+
+      func run() throws {
+        let target = try reportingErrors {
+          try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+        }
+        let report = try loadingErrors {
+          try IngestBenchmark(project: connection.projectValue, target: target, events: events, seedEvents: seedEvents).run()
         }
         if json { try printJSON(report) } else { print(report.rendered) }
       }
