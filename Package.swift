@@ -57,7 +57,7 @@ let package = Package(
     .testTarget(
       name: "InsightsTests",
       dependencies: [
-        "Insights",
+        "Insights", "TestSupport", "PostgresClient",
         .product(name: "FlyingFox", package: "FlyingFox"),
         .product(name: "FlyingSocks", package: "FlyingFox"),
       ],
