@@ -39,6 +39,17 @@ public struct ContractRunner: Sendable {
     try sqlFiles(under: folder + "/_support")
   }
 
+  /// The header line that makes a contract run the seed generators (seed/*.sql) first,
+  /// inside its own rolled-back transaction.
+  public static let usesSeedDirective = "-- audiencectl:uses-seed"
+
+  /// seed/*.sql, for contracts that declare `-- audiencectl:uses-seed`.
+  func seedFiles() throws -> [String] {
+    let dir = project.root.appendingPathComponent("seed")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".sql") }
+    return names.sorted().map { "seed/\($0)" }
+  }
+
   private func sqlFiles(under relative: String) throws -> [String] {
     let dir = project.root.appendingPathComponent(relative)
     guard let enumerator = FileManager.default.enumerator(atPath: dir.path) else { return [] }
@@ -66,8 +77,11 @@ public struct ContractRunner: Sendable {
   public func run(_ connection: Connection) throws -> [ContractResult] {
     let support = try supportFiles().map { ($0, try read($0)) }
     var results: [ContractResult] = []
+    let seed = try seedFiles().map { ($0, try read($0)) }
     for path in try contractFiles() {
-      results.append(try runOne(path: path, text: read(path), support: support, connection))
+      let text = try read(path)
+      let usesSeed = text.split(separator: "\n").prefix(20).contains { $0.trimmingCharacters(in: .whitespaces) == Self.usesSeedDirective }
+      results.append(try runOne(path: path, text: text, support: support + (usesSeed ? seed : []), connection))
     }
     return results
   }

@@ -21,7 +21,7 @@ struct VerifyTests {
     #expect(again.status == 0)
     let report = try JSONValue.parse(again.stdout)
     #expect(report["passed"] == .bool(true))
-    #expect(try db.connect().scalar("select to_regnamespace('tests') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
+    #expect(try db.connect().scalar("select to_regnamespace('tests') is null and to_regnamespace('seed') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
   }
 
   @Test("a broken database fails verify, naming each problem, in every format")
