@@ -1,0 +1,110 @@
+-- Stores a batch of at most 1,000 events; answers {accepted, duplicates, rejected} where
+-- rejected is [{index, reason}] (index: 0-based position in p_events; reason: a code of
+-- analytics.parse_event(), or unknown_org / forbidden, below). Valid events are stored
+-- even when others of the batch are rejected.
+-- Callable by service_role (any organization, any user_id) and by signed-in users
+-- (authenticated) about themselves only; anon may not call it.
+--
+-- Rules for a signed-in user (auth.uid()), each failure rejecting that event only:
+--   * user_id must be absent (it is then set to auth.uid()) or equal auth.uid()
+--     ('forbidden: user_id');
+--   * the organization must exist, but the user need NOT be a member: the events of an
+--     organization are about its audience (fans, visitors), who are not its members;
+--   * only types marked client_loggable in analytics.event_types ('forbidden: event_type':
+--     purchase, tip, e-mail and export events come from trusted back ends), and no
+--     revenue_cents ('forbidden: revenue_cents'), so that nobody can inflate an
+--     organization's revenue.
+-- For everyone: the organization must exist ('unknown_org: <id>'; events have no foreign
+-- key, see analytics.events).
+-- Idempotent: an event whose (org_id, client_event_id, occurred_at) is already stored,
+-- or repeated within the batch, is counted in duplicates and not stored again. Events
+-- without client_event_id are never deduplicated.
+-- Set-based: one INSERT ... SELECT ... ON CONFLICT DO NOTHING for the whole batch.
+-- Raises 22023 when p_events is not a JSON array or holds more than 1,000 events, 42501
+-- when the caller is neither service_role nor signed in.
+create or replace function public.log_events(p_events jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_now      timestamptz := pg_catalog.now();
+  v_service  boolean := app.is_service_session();
+  v_user_id  uuid := auth.uid();
+  v_valid    bigint;
+  v_accepted bigint;
+  v_rejected jsonb;
+begin
+  if not v_service and v_user_id is null then
+    raise exception 'not signed in'
+      using errcode = '42501', hint = 'Sign in to log events about yourself, or call as service_role.';
+  end if;
+  if p_events is null or pg_catalog.jsonb_typeof(p_events) <> 'array' then
+    raise exception 'p_events must be a JSON array of event objects'
+      using errcode = '22023', hint = 'Send [{"org_id": ..., "event_type": ..., "occurred_at": ...}, ...].';
+  end if;
+  if pg_catalog.jsonb_array_length(p_events) > 1000 then
+    raise exception 'a batch holds at most 1000 events; this one holds %', pg_catalog.jsonb_array_length(p_events)
+      using errcode = '22023', hint = 'Split the events into batches of 1000 or fewer.';
+  end if;
+
+  -- One statement over a materialized work set: index, reason (NULL: valid) and the row
+  -- to store, from analytics.parse_event (inlined SQL: it must read a column, hence the
+  -- OFFSET 0 fences, never an expression the planner would repeat per reference). The
+  -- lookups are sub-plans (one index probe per event, keeping the order), not joins.
+  with checked as materialized (
+    select x.idx,
+           coalesce(x.reason,
+                    case when not exists (select 1 from app.organizations as o where o.id = (x.event_row).org_id)
+                         then 'unknown_org: ' || ((x.event_row).org_id)::text end,
+                    case when not v_service then
+                      case when (x.event_row).user_id <> v_user_id then 'forbidden: user_id'
+                           when not exists (select 1 from analytics.event_types as t
+                                            where t.event_type = (x.event_row).event_type and t.client_loggable)
+                             then 'forbidden: event_type'
+                           when (x.event_row).revenue_cents is not null then 'forbidden: revenue_cents'
+                      end
+                    end) as reason,
+           x.event_row
+    from (
+      select e.idx, p.reason, p.event as event_row
+      from (
+        select (a.ordinality - 1)::int as idx,
+               case when not v_service
+                         and pg_catalog.jsonb_typeof(a.value) = 'object'
+                         and coalesce(a.value ->> 'user_id', '') = ''
+                    then a.value || pg_catalog.jsonb_build_object('user_id', v_user_id)
+                    else a.value end as event
+        from pg_catalog.jsonb_array_elements(p_events) with ordinality as a (value, ordinality)
+        offset 0
+      ) as e
+      cross join lateral analytics.parse_event(e.event, v_now) as p
+      offset 0
+    ) as x
+  ),
+  inserted as (
+    insert into analytics.events overriding user value
+    select (c.event_row).*
+    from checked as c
+    where c.reason is null
+    order by c.idx                          -- the first of two equal events in a batch wins
+    on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+    returning 1
+  )
+  select (select pg_catalog.count(*) from inserted),
+         pg_catalog.count(*) filter (where c.reason is null),
+         coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('index', c.idx, 'reason', c.reason) order by c.idx)
+                    filter (where c.reason is not null),
+                  '[]'::jsonb)
+  into v_accepted, v_valid, v_rejected
+  from checked as c;
+
+  return pg_catalog.jsonb_build_object('accepted', v_accepted, 'duplicates', v_valid - v_accepted, 'rejected', v_rejected);
+end;
+$$;
+revoke execute on function public.log_events(jsonb) from public, anon;
+grant execute on function public.log_events(jsonb) to authenticated, service_role;
+comment on function public.log_events(jsonb) is
+  'Stores up to 1000 events (JSON array; event shape: analytics.parse_event). Returns {"accepted": n, "duplicates": n, "rejected": [{"index": i, "reason": "..."}]}; valid events are stored even if others are rejected; a resent (org_id, client_event_id, occurred_at) is stored once. service_role: any organization; signed-in users: about themselves only (user_id = auth.uid(), client-loggable types, no revenue). 22023: not an array or more than 1000 events.';
