@@ -1,0 +1,144 @@
+-- requires: functions/private/visitor_key.sql
+-- Raw-event retention: drops whole monthly partitions of analytics.events older than
+-- p_raw_days once the rollups cover them, and pseudonymizes the identifiers of the older
+-- events that are still stored. Returns what it did, one row per action.
+-- Callable by service_role (the nightly job) and DBA sessions.
+--
+-- cutoff = midnight UTC p_raw_days days ago (today's UTC midnight - p_raw_days days).
+-- Covered: an event is covered by the rollups when its organization's aggregation
+-- watermark is later than its received_at (events of organizations that no longer exist
+-- count as covered: nothing aggregates them any more).
+-- 1. Drop. Monthly partitions (bounds from the catalog) whose upper bound is at or
+--    before the cutoff are taken oldest first; each one whose events are all covered is
+--    detached (ALTER TABLE ... DETACH PARTITION: a brief ACCESS EXCLUSIVE lock on
+--    analytics.events; CONCURRENTLY is impossible inside a function) and dropped: no row
+--    is deleted one by one. The first partition that is not covered stops the dropping
+--    (so that dropped data is always a prefix of time). analytics.retention_state.
+--    raw_events_from moves to the upper bound of the last dropped partition; the
+--    aggregation never recomputes a day that starts before it, so those rollups stay.
+-- 2. "Kept longer" = every event with occurred_at before the cutoff that is still stored
+--    after step 1: the rows before the cutoff in the partition that straddles it, rows of
+--    old partitions not dropped yet, and rows of the DEFAULT partition. Of these, the
+--    covered ones (uncovered rows wait for the aggregation and are handled by a later
+--    run) get their identifiers replaced by keyed hashes (HMAC-SHA256 with
+--    private.pseudonymization_key, per organization):
+--      visitor_id  -> 'anon:' || private.visitor_key(org, visitor_id or 'user:<user_id>'),
+--                     the very key of the rollups' visitor sets, so distinct-visitor counts
+--                     are unchanged; also set for events that had only a user_id;
+--      user_id     -> HMAC('<org_id>:user_id:<user_id>') as a uuid;
+--      session_id  -> 'anon:' || HMAC('<org_id>:session:<session_id>').
+--    A row is anonymized once: a visitor_id of the form 'anon:<uuid>' marks it. Other
+--    columns (city, country, device, properties) are kept. content_created events are
+--    exempt: they record authorship (removed by app.erase_user), not audience behaviour.
+--    The cutoff is an instant: events before it are anonymized whatever their local day.
+-- 22023: p_raw_days NULL or outside 1..3650.
+create or replace function analytics.apply_retention(p_raw_days integer default 90)
+returns table (action text, target text, rows bigint)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+declare
+  v_cutoff     timestamptz;
+  v_part       record;
+  v_uncovered  boolean;
+  v_rows       bigint;
+  v_horizon    timestamptz;
+begin
+  if p_raw_days is null or p_raw_days not between 1 and 3650 then
+    raise exception 'raw retention of % days is out of range', p_raw_days
+      using errcode = '22023', hint = 'Pass 1 to 3650 days (default 90).';
+  end if;
+  v_cutoff := (pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') - pg_catalog.make_interval(days => p_raw_days))
+              at time zone 'UTC';
+
+  -- Partitions are created and dropped one session at a time.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
+
+  -- 1. Whole partitions.
+  for v_part in
+    select b.oid, b.name, b.lower_bound, b.upper_bound
+    from (
+      select c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) as name,
+             m.bounds[1]::timestamptz as lower_bound, m.bounds[2]::timestamptz as upper_bound
+      from pg_catalog.pg_inherits as i
+      join pg_catalog.pg_class as c on c.oid = i.inhrelid
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+      cross join lateral pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+                                                 'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)') as m (bounds)
+      where i.inhparent = 'analytics.events'::pg_catalog.regclass
+    ) as b
+    where b.upper_bound <= v_cutoff
+    order by b.lower_bound
+  loop
+    execute pg_catalog.format(
+      'select exists (select 1 from %s as e
+                       join app.organizations as o on o.id = e.org_id
+                       left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
+                      where w.events_received is null or e.received_at >= w.events_received)', v_part.name)
+      into v_uncovered;
+    if v_uncovered then
+      action := 'kept_uncovered_partition'; target := v_part.name; rows := null;
+      return next;
+      exit;
+    end if;
+    execute pg_catalog.format('select pg_catalog.count(*) from %s', v_part.name) into v_rows;
+    execute pg_catalog.format('alter table analytics.events detach partition %s', v_part.name);
+    execute pg_catalog.format('drop table %s', v_part.name);
+    v_horizon := greatest(v_horizon, v_part.upper_bound);
+    action := 'dropped_partition'; target := v_part.name; rows := v_rows;
+    return next;
+  end loop;
+
+  if v_horizon is not null then
+    update analytics.retention_state as s
+       set raw_events_from = greatest(s.raw_events_from, v_horizon)
+     where s.id = 1;
+  end if;
+
+  -- 2. Pseudonymize the covered events before the cutoff that remain.
+  update analytics.events as e
+     set visitor_id = case when e.visitor_id is not null or e.user_id is not null then
+                        'anon:' || private.visitor_key(k.inner_pad, k.outer_pad, e.org_id,
+                                                       coalesce(e.visitor_id, 'user:' || e.user_id::text))::text end,
+         user_id = case when e.user_id is not null then
+                     private.hmac_uuid(k.inner_pad, k.outer_pad, e.org_id::text || ':user_id:' || e.user_id::text) end,
+         session_id = case when e.session_id is not null and pg_catalog.left(e.session_id, 5) <> 'anon:' then
+                        'anon:' || private.hmac_uuid(k.inner_pad, k.outer_pad, e.org_id::text || ':session:' || e.session_id)::text
+                        else e.session_id end
+    from private.pseudonymization_key as k
+   where k.id = 1
+     and e.occurred_at < v_cutoff
+     and e.event_type <> 'content_created'
+     and (   (e.visitor_id is not null
+              and e.visitor_id !~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+          or (e.visitor_id is null and e.user_id is not null)
+          or (e.visitor_id is null and e.user_id is null and pg_catalog.left(e.session_id, 5) <> 'anon:'))
+     and not exists (select 1
+                       from app.organizations as o
+                       left join analytics.aggregation_watermarks as w on w.org_id = o.id
+                      where o.id = e.org_id
+                        and (w.events_received is null or e.received_at >= w.events_received));
+  get diagnostics v_rows = row_count;
+  action := 'anonymized'; target := 'analytics.events'; rows := v_rows;
+  return next;
+
+  select pg_catalog.count(*) into v_rows
+  from analytics.events as e
+  join app.organizations as o on o.id = e.org_id
+  left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
+  where e.occurred_at < v_cutoff
+    and (w.events_received is null or e.received_at >= w.events_received);
+  action := 'waiting_for_rollups'; target := 'analytics.events'; rows := v_rows;
+  return next;
+
+  update analytics.retention_state as s set last_run_at = pg_catalog.now(), last_cutoff = v_cutoff where s.id = 1;
+end;
+$$;
+revoke execute on function analytics.apply_retention(integer) from public, anon, authenticated;
+grant execute on function analytics.apply_retention(integer) to service_role;
+comment on function analytics.apply_retention(integer) is
+  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). Returns (action, target, rows): dropped_partition, kept_uncovered_partition, anonymized, waiting_for_rollups. service_role / DBA.';

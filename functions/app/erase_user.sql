@@ -1,0 +1,86 @@
+-- requires: functions/app/user_identities.sql
+-- Right to erasure: removes everything stored about a user, in one transaction, and
+-- returns how many rows each table lost (tables with none are not listed).
+-- Callable by service_role (and DBA sessions) only: an account deletion is carried out by
+-- the back end on the user's verified request, never directly by an API user.
+--
+-- What is removed (app.user_data_tables() finds the tables in the catalog, so tables of
+-- later migrations are covered; app.user_identities() gathers the identifiers):
+--   * every row whose user_id is the user (or its keyed hash in anonymized events):
+--     events, orders, memberships, profile, customers, per-user rollups, assignments...;
+--   * every row of the visitor ids linked to the user (seen together with the user id,
+--     in any organization; also 'user:<id>' and the anonymized forms 'anon:<key>') by
+--     (org_id, visitor_id), (org_id, subject) or (org_id, visitor_key): events of the
+--     user's devices while signed out, customers, subscribers (with their contact),
+--     opt-outs, experiment assignments and events, the rollups' visitor sets;
+--   * rows whose email / contact is the user's e-mail address (subscribers);
+--   * references by *_by columns or other foreign keys to auth.users (segments.created_by,
+--     segment_exports.exported_by, experiments.created_by...) are set to NULL, the row is
+--     kept (counted as rows of that table);
+--   * finally auth.users itself (1 row).
+-- Aggregates without identifiers (daily counts of the rollups, materialized views) keep
+-- their numbers; the materialized views drop the user's rows at their next refresh.
+-- Fails (and removes nothing) with 23514 when the user is the last owner of an
+-- organization: transfer the ownership first. 22023: NULL id; P0002: unknown user;
+-- 42501: not service_role.
+create or replace function app.erase_user(p_user_id uuid)
+returns table (table_name text, rows bigint)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+declare
+  v_ids    record;
+  v_table  record;
+  v_column text;
+  v_rows   bigint;
+  v_total  bigint;
+begin
+  if not app.is_service_session() then
+    raise exception 'only service_role may erase a user'
+      using errcode = '42501', hint = 'Erasure is carried out by the back end (service_role) on the user''s verified request.';
+  end if;
+  if p_user_id is null then
+    raise exception 'user id must not be null'
+      using errcode = '22023', hint = 'Pass the id of the user (auth.users.id) to erase.';
+  end if;
+  if not exists (select 1 from auth.users as u where u.id = p_user_id) then
+    raise exception 'user % does not exist', p_user_id
+      using errcode = 'P0002', hint = 'Check the user id; an erased user no longer exists.';
+  end if;
+
+  select * into v_ids from app.user_identities(p_user_id);
+
+  for v_table in select * from app.user_data_tables() as t order by t.level, t.table_name loop
+    v_total := 0;
+    if v_table.predicate is not null then
+      execute pg_catalog.format('delete from %s as t where %s', v_table.table_name, v_table.predicate)
+        using v_ids.user_ids, v_ids.pair_orgs, v_ids.pair_idents, v_ids.key_orgs, v_ids.visitor_keys, v_ids.email;
+      get diagnostics v_rows = row_count;
+      v_total := v_total + v_rows;
+    end if;
+    foreach v_column in array v_table.null_columns loop
+      execute pg_catalog.format('update %s as t set %I = null where t.%I = $1', v_table.table_name, v_column, v_column)
+        using p_user_id;
+      get diagnostics v_rows = row_count;
+      v_total := v_total + v_rows;
+    end loop;
+    if v_total > 0 then
+      table_name := v_table.table_name; rows := v_total;
+      return next;
+    end if;
+  end loop;
+
+  delete from auth.users as u where u.id = p_user_id;
+  get diagnostics v_rows = row_count;
+  table_name := 'auth.users'; rows := v_rows;
+  return next;
+end;
+$$;
+revoke execute on function app.erase_user(uuid) from public, anon, authenticated;
+grant execute on function app.erase_user(uuid) to service_role;
+comment on function app.erase_user(uuid) is
+  'Right to erasure: deletes every row about the user (user_id or its keyed hash; linked visitor ids in raw and anonymized form; e-mail/contact), sets *_by references to NULL, deletes auth.users; one transaction; returns (table_name, rows) per table touched. service_role only; 23514 if the user is an organization''s last owner.';
