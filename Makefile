@@ -13,6 +13,8 @@ build: deps
 up: build
 	$(BIN) db start
 	$(BIN) migrate
+	$(BIN) seed demo
+	$(BIN) refresh
 	$(BIN) verify
 	@echo
 	$(BIN) status

@@ -7,7 +7,7 @@ import LocalCluster
 extension AudienceCtl {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, RPCBench.self])
 
     struct MigrateBench: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -45,6 +45,24 @@ extension AudienceCtl {
         let report = try loadingErrors {
           try IngestBenchmark(project: connection.projectValue, target: target, events: events, seedEvents: seedEvents).run()
         }
+        if json { try printJSON(report) } else { print(report.rendered) }
+      }
+    }
+
+    struct RPCBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "rpcs",
+        abstract: "p50/p95 of the audience, dashboard or insight RPCs for the largest organization (load seed scale first).")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "audience, dashboards or insights.") var group: String
+      @Option(help: "Timed runs of each call (after one warm-up).") var runs = 20
+      @Flag(help: "Print JSON.") var json = false
+
+      func run() throws {
+        guard let chosen = RPCBenchmark.Group(rawValue: group) else {
+          throw ValidationError("--group must be audience, dashboards or insights")
+        }
+        let report = try reportingErrors { try RPCBenchmark(group: chosen, runs: runs).run(connection.open()) }
         if json { try printJSON(report) } else { print(report.rendered) }
       }
     }

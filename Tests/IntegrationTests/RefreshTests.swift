@@ -39,9 +39,16 @@ struct RefreshTests {
     #expect(result.status == 1)
     let report = try JSONValue.parse(result.stdout)
     let steps = report["steps"]?.arrayValue ?? []
-    #expect(steps.compactMap { $0["step"]?.stringValue } == ["analytics.ensure_partitions", "private.mv_ratio", "private.mv_z", "private.mv_a"])
-    #expect(steps[1]["error"]?.stringValue == "22012: division by zero")
-    #expect(steps.filter { $0["error"] != nil }.count == 1)
+    let names = steps.compactMap { $0["step"]?.stringValue }
+    // Partitions first, maintenance last; this test's views by dependency depth (mv_a reads mv_z), then name.
+    #expect(names.first == "analytics.ensure_partitions")
+    #expect(names.suffix(2) == ["audience.update_customers", "analytics.aggregate_daily"])
+    #expect(names.filter { ["private.mv_ratio", "private.mv_z", "private.mv_a"].contains($0) } == ["private.mv_ratio", "private.mv_z", "private.mv_a"])
+    #expect(names.firstIndex(of: "private.mv_a")! > names.firstIndex(of: "private.mv_z")!)
+    let failed = steps.filter { $0["error"] != nil }
+    #expect(failed.count == 1)
+    #expect(failed.first?["step"] == "private.mv_ratio")
+    #expect(failed.first?["error"] == "22012: division by zero")
     #expect(try connection.scalar("select total::int from private.mv_a", as: Int.self) == 3)
     let logged = try connection.scalar("select count(*)::int from private.refresh_log where error is not null and step = 'private.mv_ratio'", as: Int.self)
     #expect(logged == 1)
@@ -83,10 +90,15 @@ struct RefreshTests {
     #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where query like 'call private.run_refresh%' and pid <> pg_backend_pid()", as: Int.self) == 1 })
     Thread.sleep(forTimeInterval: 0.5)
     #expect(try observer.scalar("select count(*)::int from private.refresh_log", as: Int.self) == 0)
+    let released = try observer.scalar("select clock_timestamp()", as: Date.self)!
     try migrating.releaseAdvisoryLock(Self.migrateKey)
     let result = waiting.wait()
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(try observer.scalar("select count(*)::int from private.refresh_log where error is null", as: Int.self) == 1)
+    // Every step started after the migration lock was released, and none failed.
+    let log = try #require(try observer.query("select count(*)::int as steps, count(error)::int as errors, min(started_at) as first from private.refresh_log").first)
+    #expect(try log.decode("steps", as: Int.self) >= 4)
+    #expect(try log.decode("errors", as: Int.self) == 0)
+    #expect(try log.decode("first", as: Date.self) >= released)
   }
 }
 

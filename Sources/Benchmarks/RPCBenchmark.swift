@@ -1,0 +1,114 @@
+// `audiencectl bench audience|dashboards|insights`: p50 and p95 of each RPC for the
+// largest organization in the database (load `seed scale` first), over a 30-day window.
+import Foundation
+import PostgresClient
+
+public struct RPCTiming: Sendable, Codable {
+  public var call: String
+  public var p50: Double
+  public var p95: Double
+  public var error: String?
+}
+
+public struct RPCBenchmarkReport: Sendable, Codable {
+  public var group: String
+  public var org: String
+  public var orgEvents: Int
+  public var runs: Int
+  public var timings: [RPCTiming]
+
+  public var rendered: String {
+    var lines = ["bench \(group): organization \(org) (\(orgEvents) events), 30-day window, \(runs) runs each"]
+    for timing in timings {
+      if let error = timing.error {
+        lines.append("  \(timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)) ERROR \(error)")
+      } else {
+        lines.append(
+          "  \(timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)) p50 \(String(format: "%8.1f", timing.p50)) ms  p95 \(String(format: "%8.1f", timing.p95)) ms")
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+public struct RPCBenchmark: Sendable {
+  public enum Group: String, Sendable, CaseIterable {
+    case audience, dashboards, insights
+  }
+  public var group: Group
+  public var runs: Int
+
+  public init(group: Group, runs: Int) {
+    self.group = group
+    self.runs = runs
+  }
+
+  /// The calls of a group, with `$org`, `$from`, `$to`, `$visitor`, `$entity` filled in.
+  static func calls(_ group: Group) -> [(String, String)] {
+    switch group {
+    case .audience:
+      return [
+        ("get_audience_overview", "select public.get_audience_overview($org, $from, $to)"),
+        ("get_audience_acquisition", "select count(*) from public.get_audience_acquisition($org, $from, $to)"),
+        ("get_audience_device_network", "select count(*) from public.get_audience_device_network($org, $from, $to)"),
+        ("get_audience_cohorts", "select count(*) from public.get_audience_cohorts($org, 12)"),
+        ("get_audience_paths", "select count(*) from public.get_audience_paths($org, $from, $to)"),
+        ("calculate_propensity_score", "select public.calculate_propensity_score($org, $visitor)"),
+        ("get_high_intent_visitors", "select count(*) from public.get_high_intent_visitors($org)"),
+      ]
+    case .dashboards:
+      return [
+        ("get_dashboard", "select public.get_dashboard($org, $from, $to)"),
+        ("get_entity_analytics", "select public.get_entity_analytics($org, $entity, $from, $to)"),
+        ("get_realtime_stats", "select public.get_realtime_stats($org)"),
+        ("get_conversion_funnel", "select count(*) from public.get_conversion_funnel($org, array['page_view','link_click','purchase'], $from, $to)"),
+      ]
+    case .insights:
+      return [
+        ("insights.metric_snapshot", "select insights.metric_snapshot($org)"),
+        ("insights.detect_candidates", "select count(*) from insights.detect_candidates($org)"),
+        ("get_insights_summary", "select public.get_insights_summary($org)"),
+      ]
+    }
+  }
+
+  public func run(_ connection: Connection) throws -> RPCBenchmarkReport {
+    // The largest organization: rank 1 of seed scale, else the one with most events in the last 30 days.
+    guard let top = try connection.query(
+      """
+      select org_id::text as org, count(*)::bigint as n from analytics.events
+       where occurred_at >= pg_catalog.now() - interval '30 days' group by org_id order by 2 desc limit 1
+      """
+    ).first else {
+      throw PostgresError(code: .clientError, message: "no events in the last 30 days: load data first (audiencectl seed scale)")
+    }
+    let org: String = try top.decode("org")
+    let visitor = try connection.scalar("select visitor_id from analytics.events where org_id = \(org)::uuid and visitor_id is not null limit 1", as: String.self) ?? ""
+    let entity = try connection.scalar("select entity_id::text from analytics.events where org_id = \(org)::uuid and entity_id is not null limit 1", as: String.self)
+    let total = try connection.scalar("select count(*)::bigint from analytics.events where org_id = \(org)::uuid", as: Int.self) ?? 0
+    var timings: [RPCTiming] = []
+    for (name, template) in Self.calls(group) {
+      let sql = template
+        .replacingOccurrences(of: "$org", with: "'\(org)'::uuid")
+        .replacingOccurrences(of: "$from", with: "pg_catalog.now() - interval '30 days'")
+        .replacingOccurrences(of: "$to", with: "pg_catalog.now()")
+        .replacingOccurrences(of: "$visitor", with: quoteLiteral(visitor))
+        .replacingOccurrences(of: "$entity", with: entity.map { "'\($0)'::uuid" } ?? "null::uuid")
+      var samples: [Double] = []
+      var failure: String?
+      for _ in 0..<(runs + 1) {
+        let started = ContinuousClock.now
+        do {
+          try connection.execute(SQL(unsafeSQL: sql))
+        } catch let error as PostgresError {
+          failure = "\(error.code.rawValue): \(error.message)"
+          break
+        }
+        samples.append(started.duration(to: .now).secondsValue * 1000)
+      }
+      let timed = Timings(Array(samples.dropFirst()))  // the first call warms caches and plans
+      timings.append(RPCTiming(call: name, p50: timed.median, p95: timed.p95, error: failure))
+    }
+    return RPCBenchmarkReport(group: group.rawValue, org: org, orgEvents: total, runs: runs, timings: timings)
+  }
+}
