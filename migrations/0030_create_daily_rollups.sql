@@ -69,10 +69,13 @@ create type analytics.keyed_event as (
   source      text,
   country     char(2),
   device_type text,
-  properties  jsonb
+  position_s  numeric,
+  duration_s  numeric,
+  completed   boolean,
+  rating      numeric
 );
 comment on type analytics.keyed_event is
-  'A non-bot event with its local day, local hour and pseudonymous visitor key (analytics.keyed_events); the input of the analytics.compute_* rollup functions.';
+  'A non-bot event with its local day, local hour and pseudonymous visitor key, and the few properties the rollups read, already checked and typed (analytics.keyed_events); the input of the analytics.compute_* rollup functions.';
 
 -- Pseudonymization key -----------------------------------------------------------------
 -- One row. Precomputed HMAC pads (64-byte key XOR 0x36 / 0x5c), so that HMAC-SHA256(m) =

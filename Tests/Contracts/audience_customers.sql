@@ -10,11 +10,13 @@
 --   C6  two page views t-1d 10 minutes apart (desktop) -> prospect, 1 session
 --   C7  page_view and order t-1d, opted out -> no row
 --   C8  40 plays in one session t-1d, no order: engagement 5 + 80 = 85 -> champion
---   BOT bot events -> no row
-select plan(19);
+--   BOT bot events -> no row; an 'anon:...' visitor (pseudonymized by retention) -> no row
+select plan(20);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
+-- An event pseudonymized by raw-event retention (analytics.apply_retention): never profiled.
+select tests.audience_event(md5('org:aud-berlin')::uuid, 'anon:6f1d2c3b-0000-4000-8000-000000000001', now() - interval '3 days', 'page_view');
 
 select tests.authenticate_as_service_role();
 
@@ -42,6 +44,9 @@ select results_eq(
   $$ values (true, 'mobile'::text, 'DE'::text, 'Berlin'::text, 3, 'low'::text, true, true) $$,
   'C1: device and place of the latest event, propensity 3 (past purchaser only), low intent, first and last seen'
 );
+
+select is((select count(*)::int from audience.customers where visitor_id like 'anon:%'), 0,
+          'no customer for a visitor id pseudonymized by retention (anon:...)');
 
 select is(audience.update_customers(md5('org:aud-berlin')::uuid), 0::bigint,
           'second run without new activity touches 0');

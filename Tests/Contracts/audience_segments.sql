@@ -6,7 +6,7 @@
 -- t-200d), C6 prospect (t-1d), C8 champion by engagement (t-1d); C7 opted out (no row).
 -- Subscribers: C1 email c1@example.com, C2 sms +4915100000001 (active), C3 an
 -- unsubscribed email.
-select plan(33);
+select plan(34);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -70,6 +70,8 @@ select throws_ok($$ select public.preview_segment(md5('org:aud-berlin')::uuid, '
                  '22023', null, 'operator not allowed for a number field: 22023');
 select throws_ok($$ select public.preview_segment(md5('org:aud-berlin')::uuid, '[{"field": "propensity_score", "op": "gte", "value": "7"}]') $$,
                  '22023', null, 'a string where a number is needed: 22023');
+select throws_ok($$ select public.preview_segment(md5('org:aud-berlin')::uuid, '[{"field": "propensity_score", "op": "gte", "value": 6.5}]') $$,
+                 '22023', null, 'a fractional number for a whole-number field: 22023');
 select throws_ok($$ select public.preview_segment(md5('org:aud-berlin')::uuid, '[{"field": "lifecycle_stage", "op": "eq", "value": "vip"}]') $$,
                  '22023', null, 'unknown lifecycle stage: 22023');
 select throws_ok($$ select public.preview_segment(md5('org:aud-berlin')::uuid, '[{"field": "last_seen", "op": "within", "value": 1.5}]') $$,

@@ -17,7 +17,7 @@ stable
 as $$
   with ev as materialized (
     select coalesce(k.entity_type, 'unknown') as entity_type, k.entity_id, k.day, k.local_hour, k.event_type,
-           k.link_type, k.visitor_key, k.session_id, k.properties
+           k.link_type, k.visitor_key, k.session_id, k.position_s, k.duration_s, k.completed
     from pg_catalog.unnest(p_events) as k
     where k.entity_id is not null
   ),
@@ -73,16 +73,9 @@ as $$
            pg_catalog.sum(l.watch) as watch_seconds
     from (
       select e.entity_type, e.entity_id, e.day,
-             coalesce(pg_catalog.max(p.position_s), 0) as watch,
-             coalesce(pg_catalog.bool_or(p.completed_flag or p.position_s >= p.duration_s), false) as completed
+             coalesce(pg_catalog.max(e.position_s), 0) as watch,
+             coalesce(pg_catalog.bool_or(e.completed or e.position_s >= e.duration_s), false) as completed
       from ev as e
-      cross join lateral (
-        select case when pg_catalog.jsonb_typeof(e.properties -> 'position_s') = 'number'
-                    then greatest((e.properties ->> 'position_s')::numeric, 0) end as position_s,
-               case when pg_catalog.jsonb_typeof(e.properties -> 'duration_s') = 'number'
-                    then (e.properties ->> 'duration_s')::numeric end as duration_s,
-               coalesce(e.properties -> 'completed' = 'true'::jsonb, false) as completed_flag
-      ) as p
       where e.event_type = 'play_progress'
       group by e.entity_type, e.entity_id, e.day, e.visitor_key, coalesce(e.session_id, '')
     ) as l

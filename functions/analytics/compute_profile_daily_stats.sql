@@ -23,15 +23,9 @@ as $$
            pg_catalog.count(*) filter (where e.event_type in ('impression', 'event_view')
                                           and e.entity_type = 'tour_date') as event_impressions,
            pg_catalog.count(*) filter (where e.event_type = 'review') as reviews_received,
-           coalesce(pg_catalog.sum(r.rating), 0) as rating_sum,
-           pg_catalog.count(r.rating) as rating_count
+           coalesce(pg_catalog.sum(e.rating), 0) as rating_sum,
+           pg_catalog.count(e.rating) as rating_count
     from pg_catalog.unnest(p_events) as e
-    cross join lateral (
-      select case when e.event_type = 'review' and pg_catalog.jsonb_typeof(e.properties -> 'rating') = 'number'
-                  then case when (e.properties ->> 'rating')::numeric between 1 and 5
-                            then (e.properties ->> 'rating')::numeric end
-             end as rating
-    ) as r
     where exists (select 1 from org)
     group by e.day
     having pg_catalog.count(*) filter (where e.event_type in ('profile_view', 'follow', 'review')

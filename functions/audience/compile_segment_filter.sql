@@ -15,8 +15,8 @@
 --   stage     lifecycle_stage (prospect, customer, repeat_buyer, champion, at_risk,
 --             churned), intent_level (low, medium, high): eq / neq / in / not_in
 --   number    propensity_score, engagement_score, orders_count, revenue_cents,
---             sessions_count: eq / neq / gt / gte / lt / lte (a number), between
---             (an array [low, high], inclusive)
+--             sessions_count: eq / neq / gt / gte / lt / lte (a whole number), between
+--             (an array [low, high] of whole numbers, inclusive)
 --   date      last_seen, first_seen, last_order: within / not_within (a whole number of
 --             days, 1 to 3650: seen in the last N days, or not; never ordered counts as
 --             not within)
@@ -53,7 +53,7 @@ declare
     'device_type, country, city (eq, neq: a string; in, not_in: an array of strings); '
     'lifecycle_stage, intent_level (the same operators, known values only); '
     'propensity_score, engagement_score, orders_count, revenue_cents, sessions_count '
-    '(eq, neq, gt, gte, lt, lte: a number; between: [low, high]); '
+    '(eq, neq, gt, gte, lt, lte: a whole number; between: [low, high]); '
     'last_seen, first_seen, last_order (within, not_within: days 1-3650).';
   v_condition jsonb;
   v_index     integer;
@@ -161,18 +161,24 @@ begin
       if v_op = 'between' then
         if pg_catalog.jsonb_typeof(v_value) <> 'array' or pg_catalog.jsonb_array_length(v_value) <> 2
            or pg_catalog.jsonb_typeof(v_value -> 0) <> 'number' or pg_catalog.jsonb_typeof(v_value -> 1) <> 'number'
+           or (v_value ->> 0)::numeric <> pg_catalog.trunc((v_value ->> 0)::numeric)
+           or (v_value ->> 1)::numeric <> pg_catalog.trunc((v_value ->> 1)::numeric)
+           or pg_catalog.abs((v_value ->> 0)::numeric) > 1e15 or pg_catalog.abs((v_value ->> 1)::numeric) > 1e15
            or (v_value ->> 0)::numeric > (v_value ->> 1)::numeric then
-          raise exception 'condition %: % between needs [low, high], two numbers with low <= high', v_index, v_field
+          raise exception 'condition %: % between needs [low, high], two whole numbers with low <= high', v_index, v_field
             using errcode = '22023', hint = v_hint;
         end if;
-        v_parts := v_parts || pg_catalog.format('c.%I between (%s ->> 0)::numeric and (%s ->> 1)::numeric',
+        v_parts := v_parts || pg_catalog.format('c.%I between (%s ->> 0)::bigint and (%s ->> 1)::bigint',
                                                 v_column, v_ref, v_ref);
       else
-        if pg_catalog.jsonb_typeof(v_value) <> 'number' then
-          raise exception 'condition %: % % needs a number', v_index, v_field, v_op
+        if pg_catalog.jsonb_typeof(v_value) <> 'number'
+           or (v_value #>> '{}')::numeric <> pg_catalog.trunc((v_value #>> '{}')::numeric)
+           or pg_catalog.abs((v_value #>> '{}')::numeric) > 1e15 then
+          raise exception 'condition %: % % needs a whole number', v_index, v_field, v_op
             using errcode = '22023', hint = v_hint;
         end if;
-        v_parts := v_parts || pg_catalog.format('c.%I %s (%s #>> ''{}'')::numeric', v_column,
+        -- bigint, the columns' own family: comparisons can use their indexes.
+        v_parts := v_parts || pg_catalog.format('c.%I %s (%s #>> ''{}'')::bigint', v_column,
           case v_op when 'eq' then '=' when 'neq' then '<>' when 'gt' then '>' when 'gte' then '>='
                     when 'lt' then '<' else '<=' end,
           v_ref);

@@ -12,6 +12,9 @@
 --   * rows whose review_at has passed: a propensity signal left its 30-day window, or
 --     60 / 180 days of inactivity made them at_risk / churned;
 --   * visitors who opted out (audience.opt_outs): their row is deleted, never rebuilt.
+-- Events pseudonymized by analytics.apply_retention (visitor_id 'anon:<key>') are never
+-- profiled; with raw-event retention on, lifetime columns cover the retained events (and
+-- all orders).
 -- The new watermark is the start of the oldest other transaction still running (or now
 -- when there is none; an hour ago for sessions whose start this role may not see), so an
 -- event committed later by a transaction that began earlier is still picked up next
@@ -103,6 +106,7 @@ begin
       and e.org_id = any (v_orgs)
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
+      and (e.visitor_id is null or e.visitor_id not like 'anon:%')
     on conflict do nothing;
   end if;
   if v_new_orgs is not null then
@@ -113,6 +117,7 @@ begin
     where e.org_id = any (v_new_orgs)
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
+      and (e.visitor_id is null or e.visitor_id not like 'anon:%')
     on conflict do nothing;
   end if;
 

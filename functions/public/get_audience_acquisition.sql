@@ -70,10 +70,11 @@ begin
   -- smallest (day, channel) code without sorting; whether they clicked in the period.
   visitor_rows as (
     select k.visitor_key collate "C" as visitor_key,
-           (pg_catalog.min((d.day - p_from) * 100000 + d.channel) % 100000)::integer as channel,
+           (pg_catalog.min(k.code) % 100000)::integer as channel,
            pg_catalog.bit_or(k.flags) & 1 <> 0 as clicked
-    from days as d
-    cross join lateral rows from (pg_catalog.unnest(d.visitors), pg_catalog.unnest(d.flags)) as k (visitor_key, flags)
+    from (select (d.day - p_from) * 100000 + d.channel as code,
+                 pg_catalog.unnest(d.visitors) as visitor_key, pg_catalog.unnest(d.flags) as flags
+          from days as d) as k          -- two set-returning functions in the select list: zipped
     group by 1
   ),
   -- One row per buyer of the period.

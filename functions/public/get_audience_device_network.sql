@@ -50,9 +50,9 @@ begin
     from private.device_days(p_org_id, p_from, p_to) as d
   ),
   combo_visitors as (
-    select distinct d.device_type, d.network_type, k.visitor_key collate "C" as visitor_key
-    from days as d
-    cross join lateral pg_catalog.unnest(d.visitors) as k (visitor_key)
+    select distinct k.device_type, k.network_type, k.visitor_key collate "C" as visitor_key
+    from (select d.device_type, d.network_type, pg_catalog.unnest(d.visitors) as visitor_key
+          from days as d) as k
   ),
   combo_sums as (
     select d.device_type, d.network_type,
@@ -72,9 +72,8 @@ begin
   combos as (
     select c.device_type, c.network_type,
            pg_catalog.count(*) as visitors,
-           pg_catalog.count(b.visitor_key) as converted
+           pg_catalog.count(*) filter (where c.visitor_key in (select b.visitor_key from buyers as b)) as converted
     from combo_visitors as c
-    left join buyers as b on b.visitor_key = c.visitor_key
     group by 1, 2
   ),
   rates as (

@@ -78,9 +78,9 @@ begin
   -- One row per period and visitor, with what they did in the period (aggregated before
   -- any join; one pass over the keys).
   visitor_rows as (
-    select d.is_current, k.visitor_key collate "C" as visitor_key, pg_catalog.bit_or(k.flags) as flags
-    from days as d
-    cross join lateral rows from (pg_catalog.unnest(d.visitors), pg_catalog.unnest(d.flags)) as k (visitor_key, flags)
+    select k.is_current, k.visitor_key collate "C" as visitor_key, pg_catalog.bit_or(k.flags) as flags
+    from (select d.is_current, pg_catalog.unnest(d.visitors) as visitor_key, pg_catalog.unnest(d.flags) as flags
+          from days as d) as k          -- two set-returning functions in the select list: zipped
     group by 1, 2
   ),
   session_totals as (
@@ -114,13 +114,14 @@ begin
     select v.is_current,
            pg_catalog.count(*) as visitors,
            pg_catalog.count(*) filter (where v.flags & 4 <> 0) as checkout_visitors,
-           pg_catalog.count(b.visitor_key) as converted,
+           pg_catalog.count(*) filter (where v.bought) as converted,
            pg_catalog.count(*) filter (where v.flags & 8 <> 0) as mobile_visitors,
-           pg_catalog.count(b.visitor_key) filter (where v.flags & 8 <> 0) as mobile_converted,
+           pg_catalog.count(*) filter (where v.bought and v.flags & 8 <> 0) as mobile_converted,
            pg_catalog.count(*) filter (where v.flags & 16 <> 0) as desktop_visitors,
-           pg_catalog.count(b.visitor_key) filter (where v.flags & 16 <> 0) as desktop_converted
-    from visitor_rows as v
-    left join buyer_rows as b on b.is_current = v.is_current and b.visitor_key = v.visitor_key
+           pg_catalog.count(*) filter (where v.bought and v.flags & 16 <> 0) as desktop_converted
+    from (select r.*,
+                 (r.is_current, r.visitor_key) in (select b.is_current, b.visitor_key from buyer_rows as b) as bought
+          from visitor_rows as r) as v          -- a hashed lookup into the few buyers
     group by v.is_current
   ),
   buyer_totals as (
