@@ -185,8 +185,9 @@ public struct Project: Sendable {
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
       guard trimmed.hasPrefix("--") else { break }  // headers end at the first line of SQL
-      if let range = trimmed.range(of: #"^--\s*requires:\s*"#, options: .regularExpression) {
-        let target = trimmed[range.upperBound...].trimmingCharacters(in: .whitespaces)
+      let comment = trimmed.dropFirst(2).drop(while: { $0 == " " || $0 == "\t" })
+      if comment.hasPrefix("requires:") {
+        let target = comment.dropFirst("requires:".count).trimmingCharacters(in: .whitespaces)
         guard !target.isEmpty else { throw ProjectError(path: path, line: number + 1, message: "-- requires: names no file") }
         requires.append(target)
       }
