@@ -507,7 +507,8 @@ begin
   group by c.org_id;
 
   -- Events: valid by construction (types of analytics.event_types, checked shapes), so
-  -- they are inserted directly. Identified by (org_id, client_event_id, occurred_at).
+  -- they are inserted directly. Identified by (org_id, client_event_id, occurred_at);
+  -- received_at is the insertion time (incremental consumers read by received_at).
   with wanted as materialized (select * from seed.demo_events(p_reference)),
   removed as (
     delete from analytics.events as t
@@ -518,11 +519,11 @@ begin
     returning t.org_id
   ),
   inserted as (
-    insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id,
+    insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id,
                                   client_event_id, utm_source, utm_medium, utm_campaign, referrer_domain, link_type,
                                   platform, device_type, device_os, device_browser, network_type, page_load_ms,
                                   country, city, is_bot, revenue_cents, currency)
-    select w.org_id, w.occurred_at, w.occurred_at, w.event_type, w.entity_type, w.entity_id, w.visitor_id,
+    select w.org_id, w.occurred_at, w.event_type, w.entity_type, w.entity_id, w.visitor_id,
            w.client_event_id, w.utm_source, w.utm_medium, w.utm_campaign, w.referrer_domain, w.link_type,
            w.platform, w.device_type, w.device_os, w.device_browser, w.network_type, w.page_load_ms,
            w.country, w.city, w.is_bot, w.revenue_cents, w.currency

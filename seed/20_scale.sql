@@ -89,7 +89,8 @@ as $$
     -(p_seed::bigint * 1099511627776 + x.n),                                    -- id
     o.id,                                                                       -- org_id
     x.occurred_at,
-    x.occurred_at,                                                              -- received_at
+    pg_catalog.now(),                                                           -- received_at: now, so that
+                                                                                -- incremental consumers see them
     x.event_type,
     case when x.event_type in ('link_click', 'play', 'like', 'share') then 'content_item' end,
     null::uuid,                                                                 -- entity_id

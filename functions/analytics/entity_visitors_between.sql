@@ -1,34 +1,33 @@
--- requires: functions/analytics/raw_from_day.sql
 -- requires: functions/analytics/compute_entity_daily_visitors.sql
--- Daily entity visitor sets of one organization for the local days [p_from, p_to):
--- rollup rows (analytics.entity_daily_visitors) for the days before
--- analytics.raw_from_day, computed from raw events
--- (analytics.compute_entity_daily_visitors, the same definition) for the rest. What the
--- dashboard RPCs read.
+-- Daily entity visitor sets of one organization for the local days [p_from, p_to): the
+-- rollup rows (analytics.entity_daily_visitors) of the days before p_raw_from, and for
+-- the days from p_raw_from on the rows computed from p_raw_events
+-- (analytics.compute_entity_daily_visitors, the same definition), where p_raw_from =
+-- analytics.raw_from_day(org) and p_raw_events = analytics.keyed_event_array(org,
+-- p_raw_from, <end>) are built once by the calling RPC and shared by all its reads.
 -- p_entity_id: only that entity (NULL: all).
 -- Internal helper: owner only (the definer RPCs call it after their membership check).
-create or replace function analytics.entity_visitors_between(p_org_id uuid, p_from date, p_to date,
-                                                      p_entity_id uuid default null)
+create or replace function analytics.entity_visitors_between(p_org_id uuid, p_from date, p_to date, p_raw_from date,
+                                                             p_raw_events analytics.keyed_event[],
+                                                             p_entity_id uuid default null)
 returns table (org_id uuid, entity_type text, entity_id uuid, day date, visitor_key uuid,
                played boolean)
 language sql
 stable
 as $$
-  with split as materialized (select analytics.raw_from_day(p_org_id) as raw_from)
   select r.org_id, r.entity_type, r.entity_id, r.day, r.visitor_key, r.played
   from analytics.entity_daily_visitors as r
   where r.org_id = p_org_id
     and (p_entity_id is null or r.entity_id = p_entity_id)
     and r.day >= p_from
-    and r.day < least(p_to, (select s.raw_from from split as s))
+    and r.day < least(p_to, p_raw_from)
   union all
   select c.*
-  from split as s
-  cross join lateral analytics.compute_entity_daily_visitors(
-                    p_org_id, analytics.keyed_event_array(p_org_id, greatest(p_from, s.raw_from), p_to)) as c
-  where greatest(p_from, s.raw_from) < p_to
+  from analytics.compute_entity_daily_visitors(p_org_id, p_raw_events) as c
+  where c.day >= greatest(p_from, p_raw_from)
+    and c.day < p_to
     and (p_entity_id is null or c.entity_id = p_entity_id)
 $$;
-revoke execute on function analytics.entity_visitors_between(uuid, date, date, uuid) from public, anon, authenticated;
-comment on function analytics.entity_visitors_between(uuid, date, date, uuid) is
-  'Daily entity visitor sets of an organization for local days [p_from, p_to) (one entity, or all when p_entity_id is NULL): rollups for aggregated past days, raw events for the rest. Internal helper (owner only).';
+revoke execute on function analytics.entity_visitors_between(uuid, date, date, date, analytics.keyed_event[], uuid) from public, anon, authenticated;
+comment on function analytics.entity_visitors_between(uuid, date, date, date, analytics.keyed_event[], uuid) is
+  'Daily entity visitor sets of an organization for local days [p_from, p_to) (one entity, or all): rollups before p_raw_from, computed from the given raw keyed events from p_raw_from on. Internal helper (owner only).';

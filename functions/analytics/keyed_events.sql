@@ -51,6 +51,7 @@ as $$
     select i.ident, private.visitor_key(k.inner_pad, k.outer_pad, p_org_id, i.ident) as visitor_key
     from (select distinct ev.ident from ev where ev.ident is not null) as i
     cross join private.pseudonymization_key as k
+    where k.id = 1      -- the one key row; also tells the planner it is one row
   )
   select ev.id, ev.occurred_at, ev.received_at, ev.local_ts::date, extract(hour from ev.local_ts)::integer,
          ev.event_type::text, ev.entity_type::text, ev.entity_id, keys.visitor_key, ev.user_id,

@@ -32,7 +32,8 @@ begin
                                                                               o.id::text || ':user_id:' || p_user_id::text)), '{}')
   into v_user_ids
   from app.organizations as o
-  cross join private.pseudonymization_key as k;
+  cross join private.pseudonymization_key as k
+  where k.id = 1;
 
   -- Visitor ids seen together with the user id.
   for v_table in
@@ -68,6 +69,7 @@ begin
   keyed as (
     select p.o, p.v, private.visitor_key(k.inner_pad, k.outer_pad, p.o, p.v) as key
     from pairs as p cross join private.pseudonymization_key as k
+    where k.id = 1
   ),
   all_pairs as (
     select k.o, k.v from keyed as k

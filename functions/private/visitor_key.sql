@@ -8,7 +8,7 @@
 create or replace function private.visitor_key(p_inner_pad bytea, p_outer_pad bytea, p_org_id uuid, p_ident text)
 returns uuid
 language sql
-immutable
+stable
 parallel safe
 as $$
   select case

@@ -19,7 +19,9 @@
 --     others (an order before the period);
 --   * mobile / desktop conversion: visitors with an event on that device type who are
 --     buyers / visitors with an event on that device type (tablets are in neither);
---   * percentages have one decimal, NULL when the denominator is 0.
+--   * percentages have one decimal, NULL when the denominator is 0;
+--   * visitors who opted out of profiling (audience.opt_outs) still count here: these are
+--     anonymous aggregates (they never appear in visitor lists, segments or exports).
 -- Reads private.mv_audience_by_channel for the days it covers and analytics.events for
 -- the rest (same definition, private.channel_day_rows). 42501: not a member; 22023: p_to not
 -- after p_from, or more than 366 days.

@@ -25,9 +25,9 @@
 --     (plays - previous_plays) / previous_plays x 100, one decimal, null when
 --     previous_plays is 0; title from app.content_items (null for other entities).
 --   traffic_sources / demographics: each distinct visitor of the period counted once,
---     with the source of their first day in the period (first event of that day that
---     carried utm_source or a referrer domain; '(direct)' if none) and their first
---     reported country and device type ('(unknown)' if never reported). Sorted by
+--     with the attributes of their first day in the period: source (first event of that
+--     day that carried utm_source or a referrer domain; '(direct)' if none), country and
+--     device type (first reported that day; '(unknown)' if none). Sorted by
 --     visitors, then label; beyond 10 entries the rest is merged into '(other)'.
 --     Percentages have one decimal and add up to exactly 100.0: largest remainder method
 --     (analytics.percentages): each entry gets floor(visitors x 1000 / total) tenths and
@@ -47,18 +47,33 @@ as $$
 declare
   v_tz        text;
   v_prev_from date;
+  v_raw_from  date;
+  v_raw       analytics.keyed_event[] := '{}';
   v_result    jsonb;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
   perform analytics.check_period(p_from, p_to);      -- raises 22023
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   v_prev_from := p_from - (p_to - p_from);
+  -- Days from v_raw_from on are not (completely) rolled up: their raw events, read and
+  -- keyed once for every part of the answer.
+  v_raw_from := analytics.raw_from_day(p_org_id);
+  if v_raw_from < p_to then
+    v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, p_to);
+  end if;
 
   with stats as materialized (
-    select s.* from analytics.org_stats_between(p_org_id, v_prev_from, p_to) as s
+    select s.* from analytics.org_stats_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as s
   ),
   visitors as materialized (
-    select v.* from analytics.org_visitors_between(p_org_id, v_prev_from, p_to) as v
+    select v.* from analytics.org_visitors_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as v
+  ),
+  attributed as materialized (
+    -- Each visitor once, with the attributes of their first day in the period.
+    select distinct on (v.visitor_key) v.source, v.country::text as country, v.device_type
+    from visitors as v
+    where v.day >= p_from
+    order by v.visitor_key, v.day
   ),
   summary as (
     select pg_catalog.jsonb_build_object(
@@ -67,10 +82,10 @@ begin
              'shares', coalesce(pg_catalog.sum(s.shares) filter (where s.day >= p_from), 0),
              'comments', coalesce(pg_catalog.sum(s.comments) filter (where s.day >= p_from), 0),
              'page_views', coalesce(pg_catalog.sum(s.page_views) filter (where s.day >= p_from), 0),
-             'visitors', (select pg_catalog.count(distinct v.visitor_key) from visitors as v where v.day >= p_from),
+             'visitors', (select pg_catalog.count(*) from attributed),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day >= p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_to) as a),
+                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_to, v_raw_from, v_raw) as a),
              'following', null) as current,
            pg_catalog.jsonb_build_object(
              'plays', coalesce(pg_catalog.sum(s.plays) filter (where s.day < p_from), 0),
@@ -78,10 +93,11 @@ begin
              'shares', coalesce(pg_catalog.sum(s.shares) filter (where s.day < p_from), 0),
              'comments', coalesce(pg_catalog.sum(s.comments) filter (where s.day < p_from), 0),
              'page_views', coalesce(pg_catalog.sum(s.page_views) filter (where s.day < p_from), 0),
-             'visitors', (select pg_catalog.count(distinct v.visitor_key) from visitors as v where v.day < p_from),
+             'visitors', (select pg_catalog.count(*) from (select v.visitor_key from visitors as v where v.day < p_from
+                                                           group by v.visitor_key) as d),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day < p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_from) as a),
+                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_from, v_raw_from, v_raw) as a),
              'following', null) as previous
     from stats as s
   ),
@@ -99,7 +115,7 @@ begin
            pg_catalog.sum(e.likes) filter (where e.day >= p_from) as likes,
            pg_catalog.sum(e.shares) filter (where e.day >= p_from) as shares,
            coalesce(pg_catalog.sum(e.plays) filter (where e.day < p_from), 0) as previous_plays
-    from analytics.entity_stats_between(p_org_id, v_prev_from, p_to) as e
+    from analytics.entity_stats_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as e
     group by e.entity_type, e.entity_id
   ),
   top as (
@@ -111,7 +127,7 @@ begin
   ),
   listeners as (
     select v.entity_type, v.entity_id, pg_catalog.count(distinct v.visitor_key) as listeners
-    from analytics.entity_visitors_between(p_org_id, p_from, p_to) as v
+    from analytics.entity_visitors_between(p_org_id, p_from, p_to, v_raw_from, v_raw) as v
     where v.played and (v.entity_type, v.entity_id) in (select t.entity_type, t.entity_id from top as t)
     group by v.entity_type, v.entity_id
   ),
@@ -126,14 +142,6 @@ begin
     from top as t
     left join listeners as l on (l.entity_type, l.entity_id) = (t.entity_type, t.entity_id)
     left join app.content_items as ci on ci.org_id = p_org_id and ci.id = t.entity_id and t.entity_type = 'content_item'
-  ),
-  attributed as (
-    select (pg_catalog.array_agg(v.source order by v.day))[1] as source,
-           (pg_catalog.array_agg(v.country::text order by v.day) filter (where v.country is not null))[1] as country,
-           (pg_catalog.array_agg(v.device_type order by v.day) filter (where v.device_type is not null))[1] as device_type
-    from visitors as v
-    where v.day >= p_from
-    group by v.visitor_key
   ),
   breakdowns as (
     select (select analytics.share_list(pg_catalog.array_agg(x.label), pg_catalog.array_agg(x.n), 'source')

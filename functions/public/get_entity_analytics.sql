@@ -35,8 +35,10 @@ set search_path = ''
 set jit = off
 as $$
 declare
-  v_tz     text;
-  v_result jsonb;
+  v_tz       text;
+  v_raw_from date;
+  v_raw      analytics.keyed_event[];
+  v_result   jsonb;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
   perform analytics.check_period(p_from, p_to);      -- raises 22023
@@ -45,12 +47,16 @@ begin
       using errcode = '22023', hint = 'Pass the id of a content item or of another entity of your events.';
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  -- Days from v_raw_from on are not (completely) rolled up: their raw events, read and
+  -- keyed once.
+  v_raw_from := analytics.raw_from_day(p_org_id);
+  v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, 'infinity'::date);
 
   with life as materialized (
-    select s.* from analytics.entity_stats_between(p_org_id, '-infinity'::date, 'infinity'::date, p_entity_id) as s
+    select s.* from analytics.entity_stats_between(p_org_id, '-infinity'::date, 'infinity'::date, v_raw_from, v_raw, p_entity_id) as s
   ),
   life_visitors as materialized (
-    select v.* from analytics.entity_visitors_between(p_org_id, '-infinity'::date, 'infinity'::date, p_entity_id) as v
+    select v.* from analytics.entity_visitors_between(p_org_id, '-infinity'::date, 'infinity'::date, v_raw_from, v_raw, p_entity_id) as v
   ),
   totals as (
     select pg_catalog.jsonb_build_object(
