@@ -24,10 +24,11 @@ select tests.create_org('due-fresh', pg_catalog.md5('other@runs.test')::uuid);
 select tests.create_org('due-bots', pg_catalog.md5('other@runs.test')::uuid);
 
 -- runs-ok: 25 link clicks 2 to 9 days ago, a page view 20 days ago. runs-thin: 10 clicks.
--- runs-young: 30 clicks, all 2 days ago. due-*: clicks 2 to 9 days ago, a page view 20 days ago.
+-- runs-young: 30 clicks, all 2 days ago (at noon UTC, so the day count does not depend on the time the
+-- contract runs). due-*: clicks 2 to 9 days ago, a page view 20 days ago.
 insert into analytics.events (org_id, occurred_at, event_type, visitor_id, is_bot)
 select pg_catalog.md5('org:' || g.slug)::uuid,
-       pg_catalog.now() - pg_catalog.make_interval(days => case when g.young or g.slug = 'due-fresh' then 2 else 2 + s.i % 8 end, secs => s.i),
+       pg_catalog.date_trunc('day', pg_catalog.now(), 'UTC') + interval '12 hours' - pg_catalog.make_interval(days => case when g.young or g.slug = 'due-fresh' then 2 else 2 + s.i % 8 end, secs => s.i),
        'link_click', 'v' || s.i, g.bot
 from (values ('runs-ok', 25, false, false), ('runs-thin', 10, false, false), ('runs-young', 30, true, false),
              ('due-new', 60, false, false), ('due-old', 60, false, false), ('due-recent', 60, false, false),
