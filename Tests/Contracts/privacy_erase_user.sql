@@ -40,7 +40,7 @@ from (values
 -- The fan's event of 03-31 as analytics.apply_retention leaves it: keyed hashes only.
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id)
 select md5('org:era')::uuid, '2025-03-31 10:00:00Z', '2025-03-31 10:00:00Z', 'page_view',
-       'anon:' || private.visitor_key(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1'),
+       'anon:' || private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1'),
        private.hmac_uuid(k.inner_pad, k.outer_pad, md5('org:era')::uuid::text || ':user_id:' || md5('fan@era.test')::uuid::text)
 from private.pseudonymization_key k;
 
@@ -92,9 +92,9 @@ select results_eq($$ select table_name, rows from era_result order by table_name
 create temp table era_ids as
   select md5('fan@era.test')::uuid as u,
          private.hmac_uuid(k.inner_pad, k.outer_pad, md5('org:era')::uuid::text || ':user_id:' || md5('fan@era.test')::uuid::text) as hashed_u,
-         private.visitor_key(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1') as key_dev1,
-         private.visitor_key(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'user:' || md5('fan@era.test')::uuid::text) as key_user,
-         private.visitor_key(k.inner_pad, k.outer_pad, md5('org:era-b')::uuid, 'dev2') as key_dev2
+         private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1') as key_dev1,
+         private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'user:' || md5('fan@era.test')::uuid::text) as key_user,
+         private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era-b')::uuid, 'dev2') as key_dev2
   from private.pseudonymization_key k;
 select is((select count(*) from analytics.events e, era_ids i
             where e.user_id in (i.u, i.hashed_u) or e.visitor_id in ('dev1', 'dev2', 'anon:' || i.key_dev1::text)),

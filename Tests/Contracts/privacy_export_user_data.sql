@@ -35,7 +35,7 @@ from (values
 -- The fan's event of 03-31 as analytics.apply_retention leaves it: keyed hashes only.
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id)
 select md5('org:era')::uuid, '2025-03-31 10:00:00Z', '2025-03-31 10:00:00Z', 'page_view',
-       'anon:' || private.visitor_key(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1'),
+       'anon:' || private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1'),
        private.hmac_uuid(k.inner_pad, k.outer_pad, md5('org:era')::uuid::text || ':user_id:' || md5('fan@era.test')::uuid::text)
 from private.pseudonymization_key k;
 

@@ -1,4 +1,4 @@
--- requires: functions/private/visitor_key.sql
+-- requires: functions/private/pseudonymize_visitor.sql
 -- Raw-event retention: drops whole monthly partitions of analytics.events older than
 -- p_raw_days once the rollups cover them, and pseudonymizes the identifiers of the older
 -- events that are still stored. Returns what it did, one row per action.
@@ -22,7 +22,7 @@
 --    covered ones (uncovered rows wait for the aggregation and are handled by a later
 --    run) get their identifiers replaced by keyed hashes (HMAC-SHA256 with
 --    private.pseudonymization_key, per organization):
---      visitor_id  -> 'anon:' || private.visitor_key(org, visitor_id or 'user:<user_id>'),
+--      visitor_id  -> 'anon:' || private.pseudonymize_visitor(org, visitor_id or 'user:<user_id>'),
 --                     the very key of the rollups' visitor sets, so distinct-visitor counts
 --                     are unchanged; also set for events that had only a user_id;
 --      user_id     -> HMAC('<org_id>:user_id:<user_id>') as a uuid;
@@ -102,7 +102,7 @@ begin
   -- 2. Pseudonymize the covered events before the cutoff that remain.
   update analytics.events as e
      set visitor_id = case when e.visitor_id is not null or e.user_id is not null then
-                        'anon:' || private.visitor_key(k.inner_pad, k.outer_pad, e.org_id,
+                        'anon:' || private.pseudonymize_visitor(k.inner_pad, k.outer_pad, e.org_id,
                                                        coalesce(e.visitor_id, 'user:' || e.user_id::text))::text end,
          user_id = case when e.user_id is not null then
                      private.hmac_uuid(k.inner_pad, k.outer_pad, e.org_id::text || ':user_id:' || e.user_id::text) end,

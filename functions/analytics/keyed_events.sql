@@ -1,4 +1,4 @@
--- requires: functions/private/visitor_key.sql
+-- requires: functions/private/pseudonymize_visitor.sql
 -- The non-bot events of one organization on the local days [p_from_day, p_to_day) (its
 -- time zone), each with its local day and hour and its pseudonymous visitor key: the
 -- single definition of "which events count, on which day, for which visitor" shared by
@@ -48,7 +48,7 @@ as $$
     where not e.is_bot
   ),
   keys as materialized (
-    select i.ident, private.visitor_key(k.inner_pad, k.outer_pad, p_org_id, i.ident) as visitor_key
+    select i.ident, private.pseudonymize_visitor(k.inner_pad, k.outer_pad, p_org_id, i.ident) as visitor_key
     from (select distinct ev.ident from ev where ev.ident is not null) as i
     cross join private.pseudonymization_key as k
     where k.id = 1      -- the one key row; also tells the planner it is one row

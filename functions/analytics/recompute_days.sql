@@ -42,8 +42,12 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.org_daily_stats as t (org_id, day, events, page_views, profile_views, plays, likes, shares, comments, downloads, follows, impressions, link_clicks, ticket_clicks, purchases, tips, subscribes, searches, visitors, sessions)
-    select org_id, day, events, page_views, profile_views, plays, likes, shares, comments, downloads, follows, impressions, link_clicks, ticket_clicks, purchases, tips, subscribes, searches, visitors, sessions from fresh
+    insert into analytics.org_daily_stats as t (org_id, day, events, page_views, profile_views,
+          plays, likes, shares, comments, downloads, follows, impressions, link_clicks,
+          ticket_clicks, purchases, tips, subscribes, searches, visitors, sessions)
+    select org_id, day, events, page_views, profile_views, plays, likes, shares, comments, downloads,
+          follows, impressions, link_clicks, ticket_clicks, purchases, tips, subscribes, searches,
+          visitors, sessions from fresh
     on conflict (org_id, day) do update set
         events = excluded.events,
         page_views = excluded.page_views,
@@ -63,7 +67,14 @@ begin
         searches = excluded.searches,
         visitors = excluded.visitors,
         sessions = excluded.sessions
-      where (t.events, t.page_views, t.profile_views, t.plays, t.likes, t.shares, t.comments, t.downloads, t.follows, t.impressions, t.link_clicks, t.ticket_clicks, t.purchases, t.tips, t.subscribes, t.searches, t.visitors, t.sessions) is distinct from (excluded.events, excluded.page_views, excluded.profile_views, excluded.plays, excluded.likes, excluded.shares, excluded.comments, excluded.downloads, excluded.follows, excluded.impressions, excluded.link_clicks, excluded.ticket_clicks, excluded.purchases, excluded.tips, excluded.subscribes, excluded.searches, excluded.visitors, excluded.sessions)
+      where (t.events, t.page_views, t.profile_views, t.plays, t.likes, t.shares, t.comments,
+            t.downloads, t.follows, t.impressions, t.link_clicks, t.ticket_clicks, t.purchases,
+            t.tips, t.subscribes, t.searches, t.visitors,
+            t.sessions) is distinct from (excluded.events, excluded.page_views,
+            excluded.profile_views, excluded.plays, excluded.likes, excluded.shares,
+            excluded.comments, excluded.downloads, excluded.follows, excluded.impressions,
+            excluded.link_clicks, excluded.ticket_clicks, excluded.purchases, excluded.tips,
+            excluded.subscribes, excluded.searches, excluded.visitors, excluded.sessions)
     returning 1
   )
   select (select pg_catalog.count(*) from written) + (select pg_catalog.count(*) from removed)
@@ -81,14 +92,16 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.org_daily_visitors as t (org_id, day, visitor_key, source, country, device_type, events)
+    insert into analytics.org_daily_visitors as t (org_id, day, visitor_key, source, country,
+          device_type, events)
     select org_id, day, visitor_key, source, country, device_type, events from fresh
     on conflict (org_id, day, visitor_key) do update set
         source = excluded.source,
         country = excluded.country,
         device_type = excluded.device_type,
         events = excluded.events
-      where (t.source, t.country, t.device_type, t.events) is distinct from (excluded.source, excluded.country, excluded.device_type, excluded.events)
+      where (t.source, t.country, t.device_type, t.events) is distinct from (excluded.source,
+            excluded.country, excluded.device_type, excluded.events)
     returning 1
   )
   select (select pg_catalog.count(*) from written) + (select pg_catalog.count(*) from removed)
@@ -106,8 +119,13 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.entity_daily_stats as t (org_id, entity_type, entity_id, day, events, plays, unique_plays, likes, shares, comments, downloads, impressions, clicks, ticket_clicks, interested, visitors, listens, completions, reached_30s, reached_60s, reached_120s, watch_seconds, activity_by_hour)
-    select org_id, entity_type, entity_id, day, events, plays, unique_plays, likes, shares, comments, downloads, impressions, clicks, ticket_clicks, interested, visitors, listens, completions, reached_30s, reached_60s, reached_120s, watch_seconds, activity_by_hour from fresh
+    insert into analytics.entity_daily_stats as t (org_id, entity_type, entity_id, day, events,
+          plays, unique_plays, likes, shares, comments, downloads, impressions, clicks,
+          ticket_clicks, interested, visitors, listens, completions, reached_30s, reached_60s,
+          reached_120s, watch_seconds, activity_by_hour)
+    select org_id, entity_type, entity_id, day, events, plays, unique_plays, likes, shares, comments,
+          downloads, impressions, clicks, ticket_clicks, interested, visitors, listens, completions,
+          reached_30s, reached_60s, reached_120s, watch_seconds, activity_by_hour from fresh
     on conflict (org_id, entity_id, entity_type, day) do update set
         events = excluded.events,
         plays = excluded.plays,
@@ -128,7 +146,15 @@ begin
         reached_120s = excluded.reached_120s,
         watch_seconds = excluded.watch_seconds,
         activity_by_hour = excluded.activity_by_hour
-      where (t.events, t.plays, t.unique_plays, t.likes, t.shares, t.comments, t.downloads, t.impressions, t.clicks, t.ticket_clicks, t.interested, t.visitors, t.listens, t.completions, t.reached_30s, t.reached_60s, t.reached_120s, t.watch_seconds, t.activity_by_hour) is distinct from (excluded.events, excluded.plays, excluded.unique_plays, excluded.likes, excluded.shares, excluded.comments, excluded.downloads, excluded.impressions, excluded.clicks, excluded.ticket_clicks, excluded.interested, excluded.visitors, excluded.listens, excluded.completions, excluded.reached_30s, excluded.reached_60s, excluded.reached_120s, excluded.watch_seconds, excluded.activity_by_hour)
+      where (t.events, t.plays, t.unique_plays, t.likes, t.shares, t.comments, t.downloads,
+            t.impressions, t.clicks, t.ticket_clicks, t.interested, t.visitors, t.listens,
+            t.completions, t.reached_30s, t.reached_60s, t.reached_120s, t.watch_seconds,
+            t.activity_by_hour) is distinct from (excluded.events, excluded.plays,
+            excluded.unique_plays, excluded.likes, excluded.shares, excluded.comments,
+            excluded.downloads, excluded.impressions, excluded.clicks, excluded.ticket_clicks,
+            excluded.interested, excluded.visitors, excluded.listens, excluded.completions,
+            excluded.reached_30s, excluded.reached_60s, excluded.reached_120s,
+            excluded.watch_seconds, excluded.activity_by_hour)
     returning 1
   )
   select (select pg_catalog.count(*) from written) + (select pg_catalog.count(*) from removed)
@@ -146,7 +172,8 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.entity_daily_visitors as t (org_id, entity_type, entity_id, day, visitor_key, played)
+    insert into analytics.entity_daily_visitors as t (org_id, entity_type, entity_id, day,
+          visitor_key, played)
     select org_id, entity_type, entity_id, day, visitor_key, played from fresh
     on conflict (org_id, entity_id, entity_type, day, visitor_key) do update set
         played = excluded.played
@@ -168,8 +195,12 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.user_daily_stats as t (org_id, user_id, day, items_created, plays, plays_received, followers_gained, events_viewed, events_clicked, events_interested, ticket_links_clicked, reviews, searches, sessions, time_spent_seconds)
-    select org_id, user_id, day, items_created, plays, plays_received, followers_gained, events_viewed, events_clicked, events_interested, ticket_links_clicked, reviews, searches, sessions, time_spent_seconds from fresh
+    insert into analytics.user_daily_stats as t (org_id, user_id, day, items_created, plays,
+          plays_received, followers_gained, events_viewed, events_clicked, events_interested,
+          ticket_links_clicked, reviews, searches, sessions, time_spent_seconds)
+    select org_id, user_id, day, items_created, plays, plays_received, followers_gained,
+          events_viewed, events_clicked, events_interested, ticket_links_clicked, reviews, searches,
+          sessions, time_spent_seconds from fresh
     on conflict (org_id, user_id, day) do update set
         items_created = excluded.items_created,
         plays = excluded.plays,
@@ -183,7 +214,13 @@ begin
         searches = excluded.searches,
         sessions = excluded.sessions,
         time_spent_seconds = excluded.time_spent_seconds
-      where (t.items_created, t.plays, t.plays_received, t.followers_gained, t.events_viewed, t.events_clicked, t.events_interested, t.ticket_links_clicked, t.reviews, t.searches, t.sessions, t.time_spent_seconds) is distinct from (excluded.items_created, excluded.plays, excluded.plays_received, excluded.followers_gained, excluded.events_viewed, excluded.events_clicked, excluded.events_interested, excluded.ticket_links_clicked, excluded.reviews, excluded.searches, excluded.sessions, excluded.time_spent_seconds)
+      where (t.items_created, t.plays, t.plays_received, t.followers_gained, t.events_viewed,
+            t.events_clicked, t.events_interested, t.ticket_links_clicked, t.reviews, t.searches,
+            t.sessions, t.time_spent_seconds) is distinct from (excluded.items_created,
+            excluded.plays, excluded.plays_received, excluded.followers_gained,
+            excluded.events_viewed, excluded.events_clicked, excluded.events_interested,
+            excluded.ticket_links_clicked, excluded.reviews, excluded.searches, excluded.sessions,
+            excluded.time_spent_seconds)
     returning 1
   )
   select (select pg_catalog.count(*) from written) + (select pg_catalog.count(*) from removed)
@@ -201,8 +238,11 @@ begin
     returning 1
   ),
   written as (
-    insert into analytics.profile_daily_stats as t (org_id, day, profile_kind, profile_views, new_followers, total_followers, event_impressions, reviews_received, rating_sum, rating_count)
-    select org_id, day, profile_kind, profile_views, new_followers, total_followers, event_impressions, reviews_received, rating_sum, rating_count from fresh
+    insert into analytics.profile_daily_stats as t (org_id, day, profile_kind, profile_views,
+          new_followers, total_followers, event_impressions, reviews_received, rating_sum,
+          rating_count)
+    select org_id, day, profile_kind, profile_views, new_followers, total_followers,
+          event_impressions, reviews_received, rating_sum, rating_count from fresh
     on conflict (org_id, day) do update set
         profile_kind = excluded.profile_kind,
         profile_views = excluded.profile_views,
@@ -212,7 +252,11 @@ begin
         reviews_received = excluded.reviews_received,
         rating_sum = excluded.rating_sum,
         rating_count = excluded.rating_count
-      where (t.profile_kind, t.profile_views, t.new_followers, t.total_followers, t.event_impressions, t.reviews_received, t.rating_sum, t.rating_count) is distinct from (excluded.profile_kind, excluded.profile_views, excluded.new_followers, excluded.total_followers, excluded.event_impressions, excluded.reviews_received, excluded.rating_sum, excluded.rating_count)
+      where (t.profile_kind, t.profile_views, t.new_followers, t.total_followers,
+            t.event_impressions, t.reviews_received, t.rating_sum,
+            t.rating_count) is distinct from (excluded.profile_kind, excluded.profile_views,
+            excluded.new_followers, excluded.total_followers, excluded.event_impressions,
+            excluded.reviews_received, excluded.rating_sum, excluded.rating_count)
     returning 1
   )
   select (select pg_catalog.count(*) from written) + (select pg_catalog.count(*) from removed)
@@ -238,4 +282,6 @@ end;
 $$;
 revoke execute on function analytics.recompute_days(uuid, date, date) from public, anon, authenticated;
 comment on function analytics.recompute_days(uuid, date, date) is
-  'Recomputes all daily rollups of an organization for local days [p_from_day, p_to_day) (idempotent upserts, deletes of vanished rows); returns rows changed. Internal step of analytics.aggregate_daily (owner only).';
+  'Recomputes all daily rollups of an organization for local days [p_from_day,
+        p_to_day) (idempotent upserts,
+        deletes of vanished rows); returns rows changed. Internal step of analytics.aggregate_daily (owner only).';

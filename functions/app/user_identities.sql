@@ -1,5 +1,5 @@
 -- requires: functions/app/user_data_tables.sql
--- requires: functions/private/visitor_key.sql
+-- requires: functions/private/pseudonymize_visitor.sql
 -- Every identifier under which data about a user may be stored, as the parameters of the
 -- predicates of app.user_data_tables():
 --   user_ids ($1): the user id and, for every organization, its keyed hash as written
@@ -67,7 +67,7 @@ begin
     ) as p
   ),
   keyed as (
-    select p.o, p.v, private.visitor_key(k.inner_pad, k.outer_pad, p.o, p.v) as key
+    select p.o, p.v, private.pseudonymize_visitor(k.inner_pad, k.outer_pad, p.o, p.v) as key
     from pairs as p cross join private.pseudonymization_key as k
     where k.id = 1
   ),

@@ -5,7 +5,8 @@
 -- 'anon:<uuid>' (written by analytics.apply_retention) already is that key and is
 -- returned as is, so anonymizing events does not change distinct-visitor counts.
 -- Internal helper of the rollups, RPCs and erasure; not callable by API roles.
-create or replace function private.visitor_key(p_inner_pad bytea, p_outer_pad bytea, p_org_id uuid, p_ident text)
+create or replace function private.pseudonymize_visitor(p_inner_pad bytea, p_outer_pad bytea, p_org_id uuid,
+                                                        p_ident text)
 returns uuid
 language sql
 stable
@@ -19,6 +20,6 @@ as $$
            else private.hmac_uuid(p_inner_pad, p_outer_pad, p_org_id::text || ':' || p_ident)
          end
 $$;
-revoke execute on function private.visitor_key(bytea, bytea, uuid, text) from public, anon, authenticated;
-comment on function private.visitor_key(bytea, bytea, uuid, text) is
+revoke execute on function private.pseudonymize_visitor(bytea, bytea, uuid, text) from public, anon, authenticated;
+comment on function private.pseudonymize_visitor(bytea, bytea, uuid, text) is
   'Pseudonymous visitor key (uuid) of a visitor key text (visitor_id, else ''user:<user_id>'') in an organization; ''anon:<uuid>'' maps to its uuid. Internal helper.';
