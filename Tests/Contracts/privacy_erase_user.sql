@@ -116,9 +116,13 @@ select throws_ok($$ select app.export_user_data(md5('fan@era.test')::uuid) $$, '
                  'an export of the erased user finds no such user');
 select tests.clear_authentication();
 select results_eq(
-  $$ select (select count(*) from analytics.events where visitor_id = 'other'), (select count(*) from audience.orders),
-            (select count(*) from audience.subscribers), (select count(*) from experiments.assignments),
-            (select count(*) from experiments.events), (select count(*) from analytics.user_daily_stats where user_id = md5('other@era.test')::uuid) $$,
+  $$ with fixture(org_id) as (values (md5('org:era')::uuid), (md5('org:era-b')::uuid))
+     select (select count(*) from analytics.events where visitor_id = 'other' and org_id in (select org_id from fixture)),
+            (select count(*) from audience.orders where org_id in (select org_id from fixture)),
+            (select count(*) from audience.subscribers where org_id in (select org_id from fixture)),
+            (select count(*) from experiments.assignments where org_id in (select org_id from fixture)),
+            (select count(*) from experiments.events where org_id in (select org_id from fixture)),
+            (select count(*) from analytics.user_daily_stats where user_id = md5('other@era.test')::uuid) $$,
   $$ values (1::bigint, 1::bigint, 1::bigint, 1::bigint, 1::bigint, 1::bigint) $$,
   'the other fan''s event, order, subscription, assignment, conversion and daily stats are untouched');
 select is((select name from experiments.experiments where id = '00000000-0000-4000-8000-0000000000ea'), 'EX',
