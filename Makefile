@@ -17,7 +17,7 @@ up: build
 	$(BIN) refresh
 	$(BIN) verify
 	@echo
-	$(BIN) status
+	@$(BIN) status | tail -n 1
 	@echo
 	@echo "audience-db is up. psql \"$$($(BIN) db url)\""
 
