@@ -15,8 +15,8 @@
 -- without a watermark is recomputed in full (every day from its first to its last event
 -- or rollup row); analytics.reset_aggregation forces that. Every recomputation is an
 -- idempotent upsert of whole days (analytics.recompute_days): running twice changes
--- nothing. The new watermark is the start of the oldest transaction still running when
--- the run begins (or the current time if none): every event received before it is
+-- nothing. The new watermark is the start of the oldest transaction still running in this
+-- database when the run begins (or the current time if none): every event received before it is
 -- already committed and visible, so none is skipped. Requires the owner to see other
 -- sessions' xact_start (superuser or pg_read_all_stats); without that it falls back to
 -- the current time minus 10 minutes. A watermark never moves backwards.
@@ -79,6 +79,7 @@ begin
     into v_upper
     from pg_catalog.pg_stat_activity as a
     where a.pid <> pg_catalog.pg_backend_pid()
+      and a.datname = pg_catalog.current_database()  -- other databases cannot write these events
       and a.xact_start is not null
       and a.backend_type in ('client backend', 'background worker');
     v_upper := coalesce(v_upper, pg_catalog.clock_timestamp());
