@@ -53,6 +53,21 @@ struct StubServer: Sendable {
   var host: String { "127.0.0.1:\(port)" }
   var requests: [ReceivedRequest] { get async { await script.requests } }
 
+  /// The number of requests received, once it reaches `expected` or `within` has passed.
+  /// A client that gives up after a short timeout may do so before the server has read the
+  /// request it sent (a loaded CI machine schedules the server late); the bytes are in the
+  /// socket, so waiting for them tells "never sent" from "read late".
+  func requestCount(reaching expected: Int, within: Duration = .seconds(10)) async -> Int {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: within)
+    var count = await script.requests.count
+    while count < expected, clock.now < end {
+      try? await Task.sleep(for: .milliseconds(20))
+      count = await script.requests.count
+    }
+    return count
+  }
+
   /// Starts a server answering with `replies` in turn, runs `body`, stops the server.
   static func with<T: Sendable>(_ replies: [StubReply], _ body: (StubServer) async throws -> T) async throws -> T {
     let script = StubScript(replies)
