@@ -29,7 +29,7 @@ let package = Package(
       name: "Insights", dependencies: ["PostgresClient"], resources: [.copy("Resources/prompt.md")], swiftSettings: strict),
     .target(name: "Refresh", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Loading", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
-    .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations", "Loading"], swiftSettings: strict),
+    .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations", "Loading", "Refresh", "Insights"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [

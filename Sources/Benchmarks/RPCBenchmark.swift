@@ -1,5 +1,6 @@
 // `audiencectl bench audience|dashboards|insights`: p50 and p95 of each RPC for the
-// largest organization in the database (load `seed scale` first), over a 30-day window.
+// largest organization in the database (load `seed scale` first), over a 30-day window,
+// and the maintenance work behind each group (MaintenanceBenchmark.swift).
 import Foundation
 import PostgresClient
 
@@ -10,24 +11,77 @@ public struct RPCTiming: Sendable, Codable {
   public var error: String?
 }
 
+/// One timed maintenance step (a refresh, an aggregation, a generation), run once.
+public struct MaintenanceTiming: Sendable, Codable {
+  public var step: String
+  public var ms: Double
+  /// What the step processed, e.g. "27,778 new events, 1,058 org-days".
+  public var detail: String
+  public var error: String? = nil
+}
+
 public struct RPCBenchmarkReport: Sendable, Codable {
   public var group: String
   public var org: String
   public var orgEvents: Int
   public var runs: Int
   public var timings: [RPCTiming]
+  public var maintenance: [MaintenanceTiming] = []
+  /// Derived figures, e.g. the full-to-incremental aggregation ratio.
+  public var notes: [String] = []
+  /// Whether a call or a step failed (the command then exits 1).
+  public var failed: Bool {
+    timings.contains { $0.error != nil } || maintenance.contains { $0.error != nil }
+  }
 
   public var rendered: String {
-    var lines = ["bench \(group): organization \(org) (\(orgEvents) events), 30-day window, \(runs) runs each"]
+    var lines = ["bench \(group): organization \(org) (\(orgEvents) events), the 30 local days to today, \(runs) runs each"]
     for timing in timings {
+      let name = timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)
       if let error = timing.error {
-        lines.append("  \(timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)) ERROR \(error)")
+        lines.append("  \(name) ERROR \(error)")
       } else {
-        lines.append(
-          "  \(timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)) p50 \(String(format: "%8.1f", timing.p50)) ms  p95 \(String(format: "%8.1f", timing.p95)) ms")
+        lines.append("  \(name) p50 \(String(format: "%8.1f", timing.p50)) ms  p95 \(String(format: "%8.1f", timing.p95)) ms")
       }
     }
+    if !maintenance.isEmpty { lines.append("maintenance (one run each):") }
+    for step in maintenance {
+      let name = step.step.padding(toLength: 44, withPad: " ", startingAt: 0)
+      lines.append("  \(name) \(String(format: "%10.1f", step.ms)) ms  \(step.detail)" + (step.error.map { "  ERROR \($0)" } ?? ""))
+    }
+    lines.append(contentsOf: notes)
     return lines.joined(separator: "\n")
+  }
+}
+
+/// The organization a benchmark measures: the one with the most events in the last 30 days.
+public struct BenchmarkSubject: Sendable {
+  public var org: String
+  public var events: Int
+  var visitor: String
+  var entity: String?
+  /// The organization's local date today: the window is the 30 local days up to and including it.
+  var today: String
+
+  public static func largest(_ connection: Connection) throws -> BenchmarkSubject {
+    guard let top = try connection.query(
+      """
+      select org_id::text as org from analytics.events
+       where occurred_at >= pg_catalog.now() - interval '30 days' group by org_id order by count(*) desc, org_id limit 1
+      """
+    ).first else {
+      throw PostgresError(code: .clientError, message: "no events in the last 30 days: load data first (audiencectl seed scale)")
+    }
+    let org: String = try top.decode("org")
+    let visitor = try connection.scalar(
+      "select visitor_id from analytics.events where org_id = \(org)::uuid and visitor_id is not null limit 1", as: String.self) ?? ""
+    let entity = try connection.scalar(
+      "select entity_id::text from analytics.events where org_id = \(org)::uuid and entity_id is not null limit 1", as: String.self)
+    let total = try connection.scalar("select count(*)::bigint from analytics.events where org_id = \(org)::uuid", as: Int.self) ?? 0
+    let today = try connection.scalar(
+      "select (pg_catalog.now() at time zone timezone)::date::text from app.organizations where id = \(org)::uuid",
+      as: String.self) ?? ""
+    return BenchmarkSubject(org: org, events: total, visitor: visitor, entity: entity, today: today)
   }
 }
 
@@ -55,6 +109,7 @@ public struct RPCBenchmark: Sendable {
         ("get_audience_paths", "select count(*) from public.get_audience_paths($org, $from, $to)"),
         ("calculate_propensity_score", "select public.calculate_propensity_score($org, $visitor)"),
         ("get_high_intent_visitors", "select count(*) from public.get_high_intent_visitors($org)"),
+        ("preview_segment (buyers)", #"select public.preview_segment($org, '[{"field": "orders_count", "op": "gte", "value": 1}]')"#),
       ]
     case .dashboards:
       return [
@@ -72,28 +127,16 @@ public struct RPCBenchmark: Sendable {
     }
   }
 
-  public func run(_ connection: Connection) throws -> RPCBenchmarkReport {
-    // The largest organization: rank 1 of seed scale, else the one with most events in the last 30 days.
-    guard let top = try connection.query(
-      """
-      select org_id::text as org, count(*)::bigint as n from analytics.events
-       where occurred_at >= pg_catalog.now() - interval '30 days' group by org_id order by 2 desc limit 1
-      """
-    ).first else {
-      throw PostgresError(code: .clientError, message: "no events in the last 30 days: load data first (audiencectl seed scale)")
-    }
-    let org: String = try top.decode("org")
-    let visitor = try connection.scalar("select visitor_id from analytics.events where org_id = \(org)::uuid and visitor_id is not null limit 1", as: String.self) ?? ""
-    let entity = try connection.scalar("select entity_id::text from analytics.events where org_id = \(org)::uuid and entity_id is not null limit 1", as: String.self)
-    let total = try connection.scalar("select count(*)::bigint from analytics.events where org_id = \(org)::uuid", as: Int.self) ?? 0
+  /// Times every call of the group `runs` times after one warm-up call.
+  public func run(_ connection: Connection, subject: BenchmarkSubject) throws -> RPCBenchmarkReport {
     var timings: [RPCTiming] = []
     for (name, template) in Self.calls(group) {
       let sql = template
-        .replacingOccurrences(of: "$org", with: "'\(org)'::uuid")
-        .replacingOccurrences(of: "$from", with: "pg_catalog.now() - interval '30 days'")
-        .replacingOccurrences(of: "$to", with: "pg_catalog.now()")
-        .replacingOccurrences(of: "$visitor", with: quoteLiteral(visitor))
-        .replacingOccurrences(of: "$entity", with: entity.map { "'\($0)'::uuid" } ?? "null::uuid")
+        .replacingOccurrences(of: "$org", with: "'\(subject.org)'::uuid")
+        .replacingOccurrences(of: "$from", with: "date '\(subject.today)' - 29")
+        .replacingOccurrences(of: "$to", with: "date '\(subject.today)' + 1")
+        .replacingOccurrences(of: "$visitor", with: quoteLiteral(subject.visitor))
+        .replacingOccurrences(of: "$entity", with: subject.entity.map { "'\($0)'::uuid" } ?? "null::uuid")
       var samples: [Double] = []
       var failure: String?
       for _ in 0..<(runs + 1) {
@@ -109,6 +152,6 @@ public struct RPCBenchmark: Sendable {
       let timed = Timings(Array(samples.dropFirst()))  // the first call warms caches and plans
       timings.append(RPCTiming(call: name, p50: timed.median, p95: timed.p95, error: failure))
     }
-    return RPCBenchmarkReport(group: group.rawValue, org: org, orgEvents: total, runs: runs, timings: timings)
+    return RPCBenchmarkReport(group: group.rawValue, org: subject.org, orgEvents: subject.events, runs: runs, timings: timings)
   }
 }

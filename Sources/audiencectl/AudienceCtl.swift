@@ -5,6 +5,7 @@ import Foundation
 import LocalCluster
 import Migrations
 import PostgresClient
+import Refresh
 import Verification
 
 @main
@@ -64,6 +65,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
   } catch let error as ClusterError {
     printError(error.description)
     throw ExitCode(ExitStatus.failure.rawValue)
+  } catch let error as RefreshError {
+    printError(error.description)
+    throw ExitCode(error.lockTimeout ? ExitStatus.lockTimeout.rawValue : ExitStatus.failure.rawValue)
   }
 }
 

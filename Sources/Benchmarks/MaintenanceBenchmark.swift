@@ -1,0 +1,150 @@
+// The maintenance half of `bench audience|dashboards|insights`: refresh, incremental
+// against full recomputation, segment export and generation, each timed once.
+//
+// Whatever a measurement needs to change (a day of new events, forgotten watermarks, a
+// segment) happens inside a transaction that is rolled back: the database is left as it
+// was found, except for what a scheduler would have done anyway (the refresh run, the
+// aggregation catch-up, and the insights a generation stores).
+import Foundation
+import Insights
+import PostgresClient
+import Refresh
+
+public struct MaintenanceBenchmark: Sendable {
+  public init() {}
+
+  /// `bench audience`: a refresh run step by step, update_customers incremental after a
+  /// day of new events and in full, and materialize_segment of about 10,000 customers.
+  public func audience(_ connection: Connection, subject: BenchmarkSubject) throws -> [MaintenanceTiming] {
+    var steps = try refresh(connection)
+    steps.append(
+      try rolledBack(connection) {
+        let added = try addOneDayOfEvents(connection)
+        let (changed, ms) = try timed { try connection.scalar("select audience.update_customers()", as: Int.self) ?? 0 }
+        return MaintenanceTiming(
+          step: "update_customers, incremental", ms: ms,
+          detail: "after \(added.formatted()) new events of one day: \(changed.formatted()) customer rows changed")
+      })
+    steps.append(
+      try rolledBack(connection) {
+        try connection.execute("delete from audience.customers")
+        try connection.execute("delete from audience.customer_watermarks")
+        let (changed, ms) = try timed { try connection.scalar("select audience.update_customers()", as: Int.self) ?? 0 }
+        return MaintenanceTiming(
+          step: "update_customers, full", ms: ms, detail: "from an empty table: \(changed.formatted()) customer rows")
+      })
+    if let segment = try segmentExport(connection, subject: subject) { steps.append(segment) }
+    return steps
+  }
+
+  /// `bench dashboards`: the aggregation catch-up, then an incremental run after one day of
+  /// new events against a full recomputation; returns the steps and the ratio.
+  public func dashboards(_ connection: Connection) throws -> (steps: [MaintenanceTiming], notes: [String]) {
+    let aggregate = "select count(*)::bigint as orgs, coalesce(sum(days), 0)::bigint as days from analytics.aggregate_daily()"
+    func orgDays(_ row: Row) throws -> String {
+      "\(try row.decode("days", as: Int.self).formatted()) org-days of \(try row.decode("orgs", as: Int.self).formatted()) organizations"
+    }
+    let (caughtUp, catchUpMs) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
+    var steps = [
+      MaintenanceTiming(step: "aggregate_daily, catch-up", ms: catchUpMs, detail: try caughtUp.map(orgDays) ?? "")
+    ]
+    let incremental = try rolledBack(connection) {
+      let added = try addOneDayOfEvents(connection)
+      let (row, ms) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
+      return MaintenanceTiming(
+        step: "aggregate_daily, incremental", ms: ms,
+        detail: "after \(added.formatted()) new events of one day: \(try row.map(orgDays) ?? "")")
+    }
+    let full = try rolledBack(connection) {
+      try connection.execute("select analytics.reset_aggregation()")
+      let (row, ms) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
+      return MaintenanceTiming(step: "aggregate_daily, full", ms: ms, detail: "every day: \(try row.map(orgDays) ?? "")")
+    }
+    steps += [incremental, full]
+    let ratio = full.ms / max(incremental.ms, 0.001)
+    return (steps, ["incremental is \(String(format: "%.1f", ratio))x faster than full recomputation (target 20x)"])
+  }
+
+  /// `bench insights`: one generation with the offline template provider for the
+  /// organization (a scheduled run, not rate limited; it stores that organization's insights).
+  public func insights(_ connection: Connection, subject: BenchmarkSubject) async throws -> [MaintenanceTiming] {
+    guard let org = UUID(uuidString: subject.org) else { return [] }
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    let started = ContinuousClock.now
+    let report = try await generator.generate(org: org, connection: connection, manual: false, dryRun: false)
+    let ms = started.duration(to: .now).secondsValue * 1000
+    return [
+      MaintenanceTiming(
+        step: "insights generate (template provider)", ms: ms,
+        detail: "\(report.candidates) candidates, \(report.insights.count) insights stored", error: report.error)
+    ]
+  }
+
+  // MARK: Steps
+
+  func refresh(_ connection: Connection) throws -> [MaintenanceTiming] {
+    let report = try Refresher().refresh(connection, only: nil, waitSeconds: 600)
+    return report.steps.map { step in
+      MaintenanceTiming(
+        step: "refresh: \(step.step)", ms: Double(step.durationMs ?? 0), detail: "", error: step.error)
+    }
+  }
+
+  /// materialize_segment, contact details included, of the segment "seen in the last N
+  /// days" whose size is nearest to 10,000 customers; nil when the organization has none.
+  func segmentExport(_ connection: Connection, subject: BenchmarkSubject) throws -> MaintenanceTiming? {
+    var best: (days: Int, size: Int)?
+    for days in [1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90, 120, 180, 365] {
+      let size = try connection.scalar(
+        "select public.preview_segment(\(subject.org)::uuid, \(Self.seenWithin(days))::jsonb)", as: Int.self) ?? 0
+      if best == nil || abs(size - 10_000) < abs(best!.size - 10_000) { best = (days, size) }
+    }
+    guard let best, best.size > 0 else { return nil }
+    return try rolledBack(connection) {
+      let segment = try connection.scalar(
+        "select segment_id from public.create_segment(\(subject.org)::uuid, \("bench \(UUID().uuidString)"), \(Self.seenWithin(best.days))::jsonb)",
+        as: UUID.self)
+      let (rows, ms) = try timed {
+        try connection.scalar(
+          "select count(*)::bigint from public.materialize_segment(\(segment), true, 'benchmark')", as: Int.self) ?? 0
+      }
+      return MaintenanceTiming(
+        step: "materialize_segment, with PII", ms: ms, detail: "\(rows.formatted()) customers seen in the last \(best.days) days")
+    }
+  }
+
+  static func seenWithin(_ days: Int) -> String {
+    #"[{"field": "last_seen", "op": "within", "value": \#(days)}]"#
+  }
+
+  /// Copies the events of the day before yesterday (now - 2 days .. now - 1 day) one day
+  /// later, received now, as a day of new events for every organization; returns how many.
+  func addOneDayOfEvents(_ connection: Connection) throws -> Int {
+    guard let columns = try connection.scalar(
+      """
+      select string_agg(pg_catalog.quote_ident(attname), ', ' order by attnum) from pg_catalog.pg_attribute
+       where attrelid = 'analytics.events'::regclass and attnum > 0 and not attisdropped
+         and attname not in ('id', 'occurred_at', 'received_at', 'client_event_id')
+      """, as: String.self)
+    else { return 0 }
+    return try connection.execute(
+      SQL(
+        unsafeSQL: """
+          insert into analytics.events (occurred_at, \(columns))
+          select occurred_at + interval '1 day', \(columns) from analytics.events
+           where occurred_at >= pg_catalog.now() - interval '2 days' and occurred_at < pg_catalog.now() - interval '1 day'
+          """)) ?? 0
+  }
+
+  func rolledBack<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
+    try connection.execute("begin")
+    defer { _ = try? connection.execute("rollback") }
+    return try body()
+  }
+
+  func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let started = ContinuousClock.now
+    let value = try body()
+    return (value, started.duration(to: .now).secondsValue * 1000)
+  }
+}

@@ -1,0 +1,107 @@
+// bench audience | dashboards against the demo data: every RPC answers, the maintenance
+// steps run, and what they change for the measurement is rolled back. Timings are printed
+// by the command, never asserted.
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite("bench")
+struct BenchTests {
+  /// A migrated database with the demo loaded relative to now, refreshed.
+  func demoDatabase() throws -> TestDatabase {
+    let db = try migratedDatabase()
+    for command in [["seed", "demo"], ["refresh"]] {
+      let result = try audiencectl(command + ["--url", db.url, "--project", TestEnvironment.packageRoot.path])
+      guard result.status == 0 else { throw PostgresError(code: .clientError, message: "\(command) failed: \(result.stderr)") }
+    }
+    return db
+  }
+
+  func bench(_ group: String, _ db: TestDatabase) throws -> JSONValue {
+    let result = try audiencectl(["bench", group, "--runs", "1", "--json", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    return try JSONValue.parse(result.stdout)
+  }
+
+  /// What the database holds that a benchmark must leave alone.
+  func fingerprint(_ connection: Connection) throws -> String {
+    try connection.scalar(
+      """
+      select format('%s events, %s customers, %s watermarks, %s segments',
+                    (select count(*) from analytics.events), (select count(*) from audience.customers),
+                    (select count(*) from analytics.aggregation_watermarks), (select count(*) from audience.segments))
+      """, as: String.self) ?? ""
+  }
+
+  @Test("bench dashboards: the four RPCs for the largest organization; aggregation incremental after a rolled-back day, then full")
+  func dashboards() throws {
+    let db = try demoDatabase()
+    let connection = try db.connect()
+    let before = try fingerprint(connection)
+    // The day of new events the benchmark adds: the events of now - 2 days .. now - 1 day, one day later.
+    let expected = try connection.query(
+      """
+      select count(*)::int as events,
+             count(distinct (e.org_id, ((e.occurred_at + interval '1 day') at time zone o.timezone)::date))::int as org_days,
+             count(distinct e.org_id)::int as orgs
+        from analytics.events e join app.organizations o on o.id = e.org_id
+       where e.occurred_at >= now() - interval '2 days' and e.occurred_at < now() - interval '1 day'
+      """
+    ).first!
+    let report = try bench("dashboards", db)
+    let nachtfalter = try connection.scalar("select id::text from app.organizations where slug = 'demo-nachtfalter'", as: String.self)
+    #expect(report["org"]?.stringValue == nachtfalter)
+    #expect(report["orgEvents"]?.numberValue == 1156)
+    let timings = report["timings"]?.arrayValue ?? []
+    #expect(timings.compactMap { $0["call"]?.stringValue } == ["get_dashboard", "get_entity_analytics", "get_realtime_stats", "get_conversion_funnel"])
+    #expect(timings.allSatisfy { $0["error"] == nil })
+    let steps = report["maintenance"]?.arrayValue ?? []
+    #expect(steps.compactMap { $0["step"]?.stringValue } == ["aggregate_daily, catch-up", "aggregate_daily, incremental", "aggregate_daily, full"])
+    let events: Int = try expected.decode("events")
+    let orgDays: Int = try expected.decode("org_days")
+    let orgs: Int = try expected.decode("orgs")
+    #expect(steps.first?["detail"]?.stringValue == "0 org-days of 0 organizations")  // refresh already aggregated everything
+    #expect(steps.dropFirst().first?["detail"]?.stringValue == "after \(events) new events of one day: \(orgDays) org-days of \(orgs) organizations")
+    // A full recomputation covers every local day from an organization's first event to its last.
+    let allDays = try connection.scalar(
+      """
+      select sum(d)::int from (
+        select max((e.occurred_at at time zone o.timezone)::date) - min((e.occurred_at at time zone o.timezone)::date) + 1 as d
+          from analytics.events e join app.organizations o on o.id = e.org_id group by e.org_id) x
+      """, as: Int.self) ?? 0
+    #expect(steps.last?["detail"]?.stringValue == "every day: \(allDays) org-days of 3 organizations")
+    #expect(report["notes"]?.arrayValue?.first?.stringValue?.hasPrefix("incremental is ") == true)
+    #expect(try fingerprint(connection) == before)
+  }
+
+  @Test("bench audience: eight RPC timings, the refresh steps, update_customers incremental and full, a segment export, all rolled back")
+  func audience() throws {
+    let db = try demoDatabase()
+    let connection = try db.connect()
+    let before = try fingerprint(connection)
+    let customers = try connection.scalar("select count(*)::int from audience.customers", as: Int.self) ?? 0
+    let report = try bench("audience", db)
+    let timings = report["timings"]?.arrayValue ?? []
+    #expect(timings.count == 8)
+    #expect(timings.allSatisfy { $0["error"] == nil })
+    let steps = report["maintenance"]?.arrayValue ?? []
+    let names = steps.compactMap { $0["step"]?.stringValue }
+    #expect(names.first == "refresh: analytics.ensure_partitions")
+    #expect(names.suffix(3) == ["update_customers, incremental", "update_customers, full", "materialize_segment, with PII"])
+    #expect(steps.allSatisfy { $0["error"] == nil })
+    #expect(steps[steps.count - 2]["detail"]?.stringValue == "from an empty table: \(customers.formatted()) customer rows")
+    // "N customers seen in the last D days": N is what preview_segment counts for D.
+    let detail = steps.last?["detail"]?.stringValue ?? ""
+    let words = detail.split(separator: " ")
+    let days = words.count == 8 ? Int(words[6]) : nil
+    let size = try connection.scalar(
+      """
+      select public.preview_segment(o.id, jsonb_build_array(jsonb_build_object('field', 'last_seen', 'op', 'within', 'value', \(days ?? 0))))::int
+        from app.organizations o where o.slug = 'demo-nachtfalter'
+      """, as: Int.self) ?? 0
+    #expect(size > 0)
+    #expect(detail == "\(size.formatted()) customers seen in the last \(days ?? 0) days")
+    #expect(try fingerprint(connection) == before)
+  }
+}
