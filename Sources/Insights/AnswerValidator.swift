@@ -63,7 +63,8 @@ public struct ValidationResult: Sendable, Hashable {
 ///    integer (JSON shape); the title 1 to `maxTitleLength` characters (Unicode code points, as
 ///    PostgreSQL's `char_length` counts) on one line; the
 ///    description 1 or 2 sentences (``TextRules/sentenceCount(_:subjectKey:)``); the action
-///    not blank; no field may hold a contact detail (``TextRules/contactDetail(in:)``); every
+///    not blank; no field may hold a contact detail (``TextRules/contactDetail(in:knownDomains:)``;
+///    a domain the candidate's subject or snapshot carries, such as a referrer, may be named); every
 ///    number in the three fields must be grounded in the candidate's `data_snapshot`
 ///    (``Grounding``). The first failure makes the candidate fall back to its template
 ///    wording at the answer's rank (``Fallback/Kind/template``), the reason recorded.
@@ -194,8 +195,9 @@ public struct AnswerValidator: Sendable, Hashable {
     if action.isEmpty { return .failure(Rejection(text: "action_suggestion is empty")) }
 
     let labelled = [("title", title), ("description", description), ("action_suggestion", action)]
+    let knownDomains = TextRules.domainNames(in: [candidate.subjectKey] + candidate.dataSnapshot.strings)
     for (name, text) in labelled {
-      if let detail = TextRules.contactDetail(in: text) {
+      if let detail = TextRules.contactDetail(in: text, knownDomains: knownDomains) {
         return .failure(Rejection(text: "\(name) contains \(detail)"))
       }
     }

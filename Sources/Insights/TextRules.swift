@@ -78,9 +78,16 @@ public enum TextRules {
   ///   `(555) 123-4567`, `555-1234`). A run of digits alone (`1234567`), a decimal number
   ///   (`1234.5678`) and an ISO date (`2025-05-01`) are not phone numbers.
   /// - social media handle: `@name` at the start of a word.
-  public static func contactDetail(in text: String) -> String? {
+  ///
+  /// `knownDomains` (lower case) are names the data itself carries, such as the referrer
+  /// `instagram.com` an insight is about: a bare mention of one is not a URL. The same name
+  /// with a path (`instagram.com/promo`), a subdomain or an address around it still is.
+  public static func contactDetail(in text: String, knownDomains: Set<String> = []) -> String? {
     if text.contains(emailPattern) { return "an e-mail address" }
-    if text.contains(schemeURLPattern) || text.contains(wwwPattern) || text.contains(domainPattern) { return "a URL" }
+    if text.contains(schemeURLPattern) || text.contains(wwwPattern) { return "a URL" }
+    for match in text.matches(of: domainPattern) where !knownDomains.contains(match.output.lowercased()) || continuesAsAddress(text, after: match.range) {
+      return "a URL"
+    }
     for match in text.matches(of: phonePattern) {
       let run = String(match.output)
       let digitCount = run.filter { $0.isASCII && $0.isNumber }.count
@@ -91,6 +98,20 @@ public enum TextRules {
     }
     if text.contains(handlePattern) { return "a social media handle" }
     return nil
+  }
+
+  /// The bare domain names among `values` (e.g. a subject key and a snapshot's strings), in lower case.
+  public static func domainNames(in values: [String]) -> Set<String> {
+    Set(values.filter { $0.wholeMatch(of: domainPattern) != nil }.map { $0.lowercased() })
+  }
+
+  /// Whether the domain at `range` goes on as an address: a path, a port or more name.
+  private static func continuesAsAddress(_ text: String, after range: Range<String.Index>) -> Bool {
+    guard range.upperBound < text.endIndex else { return false }
+    let next = text[range.upperBound]
+    if next == "/" || next == ":" || next == "@" { return true }
+    if next == ".", let after = text[text.index(after: range.upperBound)...].first, after.isLetter || after.isNumber { return true }
+    return false
   }
 
   // Regexes are built per use: `Regex` is not `Sendable`, so no global constants.

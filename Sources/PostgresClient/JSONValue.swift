@@ -111,6 +111,16 @@ public enum JSONValue: Codable, Sendable, Hashable {
     if case .object(let value) = self { return value }
     return nil
   }
+
+  /// Every string value inside this value, depth first (object members in key order); keys are not included.
+  public var strings: [String] {
+    switch self {
+    case .string(let value): return [value]
+    case .array(let elements): return elements.flatMap(\.strings)
+    case .object(let members): return members.keys.sorted().flatMap { members[$0]!.strings }
+    default: return []
+    }
+  }
 }
 
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,

@@ -72,6 +72,32 @@ struct AnswerValidatorTests {
       lisbonWith("action_suggestion", "Call +351 21 1234567 to book."), reason: "action_suggestion contains a phone number")
   }
 
+  @Test("a referrer domain the candidate is about may be named; another domain falls back")
+  func referrerDomain() throws {
+    let referrer = InsightCandidate(
+      insightType: "referrer_surge", category: "platform", subjectKey: "instagram.com", priority: "high", confidence: 0.9,
+      dataSnapshot: ["referrer_domain": "instagram.com", "visits_current": 180, "visits_previous": 30, "period_days": 7],
+      title: "Traffic from instagram.com up 500%",
+      description: "instagram.com referred 180 visits in the last 7 days, up from 30 in the 7 days before.",
+      actionSuggestion: "Post more on Instagram.")
+    let good = Fixtures.entry(
+      "referrer_surge", "instagram.com", title: "instagram.com sent 6x more visitors",
+      description: "Visits from instagram.com rose from 30 to 180 in 7 days.", action: "Pin your tour post on instagram.com.", rank: 1)
+    let accepted = try validator.validate(["insights": [good]], candidates: [referrer])
+    #expect(accepted.fallbacks == [])
+    #expect(accepted.insights.map(\.title) == ["instagram.com sent 6x more visitors"])
+
+    let elsewhere = Fixtures.entry(
+      "referrer_surge", "instagram.com", title: "instagram.com traffic up 500%",
+      description: "Visits from instagram.com rose from 30 to 180 in 7 days.", action: "Send them to nova-lights.com instead.", rank: 1)
+    let rejected = try validator.validate(["insights": [elsewhere]], candidates: [referrer])
+    #expect(rejected.insights == [referrer.templatePhrasing(rank: 1)])
+    #expect(
+      rejected.fallbacks == [
+        Fallback(kind: .template, insightType: "referrer_surge", subjectKey: "instagram.com", reason: "action_suggestion contains a URL")
+      ])
+  }
+
   @Test("an invented number in the title or the action falls back, naming the field")
   func inventedNumbers() throws {
     try expectLisbonFallback(lisbonWith("title", "65 Lisbon fans, no show yet"), reason: "number 65 in title is not in the data snapshot")

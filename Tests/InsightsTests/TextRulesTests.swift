@@ -61,4 +61,28 @@ struct TextRulesTests {
   func noContact(text: String) {
     #expect(TextRules.contactDetail(in: text) == nil)
   }
+
+  @Test(
+    "a domain the data carries may be named; with a path, a port, a subdomain or another domain it is a URL",
+    arguments: [
+      ("Traffic from instagram.com up 500%.", nil),
+      ("Instagram.com referred 180 visits.", nil),
+      ("instagram.com", nil),
+      ("Post more where instagram.com. It works.", nil),
+      ("See instagram.com/promo for the offer.", "a URL"),
+      ("See instagram.com:8080 now.", "a URL"),
+      ("See instagram.com.evil.net now.", "a URL"),
+      ("From instagram.com and tickets.com.", "a URL"),
+      ("Visit www.instagram.com today.", "a URL"),
+    ] as [(String, String?)])
+  func knownDomains(text: String, expected: String?) {
+    #expect(TextRules.contactDetail(in: text, knownDomains: ["instagram.com"]) == expected)
+  }
+
+  @Test("the domains among a subject and a snapshot's strings, in lower case")
+  func domainNames() {
+    let snapshot: JSONValue = ["referrer": "Instagram.com", "top": [["domain": "l.facebook.com", "visits": 3]], "city": "Berlin, DE"]
+    #expect(TextRules.domainNames(in: ["instagram.com"] + snapshot.strings) == ["instagram.com", "l.facebook.com"])
+    #expect(snapshot.strings == ["Berlin, DE", "Instagram.com", "l.facebook.com"])
+  }
 }
