@@ -3,6 +3,7 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 import LocalCluster
+import PostgresClient
 
 extension AudienceCtl {
   struct Bench: AsyncParsableCommand {
@@ -57,14 +58,7 @@ extension AudienceCtl {
       @OptionGroup var options: RPCBenchOptions
 
       func run() throws {
-        let db = try reportingErrors { try options.connection.open() }
-        let report = try reportingErrors {
-          let subject = try BenchmarkSubject.largest(db)
-          var report = try RPCBenchmark(group: .audience, runs: options.runs).run(db, subject: subject)
-          if !options.skipMaintenance { report.maintenance = try MaintenanceBenchmark().audience(db, subject: subject) }
-          return report
-        }
-        try options.print(report)
+        try options.measure(.audience) { db, subject in (try MaintenanceBenchmark().audience(db, subject: subject), []) }
       }
     }
 
@@ -76,14 +70,7 @@ extension AudienceCtl {
       @OptionGroup var options: RPCBenchOptions
 
       func run() throws {
-        let db = try reportingErrors { try options.connection.open() }
-        let report = try reportingErrors {
-          let subject = try BenchmarkSubject.largest(db)
-          var report = try RPCBenchmark(group: .dashboards, runs: options.runs).run(db, subject: subject)
-          if !options.skipMaintenance { (report.maintenance, report.notes) = try MaintenanceBenchmark().dashboards(db) }
-          return report
-        }
-        try options.print(report)
+        try options.measure(.dashboards) { db, _ in try MaintenanceBenchmark().dashboards(db) }
       }
     }
 
@@ -117,6 +104,22 @@ struct RPCBenchOptions: ParsableArguments {
   @Option(help: "Timed runs of each call (after one warm-up).") var runs = 20
   @Flag(help: "Time the RPCs only, not the maintenance steps.") var skipMaintenance = false
   @Flag(help: "Print JSON.") var json = false
+
+  /// Times the group's RPCs for the largest organization, then (unless skipped) its
+  /// maintenance steps; prints the report and fails when a call or a step failed.
+  func measure(
+    _ group: RPCBenchmark.Group,
+    maintenance: (Connection, BenchmarkSubject) throws -> (steps: [MaintenanceTiming], notes: [String])
+  ) throws {
+    let db = try reportingErrors { try connection.open() }
+    let report = try reportingErrors {
+      let subject = try BenchmarkSubject.largest(db)
+      var report = try RPCBenchmark(group: group, runs: runs).run(db, subject: subject)
+      if !skipMaintenance { (report.maintenance, report.notes) = try maintenance(db, subject) }
+      return report
+    }
+    try print(report)
+  }
 
   func print(_ report: RPCBenchmarkReport) throws {
     if json { try printJSON(report) } else { Swift.print(report.rendered) }
