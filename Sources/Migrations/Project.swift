@@ -41,6 +41,33 @@ public struct SQLFile: Sendable, Equatable {
     return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
   }
 
+  /// The header of a file: its comment lines (trimmed, with their 1-based numbers) up to the
+  /// first line that is neither blank nor a `--` comment. Only the header is scanned.
+  public static func headerLines(_ text: String) -> [(number: Int, text: Substring)] {
+    var lines: [(number: Int, text: Substring)] = []
+    var start = text.startIndex
+    var number = 1
+    while start < text.endIndex {
+      let end = text.utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+      let line = trimmingBlanks(text[start..<end])
+      if !line.isEmpty {
+        guard line.hasPrefix("--") else { break }
+        lines.append((number, line))
+      }
+      guard end < text.endIndex else { break }
+      start = text.utf8.index(after: end)
+      number += 1
+    }
+    return lines
+  }
+
+  /// `text` without leading and trailing spaces and tabs.
+  static func trimmingBlanks(_ text: Substring) -> Substring {
+    let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+    return text[first...last]
+  }
+
   /// SHA-256 of the normalized text.
   public static func checksum(of normalized: String) -> String {
     SHA256.hex(Array(normalized.utf8))
@@ -176,23 +203,19 @@ public struct Project: Sendable {
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw ProjectError(path: path, message: "cannot be read")
     }
-    guard let raw = String(data: data, encoding: .utf8) else {
+    guard let raw = String(validating: data, as: UTF8.self) else {
       throw ProjectError(path: path, message: "is not valid UTF-8")
     }
     let text = SQLFile.normalize(raw)
-    // Only the header is read: splitting a whole file into lines cost more than hashing it.
-    let lines = text.split(separator: "\n", maxSplits: 200, omittingEmptySubsequences: false).prefix(200)
-    let noTransaction = lines.first.map { $0.trimmingCharacters(in: .whitespaces) == "-- audiencectl:no-transaction" } ?? false
+    let header = SQLFile.headerLines(text)
+    let noTransaction = header.first.map { $0.number == 1 && $0.text == "-- audiencectl:no-transaction" } ?? false
     var requires: [String] = []
-    for (number, line) in lines.enumerated() {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
-      if trimmed.isEmpty { continue }
-      guard trimmed.hasPrefix("--") else { break }  // headers end at the first line of SQL
-      let comment = trimmed.dropFirst(2).drop(while: { $0 == " " || $0 == "\t" })
+    for line in header {
+      let comment = line.text.dropFirst(2).drop(while: { $0 == " " || $0 == "\t" })
       if comment.hasPrefix("requires:") {
-        let target = comment.dropFirst("requires:".count).trimmingCharacters(in: .whitespaces)
-        guard !target.isEmpty else { throw ProjectError(path: path, line: number + 1, message: "-- requires: names no file") }
-        requires.append(target)
+        let target = SQLFile.trimmingBlanks(comment.dropFirst("requires:".count))
+        guard !target.isEmpty else { throw ProjectError(path: path, line: line.number, message: "-- requires: names no file") }
+        requires.append(String(target))
       }
     }
     if kind == .versioned, !requires.isEmpty {

@@ -83,4 +83,29 @@ struct UnitTests {
     try Data("-- requires: functions/zzz.sql\nselect 1;".utf8).write(to: root.appendingPathComponent("functions/b.sql"))
     #expect(throws: ProjectError.self) { try project.repeatableFiles() }
   }
+
+  @Test("a file's header: comment lines up to the first SQL, trimmed, numbered; requires and no-transaction read from it")
+  func headers() throws {
+    let text = "\t-- audiencectl:no-transaction \n\n  --   requires:  functions/a.sql\t\n--requires: functions/b.sql\ncreate index i on t (x);\n-- requires: functions/c.sql\n"
+    #expect(SQLFile.headerLines(text).map { "\($0.number):\($0.text)" } == [
+      "1:-- audiencectl:no-transaction", "3:--   requires:  functions/a.sql", "4:--requires: functions/b.sql",
+    ])
+    #expect(SQLFile.headerLines("").isEmpty)
+    #expect(SQLFile.headerLines("-- only a comment").map(\.text) == ["-- only a comment"])
+
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("headers-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root.appendingPathComponent("functions"), withIntermediateDirectories: true)
+    for name in ["a", "b", "c"] { try Data("select 1;".utf8).write(to: root.appendingPathComponent("functions/\(name).sql")) }
+    try Data(text.utf8).write(to: root.appendingPathComponent("functions/d.sql"))
+    let d = try Project(root: root).repeatableFiles().first { $0.path == "functions/d.sql" }
+    #expect(d?.requires == ["functions/a.sql", "functions/b.sql"])  // c comes after the first SQL line
+    #expect(d?.noTransaction == true)
+    try Data("select 1;\n-- audiencectl:no-transaction\n".utf8).write(to: root.appendingPathComponent("functions/d.sql"))
+    #expect(try Project(root: root).repeatableFiles().first { $0.path == "functions/d.sql" }?.noTransaction == false)
+    try Data("-- requires:   \nselect 1;".utf8).write(to: root.appendingPathComponent("functions/d.sql"))
+    #expect(throws: ProjectError(path: "functions/d.sql", line: 1, message: "-- requires: names no file")) {
+      try Project(root: root).repeatableFiles()
+    }
+  }
 }
