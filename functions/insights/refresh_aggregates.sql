@@ -1,0 +1,83 @@
+-- Brings the stored insights.event_aggregates result of one organization (migration 0040)
+-- up to date for its default insight period (insights.period_bounds with no dates, the
+-- referrer window of insights.metric_snapshot / detect_candidates): kept, with
+-- complete_before advanced to the aggregation watermark, when still current; recomputed
+-- from raw events when the period moved (a new local day), a late event arrived in it, a
+-- release or the retention state changed; removed when the organization has no watermark.
+-- Returns 'kept', 'computed' or 'removed'. Called by analytics.aggregate_daily after it
+-- moved the organization's watermark. Internal: owner only.
+create or replace function insights.refresh_aggregates(p_org_id uuid)
+returns text
+language plpgsql
+volatile
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_mark     timestamptz;
+  v_bounds   record;
+  v_ref_days integer;
+  v_ws       timestamptz;
+  v_wm       timestamptz;
+  v_b2       timestamptz;
+  v_b4       timestamptz;
+  v_w2       timestamptz;
+  v_w4       timestamptz;
+  v_started  timestamptz := pg_catalog.clock_timestamp();
+begin
+  select w.events_received into v_mark from analytics.aggregation_watermarks as w where w.org_id = p_org_id;
+  if v_mark is null then
+    delete from private.insight_aggregates as a where a.org_id = p_org_id;
+    return 'removed';
+  end if;
+
+  -- The parameters insights.metric_snapshot and insights.detect_candidates pass.
+  select * into v_bounds from insights.period_bounds(p_org_id, null, null);
+  v_ref_days := (insights.thresholds_json(array['referrer_surge.window_days'])->>'referrer_surge.window_days')::integer;
+  if v_ref_days <= v_bounds.period_days then
+    v_ws := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => 2 * v_ref_days))
+            at time zone v_bounds.timezone;
+    v_wm := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => v_ref_days))
+            at time zone v_bounds.timezone;
+  else
+    v_ws := v_bounds.comparison_start;
+    v_wm := v_bounds.period_start;
+  end if;
+  -- The bucket boundaries of insights.event_aggregates_raw.
+  v_b2 := v_bounds.comparison_start + (v_bounds.period_start - v_bounds.comparison_start) / 2;
+  v_b4 := v_bounds.period_start + (v_bounds.period_end - v_bounds.period_start) / 2;
+  v_w2 := v_ws + (v_wm - v_ws) / 2;
+  v_w4 := v_wm + (v_bounds.period_end - v_wm) / 2;
+
+  if insights.stored_aggregates_current(p_org_id, v_bounds.comparison_start, v_b2, v_bounds.period_start, v_b4,
+                                        v_bounds.period_end, v_bounds.timezone, v_ws, v_w2, v_wm, v_w4) then
+    -- No event of the range was received since complete_before, and every event received
+    -- before the watermark is committed: the stored result is complete up to it.
+    update private.insight_aggregates as a
+       set complete_before = v_mark
+     where a.org_id = p_org_id and a.complete_before < v_mark;
+    return 'kept';
+  end if;
+
+  delete from private.insight_aggregates as a where a.org_id = p_org_id;
+  insert into private.insight_aggregates (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
+         timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
+         complete_before, duration_ms)
+  values (p_org_id, v_bounds.comparison_start, v_b2, v_bounds.period_start, v_b4, v_bounds.period_end,
+          v_bounds.timezone, v_ws, v_w2, v_wm, v_w4,
+          insights.release_fingerprint(p_org_id, v_bounds.period_start, v_bounds.period_end),
+          (select r.last_run_at from analytics.retention_state as r where r.id = 1),
+          v_mark, 0);
+  insert into private.insight_aggregate_rows
+  select p_org_id, x.*
+  from insights.event_aggregates_raw(p_org_id, v_bounds.comparison_start, v_bounds.period_start, v_bounds.period_end,
+                                     v_bounds.timezone, v_ws, v_wm) as x;
+  update private.insight_aggregates as a
+     set duration_ms = (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer
+   where a.org_id = p_org_id;
+  return 'computed';
+end;
+$$;
+revoke execute on function insights.refresh_aggregates(uuid) from public, anon, authenticated;
+comment on function insights.refresh_aggregates(uuid) is
+  'Keeps (advancing complete_before to the watermark) or recomputes from raw events the stored insights.event_aggregates result of an organization''s default insight period; removes it without a watermark. Returns kept / computed / removed. Internal step of analytics.aggregate_daily (owner only).';

@@ -1,0 +1,60 @@
+-- Whether the stored insights.event_aggregates result of an organization
+-- (private.insight_aggregates / insight_aggregate_rows) equals what the raw events give now
+-- for these bucket boundaries: same boundaries and releases, no retention run since, the
+-- aggregation watermark not behind it, and no event of the read range received since it
+-- was complete (late events; BRIN on received_at). See migration 0040.
+-- Internal helper: owner only (insights.event_aggregates, insights.refresh_aggregates).
+create or replace function insights.stored_aggregates_current(
+  p_org_id            uuid,
+  p_comparison_start  timestamptz,
+  p_comparison_mid    timestamptz,
+  p_period_start      timestamptz,
+  p_period_mid        timestamptz,
+  p_period_end        timestamptz,
+  p_timezone          text,
+  p_window_start      timestamptz,
+  p_window_before_mid timestamptz,
+  p_window_mid        timestamptz,
+  p_window_after_mid  timestamptz)
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  v_stored record;
+begin
+  select a.* into v_stored
+  from private.insight_aggregates as a
+  join analytics.aggregation_watermarks as w on w.org_id = a.org_id and w.events_received >= a.complete_before
+  where a.org_id = p_org_id
+    and a.comparison_start = p_comparison_start and a.comparison_mid = p_comparison_mid
+    and a.period_start = p_period_start and a.period_mid = p_period_mid and a.period_end = p_period_end
+    and a.timezone = p_timezone
+    and a.window_start = p_window_start and a.window_before_mid = p_window_before_mid
+    and a.window_mid = p_window_mid and a.window_after_mid = p_window_after_mid;
+  if not found then
+    return false;
+  end if;
+  if v_stored.retention_run_at is distinct from (select r.last_run_at from analytics.retention_state as r where r.id = 1) then
+    return false;
+  end if;
+  if v_stored.releases <> insights.release_fingerprint(p_org_id, p_period_start, p_period_end) then
+    return false;
+  end if;
+  -- Late events: received since the result was complete, about the read range. Planned
+  -- with the actual mark (custom plan): a BRIN range on received_at, not the organization's
+  -- whole (org_id, occurred_at) range.
+  return not exists (select 1 from analytics.events as e
+                     where e.received_at >= v_stored.complete_before
+                       and e.org_id = p_org_id
+                       and e.occurred_at >= p_comparison_start
+                       and e.occurred_at < p_period_end);
+end;
+$$;
+revoke execute on function insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
+  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz) from public, anon, authenticated;
+comment on function insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
+  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz) is
+  'Whether the stored event aggregates of an organization (private.insight_aggregates) are current for these bucket boundaries (no late events, same releases, no retention run since). Internal helper (owner only).';
