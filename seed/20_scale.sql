@@ -2,10 +2,12 @@
 -- (audiencectl seed scale --orgs N --events N --seed S). See seed/README.md.
 --
 --   select seed.scale_orgs(1000, 42);                       -- once: the organizations
+--   select seed.scale_begin();                              -- optional: bulk load (below)
 --   select seed.scale_events(1000, 42, 0, 250000);          -- then chunk after chunk:
 --   select seed.scale_events(1000, 42, 250000, 250000);     --   events 250000..499999
 --   ...                                                     -- (chunks may run on parallel
 --                                                           --  connections)
+--   select seed.scale_finish();                             -- after seed.scale_begin()
 -- Event number n is a pure function of (seed, n, number of organizations): its attributes
 -- come from three 64-bit hashes of (seed, n). Times are relative to the current UTC day
 -- (midnight), spread over the 180 days before it, so the same call on the same day
@@ -35,8 +37,49 @@ $$;
 comment on function seed.scale_org_rows(int, int) is
   'The p_orgs synthetic organizations of seed p_seed (rank k, deterministic id md5(''scale-org:seed:k''), slug scale-<seed>-<k>, kind, time zone, currency).';
 
--- Creates the synthetic organizations of a seed (those missing) and the monthly event
--- partitions for the last 7 months; returns how many organizations it created.
+-- Id of content item p_item (1..20) of organization rank p_k of a seed: built from the
+-- integers (seed, item, rank) without hashing, so that every event can name one cheaply:
+-- SSSSSSSS-5ca1-4III-8000-KKKKKKKKKKKK (hexadecimal).
+create or replace function seed.scale_content_id(p_seed int, p_k int, p_item int)
+returns uuid
+language sql
+immutable
+parallel safe
+as $$
+  select (pg_catalog.lpad(pg_catalog.to_hex(p_seed), 8, '0') || '-5ca1-4' || pg_catalog.lpad(pg_catalog.to_hex(p_item), 3, '0')
+          || '-8000-' || pg_catalog.lpad(pg_catalog.to_hex(p_k), 12, '0'))::uuid
+$$;
+comment on function seed.scale_content_id(int, int, int) is
+  'Deterministic id of content item p_item of scale organization rank p_k of seed p_seed: <seed:8 hex>-5ca1-4<item:3 hex>-8000-<rank:12 hex>.';
+
+-- The catalogue of every synthetic organization: 20 content items. Items 1-8 releases,
+-- 9-10 mashups (played, liked, shared), 11-16 links (one per link_click platform, in the
+-- order of seed.scale_event_rows' platform list), 17-20 products (no event names them).
+create or replace function seed.scale_content_rows(p_orgs int, p_seed int)
+returns table (org_id uuid, id uuid, kind text, title text, external_ref text, published_at timestamptz)
+language sql
+stable
+parallel safe
+as $$
+  select o.id,
+         seed.scale_content_id(p_seed, o.k, i.n),
+         case when i.n <= 8 then 'release' when i.n <= 10 then 'mashup' when i.n <= 16 then 'link' else 'product' end,
+         case when i.n <= 8 then 'Release ' || i.n
+              when i.n <= 10 then 'Mashup ' || (i.n - 8)
+              when i.n <= 16 then (array['Spotify', 'Apple Music', 'Deezer', 'YouTube', 'Bandcamp', 'Tickets'])[i.n - 10]
+              else 'Product ' || (i.n - 16) end,
+         'scale:' || i.n,
+         case when i.n <= 10 then pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') at time zone 'UTC'
+                                  - pg_catalog.make_interval(days => 20 * i.n) end
+  from seed.scale_org_rows(p_orgs, p_seed) as o
+  cross join pg_catalog.generate_series(1, 20) as i (n)
+$$;
+comment on function seed.scale_content_rows(int, int) is
+  'The 20 content items of each synthetic organization of seed p_seed (8 releases, 2 mashups, 6 links, 4 products; ids seed.scale_content_id(seed, rank, item)).';
+
+-- Creates the synthetic organizations of a seed (those missing) with their content items
+-- (seed.scale_content_rows) and the monthly event partitions for the last 7 months;
+-- returns how many organizations it created.
 create or replace function seed.scale_orgs(p_orgs int, p_seed int)
 returns int
 language plpgsql
@@ -55,11 +98,15 @@ begin
   from seed.scale_org_rows(p_orgs, p_seed) as o
   on conflict (id) do nothing;
   get diagnostics v_created = row_count;
+  insert into app.content_items (org_id, id, kind, title, external_ref, published_at)
+  select c.org_id, c.id, c.kind, c.title, c.external_ref, c.published_at
+  from seed.scale_content_rows(p_orgs, p_seed) as c
+  on conflict do nothing;
   return v_created;
 end;
 $$;
 comment on function seed.scale_orgs(int, int) is
-  'Creates the p_orgs synthetic organizations of seed p_seed that are missing (and event partitions for the last 7 months); returns the number created. Idempotent.';
+  'Creates the p_orgs synthetic organizations of seed p_seed that are missing, with their 20 content items each (and event partitions for the last 7 months); returns the number of organizations created. Idempotent.';
 
 -- Events p_first .. p_first + p_count - 1 of a seed, as analytics.events rows.
 -- Distributions (by construction, from the hashes):
@@ -78,6 +125,10 @@ comment on function seed.scale_orgs(int, int) is
 --   source        page views and link clicks: instagram 30 %, google 20 % (referrer only),
 --                 tiktok 10 %, newsletter 8 %, facebook 5 %, direct 27 %.
 --   bots          about 2.3 % (is_bot; desktop, Ashburn US, no campaign).
+--   content       play, like, share: one of the organization's releases and mashups
+--                 (items 1-10), item i = floor(exp(u * ln 11)): P(i) = ln((i+1)/i) / ln 11,
+--                 item 1 29 %, item 2 17 %, item 10 4 %; link_click: the link item of its
+--                 platform (items 11-16). entity_type content_item for all four.
 --   revenue       purchase 5.00-149.00, tip 1.00-20.00 in the organization's currency.
 create or replace function seed.scale_event_rows(p_orgs int, p_seed int, p_first bigint, p_count bigint)
 returns setof analytics.events
@@ -93,7 +144,11 @@ as $$
                                                                                 -- incremental consumers see them
     x.event_type,
     case when x.event_type in ('link_click', 'play', 'like', 'share') then 'content_item' end,
-    null::uuid,                                                                 -- entity_id
+    case when x.event_type = 'link_click' then seed.scale_content_id(p_seed, x.k, (11 + x.pick6)::int)
+         when x.event_type in ('play', 'like', 'share') then
+           seed.scale_content_id(p_seed, x.k,
+             pg_catalog.floor(pg_catalog.exp((((x.h1 >> 56) & 255)::float8 / 256) * pg_catalog.ln(11)))::int)
+    end,                                                                        -- entity_id
     'v' || x.visitor,                                                           -- visitor_id
     null::uuid,                                                                 -- user_id
     null::text,                                                                 -- session_id
@@ -191,11 +246,192 @@ $$;
 comment on function seed.scale_event_rows(int, int, bigint, bigint) is
   'Synthetic events p_first .. p_first + p_count - 1 of seed p_seed over p_orgs organizations, as analytics.events rows (distributions in seed/20_scale.sql).';
 
+-- Bulk load (seed.scale_begin / seed.scale_finish). Inserting row by row into the indexes
+-- of analytics.events costs more than generating the rows; building an index from a
+-- filled table costs far less. seed.scale_begin() takes the months the seed writes (the
+-- 180 days before today's UTC midnight) out of analytics.events when nothing is stored in
+-- them yet: it creates those month tables (analytics.events_pYYYY_MM, as
+-- analytics.ensure_partitions does, with their bounds CHECK, but no index) as partitions
+-- of seed.scale_load instead. seed.scale_events() then inserts into seed.scale_load, and
+-- seed.scale_finish() attaches each month table to analytics.events: the ATTACH builds
+-- every index of analytics.events on it in one sorted pass (the bounds CHECK spares the
+-- validation scan) and moves into it any row of that month that reached the DEFAULT
+-- partition meanwhile. Between the two calls those months are missing from
+-- analytics.events (readers see no event of them; anything else written for them lands
+-- in the DEFAULT partition until seed.scale_finish moves it).
+
+-- The months (first days, UTC) that the events of a seed generated today fall in.
+create or replace function seed.scale_months()
+returns setof date
+language sql
+stable
+as $$
+  select pg_catalog.generate_series(
+           pg_catalog.date_trunc('month', (pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') - interval '180 days')),
+           pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC'),
+           interval '1 month')::date
+$$;
+comment on function seed.scale_months() is
+  'First days (UTC) of the months that seed.scale_event_rows writes today: the 180 days before today''s UTC midnight.';
+
+-- Starts a bulk load: when every month of seed.scale_months() is missing from
+-- analytics.events or empty, and the DEFAULT partition holds no row of them, replaces
+-- those months by index-less tables under seed.scale_load; returns the number of months
+-- taken (0: nothing done, seed.scale_events inserts into analytics.events as usual).
+-- Idempotent: a bulk load already begun returns its number of months.
+create or replace function seed.scale_begin()
+returns int
+language plpgsql
+volatile
+as $$
+declare
+  v_month date;
+  v_name  text;
+  v_from  timestamptz;
+  v_to    timestamptz;
+  v_used  boolean;
+  v_count int := 0;
+begin
+  -- The same lock as analytics.ensure_partitions: nobody creates partitions meanwhile.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
+  if pg_catalog.to_regclass('seed.scale_load') is not null then
+    return (select pg_catalog.count(*)::int from pg_catalog.pg_inherits i where i.inhparent = 'seed.scale_load'::pg_catalog.regclass);
+  end if;
+
+  lock table analytics.events_default in access exclusive mode;
+  if exists (select 1 from analytics.events_default as d
+             where d.occurred_at >= (select pg_catalog.min(m)::timestamp at time zone 'UTC' from seed.scale_months() as m)
+               and d.occurred_at < (select (pg_catalog.max(m) + interval '1 month') at time zone 'UTC' from seed.scale_months() as m)) then
+    return 0;
+  end if;
+  for v_month in select m from seed.scale_months() as m loop
+    v_name := 'events_p' || pg_catalog.to_char(v_month, 'YYYY_MM');
+    if pg_catalog.to_regclass(pg_catalog.format('analytics.%I', v_name)) is not null then
+      if not exists (select 1 from pg_catalog.pg_inherits i
+                     where i.inhrelid = pg_catalog.format('analytics.%I', v_name)::pg_catalog.regclass
+                       and i.inhparent = 'analytics.events'::pg_catalog.regclass) then
+        return 0;                                         -- a table of that name that is not a partition
+      end if;
+      execute pg_catalog.format('select exists (select 1 from analytics.%I)', v_name) into v_used;
+      if v_used then
+        return 0;
+      end if;
+    end if;
+  end loop;
+
+  create table seed.scale_load (like analytics.events) partition by range (occurred_at);
+  comment on table seed.scale_load is
+    'Bulk load in progress (seed.scale_begin): the index-less month tables of analytics.events that seed.scale_events fills; seed.scale_finish attaches them to analytics.events and drops this table.';
+  create table seed.scale_loaded (
+    orgs  int    not null,
+    seed  int    not null,
+    first bigint not null,
+    count bigint not null
+  );
+  comment on table seed.scale_loaded is
+    'Chunks of events stored into seed.scale_load (seed.scale_events during a bulk load), so that a chunk run twice is stored once. Dropped by seed.scale_finish.';
+
+  for v_month in select m from seed.scale_months() as m loop
+    v_name := 'events_p' || pg_catalog.to_char(v_month, 'YYYY_MM');
+    v_from := v_month::timestamp at time zone 'UTC';
+    v_to := (v_month + interval '1 month')::timestamp at time zone 'UTC';
+    if pg_catalog.to_regclass(pg_catalog.format('analytics.%I', v_name)) is not null then
+      execute pg_catalog.format('alter table analytics.events detach partition analytics.%I', v_name);
+      execute pg_catalog.format('drop table analytics.%I', v_name);    -- empty (checked above)
+    end if;
+    -- As analytics.ensure_partitions creates a partition, without attaching it.
+    execute pg_catalog.format(
+      'create table analytics.%I (like analytics.events including defaults including constraints including storage)',
+      v_name);
+    execute pg_catalog.format(
+      'alter table analytics.%I add constraint %I check (occurred_at >= %L and occurred_at < %L)',
+      v_name, 'check_' || v_name || '_bounds', v_from, v_to);
+    execute pg_catalog.format('alter table analytics.%I enable row level security', v_name);
+    execute pg_catalog.format('revoke all on table analytics.%I from public, anon, authenticated', v_name);
+    execute pg_catalog.format(
+      'comment on table analytics.%I is %L', v_name,
+      pg_catalog.format('Partition of analytics.events for %s (UTC). Reached only through the parent.',
+                        pg_catalog.to_char(v_month, 'YYYY-MM')));
+    execute pg_catalog.format('alter table seed.scale_load attach partition analytics.%I for values from (%L) to (%L)',
+                              v_name, v_from, v_to);
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;
+comment on function seed.scale_begin() is
+  'Starts a bulk load of scale events when their months are empty: index-less month tables under seed.scale_load; returns the number of months (0: not possible, events go to analytics.events as usual). Finish with seed.scale_finish().';
+
+-- Ends a bulk load: attaches every month table of seed.scale_load to analytics.events
+-- (building its indexes), moving into it the rows of its month that reached the DEFAULT
+-- partition meanwhile; drops seed.scale_load and seed.scale_loaded. Returns the number of
+-- months attached (0 when no bulk load was in progress).
+create or replace function seed.scale_finish()
+returns int
+language plpgsql
+volatile
+as $$
+declare
+  v_name    text;
+  v_month   date;
+  v_from    timestamptz;
+  v_to      timestamptz;
+  v_columns text;
+  v_count   int := 0;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
+  if pg_catalog.to_regclass('seed.scale_load') is null then
+    return 0;
+  end if;
+  -- Index builds sort in memory up to this much (per index, one at a time).
+  perform pg_catalog.set_config('maintenance_work_mem', '256MB', true);
+
+  select pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' order by a.attnum)
+  into v_columns
+  from pg_catalog.pg_attribute a
+  where a.attrelid = 'analytics.events'::pg_catalog.regclass
+    and a.attnum > 0
+    and not a.attisdropped;
+
+  lock table analytics.events_default in access exclusive mode;
+  for v_name in
+    select c.relname
+    from pg_catalog.pg_inherits i
+    join pg_catalog.pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'seed.scale_load'::pg_catalog.regclass
+    order by c.relname
+  loop
+    v_month := pg_catalog.to_date(pg_catalog.substr(v_name, 9), 'YYYY_MM');
+    v_from := v_month::timestamp at time zone 'UTC';
+    v_to := (v_month + interval '1 month')::timestamp at time zone 'UTC';
+    execute pg_catalog.format('alter table seed.scale_load detach partition analytics.%I', v_name);
+    execute pg_catalog.format(
+      'with moved as (delete from analytics.events_default where occurred_at >= $1 and occurred_at < $2 returning %s) '
+      'insert into analytics.%I (%s) select %s from moved',
+      v_columns, v_name, v_columns, v_columns)
+      using v_from, v_to;
+    execute pg_catalog.format(
+      'alter table analytics.events attach partition analytics.%I for values from (%L) to (%L)',
+      v_name, v_from, v_to);
+    execute pg_catalog.format('alter table analytics.%I drop constraint %I', v_name, 'check_' || v_name || '_bounds');
+    v_count := v_count + 1;
+  end loop;
+  drop table seed.scale_load;
+  drop table seed.scale_loaded;
+  return v_count;
+end;
+$$;
+comment on function seed.scale_finish() is
+  'Ends a bulk load (seed.scale_begin): attaches the loaded month tables to analytics.events, which builds their indexes; returns the number of months attached (0: none in progress).';
+
 -- Inserts events p_first .. p_first + p_count - 1 of a seed (one INSERT ... SELECT, no
 -- loop) and returns how many it stored. Idempotent per chunk: when the first and the
 -- last event of the chunk are already stored it stores nothing (returns 0); when only
 -- one of them is (a rerun with other chunk boundaries) it falls back to ON CONFLICT DO
--- NOTHING. The rows are valid by construction (types from analytics.event_types, checked
+-- NOTHING. During a bulk load (seed.scale_begin) it inserts into seed.scale_load instead,
+-- only the parts of the chunk that seed.scale_loaded does not list (exactly once, whatever
+-- the chunk boundaries), and concurrent chunks of a bulk load run one after the other.
+-- The rows are valid by construction (types from analytics.event_types, checked
 -- shapes), so they skip public.log_events' validation, which would cost more than the
 -- insert itself; nothing of the table is disabled. Chunks may be inserted concurrently.
 -- Call seed.scale_orgs(p_orgs, p_seed) first.
@@ -208,6 +444,10 @@ declare
   v_first_stored boolean;
   v_last_stored  boolean;
   v_inserted     bigint;
+  v_rows         bigint;
+  v_next         bigint;
+  v_end          bigint := p_first + p_count;
+  v_range        record;
 begin
   if p_orgs is null or p_orgs not between 1 and 1000000 or p_seed is null or p_seed not between 0 and 1000000
      or p_first is null or p_first < 0 or p_count is null or p_count < 0 or p_first + p_count > 1099511627776 then
@@ -220,6 +460,38 @@ begin
   if not exists (select 1 from app.organizations as o where o.id = seed.uuid('scale-org:' || p_seed || ':1')) then
     raise exception 'the organizations of seed % do not exist', p_seed
       using errcode = '55000', hint = pg_catalog.format('Call seed.scale_orgs(%s, %s) first.', p_orgs, p_seed);
+  end if;
+
+  -- The sort below (250,000 rows: about 50 MB) in memory rather than in temporary files.
+  perform pg_catalog.set_config('work_mem', '256MB', true);
+
+  if pg_catalog.to_regclass('seed.scale_load') is not null then
+    -- Bulk load: the index-less tables cannot answer "is it stored?"; the ledger does.
+    -- Still sorted by month, organization and time: the physical order that readers of
+    -- one organization's events find (the index builds of seed.scale_finish sort anyway).
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('seed.scale_loaded'));
+    v_inserted := 0;
+    v_next := p_first;
+    for v_range in                                  -- stored ranges overlapping the chunk, then its end
+      select t.first, t.stop
+      from (select l.first, l.first + l.count as stop
+            from seed.scale_loaded as l
+            where l.orgs = p_orgs and l.seed = p_seed and l.first < v_end and l.first + l.count > p_first
+            union all
+            select v_end, v_end) as t
+      order by t.first
+    loop
+      if v_range.first > v_next then                -- a gap [v_next, v_range.first) not stored yet
+        insert into seed.scale_load
+        select * from seed.scale_event_rows(p_orgs, p_seed, v_next, v_range.first - v_next) as r
+        order by pg_catalog.date_trunc('month', r.occurred_at at time zone 'UTC'), r.org_id, r.occurred_at;
+        get diagnostics v_rows = row_count;
+        v_inserted := v_inserted + v_rows;
+        insert into seed.scale_loaded (orgs, seed, first, count) values (p_orgs, p_seed, v_next, v_range.first - v_next);
+      end if;
+      v_next := greatest(v_next, v_range.stop);
+    end loop;
+    return v_inserted;
   end if;
 
   select exists (select 1 from seed.scale_event_rows(p_orgs, p_seed, p_first, 1) as r
@@ -246,4 +518,4 @@ begin
 end;
 $$;
 comment on function seed.scale_events(int, int, bigint, bigint) is
-  'Stores synthetic events p_first .. p_first + p_count - 1 of seed p_seed over p_orgs organizations (one INSERT ... SELECT); returns the number stored; idempotent per chunk.';
+  'Stores synthetic events p_first .. p_first + p_count - 1 of seed p_seed over p_orgs organizations (one INSERT ... SELECT; into seed.scale_load during a bulk load); returns the number stored; idempotent per chunk.';

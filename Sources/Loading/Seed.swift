@@ -58,13 +58,24 @@ public struct Seeder: Sendable {
     try installGenerators(connection)
     try connection.execute("select seed.scale_orgs(\(orgs)::int, \(seed)::int)")
     let started = ContinuousClock.now
+    // Bulk load when the months of the seed are still empty (seed/README.md): chunks go
+    // into index-less month tables, whose indexes seed.scale_finish() builds at the end.
+    try connection.execute("select seed.scale_begin()")
     var done = 0
-    while done < events {
-      let count = min(chunk, events - done)
-      try connection.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(done)::bigint, \(count)::bigint)")
-      done += count
-      progress(ScaleProgress(events: done, totalEvents: events, seconds: started.duration(to: .now).secondsValue))
+    do {
+      while done < events {
+        let count = min(chunk, events - done)
+        try connection.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(done)::bigint, \(count)::bigint)")
+        done += count
+        progress(ScaleProgress(events: done, totalEvents: events, seconds: started.duration(to: .now).secondsValue))
+      }
+    } catch {
+      // Never leave the months out of analytics.events: attach what was loaded. A rerun
+      // stores the missing chunks (idempotent).
+      _ = try? connection.execute("select seed.scale_finish()")
+      throw error
     }
+    try connection.execute("select seed.scale_finish()")
     try connection.execute("analyze analytics.events")
     return ScaleProgress(events: done, totalEvents: events, seconds: started.duration(to: .now).secondsValue)
   }
