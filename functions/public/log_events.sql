@@ -28,6 +28,10 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+-- One plan per session: with custom plans (the default for the first calls, and then
+-- forever, since a custom plan always looks cheaper) every call planned the inlined
+-- analytics.parse_event again, 5 to 40 ms per call whatever the batch size.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_now      timestamptz := pg_catalog.now();
