@@ -149,6 +149,15 @@ begin
     from pg_temp.audience_rollup_devices as d
     group by d.day, d.device_type, d.network_type;
 
+    -- Fresh statistics where this run wrote most of what the next statements read (the
+    -- first build of an organization; temporary tables never get them otherwise), so that
+    -- they join by hash rather than by nested loops over tables believed empty.
+    analyze pg_temp.audience_rollup_keys;
+    if v_org.mark is null then
+      analyze private.audience_visitor_days;
+      analyze private.audience_visitor_day_combos;
+    end if;
+
     -- Previous-day columns of the visitors seen, over their whole history; the days whose
     -- rows changed.
     with pointers as (
@@ -237,6 +246,7 @@ begin
              s.steps, s.step_at, s.step_count, s.purchase_step, s.purchased_at
       from private.audience_session_rows(v_org.id, null, array['-infinity'::timestamptz], array['infinity'::timestamptz]) as s;
       get diagnostics v_sessions = row_count;
+      analyze private.audience_sessions;
       select pg_catalog.array_agg(distinct s.day) into v_session_days
       from private.audience_sessions as s where s.org_id = v_org.id;
     else
@@ -246,6 +256,7 @@ begin
       where e.org_id = v_org.id and e.received_at >= v_org.mark
         and not e.is_bot and (e.visitor_id is not null or e.user_id is not null)
       group by 1;
+      analyze pg_temp.audience_rollup_dirty;
       -- Each such visitor's range: their new events and every stored session within 30
       -- minutes of them, from its first event on.
       with touched as (

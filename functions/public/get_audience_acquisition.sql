@@ -93,11 +93,9 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- Visitors answered one by one: those seen on those days, and the buyers.
+  -- Visitors answered one by one: those seen on those days.
   special as materialized (
-    select r.visitor_key from raw as r
-    union
-    select b.visitor_key from buyer_rows as b
+    select distinct r.visitor_key from raw as r
   ),
   -- Their rows on the other days; is_first: the row by which the per-day counts count
   -- them (their first day in the period), with whether they clicked from then to p_to.
@@ -112,15 +110,13 @@ begin
   ),
   -- Per such visitor: the channel of their first day in the period, whether they clicked.
   facts as (
-    select x.visitor_key,
-           (pg_catalog.array_agg(x.source order by x.day))[1] as source,
-           (pg_catalog.array_agg(x.medium order by x.day))[1] as medium,
-           (pg_catalog.array_agg(x.campaign order by x.day))[1] as campaign,
-           pg_catalog.bool_or(x.clicked) as clicked
+    select distinct on (x.visitor_key)
+           x.visitor_key, x.source, x.medium, x.campaign,
+           pg_catalog.bool_or(x.clicked) over (partition by x.visitor_key) as clicked
     from (select s.visitor_key, s.day, s.source, s.medium, s.campaign, s.clicked from stored as s
           union all
           select r.visitor_key, r.day, r.source, r.medium, r.campaign, r.clicked from raw as r) as x
-    group by 1
+    order by x.visitor_key, x.day
   ),
   -- Visitors and clickers per channel: the per-day counts (rows that are a visitor's
   -- first in the period), minus what they hold for the visitors above, plus those.
@@ -140,6 +136,22 @@ begin
     group by 1, 2, 3
     having pg_catalog.sum(x.visitors) > 0
   ),
+  -- Each buyer's channel: that of their first day in the period (on the reflected days,
+  -- only rows that can be first: first in the period, or after a day left to the events).
+  buyer_first as (
+    select distinct on (x.visitor_key) x.visitor_key, x.source, x.medium, x.campaign
+    from (select t.visitor_key, t.day, t.source, t.medium, t.campaign
+          from buyer_rows as b
+          join private.audience_visitor_days as t
+            on t.org_id = p_org_id and t.visitor_key = b.visitor_key and t.day >= p_from and t.day < p_to
+          where not (t.day = any (v_dirty))
+            and (t.prev_day is null or t.prev_day < p_from or t.prev_day = any (v_dirty))
+          union all
+          select r.visitor_key, r.day, r.source, r.medium, r.campaign
+          from raw as r
+          where r.visitor_key in (select b.visitor_key from buyer_rows as b)) as x
+    order by x.visitor_key, x.day
+  ),
   buyer_channels as (
     select coalesce(f.source, '(untracked)') as source,
            coalesce(f.medium, '(none)') as medium,
@@ -150,7 +162,7 @@ begin
            pg_catalog.sum(b.revenue_cents)::bigint as revenue_cents,
            pg_catalog.round(pg_catalog.avg(l.revenue_cents))::bigint as ltv_cents
     from buyer_rows as b
-    left join facts as f on f.visitor_key = b.visitor_key
+    left join buyer_first as f on f.visitor_key = b.visitor_key
     left join lifetime as l on l.visitor_key = b.visitor_key
     group by 1, 2, 3
   ),

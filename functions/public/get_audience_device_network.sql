@@ -70,11 +70,9 @@ begin
       and o.occurred_at < v_to_at
       and o.refunded_at is null
   ),
-  -- Visitors answered one by one: those seen on those days, and the buyers.
+  -- Visitors answered one by one: those seen on those days.
   special as materialized (
-    select r.visitor_key from raw as r
-    union
-    select b.visitor_key from buyers as b
+    select distinct r.visitor_key from raw as r
   ),
   -- Their combination rows on the other days; is_first: the row by which the per-day
   -- counts count them (their first day on that combination in the period).
@@ -91,8 +89,23 @@ begin
           union all
           select r.device_type, r.network_type, r.visitor_key from raw as r) as x
   ),
+  -- The buyers' combinations in the period: on the reflected days, the rows that are
+  -- first on their combination (in the period, or after a day left to the events).
+  buyer_combos as (
+    select distinct x.device_type, x.network_type, x.visitor_key
+    from (select c.device_type, c.network_type, c.visitor_key
+          from buyers as b
+          join private.audience_visitor_day_combos as c
+            on c.org_id = p_org_id and c.visitor_key = b.visitor_key and c.day >= p_from and c.day < p_to
+          where not (c.day = any (v_dirty))
+            and (c.prev_day is null or c.prev_day < p_from or c.prev_day = any (v_dirty))
+          union all
+          select r.device_type, r.network_type, r.visitor_key
+          from raw as r
+          where r.visitor_key in (select b.visitor_key from buyers as b)) as x
+  ),
   -- Visitors per combination: the per-day counts, minus what they hold for the visitors
-  -- above, plus those; converted: the buyers among them (all answered one by one).
+  -- above, plus those; converted: the buyers' combinations.
   combos as (
     select x.device_type, x.network_type, pg_catalog.sum(x.visitors)::bigint as visitors,
            pg_catalog.sum(x.converted)::bigint as converted
@@ -103,9 +116,11 @@ begin
           union all
           select s.device_type, s.network_type, -1, 0 from stored as s where s.is_first
           union all
-          select f.device_type, f.network_type, 1,
-                 case when f.visitor_key in (select b.visitor_key from buyers as b) then 1 else 0 end
-          from facts as f) as x
+          select f.device_type, f.network_type, 1, 0
+          from facts as f
+          union all
+          select b.device_type, b.network_type, 0, 1
+          from buyer_combos as b) as x
     group by 1, 2
     having pg_catalog.sum(x.visitors) > 0
   ),

@@ -110,15 +110,11 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- Visitors answered one by one: those seen on those days, and the buyers.
+  -- Visitors answered one by one: those seen on those days.
   special as materialized (
-    select p.is_current, p.f, p.t, k.visitor_key
+    select distinct p.is_current, p.f, p.t, r.visitor_key
     from periods as p
-    cross join lateral (
-      select r.visitor_key from raw as r where r.day >= p.f and r.day < p.t
-      union
-      select b.visitor_key from buyer_rows as b where b.is_current = p.is_current
-    ) as k
+    join raw as r on r.day >= p.f and r.day < p.t
   ),
   -- Their rows on the other days of the period, and whether each is the row by which
   -- the per-day counts count them (their first in the period).
@@ -150,13 +146,34 @@ begin
     select f.is_current,
            pg_catalog.count(*) as visitors,
            pg_catalog.count(*) filter (where f.checkout) as checkout_visitors,
-           pg_catalog.count(*) filter (where f.bought) as converted,
            pg_catalog.count(*) filter (where f.mobile) as mobile_visitors,
-           pg_catalog.count(*) filter (where f.bought and f.mobile) as mobile_converted,
-           pg_catalog.count(*) filter (where f.desktop) as desktop_visitors,
-           pg_catalog.count(*) filter (where f.bought and f.desktop) as desktop_converted
-    from (select f.*, (f.is_current, f.visitor_key) in (select b.is_current, b.visitor_key from buyer_rows as b) as bought
-          from facts as f) as f
+           pg_catalog.count(*) filter (where f.desktop) as desktop_visitors
+    from facts as f
+    group by 1
+  ),
+  -- The buyers who visited in the period (on mobile, on desktop): on the reflected days
+  -- their rows that are first in the period (or after a day left to the events).
+  buyer_totals_visits as (
+    select x.is_current,
+           pg_catalog.count(distinct x.visitor_key) as converted,
+           pg_catalog.count(distinct x.visitor_key) filter (where x.mobile) as mobile_converted,
+           pg_catalog.count(distinct x.visitor_key) filter (where x.desktop) as desktop_converted
+    from (select p.is_current, t.visitor_key,
+                 t.flags & 8 <> 0 and (t.prev_mobile_day is null or t.prev_mobile_day < p.f or t.prev_mobile_day = any (v_dirty)) as mobile,
+                 t.flags & 16 <> 0 and (t.prev_desktop_day is null or t.prev_desktop_day < p.f or t.prev_desktop_day = any (v_dirty)) as desktop
+          from periods as p
+          join buyer_rows as b on b.is_current = p.is_current
+          join private.audience_visitor_days as t
+            on t.org_id = p_org_id and t.visitor_key = b.visitor_key and t.day >= p.f and t.day < p.t
+          where not (t.day = any (v_dirty))
+            and (t.prev_day is null or t.prev_day < p.f or t.prev_day = any (v_dirty)
+                 or (t.flags & 8 <> 0 and (t.prev_mobile_day is null or t.prev_mobile_day < p.f or t.prev_mobile_day = any (v_dirty)))
+                 or (t.flags & 16 <> 0 and (t.prev_desktop_day is null or t.prev_desktop_day < p.f or t.prev_desktop_day = any (v_dirty))))
+          union all
+          select p.is_current, r.visitor_key, r.mobile, r.desktop
+          from periods as p
+          join raw as r on r.day >= p.f and r.day < p.t
+          where (p.is_current, r.visitor_key) in (select b.is_current, b.visitor_key from buyer_rows as b)) as x
     group by 1
   ),
   -- What the per-day counts hold for them (subtracted: they are counted above).
@@ -187,15 +204,16 @@ begin
     select p.is_current,
            (coalesce(c.visitors, 0) - coalesce(x.visitors, 0) + coalesce(s.visitors, 0))::bigint as visitors,
            (coalesce(c.checkout_visitors, 0) - coalesce(x.checkout_visitors, 0) + coalesce(s.checkout_visitors, 0))::bigint as checkout_visitors,
-           coalesce(s.converted, 0) as converted,
+           coalesce(bv.converted, 0) as converted,
            (coalesce(c.mobile_visitors, 0) - coalesce(x.mobile_visitors, 0) + coalesce(s.mobile_visitors, 0))::bigint as mobile_visitors,
-           coalesce(s.mobile_converted, 0) as mobile_converted,
+           coalesce(bv.mobile_converted, 0) as mobile_converted,
            (coalesce(c.desktop_visitors, 0) - coalesce(x.desktop_visitors, 0) + coalesce(s.desktop_visitors, 0))::bigint as desktop_visitors,
-           coalesce(s.desktop_converted, 0) as desktop_converted
+           coalesce(bv.desktop_converted, 0) as desktop_converted
     from periods as p
     left join counted as c on c.is_current = p.is_current
     left join special_counted as x on x.is_current = p.is_current
     left join special_totals as s on s.is_current = p.is_current
+    left join buyer_totals_visits as bv on bv.is_current = p.is_current
   ),
   -- Sessions started: additive, from the per-day sums and the events.
   session_totals as (

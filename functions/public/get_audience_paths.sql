@@ -90,9 +90,8 @@ begin
              case when s.started_at < v_from_at then s.ended_at else least(d.first_at, s.started_at) end as lo,
              coalesce(s.started_at < v_from_at, false) as continues
       from (select audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, pg_catalog.min(e.occurred_at) as first_at
-            from analytics.events as e
+            from (select r.* from analytics.events as r where r.received_at >= v_mark offset 0) as e  -- BRIN only
             where e.org_id = p_org_id
-              and e.received_at >= v_mark
               and e.occurred_at >= v_from_at - interval '30 minutes'
               and e.occurred_at < v_to_at
               and not e.is_bot
