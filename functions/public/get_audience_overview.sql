@@ -28,9 +28,9 @@
 -- audience_device_days; migrations/0050) for the days they reflect and analytics.events
 -- for the others (private.audience_dirty_days: today, late events; every day before the
 -- first refresh), with the same definitions (private.visitor_day_channels). Visitors seen
--- on the other days, and buyers, are answered one by one from both sources; everyone
--- else from the per-day counts. 42501: not a member; 22023: p_to not after p_from, or
--- more than 366 days.
+-- on the other days are answered one by one from both sources, everyone else from the
+-- per-day counts; buyers are looked up by their first rows in the period. 42501: not a
+-- member; 22023: p_to not after p_from, or more than 366 days.
 create or replace function public.get_audience_overview(p_org_id uuid, p_from date, p_to date)
 returns table (
   period                 text,
