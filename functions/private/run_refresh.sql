@@ -1,7 +1,8 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log: partitions ahead, every materialized view in dependency order
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
--- maintenance functions that exist (audience.update_customers, analytics.aggregate_daily).
+-- maintenance functions that exist (audience.update_customers, private.refresh_audience_rollups,
+-- analytics.aggregate_daily).
 -- A failing step is logged with its error and the next steps still run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
 -- then raises 55P03. A running `audiencectl migrate` (exclusive advisory lock) is waited
@@ -80,6 +81,9 @@ begin
     select 2, 0, 'audience.update_customers', 'select audience.update_customers()'
      where pg_catalog.to_regproc('audience.update_customers') is not null
     union all
+    select 2, -1, 'private.refresh_audience_rollups', 'select pg_catalog.count(*) from private.refresh_audience_rollups()'
+     where pg_catalog.to_regproc('private.refresh_audience_rollups') is not null
+    union all
     select 3, 0, 'analytics.aggregate_daily', 'select analytics.aggregate_daily()'
      where pg_catalog.to_regproc('analytics.aggregate_daily') is not null
     order by 1, 2, 3
@@ -110,7 +114,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers or analytics.aggregate_daily';
+      using errcode = '22023', hint = 'name a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups or analytics.aggregate_daily';
   end if;
 end;
 $$;

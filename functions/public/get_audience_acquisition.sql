@@ -1,5 +1,7 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
+-- requires: functions/private/audience_dirty_days.sql
+-- requires: functions/private/visitor_day_channels.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to): one row
 -- per source / medium / campaign. Callable by members (viewer or above) and service_role.
 -- Definitions (see public.get_audience_overview for days, bots, visitors and orders):
@@ -20,6 +22,8 @@
 --     + 20 x click-through / best click-through), the bests taken over the rows returned
 --     (a term is 0 when its best is 0 or its value NULL): 100 for a channel that is the
 --     best on all three.
+-- Reads the audience rollups (private.audience_day_counts, audience_visitor_days) for the
+-- days they reflect and analytics.events for the others (see get_audience_overview).
 -- Ordered by revenue, then visitors (descending). 42501: not a member; 22023: bad period.
 create or replace function public.get_audience_acquisition(p_org_id uuid, p_from date, p_to date)
 returns table (
@@ -47,6 +51,7 @@ declare
   v_tz      text;
   v_from_at timestamptz;
   v_to_at   timestamptz;
+  v_dirty   date[];
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -55,30 +60,19 @@ begin
   v_from_at := p_from::timestamp at time zone v_tz;
   v_to_at := p_to::timestamp at time zone v_tz;
 
+  -- Days the rollups do not reflect (today, late events; all without a watermark).
+  v_dirty := private.audience_dirty_days(p_org_id, p_from, p_to);
+
   return query
-  with days as materialized (
-    select d.day, d.source, d.medium, d.campaign, d.visitors, d.flags,
-           pg_catalog.dense_rank() over (order by d.source, d.medium, d.campaign)::integer as channel
-    from private.channel_days(p_org_id, p_from, p_to) as d
-  ),
-  channel_names as (
-    select distinct d.channel, d.source, d.medium, d.campaign
-    from days as d
-  ),
-  -- One row per visitor: the channel of their first day in the period (a visitor is in
-  -- one channel row per day: the channel of their first event that day), found by the
-  -- smallest (day, channel) code without sorting; whether they clicked in the period.
-  visitor_rows as (
-    select k.visitor_key collate "C" as visitor_key,
-           (pg_catalog.min(k.code) % 100000)::integer as channel,
-           pg_catalog.bit_or(k.flags) & 1 <> 0 as clicked
-    from (select (d.day - p_from) * 100000 + d.channel as code,
-                 pg_catalog.unnest(d.visitors) as visitor_key, pg_catalog.unnest(d.flags) as flags
-          from days as d) as k          -- two set-returning functions in the select list: zipped
-    group by 1
+  -- Visitor-days of those days, from the events.
+  with raw as materialized (
+    select v.day, v.visitor_key collate "C" as visitor_key, v.source, v.medium, v.campaign, v.clicked
+    from private.visitor_day_channels(array[p_org_id], coalesce(v_dirty[1], p_to),
+                                      coalesce(v_dirty[pg_catalog.cardinality(v_dirty)] + 1, p_to)) as v
+    where v.day = any (v_dirty)
   ),
   -- One row per buyer of the period.
-  buyer_rows as (
+  buyer_rows as materialized (
     select audience.visitor_key(o.visitor_id, o.user_id) as visitor_key,
            pg_catalog.count(*) as orders,
            pg_catalog.sum(o.amount_cents) as revenue_cents
@@ -99,22 +93,92 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  channels as (
-    select coalesce(n.source, '(untracked)') as source,
-           coalesce(n.medium, '(none)') as medium,
-           coalesce(n.campaign, '(none)') as campaign,
-           pg_catalog.count(v.visitor_key) as visitors,
-           pg_catalog.count(v.visitor_key) filter (where v.clicked) as clicked_visitors,
-           pg_catalog.count(b.visitor_key) as buyers,
-           pg_catalog.count(b.visitor_key) filter (where v.visitor_key is not null) as converted,
-           coalesce(pg_catalog.sum(b.orders), 0)::bigint as orders,
-           coalesce(pg_catalog.sum(b.revenue_cents), 0)::bigint as revenue_cents,
+  -- Visitors answered one by one: those seen on those days.
+  special as materialized (
+    select distinct r.visitor_key from raw as r
+  ),
+  -- Their rows on the other days; is_first: the row by which the per-day counts count
+  -- them (their first day in the period), with whether they clicked from then to p_to.
+  stored as materialized (
+    select t.visitor_key, t.day, t.source, t.medium, t.campaign, t.flags & 1 <> 0 as clicked,
+           t.prev_day is null or t.prev_day < p_from as is_first,
+           t.next_click_day < p_to as clicked_since
+    from special as s
+    join private.audience_visitor_days as t
+      on t.org_id = p_org_id and t.visitor_key = s.visitor_key and t.day >= p_from and t.day < p_to
+    where not (t.day = any (v_dirty))
+  ),
+  -- Per such visitor: the channel of their first day in the period, whether they clicked.
+  facts as (
+    select distinct on (x.visitor_key)
+           x.visitor_key, x.source, x.medium, x.campaign,
+           pg_catalog.bool_or(x.clicked) over (partition by x.visitor_key) as clicked
+    from (select s.visitor_key, s.day, s.source, s.medium, s.campaign, s.clicked from stored as s
+          union all
+          select r.visitor_key, r.day, r.source, r.medium, r.campaign, r.clicked from raw as r) as x
+    order by x.visitor_key, x.day
+  ),
+  -- Visitors and clickers per channel: the per-day counts (rows that are a visitor's
+  -- first in the period), minus what they hold for the visitors above, plus those.
+  channel_visitors as (
+    select x.source, x.medium, x.campaign, pg_catalog.sum(x.visitors) as visitors, pg_catalog.sum(x.clicked) as clicked
+    from (select c.dim1 as source, c.dim2 as medium, c.dim3 as campaign, c.visitors::bigint as visitors,
+                 case when c.next_day < p_to then c.visitors else 0 end::bigint as clicked
+          from private.audience_day_counts as c
+          where c.org_id = p_org_id and c.measure = 'channel' and c.day >= p_from and c.day < p_to
+            and (c.prev_day is null or c.prev_day < p_from) and not (c.day = any (v_dirty))
+          union all
+          select s.source, s.medium, s.campaign, -1, case when s.clicked_since then -1 else 0 end
+          from stored as s where s.is_first
+          union all
+          select f.source, f.medium, f.campaign, 1, case when f.clicked then 1 else 0 end
+          from facts as f) as x
+    group by 1, 2, 3
+    having pg_catalog.sum(x.visitors) > 0
+  ),
+  -- Each buyer's channel: that of their first day in the period (on the reflected days,
+  -- only rows that can be first: first in the period, or after a day left to the events).
+  buyer_first as (
+    select distinct on (x.visitor_key) x.visitor_key, x.source, x.medium, x.campaign
+    from (select t.visitor_key, t.day, t.source, t.medium, t.campaign
+          from buyer_rows as b
+          join private.audience_visitor_days as t
+            on t.org_id = p_org_id and t.visitor_key = b.visitor_key and t.day >= p_from and t.day < p_to
+          where not (t.day = any (v_dirty))
+            and (t.prev_day is null or t.prev_day < p_from or t.prev_day = any (v_dirty))
+          union all
+          select r.visitor_key, r.day, r.source, r.medium, r.campaign
+          from raw as r
+          where r.visitor_key in (select b.visitor_key from buyer_rows as b)) as x
+    order by x.visitor_key, x.day
+  ),
+  buyer_channels as (
+    select coalesce(f.source, '(untracked)') as source,
+           coalesce(f.medium, '(none)') as medium,
+           coalesce(f.campaign, '(none)') as campaign,
+           pg_catalog.count(*) as buyers,
+           pg_catalog.count(f.visitor_key) as converted,
+           pg_catalog.sum(b.orders)::bigint as orders,
+           pg_catalog.sum(b.revenue_cents)::bigint as revenue_cents,
            pg_catalog.round(pg_catalog.avg(l.revenue_cents))::bigint as ltv_cents
-    from visitor_rows as v
-    full join buyer_rows as b on b.visitor_key = v.visitor_key
-    left join channel_names as n on n.channel = v.channel
+    from buyer_rows as b
+    left join buyer_first as f on f.visitor_key = b.visitor_key
     left join lifetime as l on l.visitor_key = b.visitor_key
     group by 1, 2, 3
+  ),
+  channels as (
+    select coalesce(v.source, b.source) as source,
+           coalesce(v.medium, b.medium) as medium,
+           coalesce(v.campaign, b.campaign) as campaign,
+           coalesce(v.visitors, 0)::bigint as visitors,
+           coalesce(v.clicked, 0)::bigint as clicked_visitors,
+           coalesce(b.buyers, 0) as buyers,
+           coalesce(b.converted, 0) as converted,
+           coalesce(b.orders, 0) as orders,
+           coalesce(b.revenue_cents, 0) as revenue_cents,
+           b.ltv_cents
+    from channel_visitors as v
+    full join buyer_channels as b on b.source = v.source and b.medium = v.medium and b.campaign = v.campaign
   ),
   rates as (
     select c.*,

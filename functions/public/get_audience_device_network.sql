@@ -1,5 +1,7 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
+-- requires: functions/private/audience_dirty_days.sql
+-- requires: functions/private/visitor_day_devices.sql
 -- Device type x network type of one organization for the local days [p_from, p_to):
 -- sessions, conversion and page load, with an alert where a combination converts far
 -- below the best one. Callable by members (viewer or above) and service_role.
@@ -13,6 +15,9 @@
 --   * alert, e.g. 'mobile/3g converts 2.1% vs 8.5% on desktop/wifi': set when the
 --     combination has at least 5 visitors and converts at less than half the rate of the
 --     best combination with at least 5 visitors (ties: the most visitors, then by name).
+-- Reads the audience rollups (private.audience_day_counts, audience_visitor_day_combos,
+-- audience_device_days) for the days they reflect and analytics.events for the others
+-- (see get_audience_overview).
 -- Ordered by visitors (descending), then device and network. 42501: not a member;
 -- 22023: bad period.
 create or replace function public.get_audience_device_network(p_org_id uuid, p_from date, p_to date)
@@ -36,6 +41,7 @@ declare
   v_tz      text;
   v_from_at timestamptz;
   v_to_at   timestamptz;
+  v_dirty   date[];
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -44,24 +50,19 @@ begin
   v_from_at := p_from::timestamp at time zone v_tz;
   v_to_at := p_to::timestamp at time zone v_tz;
 
+  -- Days the rollups do not reflect (today, late events; all without a watermark).
+  v_dirty := private.audience_dirty_days(p_org_id, p_from, p_to);
+
   return query
-  with days as materialized (
-    select d.device_type, d.network_type, d.visitors, d.sessions, d.page_load_ms, d.page_loads
-    from private.device_days(p_org_id, p_from, p_to) as d
+  -- Visitor x combination rows of those days, from the events.
+  with raw as materialized (
+    select v.day, v.device_type, v.network_type, v.visitor_key collate "C" as visitor_key,
+           v.sessions, v.page_load_ms, v.page_loads
+    from private.visitor_day_devices(array[p_org_id], coalesce(v_dirty[1], p_to),
+                                     coalesce(v_dirty[pg_catalog.cardinality(v_dirty)] + 1, p_to)) as v
+    where v.day = any (v_dirty)
   ),
-  combo_visitors as (
-    select distinct k.device_type, k.network_type, k.visitor_key collate "C" as visitor_key
-    from (select d.device_type, d.network_type, pg_catalog.unnest(d.visitors) as visitor_key
-          from days as d) as k
-  ),
-  combo_sums as (
-    select d.device_type, d.network_type,
-           pg_catalog.sum(d.sessions)::bigint as sessions,
-           pg_catalog.round(pg_catalog.sum(d.page_load_ms) / nullif(pg_catalog.sum(d.page_loads), 0))::integer as avg_page_load_ms
-    from days as d
-    group by 1, 2
-  ),
-  buyers as (
+  buyers as materialized (
     select distinct audience.visitor_key(o.visitor_id, o.user_id) as visitor_key
     from audience.orders as o
     where o.org_id = p_org_id
@@ -69,11 +70,69 @@ begin
       and o.occurred_at < v_to_at
       and o.refunded_at is null
   ),
+  -- Visitors answered one by one: those seen on those days.
+  special as materialized (
+    select distinct r.visitor_key from raw as r
+  ),
+  -- Their combination rows on the other days; is_first: the row by which the per-day
+  -- counts count them (their first day on that combination in the period).
+  stored as materialized (
+    select c.visitor_key, c.device_type, c.network_type, c.prev_day is null or c.prev_day < p_from as is_first
+    from special as s
+    join private.audience_visitor_day_combos as c
+      on c.org_id = p_org_id and c.visitor_key = s.visitor_key and c.day >= p_from and c.day < p_to
+    where not (c.day = any (v_dirty))
+  ),
+  facts as (
+    select distinct x.device_type, x.network_type, x.visitor_key
+    from (select s.device_type, s.network_type, s.visitor_key from stored as s
+          union all
+          select r.device_type, r.network_type, r.visitor_key from raw as r) as x
+  ),
+  -- The buyers' combinations in the period: on the reflected days, the rows that are
+  -- first on their combination (in the period, or after a day left to the events).
+  buyer_combos as (
+    select distinct x.device_type, x.network_type, x.visitor_key
+    from (select c.device_type, c.network_type, c.visitor_key
+          from buyers as b
+          join private.audience_visitor_day_combos as c
+            on c.org_id = p_org_id and c.visitor_key = b.visitor_key and c.day >= p_from and c.day < p_to
+          where not (c.day = any (v_dirty))
+            and (c.prev_day is null or c.prev_day < p_from or c.prev_day = any (v_dirty))
+          union all
+          select r.device_type, r.network_type, r.visitor_key
+          from raw as r
+          where r.visitor_key in (select b.visitor_key from buyers as b)) as x
+  ),
+  -- Visitors per combination: the per-day counts, minus what they hold for the visitors
+  -- above, plus those; converted: the buyers' combinations.
   combos as (
-    select c.device_type, c.network_type,
-           pg_catalog.count(*) as visitors,
-           pg_catalog.count(*) filter (where c.visitor_key in (select b.visitor_key from buyers as b)) as converted
-    from combo_visitors as c
+    select x.device_type, x.network_type, pg_catalog.sum(x.visitors)::bigint as visitors,
+           pg_catalog.sum(x.converted)::bigint as converted
+    from (select c.dim1 as device_type, c.dim2 as network_type, c.visitors::bigint as visitors, 0::bigint as converted
+          from private.audience_day_counts as c
+          where c.org_id = p_org_id and c.measure = 'combo' and c.day >= p_from and c.day < p_to
+            and (c.prev_day is null or c.prev_day < p_from) and not (c.day = any (v_dirty))
+          union all
+          select s.device_type, s.network_type, -1, 0 from stored as s where s.is_first
+          union all
+          select f.device_type, f.network_type, 1, 0
+          from facts as f
+          union all
+          select b.device_type, b.network_type, 0, 1
+          from buyer_combos as b) as x
+    group by 1, 2
+    having pg_catalog.sum(x.visitors) > 0
+  ),
+  combo_sums as (
+    select x.device_type, x.network_type,
+           pg_catalog.sum(x.sessions)::bigint as sessions,
+           pg_catalog.round(pg_catalog.sum(x.page_load_ms) / nullif(pg_catalog.sum(x.page_loads), 0))::integer as avg_page_load_ms
+    from (select d.device_type, d.network_type, d.sessions, d.page_load_ms, d.page_loads
+          from private.audience_device_days as d
+          where d.org_id = p_org_id and d.day >= p_from and d.day < p_to and not (d.day = any (v_dirty))
+          union all
+          select r.device_type, r.network_type, r.sessions, r.page_load_ms, r.page_loads from raw as r) as x
     group by 1, 2
   ),
   rates as (

@@ -1,5 +1,6 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
+-- requires: functions/private/audience_session_rows.sql
 -- The most common journeys to a purchase of one organization in the local days
 -- [p_from, p_to): ordered sequences of event types within a session that end in a
 -- purchase. Callable by members (viewer or above) and service_role.
@@ -18,6 +19,10 @@
 --   * conversion_pct: the path's sessions / sessions whose first steps are the path's
 --     steps before the purchase (sessions that began the same way), one decimal; NULL
 --     for 'other'.
+-- Reads private.audience_sessions and audience_session_prefixes (migrations/0050) for the
+-- sessions they hold, and analytics.events for visitors with events received since the
+-- last refresh near the period (every visitor before the first refresh); sessions still
+-- running at p_to are cut there.
 -- 42501: not a member; 22023: bad period, p_max_steps outside 2..10, p_limit outside
 -- 1..100.
 create or replace function public.get_audience_paths(
@@ -47,6 +52,10 @@ declare
   v_tz      text;
   v_from_at timestamptz;
   v_to_at   timestamptz;
+  v_mark    timestamptz;
+  v_keys    text[] := '{}';
+  v_los     timestamptz[] := '{}';
+  v_continues boolean[] := '{}';
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -63,47 +72,123 @@ begin
   v_from_at := p_from::timestamp at time zone v_tz;
   v_to_at := p_to::timestamp at time zone v_tz;
 
+  select w.events_received into v_mark from private.audience_rollup_watermarks as w where w.org_id = p_org_id;
+
+  -- With a watermark: the events the rollups do not reflect (received since) that can
+  -- change a session of the period, those in [from - 30 minutes, to); per visitor, the
+  -- first one, and where to recompute that visitor's sessions from: the earliest stored
+  -- session within 30 minutes of it (or the event). A session that began before the
+  -- period stays outside it whatever the new events: recompute from its last event on and
+  -- drop the session that continues it.
+  if v_mark is not null then
+    select coalesce(pg_catalog.array_agg(r.visitor_key order by r.visitor_key), '{}'),
+           coalesce(pg_catalog.array_agg(r.lo order by r.visitor_key), '{}'),
+           coalesce(pg_catalog.array_agg(r.continues order by r.visitor_key), '{}')
+    into v_keys, v_los, v_continues
+    from (
+      select d.visitor_key,
+             case when s.started_at < v_from_at then s.ended_at else least(d.first_at, s.started_at) end as lo,
+             coalesce(s.started_at < v_from_at, false) as continues
+      from (select audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, pg_catalog.min(e.occurred_at) as first_at
+            from (select r.* from analytics.events as r where r.received_at >= v_mark offset 0) as e  -- BRIN only
+            where e.org_id = p_org_id
+              and e.occurred_at >= v_from_at - interval '30 minutes'
+              and e.occurred_at < v_to_at
+              and not e.is_bot
+              and (e.visitor_id is not null or e.user_id is not null)
+            group by 1) as d
+      left join lateral (
+        select x.started_at, x.ended_at
+        from (select a.started_at, a.ended_at
+              from private.audience_sessions as a
+              where a.org_id = p_org_id and a.visitor_key = d.visitor_key
+                and a.started_at <= d.first_at + interval '30 minutes'
+              order by a.started_at desc
+              limit 2) as x
+        where x.ended_at >= d.first_at - interval '30 minutes'
+        order by x.started_at
+        limit 1
+      ) as s on true
+    ) as r;
+  end if;
+
   return query
-  -- One ordered pass over the period's events (plus 30 minutes before it, to know whether
-  -- the first ones continue a session): session starts and step changes from lag().
-  with ordered as (
-    select audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, e.id, e.occurred_at, e.event_type,
-           pg_catalog.lag(e.occurred_at) over w as previous_at,
-           pg_catalog.lag(e.event_type) over w as previous_type
-    from analytics.events as e
-    where e.org_id = p_org_id
-      and e.occurred_at >= v_from_at - interval '30 minutes'
-      and e.occurred_at < v_to_at
-      and not e.is_bot
-      and (e.visitor_id is not null or e.user_id is not null)
-    window w as (partition by audience.visitor_key(e.visitor_id, e.user_id) order by e.occurred_at, e.id)
+  with regions as (
+    select r.visitor_key collate "C" as visitor_key, r.lo, r.continues
+    from rows from (pg_catalog.unnest(v_keys), pg_catalog.unnest(v_los), pg_catalog.unnest(v_continues)) as r (visitor_key, lo, continues)
   ),
-  flagged as (
-    select o.*,
-           o.previous_at is null or o.occurred_at - o.previous_at >= interval '30 minutes' as session_start
-    from ordered as o
+  -- Sessions computed from the events: every visitor's without a watermark (from 30
+  -- minutes before the period, to know whether its first events continue a session),
+  -- else those of the regions above. Events from p_to on are not read.
+  computed as materialized (
+    select c.visitor_key, c.started_at, c.steps, c.step_at, c.purchase_step, c.purchased_at
+    from private.audience_session_rows(p_org_id, null, array[v_from_at - interval '30 minutes'], array[v_to_at]) as c
+    where v_mark is null
+      and c.started_at >= v_from_at
+    union all
+    select c.visitor_key, c.started_at, c.steps, c.step_at, c.purchase_step, c.purchased_at
+    from private.audience_session_rows(p_org_id, v_keys, v_los,
+                                       pg_catalog.array_fill(v_to_at, array[pg_catalog.cardinality(v_keys)])) as c
+    join regions as r on r.visitor_key = c.visitor_key
+    where v_mark is not null
+      and c.started_at >= v_from_at
+      and not (r.continues and c.started_at = r.lo)
   ),
-  numbered as (
-    select f.visitor_key, f.id, f.occurred_at, f.event_type,
-           f.session_start or f.previous_type is distinct from f.event_type as new_step,
-           pg_catalog.sum(case when f.session_start then 1 else 0 end)
-             over (partition by f.visitor_key order by f.occurred_at, f.id) as session_no
-    from flagged as f
+  -- Stored sessions of the period that the regions replace.
+  replaced as materialized (
+    select s.visitor_key, s.started_at, s.steps
+    from regions as r
+    join private.audience_sessions as s
+      on s.org_id = p_org_id and s.visitor_key = r.visitor_key and s.started_at >= greatest(r.lo, v_from_at)
+     and s.started_at < v_to_at
   ),
-  sessions as (
-    select n.visitor_key, n.session_no,
-           pg_catalog.min(n.occurred_at) as started_at,
-           pg_catalog.min(n.occurred_at) filter (where n.event_type = 'purchase') as purchased_at,
-           pg_catalog.array_agg(n.event_type::text order by n.occurred_at, n.id) filter (where n.new_step) as all_steps
-    from numbered as n
-    group by n.visitor_key, n.session_no
-    having pg_catalog.min(n.occurred_at) >= v_from_at     -- not a session that began before p_from
+  -- Stored sessions of the period still running at p_to: they have an event in the 30
+  -- minutes before it. Cut at p_to: their steps that began before it, their purchase if
+  -- it was before it.
+  crossing as materialized (
+    select s.visitor_key, s.started_at, s.steps, s.purchase_step, s.purchased_at,
+           s.steps[1:(select pg_catalog.count(*)::integer from pg_catalog.unnest(s.step_at) as a (at) where a.at < v_to_at)] as cut_steps
+    from (select distinct audience.visitor_key(e.visitor_id, e.user_id) as visitor_key
+          from analytics.events as e
+          where v_mark is not null
+            and e.org_id = p_org_id
+            and e.occurred_at >= v_to_at - interval '30 minutes'
+            and e.occurred_at < v_to_at
+            and not e.is_bot
+            and (e.visitor_id is not null or e.user_id is not null)) as k
+    cross join lateral (
+      select a.*
+      from private.audience_sessions as a
+      where a.org_id = p_org_id and a.visitor_key = k.visitor_key and a.started_at < v_to_at
+      order by a.started_at desc
+      limit 1
+    ) as s
+    where s.started_at >= v_from_at
+      and s.ended_at >= v_to_at
+      and not exists (select 1 from replaced as x where x.visitor_key = s.visitor_key and x.started_at = s.started_at)
   ),
+  -- The sessions of the period that end in a purchase, with their path (up to and
+  -- including the first purchase; longer than 10 steps: 11 entries, never listed).
   converted as (
-    select s.visitor_key, s.started_at, s.purchased_at,
-           s.all_steps[1:pg_catalog.array_position(s.all_steps, 'purchase')] as path
-    from sessions as s
-    where s.purchased_at is not null
+    select x.visitor_key, x.started_at, x.purchased_at,
+           case when x.purchase_step <= 10 then x.steps[1:x.purchase_step] else x.steps || '...'::text end as path
+    from (select s.visitor_key, s.started_at, s.purchased_at, s.purchase_step, s.steps
+          from private.audience_sessions as s
+          where v_mark is not null
+            and s.org_id = p_org_id
+            and s.purchased_at is not null
+            and s.started_at >= v_from_at
+            and s.started_at < v_to_at
+            and not exists (select 1 from replaced as x where x.visitor_key = s.visitor_key and x.started_at = s.started_at)
+            and not exists (select 1 from crossing as x where x.visitor_key = s.visitor_key and x.started_at = s.started_at)
+          union all
+          select c.visitor_key, c.started_at, c.purchased_at, c.purchase_step, c.steps
+          from crossing as c
+          where c.purchased_at < v_to_at
+          union all
+          select c.visitor_key, c.started_at, c.purchased_at, c.purchase_step, c.steps
+          from computed as c
+          where c.purchased_at is not null) as x
   ),
   paths as (
     select c.path, pg_catalog.count(*) as sessions, pg_catalog.count(distinct c.visitor_key) as visitors,
@@ -119,17 +204,26 @@ begin
     order by p.sessions desc, p.visitors desc, p.path::text
     limit p_limit
   ),
-  heads as (           -- sessions grouped by their first p_max_steps - 1 steps
-    select s.all_steps[1:p_max_steps - 1] as head, pg_catalog.count(*) as sessions
-    from sessions as s
-    group by 1
-  ),
+  -- Sessions of the period that began as each listed path before its purchase: the
+  -- per-day prefix counts, minus the stored sessions replaced or cut above, plus the
+  -- sessions that replace them.
   began as (
-    select t.path, pg_catalog.sum(h.sessions) as sessions
+    select t.path,
+           coalesce((select pg_catalog.sum(p.sessions)
+                     from private.audience_session_prefixes as p
+                     where v_mark is not null
+                       and p.org_id = p_org_id
+                       and p.prefix = t.path[1:pg_catalog.cardinality(t.path) - 1]
+                       and p.day >= p_from and p.day < p_to), 0)
+           - (select pg_catalog.count(*) from replaced as x
+              where x.steps[1:pg_catalog.cardinality(t.path) - 1] = t.path[1:pg_catalog.cardinality(t.path) - 1])
+           - (select pg_catalog.count(*) from crossing as x
+              where x.steps[1:pg_catalog.cardinality(t.path) - 1] = t.path[1:pg_catalog.cardinality(t.path) - 1])
+           + (select pg_catalog.count(*) from crossing as x
+              where x.cut_steps[1:pg_catalog.cardinality(t.path) - 1] = t.path[1:pg_catalog.cardinality(t.path) - 1])
+           + (select pg_catalog.count(*) from computed as x
+              where x.steps[1:pg_catalog.cardinality(t.path) - 1] = t.path[1:pg_catalog.cardinality(t.path) - 1]) as sessions
     from top as t
-    join heads as h
-      on h.head[1:pg_catalog.cardinality(t.path) - 1] = t.path[1:pg_catalog.cardinality(t.path) - 1]
-    group by t.path
   )
   select t.rank, t.path, pg_catalog.array_to_string(t.path, ' > '), pg_catalog.cardinality(t.path),
          t.sessions, t.visitors, t.avg_minutes,

@@ -1,0 +1,323 @@
+-- requires: functions/private/visitor_day_channels.sql
+-- requires: functions/private/visitor_day_devices.sql
+-- requires: functions/private/audience_session_rows.sql
+-- Brings the audience rollups (private.audience_visitor_days, audience_visitor_day_combos,
+-- audience_device_days, audience_day_counts, audience_sessions, audience_session_prefixes;
+-- see migrations/0050) up to date; one row per organization it changed.
+-- Called by private.run_refresh (`audiencectl refresh`); owner / DBA sessions only.
+--
+-- Incremental by received_at, as analytics.aggregate_daily: for an organization with a
+-- watermark (private.audience_rollup_watermarks) the local days of the events received
+-- since, and the day after each (its first session may continue one of the evening
+-- before), are recomputed from analytics.events; a late event recomputes its own day.
+-- The previous-day columns of every visitor seen on those days are recomputed over the
+-- visitor's whole history, and the per-day counts of every day whose rows changed.
+-- Sessions: for each visitor with events received since, the stored sessions within 30
+-- minutes of those events are recomputed from their first event on (a session spanning
+-- midnight stays one session; a late event can merge two). An organization without a
+-- watermark is built in full. The new watermark is the start of the oldest transaction
+-- still running (see analytics.aggregate_daily); it never moves backwards.
+-- Concurrent runs serialize per organization (transaction-level advisory lock).
+create or replace function private.refresh_audience_rollups(p_org_id uuid default null)
+returns table (org_id uuid, days integer, visitors integer, sessions integer, watermark timestamptz)
+language plpgsql
+volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+declare
+  v_upper   timestamptz;
+  v_org     record;
+  v_days    date[];
+  v_changed date[];
+  v_run     record;
+  v_chunk   date;
+  v_visitors integer;
+  v_sessions integer;
+  v_session_days date[];
+begin
+  -- The safe upper bound first (as analytics.aggregate_daily).
+  perform pg_catalog.pg_stat_clear_snapshot();
+  if pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'member') then
+    select least(pg_catalog.clock_timestamp(), pg_catalog.min(a.xact_start))
+    into v_upper
+    from pg_catalog.pg_stat_activity as a
+    where a.pid <> pg_catalog.pg_backend_pid()
+      and a.datname = pg_catalog.current_database()
+      and a.xact_start is not null
+      and a.backend_type in ('client backend', 'background worker');
+    v_upper := coalesce(v_upper, pg_catalog.clock_timestamp());
+  else
+    v_upper := pg_catalog.clock_timestamp() - interval '10 minutes';
+  end if;
+
+  create temp table if not exists audience_rollup_keys (visitor_key text collate "C" primary key) on commit drop;
+  create temp table if not exists audience_rollup_devices (
+    day date, device_type text, network_type text, visitor_key text collate "C",
+    sessions integer, events integer, page_load_ms bigint, page_loads integer
+  ) on commit drop;
+  create temp table if not exists audience_rollup_dirty (
+    visitor_key text collate "C" primary key, first_at timestamptz, last_at timestamptz
+  ) on commit drop;
+  create temp table if not exists audience_rollup_touched (
+    visitor_key text collate "C", started_at timestamptz, ended_at timestamptz, day date
+  ) on commit drop;
+
+  for v_org in
+    select o.id, o.timezone, w.events_received as mark
+    from app.organizations as o
+    left join private.audience_rollup_watermarks as w on w.org_id = o.id
+    where p_org_id is null or o.id = p_org_id
+    order by o.id
+  loop
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.refresh_audience_rollups'),
+                                             pg_catalog.hashtext(v_org.id::text));
+    truncate pg_temp.audience_rollup_keys, pg_temp.audience_rollup_devices, pg_temp.audience_rollup_dirty,
+             pg_temp.audience_rollup_touched;
+
+    -- The local days to recompute.
+    if v_org.mark is null then
+      delete from private.audience_visitor_days as t where t.org_id = v_org.id;
+      delete from private.audience_visitor_day_combos as t where t.org_id = v_org.id;
+      delete from private.audience_device_days as t where t.org_id = v_org.id;
+      delete from private.audience_day_counts as t where t.org_id = v_org.id;
+      delete from private.audience_sessions as t where t.org_id = v_org.id;
+      delete from private.audience_session_prefixes as t where t.org_id = v_org.id;
+      select pg_catalog.array_agg(d::date order by d)
+      into v_days
+      from (select (pg_catalog.min(e.occurred_at) at time zone v_org.timezone)::date as first_day,
+                   (pg_catalog.max(e.occurred_at) at time zone v_org.timezone)::date as last_day
+            from analytics.events as e where e.org_id = v_org.id) as x,
+           pg_catalog.generate_series(x.first_day, x.last_day, interval '1 day') as d;
+    else
+      select pg_catalog.array_agg(distinct d.day order by d.day)
+      into v_days
+      from (select (e.occurred_at at time zone v_org.timezone)::date as day
+            from analytics.events as e
+            where e.org_id = v_org.id and e.received_at >= v_org.mark
+            group by 1) as x
+      cross join lateral (values (x.day), (x.day + 1)) as d (day);
+    end if;
+    v_days := coalesce(v_days, '{}');
+
+    -- Visitor-day rows of those days, by runs of consecutive days of at most 31.
+    with deleted as (
+      delete from private.audience_visitor_days as t
+      where t.org_id = v_org.id and t.day = any (v_days)
+      returning t.visitor_key
+    )
+    insert into pg_temp.audience_rollup_keys
+    select distinct d.visitor_key from deleted as d;
+    for v_run in
+      select pg_catalog.min(k.day) as from_day, pg_catalog.max(k.day) + 1 as to_day
+      from (select d.day, d.day - (pg_catalog.row_number() over (order by d.day))::integer as island
+            from pg_catalog.unnest(v_days) as d (day)) as k
+      group by k.island
+      order by 1
+    loop
+      v_chunk := v_run.from_day;
+      while v_chunk < v_run.to_day loop
+        insert into private.audience_visitor_days (org_id, day, visitor_key, source, medium, campaign, sessions, flags)
+        select v.org_id, v.day, v.visitor_key, v.source, v.medium, v.campaign, v.sessions,
+               (case when v.clicked then 1 else 0 end + case when v.ticket_cta then 2 else 0 end
+                + case when v.checkout then 4 else 0 end + case when v.mobile then 8 else 0 end
+                + case when v.desktop then 16 else 0 end)::smallint
+        from private.visitor_day_channels(array[v_org.id], v_chunk, least(v_chunk + 31, v_run.to_day)) as v;
+        insert into pg_temp.audience_rollup_devices
+        select v.day, v.device_type, v.network_type, v.visitor_key, v.sessions, v.events, v.page_load_ms, v.page_loads
+        from private.visitor_day_devices(array[v_org.id], v_chunk, least(v_chunk + 31, v_run.to_day)) as v;
+        v_chunk := v_chunk + 31;
+      end loop;
+    end loop;
+    insert into pg_temp.audience_rollup_keys
+    select distinct d.visitor_key from pg_temp.audience_rollup_devices as d
+    on conflict do nothing;
+    select pg_catalog.count(*)::integer into v_visitors from pg_temp.audience_rollup_keys;
+
+    -- Device x network: per visitor and day, and the additive sums per day.
+    delete from private.audience_visitor_day_combos as t
+    where t.org_id = v_org.id and t.day = any (v_days);
+    insert into private.audience_visitor_day_combos (org_id, day, visitor_key, device_type, network_type)
+    select v_org.id, d.day, d.visitor_key, d.device_type, d.network_type
+    from pg_temp.audience_rollup_devices as d;
+    delete from private.audience_device_days as t
+    where t.org_id = v_org.id and t.day = any (v_days);
+    insert into private.audience_device_days (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
+    select v_org.id, d.day, d.device_type, d.network_type, pg_catalog.sum(d.sessions), pg_catalog.sum(d.events),
+           pg_catalog.sum(d.page_load_ms), pg_catalog.sum(d.page_loads)
+    from pg_temp.audience_rollup_devices as d
+    group by d.day, d.device_type, d.network_type;
+
+    -- Fresh statistics where this run wrote most of what the next statements read (the
+    -- first build of an organization; temporary tables never get them otherwise), so that
+    -- they join by hash rather than by nested loops over tables believed empty.
+    analyze pg_temp.audience_rollup_keys;
+    if v_org.mark is null then
+      analyze private.audience_visitor_days;
+      analyze private.audience_visitor_day_combos;
+    end if;
+
+    -- Previous-day columns of the visitors seen, over their whole history; the days whose
+    -- rows changed.
+    with pointers as (
+      select t.visitor_key, t.day,
+             pg_catalog.lag(t.day) over w as prev_day,
+             pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
+             pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
+             pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
+             pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (w rows between current row and unbounded following) as next_click_day
+      from private.audience_visitor_days as t
+      where t.org_id = v_org.id
+        and (v_org.mark is null or t.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
+      window w as (partition by t.visitor_key order by t.day)
+    ),
+    updated as (
+      update private.audience_visitor_days as t
+      set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
+          prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
+      from pointers as p
+      where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
+        and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
+            is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+      returning t.day
+    ),
+    combo_pointers as (
+      select c.visitor_key, c.day, c.device_type, c.network_type,
+             pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
+      from private.audience_visitor_day_combos as c
+      where c.org_id = v_org.id
+        and (v_org.mark is null or c.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
+    ),
+    combos_updated as (
+      update private.audience_visitor_day_combos as c
+      set prev_day = p.prev_day
+      from combo_pointers as p
+      where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+        and c.device_type = p.device_type and c.network_type = p.network_type
+        and c.prev_day is distinct from p.prev_day
+      returning c.day
+    )
+    select pg_catalog.array_agg(distinct x.day)
+    into v_changed
+    from (select u.day from updated as u union select u.day from combos_updated as u
+          union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
+    v_changed := coalesce(v_changed, '{}');
+
+    -- Per-day counts of the changed days.
+    delete from private.audience_day_counts as c
+    where c.org_id = v_org.id and c.day = any (v_changed);
+    insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
+    select v_org.id, t.day, 'all', '', '', '', t.prev_day, null::date, pg_catalog.count(*)
+    from private.audience_visitor_days as t
+    where t.org_id = v_org.id and t.day = any (v_changed)
+    group by t.day, t.prev_day
+    union all
+    select v_org.id, t.day, 'checkout', '', '', '', t.prev_checkout_day, null, pg_catalog.count(*)
+    from private.audience_visitor_days as t
+    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 4 <> 0
+    group by t.day, t.prev_checkout_day
+    union all
+    select v_org.id, t.day, 'mobile', '', '', '', t.prev_mobile_day, null, pg_catalog.count(*)
+    from private.audience_visitor_days as t
+    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 8 <> 0
+    group by t.day, t.prev_mobile_day
+    union all
+    select v_org.id, t.day, 'desktop', '', '', '', t.prev_desktop_day, null, pg_catalog.count(*)
+    from private.audience_visitor_days as t
+    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 16 <> 0
+    group by t.day, t.prev_desktop_day
+    union all
+    select v_org.id, t.day, 'channel', t.source, t.medium, t.campaign, t.prev_day, t.next_click_day, pg_catalog.count(*)
+    from private.audience_visitor_days as t
+    where t.org_id = v_org.id and t.day = any (v_changed)
+    group by t.day, t.source, t.medium, t.campaign, t.prev_day, t.next_click_day
+    union all
+    select v_org.id, c.day, 'combo', c.device_type, c.network_type, '', c.prev_day, null, pg_catalog.count(*)
+    from private.audience_visitor_day_combos as c
+    where c.org_id = v_org.id and c.day = any (v_changed)
+    group by c.day, c.device_type, c.network_type, c.prev_day;
+
+    -- Sessions.
+    if v_org.mark is null then
+      insert into private.audience_sessions (org_id, visitor_key, started_at, ended_at, day, steps, step_at, step_count,
+                                             purchase_step, purchased_at)
+      select v_org.id, s.visitor_key, s.started_at, s.ended_at, (s.started_at at time zone v_org.timezone)::date,
+             s.steps, s.step_at, s.step_count, s.purchase_step, s.purchased_at
+      from private.audience_session_rows(v_org.id, null, array['-infinity'::timestamptz], array['infinity'::timestamptz]) as s;
+      get diagnostics v_sessions = row_count;
+      analyze private.audience_sessions;
+      select pg_catalog.array_agg(distinct s.day) into v_session_days
+      from private.audience_sessions as s where s.org_id = v_org.id;
+    else
+      insert into pg_temp.audience_rollup_dirty
+      select audience.visitor_key(e.visitor_id, e.user_id), pg_catalog.min(e.occurred_at), pg_catalog.max(e.occurred_at)
+      from analytics.events as e
+      where e.org_id = v_org.id and e.received_at >= v_org.mark
+        and not e.is_bot and (e.visitor_id is not null or e.user_id is not null)
+      group by 1;
+      analyze pg_temp.audience_rollup_dirty;
+      -- Each such visitor's range: their new events and every stored session within 30
+      -- minutes of them, from its first event on.
+      with touched as (
+        delete from private.audience_sessions as s
+        using pg_temp.audience_rollup_dirty as d
+        where s.org_id = v_org.id and s.visitor_key = d.visitor_key
+          and s.started_at <= d.last_at + interval '30 minutes'
+          and s.ended_at >= d.first_at - interval '30 minutes'
+        returning s.visitor_key, s.started_at, s.ended_at, s.day
+      )
+      insert into pg_temp.audience_rollup_touched select * from touched;
+      with ranges as (
+        select d.visitor_key,
+               least(d.first_at, pg_catalog.min(t.started_at)) as lo,
+               greatest(d.last_at, pg_catalog.max(t.ended_at)) as hi
+        from pg_temp.audience_rollup_dirty as d
+        left join pg_temp.audience_rollup_touched as t on t.visitor_key = d.visitor_key
+        group by d.visitor_key, d.first_at, d.last_at
+      ),
+      inserted as (
+        insert into private.audience_sessions (org_id, visitor_key, started_at, ended_at, day, steps, step_at, step_count,
+                                               purchase_step, purchased_at)
+        select v_org.id, s.visitor_key, s.started_at, s.ended_at, (s.started_at at time zone v_org.timezone)::date,
+               s.steps, s.step_at, s.step_count, s.purchase_step, s.purchased_at
+        from private.audience_session_rows(
+               v_org.id,
+               (select pg_catalog.array_agg(r.visitor_key order by r.visitor_key) from ranges as r),
+               (select pg_catalog.array_agg(r.lo order by r.visitor_key) from ranges as r),
+               (select pg_catalog.array_agg(r.hi + interval '1 microsecond' order by r.visitor_key) from ranges as r)) as s
+        returning day
+      )
+      select pg_catalog.array_agg(distinct x.day), pg_catalog.count(*) filter (where x.new)::integer
+      into v_session_days, v_sessions
+      from (select t.day, false as new from pg_temp.audience_rollup_touched as t
+            union all select i.day, true from inserted as i) as x;
+    end if;
+
+    -- Prefix counts of the days whose sessions changed.
+    delete from private.audience_session_prefixes as p
+    where p.org_id = v_org.id and p.day = any (coalesce(v_session_days, '{}'));
+    insert into private.audience_session_prefixes (org_id, prefix, day, sessions)
+    select v_org.id, s.steps[1:k.n], s.day, pg_catalog.count(*)
+    from private.audience_sessions as s
+    cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(s.steps))) as k (n)
+    where s.org_id = v_org.id and s.day = any (coalesce(v_session_days, '{}'))
+    group by 2, 3;
+
+    insert into private.audience_rollup_watermarks as w (org_id, events_received, refreshed_at)
+    values (v_org.id, v_upper, pg_catalog.clock_timestamp())
+    on conflict on constraint pk_audience_rollup_watermarks do update
+      set events_received = greatest(w.events_received, excluded.events_received),
+          refreshed_at = excluded.refreshed_at;
+
+    if pg_catalog.cardinality(v_days) > 0 or coalesce(v_sessions, 0) > 0 then
+      org_id := v_org.id; days := pg_catalog.cardinality(v_days); visitors := v_visitors;
+      sessions := coalesce(v_sessions, 0); watermark := greatest(v_upper, v_org.mark);
+      return next;
+    end if;
+  end loop;
+end;
+$$;
+revoke execute on function private.refresh_audience_rollups(uuid) from public, anon, authenticated;
+comment on function private.refresh_audience_rollups(uuid) is
+  'Audience rollups (private.audience_*): incremental by received_at watermark (the local days of events received since, and the next day; sessions near those events), organizations without a watermark in full. One row per organization changed: days, visitors, sessions written, watermark. Run by private.run_refresh.';
