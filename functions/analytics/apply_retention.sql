@@ -31,6 +31,10 @@
 --    columns (city, country, device, properties) are kept. content_created events are
 --    exempt: they record authorship (removed by app.erase_user), not audience behaviour.
 --    The cutoff is an instant: events before it are anonymized whatever their local day.
+-- 3. The audience rollups' per-visitor rows (visitor days and their device x network
+--    combinations, sessions) of local days wholly before the cutoff (sessions started
+--    before it) are deleted; their per-day aggregates keep their numbers
+--    (deleted_visitor_rows, listed only when there were any).
 -- 22023: p_raw_days NULL or outside 1..3650.
 create or replace function analytics.apply_retention(p_raw_days integer default 90)
 returns table (action text, target text, rows bigint)
@@ -46,6 +50,7 @@ declare
   v_part       record;
   v_uncovered  boolean;
   v_rows       bigint;
+  v_part_rows  bigint;
   v_horizon    timestamptz;
 begin
   if p_raw_days is null or p_raw_days not between 1 and 3650 then
@@ -126,6 +131,28 @@ begin
   action := 'anonymized'; target := 'analytics.events'; rows := v_rows;
   return next;
 
+  -- 3. The per-visitor rows of the audience rollups (private.audience_visitor_days,
+  --    audience_visitor_day_combos, audience_sessions) carry visitor keys: those of local
+  --    days wholly before the cutoff are deleted, as the events' identifiers are replaced.
+  --    Their per-day aggregates (audience_day_counts, audience_device_days,
+  --    audience_session_prefixes) keep their numbers, like the daily rollups.
+  delete from private.audience_visitor_day_combos as c
+  using app.organizations as o
+  where o.id = c.org_id and c.day < (v_cutoff at time zone o.timezone)::date;
+  get diagnostics v_rows = row_count;
+  delete from private.audience_visitor_days as d
+  using app.organizations as o
+  where o.id = d.org_id and d.day < (v_cutoff at time zone o.timezone)::date;
+  get diagnostics v_part_rows = row_count;
+  v_rows := v_rows + v_part_rows;
+  delete from private.audience_sessions as s where s.started_at < v_cutoff;
+  get diagnostics v_part_rows = row_count;
+  v_rows := v_rows + v_part_rows;
+  if v_rows > 0 then
+    action := 'deleted_visitor_rows'; target := 'private.audience_*'; rows := v_rows;
+    return next;
+  end if;
+
   select pg_catalog.count(*) into v_rows
   from analytics.events as e
   join app.organizations as o on o.id = e.org_id
@@ -141,4 +168,4 @@ $$;
 revoke execute on function analytics.apply_retention(integer) from public, anon, authenticated;
 grant execute on function analytics.apply_retention(integer) to service_role;
 comment on function analytics.apply_retention(integer) is
-  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). Returns (action, target, rows): dropped_partition, kept_uncovered_partition, anonymized, waiting_for_rollups. service_role / DBA.';
+  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). then deletes the audience rollups'' per-visitor rows of days before the cutoff. Returns (action, target, rows): dropped_partition, kept_uncovered_partition, anonymized, deleted_visitor_rows (when any), waiting_for_rollups. service_role / DBA.';

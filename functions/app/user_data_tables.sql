@@ -1,11 +1,14 @@
 -- Where data about a user can be stored: every table of the schemas app, analytics,
--- audience, insights and experiments (partitioned parents, not their partitions) with a
+-- audience, insights, experiments and private (the internal per-visitor rollups;
+-- partitioned parents, not their partitions) with a
 -- column that identifies a person, and the predicate that selects the rows of one person.
 -- Discovered from the catalog at each call, so tables added by later migrations are
 -- covered without touching app.erase_user / app.export_user_data. Rules:
 --   user_id uuid                         user_id in $1 (the user id and its keyed hashes)
 --   org_id + visitor_id text             (org_id, visitor_id) in the pairs $2/$3
 --   org_id + subject text                (org_id, subject) in the pairs $2/$3
+--   org_id + visitor_key text            (org_id, visitor_key) in the pairs $2/$3 (the
+--                                        audience rollups key visitors as audience.visitor_key)
 --   org_id + visitor_key uuid            (org_id, visitor_key) in the pairs $4/$5
 --   email or contact text                lower(column) = $6 (the user's e-mail)
 --   a uuid column ending in _by, or any other uuid column with a foreign key to
@@ -26,7 +29,7 @@ as $$
     select c.oid, n.nspname, c.relname
     from pg_catalog.pg_class as c
     join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments')
+    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'private')
       and c.relkind in ('r', 'p')
       and not c.relispartition
   ),
@@ -54,6 +57,9 @@ as $$
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'subject' and c.type = 'text')
                   then '(t.org_id, t.subject) in (select p.o, p.v collate "C" from rows from (pg_catalog.unnest($2), pg_catalog.unnest($3)) as p (o, v))' end,
+             case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
+                   and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'visitor_key' and c.type = 'text')
+                  then '(t.org_id, t.visitor_key) in (select p.o, p.v collate "C" from rows from (pg_catalog.unnest($2), pg_catalog.unnest($3)) as p (o, v))' end,
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'visitor_key' and c.type = 'uuid')
                   then '(t.org_id, t.visitor_key) in (select p.o, p.k from rows from (pg_catalog.unnest($4), pg_catalog.unnest($5)) as p (o, k))' end,
@@ -88,4 +94,4 @@ as $$
 $$;
 revoke execute on function app.user_data_tables() from public, anon, authenticated;
 comment on function app.user_data_tables() is
-  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key, email/contact, *_by and other references to auth.users), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';
+  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key (text or uuid), email/contact, *_by and other references to auth.users), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';
