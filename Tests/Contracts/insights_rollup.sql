@@ -1,5 +1,5 @@
--- Contract: the stored insight aggregates (migration 0040, insights.refresh_aggregates from
--- analytics.aggregate_daily) give exactly the raw answer of insights.metric_snapshot and
+-- Contract: the stored insight aggregates (migration 0040, insights.refresh_aggregates, the
+-- refresh step after analytics.aggregate_daily) give exactly the raw answer of insights.metric_snapshot and
 -- insights.detect_candidates for the default period (the last 30 local days vs the 30
 -- before), before any refresh, after it, and after a late event for an aggregated day.
 -- Organization ins-roll (Europe/Berlin): 58 days of link clicks and page views from
@@ -48,6 +48,7 @@ select is((select array[(s -> 'traffic' ->> 'events')::int, (s -> 'traffic' ->> 
 
 -- Refresh: stored, and the same answer.
 select lives_ok($$ select analytics.aggregate_daily(pg_catalog.md5('org:ins-roll')::uuid) $$, 'aggregate the organization');
+select insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid);  -- the refresh step after it
 select is((select count(*) from private.insight_aggregate_rows where org_id = pg_catalog.md5('org:ins-roll')::uuid) > 0, true,
           'the refresh stored the aggregates of the default period');
 select tests.authenticate_as_service_role();
@@ -97,6 +98,7 @@ select is(insights.metric_snapshot(pg_catalog.md5('org:ins-roll')::uuid), (selec
 -- The next refresh re-aggregates with the late event; stored answers equal the raw ones.
 select tests.clear_authentication();
 select lives_ok($$ select analytics.aggregate_daily(pg_catalog.md5('org:ins-roll')::uuid) $$, 'aggregate again');
+select insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid);  -- the refresh step after it
 select tests.authenticate_as_service_role();
 select is(insights.metric_snapshot(pg_catalog.md5('org:ins-roll')::uuid), (select s from roll_late),
           'after the refresh the stored snapshot includes the late event and equals the raw computation');

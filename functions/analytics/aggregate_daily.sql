@@ -19,8 +19,9 @@
 -- database when the run begins (or the current time if none): every event received before it is
 -- already committed and visible, so none is skipped. Requires the owner to see other
 -- sessions' xact_start (superuser or pg_read_all_stats); without that it falls back to
--- the current time minus 10 minutes. A watermark never moves backwards. After moving it,
--- insights.refresh_aggregates keeps the organization's stored insight aggregates current.
+-- the current time minus 10 minutes. A watermark never moves backwards. (The stored insight
+-- aggregates, which read the watermark, are kept current by insights.refresh_aggregates,
+-- the refresh step after this one.)
 -- Local days that start before analytics.retention_state.raw_events_from (raw events
 -- dropped by analytics.apply_retention) are never recomputed: their rollups stay.
 -- Concurrent runs serialize per organization (transaction-level advisory lock).
@@ -169,8 +170,6 @@ begin
     on conflict on constraint pk_aggregation_watermarks do update
       set events_received = greatest(w.events_received, excluded.events_received),
           aggregated_at = excluded.aggregated_at;
-    -- The stored insight aggregates of the default period (migration 0040).
-    perform insights.refresh_aggregates(v_org.id);
 
     if v_days > 0 then
       org_id := v_org.id; days := v_days; first_day := v_first; last_day := v_last;

@@ -4,8 +4,9 @@
 -- complete_before advanced to the aggregation watermark, when still current; recomputed
 -- from raw events when the period moved (a new local day), a late event arrived in it, a
 -- release or the retention state changed; removed when the organization has no watermark.
--- Returns 'kept', 'computed' or 'removed'. Called by analytics.aggregate_daily after it
--- moved the organization's watermark. Internal: owner only.
+-- Returns 'kept', 'computed' or 'removed'. Called for every organization by the refresh
+-- step insights.refresh_aggregates (private.run_refresh), after analytics.aggregate_daily
+-- moved the watermarks. Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text
 language plpgsql

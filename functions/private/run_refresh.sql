@@ -1,8 +1,9 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log: partitions ahead, every materialized view in dependency order
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
--- maintenance functions that exist (audience.update_customers, private.refresh_audience_rollups,
--- analytics.aggregate_daily).
+-- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
+-- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
+-- reads the aggregation watermarks).
 -- A failing step is logged with its error and the next steps still run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
 -- then raises 55P03. A running `audiencectl migrate` (exclusive advisory lock) is waited
@@ -86,6 +87,10 @@ begin
     union all
     select 3, 0, 'analytics.aggregate_daily', 'select analytics.aggregate_daily()'
      where pg_catalog.to_regproc('analytics.aggregate_daily') is not null
+    union all
+    select 4, 0, 'insights.refresh_aggregates',
+           'select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r'
+     where pg_catalog.to_regproc('insights.refresh_aggregates') is not null
     order by 1, 2, 3
   loop
     if p_only is not null and v_step.name <> p_only then
@@ -114,7 +119,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups or analytics.aggregate_daily';
+      using errcode = '22023', hint = 'name a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, analytics.aggregate_daily or insights.refresh_aggregates';
   end if;
 end;
 $$;
