@@ -1,7 +1,7 @@
 -- Contract: public.get_audience_overview. Fixture: tests.audience_june_fixture (see
 -- Tests/Contracts/_support/40_audience_fixtures.sql), organization aud-berlin in
 -- Europe/Berlin; current period [2026-06-01, 2026-06-15), previous [2026-05-18, 2026-06-01).
-select plan(17);
+select plan(18);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 
@@ -108,6 +108,10 @@ select lives_ok(
 select throws_ok(
   $$ select * from public.get_audience_overview(md5('org:aud-berlin')::uuid, null, '2026-06-15') $$,
   '22023', null, 'a NULL bound: 22023'
+);
+select throws_ok(
+  $$ select * from public.get_audience_overview(md5('org:aud-berlin')::uuid, '-infinity', '2026-06-15') $$,
+  '22023', 'period bounds must be finite dates', 'an infinite bound: 22023, named'
 );
 
 select * from finish();

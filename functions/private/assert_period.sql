@@ -1,5 +1,5 @@
--- Checks a reporting period [p_from, p_to) of local dates: both given, p_to after
--- p_from, at most 366 days. Raises 22023 with a hint otherwise. Internal helper of the
+-- Checks a reporting period [p_from, p_to) of local dates (analytics.check_period: both
+-- given and finite, p_to after p_from, at most 366 days). Raises 22023 with a hint otherwise. Internal helper of the
 -- audience RPCs (called after the membership check).
 create or replace function private.assert_period(p_from date, p_to date)
 returns void
@@ -8,20 +8,9 @@ immutable
 set search_path = ''
 as $$
 begin
-  if p_from is null or p_to is null then
-    raise exception 'period start and end must not be null'
-      using errcode = '22023', hint = 'Pass p_from and p_to as dates; the period is [p_from, p_to) in the organization''s time zone.';
-  end if;
-  if p_to <= p_from then
-    raise exception 'period end % is not after its start %', p_to, p_from
-      using errcode = '22023', hint = 'The period is half-open [p_from, p_to): p_to must be at least one day after p_from.';
-  end if;
-  if p_to - p_from > 366 then
-    raise exception 'period of % days is longer than 366 days', p_to - p_from
-      using errcode = '22023', hint = 'Ask for at most 366 days at a time.';
-  end if;
+  perform analytics.check_period(p_from, p_to);  -- the one definition of a valid period
 end;
 $$;
 revoke execute on function private.assert_period(date, date) from public, anon, authenticated;
 comment on function private.assert_period(date, date) is
-  'Raises 22023 unless [p_from, p_to) is a non-empty period of at most 366 days. Internal helper.';
+  'Raises 22023 unless [p_from, p_to) is a non-empty finite period of at most 366 days (analytics.check_period). Internal helper.';
