@@ -40,6 +40,7 @@ volatile
 security definer
 set search_path = ''
 set plan_cache_mode = force_custom_plan
+set jit = off
 as $$
 declare
   v_org_id uuid;

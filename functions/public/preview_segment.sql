@@ -14,6 +14,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_custom_plan
+set jit = off
 as $$
 declare
   v_count bigint;
