@@ -26,6 +26,11 @@ public struct RPCBenchmarkReport: Sendable, Codable {
   public var orgEvents: Int
   public var runs: Int
   public var timings: [RPCTiming]
+  /// The RPCs that read the audience rollups again, while the last 24 hours of events are
+  /// not yet in them (`unrefreshedEvents` of this organization, in a rolled-back
+  /// transaction): what they cost between two scheduled refreshes.
+  public var unrefreshed: [RPCTiming] = []
+  public var unrefreshedEvents: Int = 0
   public var maintenance: [MaintenanceTiming] = []
   /// Derived figures, e.g. the full-to-incremental aggregation ratio.
   public var notes: [String] = []
@@ -36,13 +41,18 @@ public struct RPCBenchmarkReport: Sendable, Codable {
 
   public var rendered: String {
     var lines = ["bench \(group): organization \(org) (\(orgEvents) events), the 30 local days to today, \(runs) runs each"]
-    for timing in timings {
+    func append(_ timing: RPCTiming) {
       let name = timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)
       if let error = timing.error {
         lines.append("  \(name) ERROR \(error)")
       } else {
         lines.append("  \(name) p50 \(String(format: "%8.1f", timing.p50)) ms  p95 \(String(format: "%8.1f", timing.p95)) ms")
       }
+    }
+    timings.forEach(append)
+    if !unrefreshed.isEmpty {
+      lines.append("with the last 24 hours not yet in the rollups (\(unrefreshedEvents) events of this organization):")
+      unrefreshed.forEach(append)
     }
     if !maintenance.isEmpty { lines.append("maintenance (one run each):") }
     for step in maintenance {
@@ -127,31 +137,61 @@ public struct RPCBenchmark: Sendable {
     }
   }
 
-  /// Times every call of the group `runs` times after one warm-up call.
+  /// The calls of a group that read the audience rollups (timed again with a day of
+  /// events the rollups do not reflect).
+  static func rollupReaders(_ group: Group) -> Set<String> {
+    group == .audience ? ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"] : []
+  }
+
+  /// Times every call of the group `runs` times after one warm-up call; then, for the
+  /// audience group, the rollup readers again after copying the last day's events one day
+  /// later (rolled back, then `vacuum`: the dead rows would otherwise widen the block
+  /// range summaries of the received_at index that every later run reads).
   public func run(_ connection: Connection, subject: BenchmarkSubject) throws -> RPCBenchmarkReport {
-    var timings: [RPCTiming] = []
-    for (name, template) in Self.calls(group) {
-      let sql = template
-        .replacingOccurrences(of: "$org", with: "'\(subject.org)'::uuid")
-        .replacingOccurrences(of: "$from", with: "date '\(subject.today)' - 29")
-        .replacingOccurrences(of: "$to", with: "date '\(subject.today)' + 1")
-        .replacingOccurrences(of: "$visitor", with: quoteLiteral(subject.visitor))
-        .replacingOccurrences(of: "$entity", with: subject.entity.map { "'\($0)'::uuid" } ?? "null::uuid")
-      var samples: [Double] = []
-      var failure: String?
-      for _ in 0..<(runs + 1) {
-        let started = ContinuousClock.now
-        do {
-          try connection.execute(SQL(unsafeSQL: sql))
-        } catch let error as PostgresError {
-          failure = "\(error.code.rawValue): \(error.message)"
-          break
-        }
-        samples.append(started.duration(to: .now).secondsValue * 1000)
+    let calls = Self.calls(group).map { (name, template) in (name, Self.fill(template, subject: subject)) }
+    var report = RPCBenchmarkReport(
+      group: group.rawValue, org: subject.org, orgEvents: subject.events, runs: runs,
+      timings: calls.map { time(connection, name: $0.0, sql: $0.1) })
+    let readers = Self.rollupReaders(group)
+    if !readers.isEmpty {
+      let maintenance = MaintenanceBenchmark()
+      try maintenance.rolledBack(connection) {
+        _ = try maintenance.addOneDayOfEvents(connection)
+        report.unrefreshedEvents = try connection.scalar(
+          "select count(*)::bigint from analytics.events where org_id = \(subject.org)::uuid and received_at = pg_catalog.now()",
+          as: Int.self) ?? 0
+        report.unrefreshed = calls.filter { readers.contains($0.0) }.map { time(connection, name: $0.0, sql: $0.1) }
       }
-      let timed = Timings(Array(samples.dropFirst()))  // the first call warms caches and plans
-      timings.append(RPCTiming(call: name, p50: timed.median, p95: timed.p95, error: failure))
+      try connection.execute("vacuum analytics.events")
     }
-    return RPCBenchmarkReport(group: group.rawValue, org: subject.org, orgEvents: subject.events, runs: runs, timings: timings)
+    return report
+  }
+
+  static func fill(_ template: String, subject: BenchmarkSubject) -> String {
+    template
+      .replacingOccurrences(of: "$org", with: "'\(subject.org)'::uuid")
+      .replacingOccurrences(of: "$from", with: "date '\(subject.today)' - 29")
+      .replacingOccurrences(of: "$to", with: "date '\(subject.today)' + 1")
+      .replacingOccurrences(of: "$visitor", with: quoteLiteral(subject.visitor))
+      .replacingOccurrences(of: "$entity", with: subject.entity.map { "'\($0)'::uuid" } ?? "null::uuid")
+  }
+
+  /// p50 and p95 of `runs` calls after one warm-up call (which warms caches and plans);
+  /// the error of the first failing call instead.
+  func time(_ connection: Connection, name: String, sql: String) -> RPCTiming {
+    var samples: [Double] = []
+    var failure: String?
+    for _ in 0..<(runs + 1) {
+      let started = ContinuousClock.now
+      do {
+        try connection.execute(SQL(unsafeSQL: sql))
+      } catch {
+        failure = (error as? PostgresError).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
+        break
+      }
+      samples.append(started.duration(to: .now).secondsValue * 1000)
+    }
+    let timed = Timings(Array(samples.dropFirst()))
+    return RPCTiming(call: name, p50: timed.median, p95: timed.p95, error: failure)
   }
 }

@@ -75,16 +75,29 @@ struct BenchTests {
     #expect(try fingerprint(connection) == before)
   }
 
-  @Test("bench audience: eight RPC timings, the refresh steps, update_customers incremental and full, a segment export, all rolled back")
+  @Test("bench audience: eight RPC timings, the rollup readers again with a rolled-back day not yet refreshed, the refresh steps, update_customers incremental and full, a segment export, all rolled back")
   func audience() throws {
     let db = try demoDatabase()
     let connection = try db.connect()
     let before = try fingerprint(connection)
     let customers = try connection.scalar("select count(*)::int from audience.customers", as: Int.self) ?? 0
+    // The largest organization's events that the rolled-back day copies (now - 2 days .. now - 1 day).
+    let copied = try connection.scalar(
+      """
+      select count(*)::int from analytics.events e join app.organizations o on o.id = e.org_id
+       where o.slug = 'demo-nachtfalter' and e.occurred_at >= now() - interval '2 days' and e.occurred_at < now() - interval '1 day'
+      """, as: Int.self)
     let report = try bench("audience", db)
     let timings = report["timings"]?.arrayValue ?? []
     #expect(timings.count == 8)
     #expect(timings.allSatisfy { $0["error"] == nil })
+    let unrefreshed = report["unrefreshed"]?.arrayValue ?? []
+    #expect(
+      unrefreshed.compactMap { $0["call"]?.stringValue }
+        == ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"])
+    #expect(unrefreshed.allSatisfy { $0["error"] == nil })
+    #expect((copied ?? 0) > 0)
+    #expect(report["unrefreshedEvents"]?.numberValue == Double(copied ?? -1))
     let steps = report["maintenance"]?.arrayValue ?? []
     let names = steps.compactMap { $0["step"]?.stringValue }
     #expect(names.first == "refresh: analytics.ensure_partitions")

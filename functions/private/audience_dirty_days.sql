@@ -26,12 +26,14 @@ begin
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   select pg_catalog.array_agg(distinct d.day order by d.day) into v_days
   from (select (e.occurred_at at time zone v_tz)::date as day
-        -- Only the BRIN index on received_at (offset 0: not combined with the primary
-        -- key, which would read the whole period's entries).
-        from (select r.org_id, r.occurred_at from analytics.events as r where r.received_at >= v_mark offset 0) as e
+        -- Only the BRIN index on received_at, in the partitions of the period (offset 0:
+        -- not combined with the primary key, which would read the whole period's entries).
+        from (select r.org_id, r.occurred_at from analytics.events as r
+              where r.received_at >= v_mark
+                and r.occurred_at >= ((p_from - 1)::timestamp at time zone v_tz)
+                and r.occurred_at < (p_to::timestamp at time zone v_tz)
+              offset 0) as e
         where e.org_id = p_org_id
-          and e.occurred_at >= ((p_from - 1)::timestamp at time zone v_tz)
-          and e.occurred_at < (p_to::timestamp at time zone v_tz)
         group by 1) as x
   cross join lateral (values (x.day), (x.day + 1)) as d (day)
   where d.day >= p_from and d.day < p_to;
