@@ -144,9 +144,8 @@ public struct RPCBenchmark: Sendable {
   }
 
   /// Times every call of the group `runs` times after one warm-up call; then, for the
-  /// audience group, the rollup readers again after copying the last day's events one day
-  /// later (rolled back, then `vacuum`: the dead rows would otherwise widen the block
-  /// range summaries of the received_at index that every later run reads).
+  /// audience group, the rollup readers again with a day of new events that the rollups do
+  /// not reflect (MaintenanceBenchmark.withOneDayOfNewEvents).
   public func run(_ connection: Connection, subject: BenchmarkSubject) throws -> RPCBenchmarkReport {
     let calls = Self.calls(group).map { (name, template) in (name, Self.fill(template, subject: subject)) }
     var report = RPCBenchmarkReport(
@@ -154,15 +153,12 @@ public struct RPCBenchmark: Sendable {
       timings: calls.map { time(connection, name: $0.0, sql: $0.1) })
     let readers = Self.rollupReaders(group)
     if !readers.isEmpty {
-      let maintenance = MaintenanceBenchmark()
-      try maintenance.rolledBack(connection) {
-        _ = try maintenance.addOneDayOfEvents(connection)
+      try MaintenanceBenchmark().withOneDayOfNewEvents(connection) { _ in
         report.unrefreshedEvents = try connection.scalar(
           "select count(*)::bigint from analytics.events where org_id = \(subject.org)::uuid and received_at = pg_catalog.now()",
           as: Int.self) ?? 0
         report.unrefreshed = calls.filter { readers.contains($0.0) }.map { time(connection, name: $0.0, sql: $0.1) }
       }
-      try connection.execute("vacuum analytics.events")
     }
     return report
   }
