@@ -57,28 +57,24 @@ begin
 
   -- The work set (analytics.check_event_batch: index, reason, row) is computed by each
   -- of the two statements below; the second runs only when the first fails.
-  -- First a plain INSERT of the valid events, the repeats within the batch left out (the
-  -- first of equal events wins): when none is stored yet, as is usual, this is all, and a
-  -- plain insert costs about 5 us per event less than INSERT ... ON CONFLICT (its
-  -- speculative insertion). If one is stored already (a resent batch, or a concurrent
-  -- session storing the same event), the unique index raises 23505, the block undoes
-  -- the whole insert, and the batch is stored again with ON CONFLICT DO NOTHING, which
-  -- counts that event as a duplicate. Either way the counts are exact.
+  -- First a plain INSERT of the valid events: when none is stored yet and no key repeats
+  -- within the batch, as is usual, this is all, and a plain insert costs about 5 us per
+  -- event less than INSERT ... ON CONFLICT (its speculative insertion). If an event is
+  -- stored already (a resent batch, or a concurrent session storing the same event) or
+  -- repeated in the batch, the unique index raises 23505, the block undoes the whole
+  -- insert, and the batch is stored again with ON CONFLICT DO NOTHING, which counts that
+  -- event as a duplicate. Either way the counts are exact. (Leaving the repeats out of
+  -- the first statement with a window over the keys cost 2 us per event on every batch.)
   begin
     with checked as materialized (
-      select c.idx, c.reason, c.event_row,
-             -- the first valid event of its key (events without client_event_id are never equal)
-             (c.event_row).client_event_id is null
-               or c.idx = pg_catalog.min(c.idx) over (partition by c.reason is null, (c.event_row).org_id,
-                                                                  (c.event_row).client_event_id, (c.event_row).occurred_at)
-               as first_of_key
+      select c.idx, c.reason, c.event_row
       from analytics.check_event_batch(p_events, v_now, v_service, v_user_id) as c
     ),
     inserted as (
       insert into analytics.events overriding user value
       select (c.event_row).*
       from checked as c
-      where c.reason is null and c.first_of_key
+      where c.reason is null
       order by c.idx
       returning 1
     )
