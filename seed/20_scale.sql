@@ -432,7 +432,8 @@ comment on function seed.scale_finish() is
 -- one of them is (a rerun with other chunk boundaries) it falls back to ON CONFLICT DO
 -- NOTHING. During a bulk load (seed.scale_begin) it inserts into seed.scale_load instead,
 -- only the parts of the chunk that seed.scale_loaded does not list (exactly once, whatever
--- the chunk boundaries), and concurrent chunks of a bulk load run one after the other.
+-- the chunk boundaries); concurrent chunks of a bulk load run in parallel unless they
+-- share a block of 50,000 event numbers.
 -- The rows are valid by construction (types from analytics.event_types, checked
 -- shapes), so they skip public.log_events' validation, which would cost more than the
 -- insert itself; nothing of the table is disabled. Chunks may be inserted concurrently.
@@ -474,7 +475,19 @@ begin
     -- seed.scale_finish sort anyway). Tuple routing splits the sorted rows by month, so
     -- each month table gets them in that order without a month sort key (which cost
     -- about 1.5 us per row: a time zone conversion and date_trunc per row).
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('seed.scale_loaded'));
+    -- Chunks that may overlap run one after the other, others concurrently: a chunk locks
+    -- every block of 50,000 event numbers it touches (in ascending order, so no deadlock)
+    -- until commit, and reads the ledger only then, so it sees every chunk of its blocks
+    -- stored before. (Chunks of a multiple of 50,000 events at multiples of 50,000, as
+    -- audiencectl sends them, share no block.) A chunk of more than 64 blocks takes the
+    -- whole ledger instead (exclusive), which every chunk shares.
+    if (v_end - 1) / 50000 - p_first / 50000 >= 64 then
+      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('seed.scale_loaded'));
+    else
+      perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('seed.scale_loaded'));
+      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('seed.scale_loaded:block'), b::int)
+      from pg_catalog.generate_series(p_first / 50000, (v_end - 1) / 50000) as b;   -- ascending
+    end if;
     v_inserted := 0;
     v_next := p_first;
     for v_range in                                  -- stored ranges overlapping the chunk, then its end
