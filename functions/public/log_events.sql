@@ -20,7 +20,10 @@
 -- or repeated within the batch, is counted in duplicates and not stored again. Events
 -- without client_event_id are never deduplicated.
 -- Set-based: one plain INSERT ... SELECT for the whole batch; only when an event of it is
--- stored already, the same with ON CONFLICT DO NOTHING (below).
+-- stored already, the same with ON CONFLICT DO NOTHING (below). The first statement runs
+-- in a subtransaction (an exception block): a caller that sends more than 64 batches in
+-- one transaction overflows the per-backend subtransaction cache, which slows every
+-- session's snapshots; send one batch per transaction (as PostgREST does).
 -- Raises 22023 when p_events is not a JSON array or holds more than 1,000 events, 42501
 -- when the caller is neither service_role nor signed in.
 create or replace function public.log_events(p_events jsonb)
