@@ -28,6 +28,7 @@ public struct IngestBenchmarkReport: Sendable, Codable {
 
   public var rendered: String {
     func rate(_ value: Double) -> String { String(format: "%9.0f events/s", value) }
+    func label(_ text: String) -> String { text.padding(toLength: 39, withPad: " ", startingAt: 0) }
     func scaleDetail(_ run: ScaleProgress?) -> String {
       guard let run else { return "" }
       return String(
@@ -35,14 +36,14 @@ public struct IngestBenchmarkReport: Sendable, Codable {
         run.generationSeconds, run.generationEventsPerSecond, run.indexSeconds, run.analyzeSeconds)
     }
     let parallel = logEventsParallelPerSecond.map {
-      "\n  public.log_events, \(clients) sessions      \(rate($0))  (\(String(format: "%.2fx", $0 / max(logEventsPerSecond, 1))) one session)"
+      "\n  " + label("public.log_events, \(clients) sessions") + "\(rate($0))  (\(String(format: "%.2fx", $0 / max(logEventsPerSecond, 1))) one session)"
     } ?? ""
     return """
       bench ingest: \(events) events per path, fresh database each
         public.log_events, batches of 1,000    \(rate(logEventsPerSecond))  (one session; target: at least 50,000)\(parallel)
         audiencectl ingest (COPY + validation) \(rate(ingestPerSecond))  \(String(format: "%.2fx", copyFloorPerSecond / max(ingestPerSecond, 1))) slower than the floor (target: within 2x)
         plain COPY into analytics.events       \(rate(copyFloorPerSecond))  (the floor)
-        seed scale (\(seedScaleEvents) events)          \(rate(seedScalePerSecond))  (one session; target: at least 500,000)\(scaleDetail(seedScale))\(seedScaleParallel.map { "\n  seed scale, \(clients) sessions            \(rate($0.eventsPerSecond))" + scaleDetail($0) } ?? "")
+        \(label("seed scale (\(seedScaleEvents) events)"))\(rate(seedScalePerSecond))  (one session; target: at least 500,000)\(scaleDetail(seedScale))\(seedScaleParallel.map { "\n  " + label("seed scale, \(clients) sessions") + rate($0.eventsPerSecond) + scaleDetail($0) } ?? "")
       """
   }
 }
