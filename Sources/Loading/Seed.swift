@@ -1,6 +1,8 @@
 // `audiencectl seed demo|scale`: installs the generators in seed/*.sql (schema `seed`)
 // and calls them. Demo data is designed so the right answers are known (seed/README.md);
-// scale data is generated inside PostgreSQL, set-based, in chunks for a progress bar.
+// scale data is generated inside PostgreSQL, set-based, in chunks for a progress bar
+// (optionally from several sessions at once).
+import Dispatch
 import Foundation
 import Migrations
 import PostgresClient
@@ -15,7 +17,16 @@ public struct ScaleProgress: Sendable, Equatable, Codable {
   public var events: Int
   public var totalEvents: Int
   public var seconds: Double
+  /// Of `seconds`, once done: generating and storing the rows (every session), building
+  /// the indexes (seed.scale_finish), and ANALYZE.
+  public var generationSeconds: Double = 0
+  public var indexSeconds: Double = 0
+  public var analyzeSeconds: Double = 0
+  /// Sessions that generated the chunks.
+  public var sessions: Int = 1
   public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
+  /// events/s of the generation alone (rows stored, before index builds and ANALYZE).
+  public var generationEventsPerSecond: Double { generationSeconds > 0 ? Double(events) / generationSeconds : 0 }
 }
 
 public struct Seeder: Sendable {
@@ -51,8 +62,12 @@ public struct Seeder: Sendable {
   }
 
   /// Generates `events` synthetic events over `orgs` organizations, deterministically from `seed`.
+  /// With `sessions` > 1 and `openSession`, that many connections (this one and
+  /// `sessions` - 1 opened by `openSession`, each on its own thread) generate the chunks
+  /// in parallel; the data is the same. `progress` is called on the calling thread.
   public func scale(
     _ connection: Connection, orgs: Int, events: Int, seed: Int, chunk: Int = 250_000,
+    sessions: Int = 1, openSession: (@Sendable () throws -> Connection)? = nil,
     progress: (ScaleProgress) -> Void = { _ in }
   ) throws -> ScaleProgress {
     try installGenerators(connection)
@@ -61,22 +76,102 @@ public struct Seeder: Sendable {
     // Bulk load when the months of the seed are still empty (seed/README.md): chunks go
     // into index-less month tables, whose indexes seed.scale_finish() builds at the end.
     try connection.execute("select seed.scale_begin()")
-    var done = 0
-    do {
-      while done < events {
-        let count = min(chunk, events - done)
-        try connection.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(done)::bigint, \(count)::bigint)")
-        done += count
-        progress(ScaleProgress(events: done, totalEvents: events, seconds: started.duration(to: .now).secondsValue))
+    let chunks = ChunkDispenser(events: events, chunk: chunk)
+    let workers = DispatchGroup()
+    let helpers = openSession == nil ? 0 : max(0, sessions - 1)
+    for _ in 0..<helpers {
+      guard let openSession else { break }
+      workers.enter()
+      Thread.detachNewThread {
+        defer { workers.leave() }
+        do {
+          let session = try openSession()
+          while let (first, count) = chunks.next() {
+            try session.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
+            chunks.finished(count)
+          }
+        } catch {
+          chunks.fail(error)
+        }
       }
+    }
+    var result = ScaleProgress(events: 0, totalEvents: events, seconds: 0, sessions: helpers + 1)
+    do {
+      while let (first, count) = chunks.next() {
+        try connection.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
+        chunks.finished(count)
+        result.events = chunks.done
+        result.seconds = started.duration(to: .now).secondsValue
+        progress(result)
+      }
+      workers.wait()
+      if let error = chunks.error { throw error }
     } catch {
       // Never leave the months out of analytics.events: attach what was loaded. A rerun
       // stores the missing chunks (idempotent).
+      chunks.fail(error)
+      workers.wait()
       _ = try? connection.execute("select seed.scale_finish()")
       throw error
     }
+    result.events = chunks.done
+    result.generationSeconds = started.duration(to: .now).secondsValue
     try connection.execute("select seed.scale_finish()")
+    result.indexSeconds = started.duration(to: .now).secondsValue - result.generationSeconds
     try connection.execute("analyze analytics.events")
-    return ScaleProgress(events: done, totalEvents: events, seconds: started.duration(to: .now).secondsValue)
+    result.seconds = started.duration(to: .now).secondsValue
+    result.analyzeSeconds = result.seconds - result.generationSeconds - result.indexSeconds
+    return result
+  }
+}
+
+/// Hands out the chunks of a scale seed to the sessions generating them, and keeps the
+/// count of events done and the first error (after which no chunk is handed out).
+private final class ChunkDispenser: @unchecked Sendable {
+  private let lock = NSLock()
+  private let events: Int
+  private let chunk: Int
+  private var nextFirst = 0
+  private var doneEvents = 0
+  private var firstError: (any Error)?
+
+  init(events: Int, chunk: Int) {
+    self.events = events
+    self.chunk = max(1, chunk)
+  }
+
+  /// The next chunk (first event, count), or nil when all are handed out or one failed.
+  func next() -> (Int, Int)? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard firstError == nil, nextFirst < events else { return nil }
+    let first = nextFirst
+    let count = min(chunk, events - first)
+    nextFirst += count
+    return (first, count)
+  }
+
+  func finished(_ count: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    doneEvents += count
+  }
+
+  func fail(_ error: any Error) {
+    lock.lock()
+    defer { lock.unlock() }
+    if firstError == nil { firstError = error }
+  }
+
+  var done: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return doneEvents
+  }
+
+  var error: (any Error)? {
+    lock.lock()
+    defer { lock.unlock() }
+    return firstError
   }
 }

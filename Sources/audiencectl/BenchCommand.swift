@@ -37,14 +37,21 @@ extension AudienceCtl {
       @OptionGroup var connection: ConnectionOptions
       @Option(help: "Events per ingestion path.") var events = 200_000
       @Option(help: "Events for the seed scale measurement.") var seedEvents = 2_000_000
+      @Option(help: "Also measure log_events and seed scale with this many sessions in parallel (1: one session only).") var clients = 1
       @Flag(help: "Print JSON.") var json = false
+
+      func validate() throws {
+        guard clients >= 1 else { throw ValidationError("--clients must be at least 1.") }
+      }
 
       func run() throws {
         let target = try reportingErrors {
           try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
         }
         let report = try loadingErrors {
-          try IngestBenchmark(project: connection.projectValue, target: target, events: events, seedEvents: seedEvents).run()
+          try IngestBenchmark(
+            project: connection.projectValue, target: target, events: events, seedEvents: seedEvents, clients: clients
+          ).run()
         }
         if json { try printJSON(report) } else { print(report.rendered) }
       }

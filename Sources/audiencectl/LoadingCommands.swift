@@ -1,6 +1,7 @@
 // ingest and seed: loading events and demo / scale data.
 import ArgumentParser
 import Foundation
+import LocalCluster
 import Loading
 import PostgresClient
 
@@ -94,19 +95,28 @@ extension AudienceCtl {
       @Option(help: "Events in total.") var events = 1_000_000
       @Option(help: "Random seed: the same seed gives the same data.") var seed = 1
       @Option(help: "Events per generation call (progress granularity).") var chunk = 250_000
+      @Option(help: "Sessions generating chunks in parallel (the data is the same).") var sessions = 1
 
       func validate() throws {
-        guard orgs > 0, events > 0, chunk > 0 else { throw ValidationError("--orgs, --events and --chunk must be positive") }
+        guard orgs > 0, events > 0, chunk > 0, sessions > 0 else {
+          throw ValidationError("--orgs, --events, --chunk and --sessions must be positive")
+        }
       }
 
       func run() throws {
         let result = try loadingErrors {
-          try Seeder(project: connection.projectValue).scale(connection.open(), orgs: orgs, events: events, seed: seed, chunk: chunk) { p in
+          let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+          return try Seeder(project: connection.projectValue).scale(
+            Connection(target), orgs: orgs, events: events, seed: seed, chunk: chunk,
+            sessions: sessions, openSession: { try Connection(target) }
+          ) { p in
             progressLine("\(bar(Double(p.events) / Double(p.totalEvents))) \(p.events)/\(p.totalEvents) events, \(Int(p.eventsPerSecond)) events/s")
           }
         }
         progressLine("", final: false)
         print("generated \(result.events) events over \(orgs) organizations in \(String(format: "%.2f", result.seconds)) s: \(Int(result.eventsPerSecond)) events/s (seed \(seed))")
+        print(
+          "  generation \(String(format: "%.2f", result.generationSeconds)) s (\(Int(result.generationEventsPerSecond)) events/s, \(result.sessions) session\(result.sessions == 1 ? "" : "s")), index builds \(String(format: "%.2f", result.indexSeconds)) s, ANALYZE \(String(format: "%.2f", result.analyzeSeconds)) s")
       }
     }
   }

@@ -4,7 +4,7 @@
 -- columns filled from properties, and the bulk path (analytics.ingest_prepare /
 -- ingest_staged) with the same validation.
 -- Fixtures: org le-a (owner le-owner), a fan who belongs to no organization, another user.
-select plan(35);
+select plan(39);
 
 do $$
 begin
@@ -135,6 +135,18 @@ select is(public.log_events((select jsonb_build_array(b, b) from le_base)),
 select tests.clear_authentication();
 select is((select count(*) from analytics.events where org_id = md5('org:le-a')::uuid), 7::bigint,
           'org le-a now holds 3 + 1 + 1 + 2 = 7 events');
+select tests.authenticate_as_service_role();
+select is(public.log_events((select jsonb_build_array(
+            b || '{"client_event_id": "le-mix-1"}',
+            b || '{"client_event_id": "le-ok-0"}',
+            b || '{"client_event_id": "le-mix-2"}',
+            b || '{"client_event_id": "le-mix-2"}',
+            b) from le_base)),
+          '{"accepted": 3, "duplicates": 2, "rejected": []}'::jsonb,
+          'a batch mixing new events, an event stored before (le-ok-0) and a repeat (le-mix-2): 3 stored, 2 duplicates');
+select tests.clear_authentication();
+select is((select count(*) from analytics.events where org_id = md5('org:le-a')::uuid), 10::bigint,
+          'org le-a now holds 7 + 3 = 10 events: le-mix-1, le-mix-2 and the event without client_event_id');
 
 -- Batch limits --------------------------------------------------------------------------
 select tests.authenticate_as_service_role();
@@ -170,6 +182,13 @@ select results_eq(
   $$ select client_event_id collate "default", user_id from analytics.events where client_event_id like 'le-fan-%' order by 1 $$,
   $$ values ('le-fan-1'::text, md5('le-fan@example.com')::uuid), ('le-fan-2', md5('le-fan@example.com')::uuid) $$,
   'the fan''s 2 events are stored with her user_id (filled in when absent); nothing for the other user');
+select tests.authenticate_as(md5('le-fan@example.com')::uuid);
+select is(public.log_events((select jsonb_build_array(
+            b || '{"client_event_id": "le-fan-6", "event_type": "purchase"}',
+            b || '{"client_event_id": "le-fan-6"}') from le_base)),
+          '{"accepted": 1, "duplicates": 0, "rejected": [{"index": 0, "reason": "forbidden: event_type"}]}'::jsonb,
+          'a rejected event does not make a later valid event with the same key a duplicate');
+select tests.clear_authentication();
 
 -- Wrappers ------------------------------------------------------------------------------
 select tests.authenticate_as_service_role();
@@ -224,6 +243,14 @@ select n, raw from le_base, lateral (values
 ) as l (n, raw);
 select results_eq($$ select * from analytics.ingest_staged() $$, $$ values (3::bigint, 0::bigint, 2::bigint, 1::bigint) $$,
                   'rerunning the same lines stores nothing: 2 duplicates (one keyed by md5 of its line), 1 rejected');
+insert into pg_temp.ingest_staging (line_no, raw)
+select n, raw from le_base, lateral (values
+  (1, (b || '{"client_event_id": "le-file-1"}')::text),
+  (2, (b || '{"client_event_id": "le-file-new"}')::text),
+  (3, (b || '{"client_event_id": "le-file-new"}')::text)
+) as l (n, raw);
+select results_eq($$ select * from analytics.ingest_staged() $$, $$ values (3::bigint, 1::bigint, 2::bigint, 0::bigint) $$,
+                  'a chunk mixing a stored event, a new one and its repeat: 1 stored, 2 duplicates');
 select is((select client_event_id collate "default" from analytics.events where visitor_id = 'le-file-4'),
           'line:' || md5((select (b || '{"visitor_id": "le-file-4"}')::text from le_base)),
           'an event without client_event_id gets the key line:md5(line)');

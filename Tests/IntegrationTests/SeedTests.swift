@@ -46,13 +46,14 @@ struct SeedTests {
     #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == total)
   }
 
-  @Test("seed scale is deterministic: the same seed gives the same events in two databases")
+  @Test("seed scale is deterministic: the same seed gives the same events in two databases, from one session or two")
   func scaleDeterministic() throws {
     var fingerprints: [String] = []
-    for _ in 0..<2 {
+    for sessions in ["1", "2"] {
       let db = try migratedDatabase()
       let result = try audiencectl(
-        ["seed", "scale", "--orgs", "20", "--events", "60000", "--seed", "7", "--chunk", "25000", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+        ["seed", "scale", "--orgs", "20", "--events", "60000", "--seed", "7", "--chunk", "25000", "--sessions", sessions,
+         "--url", db.url, "--project", TestEnvironment.packageRoot.path])
       #expect(result.status == 0, "\(result.stderr)")
       #expect(result.stdout.hasPrefix("generated 60000 events over 20 organizations in "))
       let connection = try db.connect()

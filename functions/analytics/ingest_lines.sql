@@ -3,10 +3,13 @@
 -- JSON becomes 'invalid_json'; otherwise with a plain cast, which raises), gives events
 -- without client_event_id the key 'line:' || md5(line), validates and maps them with
 -- analytics.parse_event, rejects unknown organizations, writes the rejects to
--- pg_temp.ingest_rejects and stores the valid events (ON CONFLICT DO NOTHING). Returns
--- the counts. Internal to ingest_staged (which handles the fast/slow path); callable by
--- service_role. SECURITY INVOKER: it reads the caller's temporary tables.
-create or replace function analytics.ingest_lines(p_now timestamptz, p_safe boolean)
+-- pg_temp.ingest_rejects and stores the valid events: with ON CONFLICT DO NOTHING when
+-- p_on_conflict, else with a plain INSERT, which raises 23505 on an event already stored
+-- or repeated in the chunk. Returns the counts. Internal to ingest_staged (which handles
+-- the fast and slow paths); callable by service_role. SECURITY INVOKER: it reads the
+-- caller's temporary tables.
+drop function if exists analytics.ingest_lines(timestamptz, boolean);
+create or replace function analytics.ingest_lines(p_now timestamptz, p_safe boolean, p_on_conflict boolean)
 returns table (staged bigint, valid bigint, rejected bigint, accepted bigint)
 language plpgsql
 volatile
@@ -17,8 +20,9 @@ set jit = off
 as $$
 begin
   -- PL/pgSQL, not SQL: a SQL body would be checked at creation, before the session's
-  -- temporary tables exist.
-  return query
+  -- temporary tables exist. Dynamic only for the ON CONFLICT clause (the statement is
+  -- planned once per chunk either way; $1 = p_now, $2 = p_safe).
+  return query execute pg_catalog.format($sql$
   with checked as materialized (
     select x.line_no,
            coalesce(x.reason,
@@ -36,14 +40,14 @@ begin
                     else j.event end as event
         from (
           select g.line_no, g.raw,
-                 case when p_safe then analytics.try_parse_jsonb(g.raw) else g.raw::jsonb end as event
+                 case when $2 then analytics.try_parse_jsonb(g.raw) else g.raw::jsonb end as event
           from pg_temp.ingest_staging as g
           where pg_catalog.btrim(g.raw, e' \t\r\n') <> ''
           offset 0
         ) as j
         offset 0
       ) as l
-      cross join lateral analytics.parse_event(l.event, p_now) as p
+      cross join lateral analytics.parse_event(l.event, $1) as p
       offset 0
     ) as x
   ),
@@ -59,16 +63,20 @@ begin
     select (c.event_row).*
     from checked as c
     where c.reason is null
-    on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+    %s
     returning 1
   )
   select (select pg_catalog.count(*) from checked),
          (select pg_catalog.count(*) from checked as c where c.reason is null),
          (select pg_catalog.count(*) from rejects),
-         (select pg_catalog.count(*) from inserted);
+         (select pg_catalog.count(*) from inserted)
+  $sql$,
+  case when p_on_conflict
+       then 'on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing' else '' end)
+  using p_now, p_safe;
 end;
 $$;
-revoke execute on function analytics.ingest_lines(timestamptz, boolean) from public, anon, authenticated;
-grant execute on function analytics.ingest_lines(timestamptz, boolean) to service_role;
-comment on function analytics.ingest_lines(timestamptz, boolean) is
-  'Internal to analytics.ingest_staged: parses, validates (analytics.parse_event) and stores pg_temp.ingest_staging in one statement; p_safe parses with analytics.try_parse_jsonb. service_role / DBA.';
+revoke execute on function analytics.ingest_lines(timestamptz, boolean, boolean) from public, anon, authenticated;
+grant execute on function analytics.ingest_lines(timestamptz, boolean, boolean) to service_role;
+comment on function analytics.ingest_lines(timestamptz, boolean, boolean) is
+  'Internal to analytics.ingest_staged: parses, validates (analytics.parse_event) and stores pg_temp.ingest_staging in one statement; p_safe parses with analytics.try_parse_jsonb; p_on_conflict stores with ON CONFLICT DO NOTHING (else a plain INSERT that raises 23505 on a stored or repeated event). service_role / DBA.';
