@@ -14,12 +14,13 @@
 -- (a contributing signal, the first session of a repeat visitor or the latest event leaves
 -- the 30-day window); never later than the actual change, sometimes earlier (harmless: the
 -- row is recomputed unchanged).
--- How (a few index probes per key, whatever the visitor's number of events): the latest
--- and the first event of the window, the latest ticket CTA and checkout (partial index
--- index_events_on_org_id_visitor_id_event_type_occurred_at_intent), and for sessions a
--- walk forward from the first event that jumps to the latest event less than 30 minutes
--- ahead and stops at the first gap of 30 minutes or more (repeat visitor) or at the end.
--- A 'user:<uuid>' key also reads the events without visitor_id of that user.
+-- How: a few index probes per key, whatever the visitor's number of events (the latest
+-- and the first event of the window, the visitor's ticket CTA / checkout entries in the
+-- partial index index_events_on_org_id_visitor_id_event_type_occurred_at), then a walk
+-- over sessions from the first event (and, for long walks, back from the latest) that
+-- jumps up to 30 minutes per probe and stops at the first gap of 30 minutes or more
+-- (repeat visitor) or when the whole window is covered. plpgsql with a cached generic
+-- plan: planning these probes costs more than running them for a few visitors.
 -- Internal helper (calculate_propensity_score, get_high_intent_visitors, update_customers).
 create or replace function audience.propensity_scores(p_org_ids uuid[], p_visitor_keys text[], p_as_of timestamptz)
 returns table (
@@ -40,6 +41,10 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_from timestamptz := p_as_of - interval '30 days';
+  -- The window split at the start of p_as_of's month (UTC; analytics.events has monthly
+  -- partitions): a probe of the latest (first) event tries the recent (early) part first,
+  -- so that it reads one partition instead of merging two.
+  v_mid  timestamptz := greatest(v_from, pg_catalog.date_trunc('month', p_as_of, 'UTC'));
 begin
   return query
   with recursive keys as (
@@ -49,89 +54,100 @@ begin
     from rows from (pg_catalog.unnest(p_org_ids), pg_catalog.unnest(p_visitor_keys)) as k (org_id, visitor_key)
     where k.org_id is not null and k.visitor_key is not null
   ),
-  -- Per key: the latest event of the window (its network; ties: the highest id).
-  latest as (
-    select k.org_id, k.visitor_key, k.user_id, l.occurred_at as last_event_at, l.network_type as last_network_type
+  -- Per key, from index probes: the latest event of the window (its network; ties: the
+  -- highest id) and the first one, the latest ticket CTA and checkout (partial index of
+  -- those two event types of non-bot events), a purchase. v: the visitor_id's events;
+  -- u: for a 'user:<uuid>' key, the user's events without visitor_id.
+  probed as materialized (
+    select k.org_id, k.visitor_key, k.user_id,
+           greatest(lv.occurred_at, lu.occurred_at) as last_event_at,
+           case when lu.occurred_at is null or (lv.occurred_at, lv.id) > (lu.occurred_at, lu.id)
+                then lv.network_type else lu.network_type end as last_network_type,
+           least(fv.occurred_at, fu.occurred_at) as first_event_at,
+           s.last_ticket_cta_at, s.last_checkout_at,
+           exists (select 1 from audience.orders as o
+                   where o.org_id = k.org_id and o.visitor_id = k.visitor_key
+                     and o.refunded_at is null and o.occurred_at < p_as_of)
+           or (k.user_id is not null
+               and exists (select 1 from audience.orders as o
+                           where o.org_id = k.org_id and o.visitor_id is null and o.user_id = k.user_id
+                             and o.refunded_at is null and o.occurred_at < p_as_of)) as past_purchaser
     from keys as k
     left join lateral (
-      select x.occurred_at, x.network_type
-      from ((select e.occurred_at, e.id, e.network_type
-             from analytics.events as e
-             where e.org_id = k.org_id and e.visitor_id = k.visitor_key
-               and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-             order by e.occurred_at desc, e.id desc
-             limit 1)
-            union all
-            (select e.occurred_at, e.id, e.network_type
-             from analytics.events as e
-             where k.user_id is not null
-               and e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.user_id
-               and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-             order by e.occurred_at desc, e.id desc
-             limit 1)) as x
-      order by x.occurred_at desc, x.id desc
+      (select e.occurred_at, e.id, e.network_type from analytics.events as e
+       where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+         and e.occurred_at >= v_mid and e.occurred_at < p_as_of and not e.is_bot
+       order by e.occurred_at desc, e.id desc limit 1)
+      union all
+      (select e.occurred_at, e.id, e.network_type from analytics.events as e
+       where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+         and e.occurred_at >= v_from and e.occurred_at < v_mid and not e.is_bot
+       order by e.occurred_at desc, e.id desc limit 1)
       limit 1
-    ) as l on true
+    ) as lv on true
+    left join lateral (
+      select e.occurred_at, e.id, e.network_type from analytics.events as e
+      where k.user_id is not null
+        and e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.user_id
+        and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
+      order by e.occurred_at desc, e.id desc limit 1
+    ) as lu on true
+    left join lateral (
+      (select e.occurred_at from analytics.events as e
+       where lv.occurred_at is not null
+         and e.org_id = k.org_id and e.visitor_id = k.visitor_key
+         and e.occurred_at >= v_from and e.occurred_at < v_mid and not e.is_bot
+       order by e.occurred_at limit 1)
+      union all
+      (select e.occurred_at from analytics.events as e
+       where lv.occurred_at is not null
+         and e.org_id = k.org_id and e.visitor_id = k.visitor_key
+         and e.occurred_at >= v_mid and e.occurred_at < p_as_of and not e.is_bot
+       order by e.occurred_at limit 1)
+      limit 1
+    ) as fv on true
+    left join lateral (
+      select e.occurred_at from analytics.events as e
+      where lu.occurred_at is not null
+        and e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.user_id
+        and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
+      order by e.occurred_at limit 1
+    ) as fu on true
+    cross join lateral (
+      select pg_catalog.max(x.occurred_at) filter (where x.event_type = 'ticket_cta') as last_ticket_cta_at,
+             pg_catalog.max(x.occurred_at) filter (where x.event_type = 'checkout_started') as last_checkout_at
+      from (select e.event_type, e.occurred_at from analytics.events as e
+            where lv.occurred_at is not null
+              and e.org_id = k.org_id and e.visitor_id = k.visitor_key
+              and e.event_type in ('ticket_cta', 'checkout_started')
+              and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
+            union all
+            select e.event_type, e.occurred_at from analytics.events as e
+            where lu.occurred_at is not null
+              and e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.user_id
+              and e.event_type in ('ticket_cta', 'checkout_started')
+              and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot) as x
+    ) as s
   ),
-  -- Keys with activity: the first event of the window, the latest ticket CTA and checkout
-  -- (partial index on those two event types of non-bot events); every key: a purchase.
-  -- Each probe reads the visitor_id events and, for a 'user:<uuid>' key, the events
-  -- without visitor_id of that user.
-  probed as (
-    select l.*,
-           case when l.last_event_at is not null then least(
-             (select e.occurred_at from analytics.events as e
-              where e.org_id = l.org_id and e.visitor_id = l.visitor_key
-                and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-              order by e.occurred_at limit 1),
-             case when l.user_id is not null then
-               (select e.occurred_at from analytics.events as e
-                where e.org_id = l.org_id and e.visitor_id is null and e.user_id = l.user_id
-                  and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-                order by e.occurred_at limit 1) end) end as first_event_at,
-           case when l.last_event_at is not null then greatest(
-             (select e.occurred_at from analytics.events as e
-              where e.org_id = l.org_id and e.visitor_id = l.visitor_key and e.event_type = 'ticket_cta'
-                and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-              order by e.occurred_at desc limit 1),
-             case when l.user_id is not null then
-               (select e.occurred_at from analytics.events as e
-                where e.org_id = l.org_id and e.visitor_id is null and e.user_id = l.user_id and e.event_type = 'ticket_cta'
-                  and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-                order by e.occurred_at desc limit 1) end) end as last_ticket_cta_at,
-           case when l.last_event_at is not null then greatest(
-             (select e.occurred_at from analytics.events as e
-              where e.org_id = l.org_id and e.visitor_id = l.visitor_key and e.event_type = 'checkout_started'
-                and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-              order by e.occurred_at desc limit 1),
-             case when l.user_id is not null then
-               (select e.occurred_at from analytics.events as e
-                where e.org_id = l.org_id and e.visitor_id is null and e.user_id = l.user_id and e.event_type = 'checkout_started'
-                  and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-                order by e.occurred_at desc limit 1) end) end as last_checkout_at,
-           exists (select 1 from audience.orders as o
-                   where o.org_id = l.org_id and o.visitor_id = l.visitor_key
-                     and o.refunded_at is null and o.occurred_at < p_as_of)
-           or (l.user_id is not null
-               and exists (select 1 from audience.orders as o
-                           where o.org_id = l.org_id and o.visitor_id is null and o.user_id = l.user_id
-                             and o.refunded_at is null and o.occurred_at < p_as_of)) as past_purchaser
-    from latest as l
-  ),
-  -- Sessions: from the first event, jump to the latest event less than 30 minutes after
-  -- the current one; when there is none, a gap of 30 minutes or more follows (a second
-  -- session), unless the current event is the latest. gap: NULL while walking, then true
-  -- or false; one final row per key. Keys without events, or whose events span less than
-  -- 30 minutes, do not walk.
+  -- Sessions (repeat visitor: a gap of 30 minutes or more between two consecutive
+  -- events). Forward from the first event: jump to the latest event less than 30 minutes
+  -- after the current one (at); when there is none and the current event is not the
+  -- latest, a gap follows. From the 4th step on, also backward from the latest event
+  -- (back): jump to the earliest event less than 30 minutes before; when there is none
+  -- and back is not the first event, a gap precedes. No gap once the two meet. gap: NULL
+  -- while walking, then true or false: one final row per key. Keys without events, or
+  -- whose events span less than 30 minutes, do not walk.
   walk as (
-    select p.*, p.first_event_at as at,
+    select p.*, p.first_event_at as at, p.last_event_at as back, 0 as steps,
            case when p.last_event_at is null or p.last_event_at - p.first_event_at < interval '30 minutes' then false end as gap
     from probed as p
     union all
     select w.org_id, w.visitor_key, w.user_id, w.last_event_at, w.last_network_type, w.first_event_at,
            w.last_ticket_cta_at, w.last_checkout_at, w.past_purchaser,
-           n.at,
-           case when n.at = w.at then w.at < w.last_event_at end
+           n.at, n.back, w.steps + 1,
+           case when n.at = w.at and w.at < w.last_event_at then true
+                when w.steps >= 3 and n.back = w.back and w.back > w.first_event_at then true
+                when n.at >= n.back then false end
     from walk as w
     cross join lateral (
       select greatest(
@@ -145,7 +161,20 @@ begin
                   where e.org_id = w.org_id and e.visitor_id is null and e.user_id = w.user_id
                     and e.occurred_at >= w.at and e.occurred_at < w.at + interval '30 minutes'
                     and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
-                  order by e.occurred_at desc limit 1) end) as at
+                  order by e.occurred_at desc limit 1) end) as at,
+             case when w.steps < 3 then w.back else least(
+               (select e.occurred_at from analytics.events as e
+                where e.org_id = w.org_id and e.visitor_id = w.visitor_key
+                  and e.occurred_at > w.back - interval '30 minutes' and e.occurred_at <= w.back
+                  and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
+                order by e.occurred_at limit 1),
+               case when w.user_id is not null then
+                 (select e.occurred_at from analytics.events as e
+                  where e.org_id = w.org_id and e.visitor_id is null and e.user_id = w.user_id
+                    and e.occurred_at > w.back - interval '30 minutes' and e.occurred_at <= w.back
+                    and e.occurred_at >= v_from and e.occurred_at < p_as_of and not e.is_bot
+                  order by e.occurred_at limit 1) end) end as back
+      offset 0
     ) as n
     where w.gap is null
   )
