@@ -15,6 +15,9 @@
 -- analysts. Ordered by score, then last activity (descending).
 -- 42501: not a member / below analyst; 22023: p_hours outside 1..720, p_min_score
 -- outside 0..10.
+-- Generic plan (cached per session), unlike the other audience RPCs: every scan here is
+-- driven by an index on (org_id, ...) whatever the arguments, and partitions are pruned
+-- at executor start; planning the query cost 5-8 ms per call on the largest org.
 create or replace function public.get_high_intent_visitors(
   p_org_id    uuid,
   p_hours     integer default 24,
@@ -43,7 +46,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 set jit = off
 as $$
 declare
