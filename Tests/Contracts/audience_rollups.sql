@@ -6,7 +6,7 @@
 -- set of answers is taken three ways: events only (watermark row removed), rollups plus
 -- the events they do not reflect, rollups alone (watermark moved past every event).
 -- Fixture: tests.audience_june_fixture (aud-berlin, Europe/Berlin) plus the sessions below.
-select plan(15);
+select plan(17);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 -- V9, V10, V11 and V12 as in audience_paths.sql; V12's session spans 05-31 -> 06-01.
@@ -160,5 +160,23 @@ select results_eq(
      where org_id = md5('org:aud-berlin')::uuid and visitor_key = 'V7' and day = '2026-06-03' $$,
   $$ values ('2026-06-02'::date, '2026-06-02'::date, null::date) $$,
   'V7''s day 06-03 now points back to 06-02 (desktop), its first mobile day stays 06-03');
+
+-- 5. Nothing received since: the organization is not visited, only its watermark moves up.
+update private.audience_rollup_watermarks set events_received = clock_timestamp()
+where org_id = md5('org:aud-berlin')::uuid;
+create temp table rollup_counts_before as
+select (select count(*) from private.audience_visitor_days where org_id = md5('org:aud-berlin')::uuid) as visitor_days,
+       (select count(*) from private.audience_sessions where org_id = md5('org:aud-berlin')::uuid) as sessions;
+select is_empty(
+  $$ select * from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid) $$,
+  'a refresh with nothing received since the watermark changes no organization');
+select results_eq(
+  $$ select w.events_received > now(),
+            (select count(*) from private.audience_visitor_days where org_id = md5('org:aud-berlin')::uuid) = b.visitor_days,
+            (select count(*) from private.audience_sessions where org_id = md5('org:aud-berlin')::uuid) = b.sessions
+     from private.audience_rollup_watermarks as w, rollup_counts_before as b
+     where w.org_id = md5('org:aud-berlin')::uuid $$,
+  $$ values (true, true, true) $$,
+  'its watermark moved up to the refresh''s bound (later than this transaction''s start), its rollups unchanged');
 
 select * from finish();

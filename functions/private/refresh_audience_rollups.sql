@@ -16,7 +16,8 @@
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
 -- watermark is built in full. The new watermark is the start of the oldest transaction
--- still running (see analytics.aggregate_daily); it never moves backwards.
+-- still running (see analytics.aggregate_daily); it never moves backwards. Organizations
+-- that received nothing since their watermark are not visited; only it moves.
 -- Concurrent runs serialize per organization (transaction-level advisory lock).
 create or replace function private.refresh_audience_rollups(p_org_id uuid default null)
 returns table (org_id uuid, days integer, visitors integer, sessions integer, watermark timestamptz)
@@ -63,12 +64,32 @@ begin
   create temp table if not exists audience_rollup_touched (
     visitor_key text collate "C", started_at timestamptz, ended_at timestamptz, day date
   ) on commit drop;
+  create temp table if not exists audience_rollup_active (org_id uuid primary key) on commit drop;
+  truncate pg_temp.audience_rollup_active;
+
+  -- The organizations with an event received since the oldest of their watermarks: one
+  -- scan of the BRIN index on received_at (offset 0: that index only), instead of one per
+  -- organization (24 ms each: 24 s for 1,000 organizations with nothing new). The others
+  -- that have a watermark received nothing since it: it moves up to v_upper (everything
+  -- received before v_upper was visible to that scan) without recomputing anything.
+  insert into pg_temp.audience_rollup_active
+  select distinct e.org_id
+  from (select r.org_id from analytics.events as r
+        where r.received_at >= (select pg_catalog.min(w.events_received) from private.audience_rollup_watermarks as w
+                                where p_org_id is null or w.org_id = p_org_id)
+        offset 0) as e;
+  update private.audience_rollup_watermarks as w
+  set events_received = v_upper, refreshed_at = pg_catalog.clock_timestamp()
+  where (p_org_id is null or w.org_id = p_org_id)
+    and w.events_received < v_upper
+    and not exists (select 1 from pg_temp.audience_rollup_active as a where a.org_id = w.org_id);
 
   for v_org in
     select o.id, o.timezone, w.events_received as mark
     from app.organizations as o
     left join private.audience_rollup_watermarks as w on w.org_id = o.id
-    where p_org_id is null or o.id = p_org_id
+    where (p_org_id is null or o.id = p_org_id)
+      and (w.events_received is null or o.id in (select a.org_id from pg_temp.audience_rollup_active as a))
     order by o.id
   loop
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.refresh_audience_rollups'),
