@@ -75,19 +75,7 @@ begin
   end if;
 
   -- Incremental. The safe upper bound first (see the header).
-  perform pg_catalog.pg_stat_clear_snapshot();
-  if pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'member') then
-    select least(pg_catalog.clock_timestamp(), pg_catalog.min(a.xact_start))
-    into v_upper
-    from pg_catalog.pg_stat_activity as a
-    where a.pid <> pg_catalog.pg_backend_pid()
-      and a.datname = pg_catalog.current_database()  -- other databases cannot write these events
-      and a.xact_start is not null
-      and a.backend_type in ('client backend', 'background worker');
-    v_upper := coalesce(v_upper, pg_catalog.clock_timestamp());
-  else
-    v_upper := pg_catalog.clock_timestamp() - interval '10 minutes';
-  end if;
+  v_upper := private.received_upper_bound();
 
   -- The local days touched since each watermark, for every organization at once: one
   -- scan of the recently received events (BRIN on received_at).

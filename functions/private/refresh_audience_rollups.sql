@@ -38,20 +38,8 @@ declare
   v_sessions integer;
   v_session_days date[];
 begin
-  -- The safe upper bound first (as analytics.aggregate_daily).
-  perform pg_catalog.pg_stat_clear_snapshot();
-  if pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'member') then
-    select least(pg_catalog.clock_timestamp(), pg_catalog.min(a.xact_start))
-    into v_upper
-    from pg_catalog.pg_stat_activity as a
-    where a.pid <> pg_catalog.pg_backend_pid()
-      and a.datname = pg_catalog.current_database()
-      and a.xact_start is not null
-      and a.backend_type in ('client backend', 'background worker');
-    v_upper := coalesce(v_upper, pg_catalog.clock_timestamp());
-  else
-    v_upper := pg_catalog.clock_timestamp() - interval '10 minutes';
-  end if;
+  -- The safe upper bound first (as analytics.aggregate_daily does).
+  v_upper := private.received_upper_bound();
 
   create temp table if not exists audience_rollup_keys (visitor_key text collate "C" primary key) on commit drop;
   create temp table if not exists audience_rollup_devices (
