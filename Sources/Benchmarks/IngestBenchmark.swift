@@ -17,8 +17,13 @@ public struct IngestBenchmarkReport: Sendable, Codable {
   /// events/s through log_events from `clients` sessions at once (same events, batches
   /// dealt round-robin); nil when `clients` is 1.
   public var logEventsParallelPerSecond: Double?
+  /// One session.
   public var ingestPerSecond: Double
   public var copyFloorPerSecond: Double
+  /// `ingest --jobs clients`, and the floor of `clients` plain COPYs at once, each of an
+  /// equal share of the rows (nil when `clients` is 1).
+  public var ingestParallelPerSecond: Double?
+  public var copyFloorParallelPerSecond: Double?
   public var seedScalePerSecond: Double
   public var seedScaleEvents: Int
   /// The one-session seed scale run: generation, index builds and ANALYZE separately.
@@ -38,11 +43,18 @@ public struct IngestBenchmarkReport: Sendable, Codable {
     let parallel = logEventsParallelPerSecond.map {
       "\n  " + label("public.log_events, \(clients) sessions") + "\(rate($0))  (\(String(format: "%.2fx", $0 / max(logEventsPerSecond, 1))) one session)"
     } ?? ""
+    var parallelIngest = ""
+    if let ingest = ingestParallelPerSecond, let copy = copyFloorParallelPerSecond {
+      parallelIngest =
+        "\n  " + label("audiencectl ingest --jobs \(clients)") + rate(ingest)
+        + String(format: "  %.2fx slower than one COPY, %.2fx slower than %d COPYs at once", copyFloorPerSecond / max(ingest, 1), copy / max(ingest, 1), clients)
+        + "\n  " + label("plain COPY, \(clients) sessions at once") + rate(copy)
+    }
     return """
       bench ingest: \(events) events per path, fresh database each
         public.log_events, batches of 1,000    \(rate(logEventsPerSecond))  (one session; target: at least 50,000)\(parallel)
-        audiencectl ingest (COPY + validation) \(rate(ingestPerSecond))  \(String(format: "%.2fx", copyFloorPerSecond / max(ingestPerSecond, 1))) slower than the floor (target: within 2x)
-        plain COPY into analytics.events       \(rate(copyFloorPerSecond))  (the floor)
+        audiencectl ingest (COPY + validation) \(rate(ingestPerSecond))  \(String(format: "%.2fx", copyFloorPerSecond / max(ingestPerSecond, 1))) slower than the floor (one session; target: within 2x)
+        plain COPY into analytics.events       \(rate(copyFloorPerSecond))  (the floor, one session)\(parallelIngest)
         \(label("seed scale (\(seedScaleEvents) events)"))\(rate(seedScalePerSecond))  (one session; target: at least 500,000)\(scaleDetail(seedScale))\(seedScaleParallel.map { "\n  " + label("seed scale, \(clients) sessions") + rate($0.eventsPerSecond) + scaleDetail($0) } ?? "")
       """
   }
@@ -115,47 +127,74 @@ public struct IngestBenchmark: Sendable {
       let batches = stride(from: 0, to: lines.count, by: 1000).map {
         "[" + lines[$0..<min($0 + 1000, lines.count)].joined(separator: ",") + "]"
       }
-      let seconds = try Self.logEventsInParallel(batches, clients: clients, target: target.withDatabase(name))
+      let seconds = try Self.inParallel(clients: clients, target: target.withDatabase(name)) { connection, client in
+        for batch in stride(from: client, to: batches.count, by: clients) {
+          try connection.execute("select public.log_events(\(batches[batch])::jsonb)")
+        }
+      }
       parallelRate = Double(events) / seconds
       try expectCount(connection, events, "log_events (\(clients) sessions)")
       drop(name, connection)
     }
 
-    // ingest: the same path as `audiencectl ingest`, from a file.
-    (name, connection) = try freshDatabase()
+    // ingest: the same path as `audiencectl ingest`, from a file; one session, then `clients`.
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-ingest-\(UUID().uuidString).ndjson").path
     try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
     defer { unlink(file) }
-    guard let handle = FileHandle(forReadingAtPath: file) else { throw LoadingError("cannot read \(file)") }
-    let report = try Ingester().ingest(handle, totalBytes: nil, rejectsPath: file + ".rejects", connection: connection)
-    let ingestRate = Double(events) / report.progress.seconds
-    try expectCount(connection, events, "ingest")
-    drop(name, connection)
+    func ingestEventsPerSecond(jobs: Int) throws -> Double {
+      let (name, connection) = try freshDatabase()
+      defer { drop(name, connection) }
+      guard let handle = FileHandle(forReadingAtPath: file) else { throw LoadingError("cannot read \(file)") }
+      defer { try? handle.close() }
+      let database = target.withDatabase(name)
+      let report = try Ingester(jobs: jobs).ingest(
+        handle, totalBytes: nil, rejectsPath: file + ".rejects", connection: connection, openSession: { try Connection(database) })
+      try expectCount(connection, events, "ingest --jobs \(jobs)")
+      return Double(events) / report.progress.seconds
+    }
+    let ingestRate = try ingestEventsPerSecond(jobs: 1)
+    let ingestParallelRate = clients > 1 ? try ingestEventsPerSecond(jobs: clients) : nil
 
-    // The floor: the same rows, already typed, in one plain COPY.
-    (name, connection) = try freshDatabase()
-    let rows = try connection.query(
-      "select pg_catalog.count(*) from pg_catalog.generate_series(1, 1)")  // warm the connection
-    _ = rows
-    var text: [UInt8] = []
-    text.reserveCapacity(events * 160)
-    for n in 0..<events {
-      let types = ["page_view", "link_click", "play", "profile_view", "like", "purchase"]
-      let cities = [("Berlin", "DE"), ("Hamburg", "DE"), ("Warsaw", "PL"), ("London", "GB"), ("Paris", "FR")]
+    // The floor: the same rows, already typed, in plain COPY: one, then `clients` at once
+    // (each an equal share of the rows).
+    let copyColumns: SQL =
+      "copy analytics.events (org_id, occurred_at, event_type, visitor_id, session_id, client_event_id, properties, city, country, device_type, utm_source, platform) from stdin"
+    let types = ["page_view", "link_click", "play", "profile_view", "like", "purchase"]
+    let cities = [("Berlin", "DE"), ("Hamburg", "DE"), ("Warsaw", "PL"), ("London", "GB"), ("Paris", "FR")]
+    let rows: [[UInt8]] = (0..<events).map { n in
       let (city, country) = cities[n % cities.count]
       let second = n % 86_400
       let time = String(format: "2026-10-%02d %02d:%02d:%02d+00", 1 + n % 28, second / 3600, second / 60 % 60, second % 60)
-      let line =
-        "\(Self.org)\t\(time)\t\(types[n % types.count])\tv\(n % 5000)\ts\(n / 4)\tf\(n)\t{}\t\(city)\t\(country)\t\(["mobile", "desktop", "tablet"][n % 3])\tinstagram\tspotify\n"
-      text += Array(line.utf8)
+      return Array(
+        "\(Self.org)\t\(time)\t\(types[n % types.count])\tv\(n % 5000)\ts\(n / 4)\tf\(n)\t{}\t\(city)\t\(country)\t\(["mobile", "desktop", "tablet"][n % 3])\tinstagram\tspotify\n".utf8)
     }
+    /// COPY data of the rows n with n % `of` == `part`, in 1 MiB pieces.
+    func copyData(part: Int, of parts: Int) -> [[UInt8]] {
+      var pieces: [[UInt8]] = [[]]
+      for n in stride(from: part, to: rows.count, by: parts) {
+        if pieces[pieces.count - 1].count >= 1 << 20 { pieces.append([]) }
+        pieces[pieces.count - 1] += rows[n]
+      }
+      return pieces
+    }
+    (name, connection) = try freshDatabase()
+    let whole = copyData(part: 0, of: 1)
     started = ContinuousClock.now
-    try connection.copyIn(
-      "copy analytics.events (org_id, occurred_at, event_type, visitor_id, session_id, client_event_id, properties, city, country, device_type, utm_source, platform) from stdin",
-      chunks: stride(from: 0, to: text.count, by: 1 << 20).lazy.map { Array(text[$0..<min($0 + (1 << 20), text.count)]) })
+    try connection.copyIn(copyColumns, chunks: whole)
     let copyRate = Double(events) / started.duration(to: .now).secondsValue
     try expectCount(connection, events, "COPY")
     drop(name, connection)
+    var copyParallelRate: Double?
+    if clients > 1 {
+      (name, connection) = try freshDatabase()
+      let shares = (0..<clients).map { copyData(part: $0, of: clients) }
+      let seconds = try Self.inParallel(clients: clients, target: target.withDatabase(name)) { connection, client in
+        try connection.copyIn(copyColumns, chunks: shares[client])
+      }
+      copyParallelRate = Double(events) / seconds
+      try expectCount(connection, events, "COPY (\(clients) sessions)")
+      drop(name, connection)
+    }
 
     // seed scale: one session, then (with clients > 1) that many sessions.
     (name, connection) = try freshDatabase()
@@ -173,14 +212,17 @@ public struct IngestBenchmark: Sendable {
     return IngestBenchmarkReport(
       events: events, logEventsPerSecond: logRate, clients: clients, logEventsParallelPerSecond: parallelRate,
       ingestPerSecond: ingestRate, copyFloorPerSecond: copyRate,
+      ingestParallelPerSecond: ingestParallelRate, copyFloorParallelPerSecond: copyParallelRate,
       seedScalePerSecond: scale.eventsPerSecond, seedScaleEvents: seedEvents, seedScale: scale,
       seedScaleParallel: parallelScale)
   }
 
-  /// Sends `batches` through log_events from `clients` threads, each with its own
-  /// connection (opened before the clock starts), batch i on thread i % clients; returns
-  /// the seconds from the start until the last thread is done.
-  static func logEventsInParallel(_ batches: [String], clients: Int, target: ConnectionTarget) throws -> Double {
+  /// Runs `work(connection, client)` for client = 0 ..< `clients` on as many threads, each
+  /// with its own connection (opened before the clock starts); returns the seconds from the
+  /// start until the last thread is done.
+  static func inParallel(
+    clients: Int, target: ConnectionTarget, work: @escaping @Sendable (Connection, Int) throws -> Void
+  ) throws -> Double {
     let outcome = ParallelOutcome()
     let ready = DispatchGroup()
     let start = DispatchSemaphore(value: 0)
@@ -201,9 +243,7 @@ public struct IngestBenchmark: Sendable {
         ready.leave()
         start.wait()
         do {
-          for batch in stride(from: client, to: batches.count, by: clients) {
-            try connection.execute("select public.log_events(\(batches[batch])::jsonb)")
-          }
+          try work(connection, client)
         } catch {
           outcome.fail(error)
         }

@@ -1,6 +1,7 @@
 // `audiencectl ingest FILE.ndjson`: bulk-loads events through COPY into a session staging
 // table, then validates and stores them with the same SQL as public.log_events
-// (analytics.ingest_staged). Idempotent: a rerun stores nothing new.
+// (analytics.ingest_staged), chunk by chunk, from one or several sessions at once while a
+// thread reads the input. Idempotent: a rerun stores nothing new.
 import Foundation
 import PostgresClient
 
@@ -46,76 +47,166 @@ public struct LoadingError: Error, Sendable, CustomStringConvertible {
 public struct Ingester: Sendable {
   /// Lines per COPY chunk.
   public var chunkLines: Int
-  public init(chunkLines: Int = 50_000) {
-    self.chunkLines = chunkLines
+  /// Sessions validating and storing chunks at once (each chunk is one transaction).
+  public var jobs: Int
+  /// How often a chunk that lost a deadlock or a serialization conflict is tried again.
+  static let retries = 5
+
+  public init(chunkLines: Int = 50_000, jobs: Int = 1) {
+    self.chunkLines = max(1, chunkLines)
+    self.jobs = max(1, jobs)
   }
 
   /// Loads NDJSON from `input` (a FileHandle: a file or stdin). Rejected lines go to
-  /// `rejectsPath` as NDJSON `{"line": n, "reason": "...", "raw": "..."}`; the file is created
-  /// only when something is rejected.
+  /// `rejectsPath` as NDJSON `{"line": n, "reason": "...", "raw": "..."}`, in line order; the
+  /// file is created only when something is rejected.
+  /// With `jobs` > 1 and `openSession`, `jobs` sessions (this one and `jobs` - 1 opened by
+  /// `openSession`, each on its own thread) store chunks at once while a thread reads the
+  /// input; the outcome is the same. Each chunk commits on its own: after an error, the
+  /// chunks already committed stay stored, and a rerun stores only what is missing.
+  /// A chunk that loses a deadlock to another session (events repeated across chunks) is
+  /// rolled back and tried again. `progress` is called on the calling thread.
   public func ingest(
     _ input: FileHandle, totalBytes: Int?, rejectsPath: String, connection: Connection,
+    openSession: (@Sendable () throws -> Connection)? = nil,
     progress: (IngestProgress) -> Void = { _ in }
   ) throws -> IngestReport {
     let started = ContinuousClock.now
-    try connection.execute("select analytics.ingest_prepare()")
+    let queue = ChunkQueue(capacity: jobs)
+    let lines = chunkLines
+    let reader = DispatchGroup()
+    reader.enter()
+    Thread.detachNewThread {
+      defer { reader.leave() }
+      var lineReader = LineReader(handle: input)
+      var index = 0
+      var nextLine = 1
+      while true {
+        var chunk = IngestChunk(index: index, firstLine: nextLine)
+        while chunk.lineCount < lines, let line = lineReader.next() {
+          chunk.append(line)
+        }
+        if chunk.lineCount == 0 || !queue.put(chunk) { break }
+        index += 1
+        nextLine += chunk.lineCount
+      }
+      queue.close()
+    }
+
+    let helpers = openSession == nil ? 0 : jobs - 1
+    let workers = DispatchGroup()
+    for _ in 0..<helpers {
+      guard let openSession else { break }
+      workers.enter()
+      Thread.detachNewThread {
+        defer { workers.leave() }
+        do {
+          let session = try openSession()
+          defer { session.close() }
+          try Self.work(queue, on: session)
+        } catch {
+          queue.fail(error)
+        }
+      }
+    }
+
     var state = IngestProgress(bytesRead: 0, totalBytes: totalBytes, lines: 0, accepted: 0, duplicates: 0, rejected: 0, seconds: 0)
     var rejects: FileHandle?
     defer { try? rejects?.close() }
-    var reader = LineReader(handle: input)
-    var rawByLine: [Int: String] = [:]
-    while true {
-      var chunk: [UInt8] = []
-      var count = 0
-      rawByLine.removeAll(keepingCapacity: true)
-      while count < chunkLines, let line = reader.next() {
-        state.bytesRead += line.count + 1
-        state.lines += 1
-        count += 1
-        let text = String(decoding: line, as: UTF8.self)
-        rawByLine[state.lines] = text
-        chunk += Array("\(state.lines)\t".utf8)
-        chunk += Self.copyEscaped(line)
-        chunk.append(UInt8(ascii: "\n"))
-      }
-      if count == 0 { break }
-      let row = try connection.transaction { () throws -> Row? in
-        try connection.copyIn("copy pg_temp.ingest_staging (line_no, raw) from stdin", chunks: [chunk])
-        return try connection.query("select staged, accepted, duplicates, rejected from analytics.ingest_staged()").first
-      }
-      guard let row else { throw LoadingError("analytics.ingest_staged() returned no row") }
-      state.accepted += try row.decode("accepted", as: Int.self)
-      state.duplicates += try row.decode("duplicates", as: Int.self)
-      let rejected: Int = try row.decode("rejected")
-      state.rejected += rejected
-      if rejected > 0 {
-        if rejects == nil {
-          guard FileManager.default.createFile(atPath: rejectsPath, contents: nil) else {
-            throw LoadingError("cannot create \(rejectsPath)")
+    var nextIndex = 0
+    // Counts and rejects of the chunks done, in chunk order (so rejects are in line order).
+    func report() throws {
+      for result in queue.results(from: &nextIndex) {
+        state.bytesRead += result.bytes
+        state.lines += result.lines
+        state.accepted += result.accepted
+        state.duplicates += result.duplicates
+        state.rejected += result.rejects.count
+        if !result.rejects.isEmpty {
+          if rejects == nil {
+            guard FileManager.default.createFile(atPath: rejectsPath, contents: nil) else {
+              throw LoadingError("cannot create \(rejectsPath)")
+            }
+            guard let handle = FileHandle(forWritingAtPath: rejectsPath) else {
+              throw LoadingError("cannot write rejects to \(rejectsPath)")
+            }
+            rejects = handle
           }
-          guard let handle = FileHandle(forWritingAtPath: rejectsPath) else {
-            throw LoadingError("cannot write rejects to \(rejectsPath)")
+          var text = ""
+          for reject in result.rejects {
+            let record = JSONValue.object(["line": .number(Double(reject.line)), "reason": .string(reject.reason), "raw": .string(reject.raw)])
+            text += record.jsonText + "\n"
           }
-          rejects = handle
+          try rejects?.write(contentsOf: Data(text.utf8))
         }
-        for reject in try connection.query("select line_no, reason from pg_temp.ingest_rejects order by line_no").rows {
-          let line: Int = try reject.decode("line_no")
-          let reason: String = try reject.decode("reason")
-          let record = JSONValue.object(["line": .number(Double(line)), "reason": .string(reason), "raw": .string(rawByLine[line] ?? "")])
-          try rejects?.write(contentsOf: Data((record.jsonText + "\n").utf8))
-        }
+        state.seconds = started.duration(to: .now).secondsValue
+        progress(state)
       }
-      state.seconds = started.duration(to: .now).secondsValue
-      progress(state)
     }
+    do {
+      try Self.work(queue, on: connection) { try report() }
+    } catch {
+      queue.fail(error)
+    }
+    workers.wait()
+    // After an error the reader stops at its next chunk (it may be waiting for more input).
+    if let error = queue.error { throw error }
+    reader.wait()
+    try report()
     state.seconds = started.duration(to: .now).secondsValue
     return IngestReport(progress: state, rejectsFile: rejects == nil ? nil : rejectsPath)
+  }
+
+  /// Stores the chunks of `queue` through `session` until it is empty and closed or has
+  /// failed; `afterEach` runs after each chunk.
+  static func work(_ queue: ChunkQueue, on session: Connection, afterEach: () throws -> Void = {}) throws {
+    try session.execute("select analytics.ingest_prepare()")
+    while let chunk = queue.take() {
+      queue.finished(try store(chunk, on: session))
+      try afterEach()
+    }
+  }
+
+  /// One chunk in one transaction: COPY into the session's staging table, then
+  /// analytics.ingest_staged; tried again when it loses a deadlock or a serialization
+  /// conflict (everything of the attempt is rolled back).
+  static func store(_ chunk: IngestChunk, on session: Connection) throws -> ChunkResult {
+    var attempt = 0
+    while true {
+      do {
+        return try session.transaction {
+          try session.copyIn("copy pg_temp.ingest_staging (line_no, raw) from stdin", chunks: [chunk.copyData])
+          guard let row = try session.query("select staged, accepted, duplicates, rejected from analytics.ingest_staged()").first else {
+            throw LoadingError("analytics.ingest_staged() returned no row")
+          }
+          var result = ChunkResult(
+            index: chunk.index, lines: chunk.lineCount, bytes: chunk.bytes,
+            accepted: try row.decode("accepted"), duplicates: try row.decode("duplicates"), rejects: [])
+          if try row.decode("rejected", as: Int.self) > 0 {
+            result.rejects = try session.query("select line_no, reason from pg_temp.ingest_rejects order by line_no").rows.map {
+              let line: Int = try $0.decode("line_no")
+              return ChunkResult.Reject(line: line, reason: try $0.decode("reason"), raw: chunk.rawLine(line))
+            }
+          }
+          return result
+        }
+      } catch let error as PostgresError
+        where (error.code == .deadlockDetected || error.code == .serializationFailure) && attempt < retries
+      {
+        attempt += 1
+      }
+    }
   }
 
   /// COPY text format: backslash, tab, newline and carriage return are escaped.
   static func copyEscaped(_ line: ArraySlice<UInt8>) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(line.count + 8)
+    appendCopyEscaped(line, to: &out)
+    return out
+  }
+
+  static func appendCopyEscaped(_ line: ArraySlice<UInt8>, to out: inout [UInt8]) {
     for byte in line {
       switch byte {
       case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
@@ -124,7 +215,132 @@ public struct Ingester: Sendable {
       default: out.append(byte)
       }
     }
+  }
+}
+
+/// Lines `firstLine` ... of the input, as COPY data `line_no \t raw`, with the raw bytes
+/// kept to write rejected lines.
+struct IngestChunk: Sendable {
+  var index: Int
+  var firstLine: Int
+  var lineCount = 0
+  var bytes = 0
+  var copyData: [UInt8] = []
+  /// The raw lines back to back, and where each ends.
+  var raw: [UInt8] = []
+  var ends: [Int] = []
+
+  init(index: Int, firstLine: Int) {
+    self.index = index
+    self.firstLine = firstLine
+  }
+
+  mutating func append(_ line: ArraySlice<UInt8>) {
+    copyData += Array("\(firstLine + lineCount)\t".utf8)
+    Ingester.appendCopyEscaped(line, to: &copyData)
+    copyData.append(UInt8(ascii: "\n"))
+    raw += line
+    ends.append(raw.count)
+    lineCount += 1
+    bytes += line.count + 1
+  }
+
+  /// The text of input line `line` (a line of this chunk).
+  func rawLine(_ line: Int) -> String {
+    let i = line - firstLine
+    guard i >= 0, i < ends.count else { return "" }
+    return String(decoding: raw[(i == 0 ? 0 : ends[i - 1])..<ends[i]], as: UTF8.self)
+  }
+}
+
+/// What storing one chunk gave.
+struct ChunkResult: Sendable {
+  struct Reject: Sendable {
+    var line: Int
+    var reason: String
+    var raw: String
+  }
+  var index: Int
+  var lines: Int
+  var bytes: Int
+  var accepted: Int
+  var duplicates: Int
+  var rejects: [Reject]
+}
+
+/// Chunks from the reading thread to the storing sessions (at most `capacity` waiting),
+/// their results back in chunk order, and the first error, after which nothing more is
+/// handed out or accepted.
+final class ChunkQueue: @unchecked Sendable {
+  private let condition = NSCondition()
+  private let capacity: Int
+  private var waiting: [IngestChunk] = []
+  private var closed = false
+  private var done: [Int: ChunkResult] = [:]
+  private var firstError: (any Error)?
+
+  init(capacity: Int) {
+    self.capacity = max(1, capacity)
+  }
+
+  /// Adds a chunk, waiting while `capacity` chunks are waiting; false once an error stopped the load.
+  func put(_ chunk: IngestChunk) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while waiting.count >= capacity && firstError == nil { condition.wait() }
+    guard firstError == nil else { return false }
+    waiting.append(chunk)
+    condition.broadcast()
+    return true
+  }
+
+  /// No more chunks will come.
+  func close() {
+    condition.lock()
+    defer { condition.unlock() }
+    closed = true
+    condition.broadcast()
+  }
+
+  /// The next chunk, waiting for one; nil when all are handed out or an error stopped the load.
+  func take() -> IngestChunk? {
+    condition.lock()
+    defer { condition.unlock() }
+    while waiting.isEmpty && !closed && firstError == nil { condition.wait() }
+    guard firstError == nil, !waiting.isEmpty else { return nil }
+    condition.broadcast()
+    return waiting.removeFirst()
+  }
+
+  func finished(_ result: ChunkResult) {
+    condition.lock()
+    defer { condition.unlock() }
+    done[result.index] = result
+  }
+
+  /// The results of chunks `index`, `index` + 1, ... that are done, advancing `index`.
+  func results(from index: inout Int) -> [ChunkResult] {
+    condition.lock()
+    defer { condition.unlock() }
+    var out: [ChunkResult] = []
+    while let result = done.removeValue(forKey: index) {
+      out.append(result)
+      index += 1
+    }
     return out
+  }
+
+  func fail(_ error: any Error) {
+    condition.lock()
+    defer { condition.unlock() }
+    if firstError == nil { firstError = error }
+    condition.broadcast()
+  }
+
+  var error: (any Error)? {
+    condition.lock()
+    defer { condition.unlock() }
+    return firstError
   }
 }
 

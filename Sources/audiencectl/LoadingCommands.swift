@@ -37,7 +37,12 @@ extension AudienceCtl {
     @Option(help: "Where rejected lines are written with their reasons (default: FILE.rejects.ndjson, or rejects.ndjson for stdin).")
     var rejects: String?
     @Option(help: "Lines per COPY chunk.") var chunk = 50_000
+    @Option(help: "Sessions storing chunks at once (each chunk commits on its own).") var jobs = 2
     @Flag(help: "Print the report as JSON.") var json = false
+
+    func validate() throws {
+      guard chunk > 0, jobs > 0 else { throw ValidationError("--chunk and --jobs must be positive") }
+    }
 
     func run() throws {
       let handle: FileHandle
@@ -54,7 +59,11 @@ extension AudienceCtl {
       }
       let rejectsPath = rejects ?? (file == "-" ? "rejects.ndjson" : file + ".rejects.ndjson")
       let report = try loadingErrors {
-        try Ingester(chunkLines: chunk).ingest(handle, totalBytes: total, rejectsPath: rejectsPath, connection: connection.open()) { p in
+        let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+        return try Ingester(chunkLines: chunk, jobs: jobs).ingest(
+          handle, totalBytes: total, rejectsPath: rejectsPath, connection: Connection(target),
+          openSession: { try Connection(target) }
+        ) { p in
           let fraction = p.totalBytes.map { Double(p.bytesRead) / Double(max($0, 1)) } ?? 0
           progressLine("\(bar(fraction)) \(p.lines) lines, \(p.rejected) rejected, \(Int(p.eventsPerSecond)) events/s")
         }

@@ -117,4 +117,30 @@ struct BenchTests {
     #expect(detail == "\(size.formatted()) customers seen in the last \(days ?? 0) days")
     #expect(try fingerprint(connection) == before)
   }
+
+  @Test("bench ingest: every path, one and two sessions, stores exactly the events it sends, in databases it drops")
+  func ingest() throws {
+    let db = try TestDatabase()
+    let connection = try db.connect()
+    let benchDatabases: SQL = "select count(*)::int from pg_database where datname like 'bench_ingest_%'"
+    let before = try connection.scalar(benchDatabases, as: Int.self)
+    let result = try audiencectl([
+      "bench", "ingest", "--events", "2500", "--seed-events", "3000", "--clients", "2", "--json",
+      "--url", db.url, "--project", TestEnvironment.packageRoot.path,
+    ])
+    // Each path checks the count it stored (2,500 events; the seed 3,000) and fails otherwise.
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONValue.parse(result.stdout)
+    #expect(report["events"]?.intValue == 2500)
+    #expect(report["clients"]?.intValue == 2)
+    #expect(report["seedScaleEvents"]?.intValue == 3000)
+    #expect(report["seedScale"]?["events"]?.intValue == 3000)
+    #expect(report["seedScaleParallel"]?["events"]?.intValue == 3000)
+    #expect(report["seedScaleParallel"]?["sessions"]?.intValue == 2)
+    for rate in ["logEventsPerSecond", "logEventsParallelPerSecond", "ingestPerSecond", "ingestParallelPerSecond",
+                 "copyFloorPerSecond", "copyFloorParallelPerSecond", "seedScalePerSecond"] {
+      #expect((report[rate]?.numberValue ?? 0) > 0, "\(rate)")
+    }
+    #expect(try connection.scalar(benchDatabases, as: Int.self) == before)
+  }
 }

@@ -51,6 +51,48 @@ struct IngestTests {
     #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 5)
   }
 
+  @Test("--jobs 3, chunks of 10: events repeated across chunks are stored once and counted exactly; rejects in line order")
+  func parallelChunks() throws {
+    let db = try TestDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
+    #expect(migrate.status == 0, "\(migrate.stderr)")
+    try db.connect().execute(
+      "insert into app.organizations (id, slug, name, kind, timezone) values (\(UUID(uuidString: Self.org)!), 'ingest-test', 'Ingest Test', 'artist', 'Europe/Berlin')")
+    // 120 lines in 12 chunks: events 1-80 (line n: event n), then events 1-30 again
+    // (lines 81-110: already stored or being stored by another session), then 10 bad lines.
+    // Every 20th line of the first 80 is an unknown type instead (4 rejects, events 20,
+    // 40, 60, 80 never stored, so their repeats among 81-110 (event 20) are stored there).
+    var lines: [String] = []
+    for n in 1...80 { lines.append(n % 20 == 0 ? event(n, type: "teleport") : event(n)) }
+    for n in 1...30 { lines.append(event(n)) }
+    for n in 1...10 { lines.append("{bad \(n)") }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("events.ndjson").path
+    try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+
+    let first = try audiencectl(["ingest", file, "--url", db.url, "--project", root, "--chunk", "10", "--jobs", "3"])
+    #expect(first.status == 0, "\(first.stderr)")
+    // Stored: events 1-80 but 20, 40, 60, 80 (76), plus event 20 from line 100: 77.
+    // Duplicates: lines 81-110 but line 100 (29). Rejected: lines 20, 40, 60, 80 and 111-120.
+    #expect(first.stdout.contains("ingested 120 lines"))
+    #expect(first.stdout.contains(": 77 stored, 29 already stored, 14 rejected"), "\(first.stdout)")
+    let rejects = try String(contentsOfFile: file + ".rejects.ndjson", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    #expect(rejects.map { $0["line"]?.intValue } == [20, 40, 60, 80] + Array(111...120))
+    #expect(rejects.map { $0["reason"]?.stringValue } == Array(repeating: "unknown_event_type: teleport", count: 4) + Array(repeating: "invalid_json", count: 10))
+    #expect(rejects.last?["raw"]?.stringValue == "{bad 10")
+    let connection = try db.connect()
+    #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 77)
+    #expect(try connection.scalar("select count(distinct client_event_id)::int from analytics.events", as: Int.self) == 77)
+
+    let again = try audiencectl(["ingest", file, "--url", db.url, "--project", root, "--chunk", "7", "--jobs", "2"])
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stdout.contains(": 0 stored, 106 already stored, 14 rejected"), "\(again.stdout)")
+    #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 77)
+  }
+
   @Test("a missing file is a clear error")
   func missingFile() throws {
     let db = try TestDatabase()
