@@ -13,20 +13,29 @@ struct IngestTests {
     #"{"org_id":"\#(Self.org)","event_type":"\#(type)","occurred_at":"\#(at)","visitor_id":"v\#(n)","client_event_id":"c\#(n)","properties":{"city":"Berlin","country":"de","platform":"Spotify"\#(extra)}}"#
   }
 
-  @Test("5 valid, 3 bad lines and a blank one: 5 stored, 3 rejects with reasons; the rerun stores nothing new")
-  func ingestFile() throws {
-    let db = try TestDatabase()
-    let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    #expect(migrate.status == 0, "\(migrate.stderr)")
+  /// A migrated database with the organization the events name.
+  func databaseWithOrganization() throws -> TestDatabase {
+    let db = try migratedDatabase()
     try db.connect().execute(
       "insert into app.organizations (id, slug, name, kind, timezone) values (\(UUID(uuidString: Self.org)!), 'ingest-test', 'Ingest Test', 'artist', 'Europe/Berlin')")
+    return db
+  }
+
+  func temporaryDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  @Test("5 valid, 3 bad lines and a blank one: 5 stored, 3 rejects with reasons; the rerun stores nothing new")
+  func ingestFile() throws {
+    let db = try databaseWithOrganization()
+    let root = TestEnvironment.packageRoot.path
     let lines = [
       event(1), event(2), "{not json", event(3, type: "teleport"), "", event(4, at: "2999-01-01T00:00:00Z"),
       event(5, extra: #","note":"tab\there \\ back""#), event(6), event(7),
     ]
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("events.ndjson").path
     try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
@@ -53,12 +62,8 @@ struct IngestTests {
 
   @Test("--jobs 3, chunks of 10: events repeated across chunks are stored once and counted exactly; rejects in line order")
   func parallelChunks() throws {
-    let db = try TestDatabase()
+    let db = try databaseWithOrganization()
     let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    #expect(migrate.status == 0, "\(migrate.stderr)")
-    try db.connect().execute(
-      "insert into app.organizations (id, slug, name, kind, timezone) values (\(UUID(uuidString: Self.org)!), 'ingest-test', 'Ingest Test', 'artist', 'Europe/Berlin')")
     // 120 lines in 12 chunks: events 1-80 (line n: event n), then events 1-30 again
     // (lines 81-110: already stored or being stored by another session), then 10 bad lines.
     // Every 20th line of the first 80 is an unknown type instead (4 rejects, events 20,
@@ -67,8 +72,7 @@ struct IngestTests {
     for n in 1...80 { lines.append(n % 20 == 0 ? event(n, type: "teleport") : event(n)) }
     for n in 1...30 { lines.append(event(n)) }
     for n in 1...10 { lines.append("{bad \(n)") }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("events.ndjson").path
     try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
