@@ -18,7 +18,8 @@ public struct ScaleProgress: Sendable, Equatable, Codable {
   public var totalEvents: Int
   public var seconds: Double
   /// Of `seconds`, once done: generating and storing the rows (every session), building
-  /// the indexes (seed.scale_finish), and ANALYZE.
+  /// the indexes (seed.scale_build_indexes from every session, then seed.scale_finish),
+  /// and ANALYZE.
   public var generationSeconds: Double = 0
   public var indexSeconds: Double = 0
   public var analyzeSeconds: Double = 0
@@ -64,7 +65,8 @@ public struct Seeder: Sendable {
   /// Generates `events` synthetic events over `orgs` organizations, deterministically from `seed`.
   /// With `sessions` > 1 and `openSession`, that many connections (this one and
   /// `sessions` - 1 opened by `openSession`, each on its own thread) generate the chunks
-  /// in parallel; the data is the same. `progress` is called on the calling thread.
+  /// in parallel, then build the indexes of different months in parallel; the data is the
+  /// same. `progress` is called on the calling thread.
   public func scale(
     _ connection: Connection, orgs: Int, events: Int, seed: Int, chunk: Int = 250_000,
     sessions: Int = 1, openSession: (@Sendable () throws -> Connection)? = nil,
@@ -90,6 +92,9 @@ public struct Seeder: Sendable {
             try session.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
             chunks.finished(count)
           }
+          if chunks.waitUntilStored() {
+            while try session.scalar("select seed.scale_build_indexes()", as: String.self) != nil {}
+          }
         } catch {
           chunks.fail(error)
         }
@@ -104,6 +109,13 @@ public struct Seeder: Sendable {
         result.seconds = started.duration(to: .now).secondsValue
         progress(result)
       }
+      // Once every chunk is stored (by every session), each session builds the indexes of
+      // one month table after another (different months at once); seed.scale_finish then
+      // only attaches them.
+      if chunks.waitUntilStored() {
+        result.generationSeconds = started.duration(to: .now).secondsValue
+        while try connection.scalar("select seed.scale_build_indexes()", as: String.self) != nil {}
+      }
       workers.wait()
       if let error = chunks.error { throw error }
     } catch {
@@ -115,7 +127,6 @@ public struct Seeder: Sendable {
       throw error
     }
     result.events = chunks.done
-    result.generationSeconds = started.duration(to: .now).secondsValue
     try connection.execute("select seed.scale_finish()")
     result.indexSeconds = started.duration(to: .now).secondsValue - result.generationSeconds
     try connection.execute("analyze analytics.events")
@@ -128,7 +139,7 @@ public struct Seeder: Sendable {
 /// Hands out the chunks of a scale seed to the sessions generating them, and keeps the
 /// count of events done and the first error (after which no chunk is handed out).
 private final class ChunkDispenser: @unchecked Sendable {
-  private let lock = NSLock()
+  private let lock = NSCondition()
   private let events: Int
   private let chunk: Int
   private var nextFirst = 0
@@ -155,12 +166,22 @@ private final class ChunkDispenser: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     doneEvents += count
+    lock.broadcast()
   }
 
   func fail(_ error: any Error) {
     lock.lock()
     defer { lock.unlock() }
     if firstError == nil { firstError = error }
+    lock.broadcast()
+  }
+
+  /// Waits until every chunk is stored (true) or one failed (false).
+  func waitUntilStored() -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    while firstError == nil && doneEvents < events { lock.wait() }
+    return firstError == nil
   }
 
   var done: Int {

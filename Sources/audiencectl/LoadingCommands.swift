@@ -104,7 +104,9 @@ extension AudienceCtl {
       @Option(help: "Events in total.") var events = 1_000_000
       @Option(help: "Random seed: the same seed gives the same data.") var seed = 1
       @Option(help: "Events per generation call (progress granularity).") var chunk = 250_000
-      @Option(help: "Sessions generating chunks in parallel (the data is the same).") var sessions = 1
+      // Two by default: on 2 cores, 2M events took 14-17 s from two sessions against 20-23 s
+      // from one (generation and index builds run in parallel; the data is the same).
+      @Option(help: "Sessions generating chunks and building indexes in parallel (the data is the same).") var sessions = 2
 
       func validate() throws {
         guard orgs > 0, events > 0, chunk > 0, sessions > 0 else {

@@ -59,6 +59,18 @@ struct SeedTests {
       let connection = try db.connect()
       #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 60000)
       #expect(try connection.scalar("select count(*)::int from app.organizations", as: Int.self) == 20)
+      // The bulk load's month tables ended as ordinary partitions: each index of
+      // analytics.events attached on every partition (built by seed.scale_build_indexes or
+      // the ATTACH), autovacuum back on.
+      #expect(
+        try connection.scalar(
+          """
+          select count(*)::int from pg_inherits p
+          where p.inhparent = 'analytics.events'::regclass
+            and ((select count(*) from pg_index i join pg_inherits x on x.inhrelid = i.indexrelid where i.indrelid = p.inhrelid)
+                 <> (select count(*) from pg_index where indrelid = 'analytics.events'::regclass)
+                 or (select c.reloptions from pg_class c where c.oid = p.inhrelid) is not null)
+          """, as: Int.self) == 0)
       fingerprints.append(
         try connection.scalar(
           "select md5(string_agg(o.slug || ':' || e.event_type || ':' || e.visitor_id || ':' || e.occurred_at::date, ',' order by e.id)) from analytics.events e join app.organizations o on o.id = e.org_id",
