@@ -355,6 +355,22 @@ $$;
 comment on function seed.scale_create_indexes(text, boolean) is
   'Creates on month table analytics.<p_table> the indexes of analytics.events it lacks (p_partial_only: only the partial ones), as ATTACH PARTITION would (same definitions and generated names); returns how many it created.';
 
+-- The month tables of the bulk load in progress (the partitions of seed.scale_load), by
+-- name; none when no bulk load is in progress.
+create or replace function seed.scale_load_tables()
+returns setof text
+language sql
+stable
+as $$
+  select c.relname::text
+  from pg_catalog.pg_inherits as i
+  join pg_catalog.pg_class as c on c.oid = i.inhrelid
+  where i.inhparent = pg_catalog.to_regclass('seed.scale_load')
+  order by c.relname
+$$;
+comment on function seed.scale_load_tables() is
+  'Names of the month tables of the bulk load in progress (partitions of seed.scale_load), in order; none when no bulk load is in progress.';
+
 -- Starts a bulk load: when every month of seed.scale_months() is missing from
 -- analytics.events or empty, and the DEFAULT partition holds no row of them, replaces
 -- those months by tables under seed.scale_load with only the partial indexes of
@@ -377,7 +393,7 @@ begin
   -- The same lock as analytics.ensure_partitions: nobody creates partitions meanwhile.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
   if pg_catalog.to_regclass('seed.scale_load') is not null then
-    return (select pg_catalog.count(*)::int from pg_catalog.pg_inherits i where i.inhparent = 'seed.scale_load'::pg_catalog.regclass);
+    return (select pg_catalog.count(*)::int from seed.scale_load_tables());
   end if;
 
   lock table analytics.events_default in access exclusive mode;
@@ -472,13 +488,7 @@ begin
   end if;
   -- Index builds sort in memory up to this much (per index, one at a time).
   perform pg_catalog.set_config('maintenance_work_mem', '256MB', true);
-  for v_name in
-    select c.relname
-    from pg_catalog.pg_inherits i
-    join pg_catalog.pg_class c on c.oid = i.inhrelid
-    where i.inhparent = 'seed.scale_load'::pg_catalog.regclass
-    order by c.relname
-  loop
+  for v_name in select t from seed.scale_load_tables() as t loop
     -- The lock marks the table taken until this transaction ends.
     if pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('seed.scale_build_indexes'), pg_catalog.hashtext(v_name))
        and seed.scale_create_indexes(v_name, false) > 0 then
@@ -524,13 +534,7 @@ begin
     and not a.attisdropped;
 
   lock table analytics.events_default in access exclusive mode;
-  for v_name in
-    select c.relname
-    from pg_catalog.pg_inherits i
-    join pg_catalog.pg_class c on c.oid = i.inhrelid
-    where i.inhparent = 'seed.scale_load'::pg_catalog.regclass
-    order by c.relname
-  loop
+  for v_name in select t from seed.scale_load_tables() as t loop
     v_month := pg_catalog.to_date(pg_catalog.substr(v_name, 9), 'YYYY_MM');
     v_from := v_month::timestamp at time zone 'UTC';
     v_to := (v_month + interval '1 month')::timestamp at time zone 'UTC';

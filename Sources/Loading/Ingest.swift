@@ -94,20 +94,8 @@ public struct Ingester: Sendable {
     }
 
     let helpers = openSession == nil ? 0 : jobs - 1
-    let workers = DispatchGroup()
-    for _ in 0..<helpers {
-      guard let openSession else { break }
-      workers.enter()
-      Thread.detachNewThread {
-        defer { workers.leave() }
-        do {
-          let session = try openSession()
-          defer { session.close() }
-          try Self.work(queue, on: session)
-        } catch {
-          queue.fail(error)
-        }
-      }
+    let workers = startHelperSessions(helpers, open: openSession, failed: { queue.fail($0) }) { session in
+      try Self.work(queue, on: session)
     }
 
     var state = IngestProgress(bytesRead: 0, totalBytes: totalBytes, lines: 0, accepted: 0, duplicates: 0, rejected: 0, seconds: 0)

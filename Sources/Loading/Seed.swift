@@ -76,28 +76,18 @@ public struct Seeder: Sendable {
     try connection.execute("select seed.scale_orgs(\(orgs)::int, \(seed)::int)")
     let started = ContinuousClock.now
     // Bulk load when the months of the seed are still empty (seed/README.md): chunks go
-    // into index-less month tables, whose indexes seed.scale_finish() builds at the end.
+    // into month tables with only the partial indexes; every session then builds the
+    // other indexes (seed.scale_build_indexes), and seed.scale_finish() attaches them.
     try connection.execute("select seed.scale_begin()")
     let chunks = ChunkDispenser(events: events, chunk: chunk)
-    let workers = DispatchGroup()
     let helpers = openSession == nil ? 0 : max(0, sessions - 1)
-    for _ in 0..<helpers {
-      guard let openSession else { break }
-      workers.enter()
-      Thread.detachNewThread {
-        defer { workers.leave() }
-        do {
-          let session = try openSession()
-          while let (first, count) = chunks.next() {
-            try session.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
-            chunks.finished(count)
-          }
-          if chunks.waitUntilStored() {
-            while try session.scalar("select seed.scale_build_indexes()", as: String.self) != nil {}
-          }
-        } catch {
-          chunks.fail(error)
-        }
+    let workers = startHelperSessions(helpers, open: openSession, failed: { chunks.fail($0) }) { session in
+      while let (first, count) = chunks.next() {
+        try session.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
+        chunks.finished(count)
+      }
+      if chunks.waitUntilStored() {
+        while try session.scalar("select seed.scale_build_indexes()", as: String.self) != nil {}
       }
     }
     var result = ScaleProgress(events: 0, totalEvents: events, seconds: 0, sessions: helpers + 1)

@@ -13,6 +13,10 @@
 --   BOT bot events -> no row; an 'anon:...' visitor (pseudonymized by retention) -> no row
 select plan(20);
 
+-- What the database held before (e.g. the demo seed, loaded but not refreshed) is brought
+-- current first, so that the call for every organization below counts only this fixture.
+select audience.update_customers();
+
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
 -- An event pseudonymized by raw-event retention (analytics.apply_retention): never profiled.
