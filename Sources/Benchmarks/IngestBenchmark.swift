@@ -1,8 +1,8 @@
-// `audiencectl bench ingest`: events/s through public.log_events in batches of 1,000
-// (one session, and with --clients N also N sessions in parallel, as an ingestion service
-// calls it), through `ingest` (COPY + validation), beside the floor of a plain COPY of the
-// same rows into analytics.events; and `seed scale` events/s. Each path loads into a fresh
-// database.
+// `audiencectl bench ingest`: events/s through public.log_events in batches of 1,000,
+// through `ingest` (COPY + validation), beside the floor of a plain COPY of the same rows
+// into analytics.events, and `seed scale` events/s: each from one session, and with
+// --clients N also from N sessions at once (log_events as an ingestion service calls it,
+// `ingest --jobs N`, N plain COPYs of a share each). Each path loads into a fresh database.
 import Dispatch
 import Foundation
 import Loading

@@ -33,11 +33,11 @@ extension AudienceCtl {
     struct IngestBench: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "events/s through log_events (batches of 1,000), ingest (COPY) and a plain COPY floor; seed scale events/s.")
+        abstract: "events/s through log_events (batches of 1,000), ingest (COPY) and a plain COPY floor; seed scale events/s. Seed scale runs with one session, and with --clients sessions when above 1.")
       @OptionGroup var connection: ConnectionOptions
       @Option(help: "Events per ingestion path.") var events = 200_000
       @Option(help: "Events for the seed scale measurement.") var seedEvents = 2_000_000
-      @Option(help: "Also measure log_events and seed scale with this many sessions in parallel (1: one session only).") var clients = 1
+      @Option(help: "Also measure log_events, ingest (--jobs), plain COPY and seed scale with this many sessions in parallel (1: one session only).") var clients = 1
       @Flag(help: "Print JSON.") var json = false
 
       func validate() throws {
