@@ -186,14 +186,8 @@ public struct Ingester: Sendable {
     }
   }
 
-  /// COPY text format: backslash, tab, newline and carriage return are escaped.
-  static func copyEscaped(_ line: ArraySlice<UInt8>) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(line.count + 8)
-    appendCopyEscaped(line, to: &out)
-    return out
-  }
-
+  /// Appends `line` in COPY text format: backslash, tab and carriage return escaped (a
+  /// line holds no newline).
   static func appendCopyEscaped(_ line: ArraySlice<UInt8>, to out: inout [UInt8]) {
     for byte in line {
       switch byte {
