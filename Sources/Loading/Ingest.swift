@@ -148,7 +148,11 @@ public struct Ingester: Sendable {
   /// Stores the chunks of `queue` through `session` until it is empty and closed or has
   /// failed; `afterEach` runs after each chunk.
   static func work(_ queue: ChunkQueue, on session: Connection, afterEach: () throws -> Void = {}) throws {
-    try session.execute("select analytics.ingest_prepare()")
+    do {
+      try session.execute("select analytics.ingest_prepare()")
+    } catch let error as PostgresError where error.code == .undefinedFunction || error.code == .invalidSchemaName {
+      throw LoadingError("the database has no audience-db schema (\(error.message))", hint: "Run audiencectl migrate on it first.")
+    }
     while let chunk = queue.take() {
       queue.finished(try store(chunk, on: session))
       try afterEach()

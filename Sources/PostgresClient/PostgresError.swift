@@ -21,6 +21,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     public static let syntaxError = Code("42601")
     public static let undefinedTable = Code("42P01")
     public static let undefinedFunction = Code("42883")
+    public static let invalidSchemaName = Code("3F000")
     public static let duplicateObject = Code("42710")
     public static let lockNotAvailable = Code("55P03")
     public static let objectInUse = Code("55006")

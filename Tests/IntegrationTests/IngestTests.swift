@@ -97,6 +97,19 @@ struct IngestTests {
     #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 77)
   }
 
+  @Test("a database without the schema is a clear error with a hint, and nothing hangs")
+  func unmigratedDatabase() throws {
+    let db = try TestDatabase()
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("events.ndjson").path
+    try Data((1...30).map { event($0) }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+    let result = try audiencectl(["ingest", file, "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--chunk", "10"])
+    #expect(result.status == 1)
+    #expect(result.stderr == "error: the database has no audience-db schema (schema \"analytics\" does not exist)\nhint: Run audiencectl migrate on it first.\n")
+    #expect(!FileManager.default.fileExists(atPath: file + ".rejects.ndjson"))
+  }
+
   @Test("a missing file is a clear error")
   func missingFile() throws {
     let db = try TestDatabase()
