@@ -38,10 +38,11 @@ extension AudienceCtl {
       @Option(help: "Events per ingestion path.") var events = 200_000
       @Option(help: "Events for the seed scale measurement.") var seedEvents = 2_000_000
       @Option(help: "Also measure log_events, ingest (--jobs), plain COPY and seed scale with this many sessions in parallel (1: one session only).") var clients = 1
+      @Option(help: "Runs of each log_events, ingest and COPY measurement, each into a fresh database: the median is reported, with the range (seed scale runs once).") var runs = 1
       @Flag(help: "Print JSON.") var json = false
 
       func validate() throws {
-        guard clients >= 1 else { throw ValidationError("--clients must be at least 1.") }
+        guard clients >= 1, runs >= 1 else { throw ValidationError("--clients and --runs must be at least 1.") }
       }
 
       func run() throws {
@@ -50,7 +51,7 @@ extension AudienceCtl {
         }
         let report = try loadingErrors {
           try IngestBenchmark(
-            project: connection.projectValue, target: target, events: events, seedEvents: seedEvents, clients: clients
+            project: connection.projectValue, target: target, events: events, seedEvents: seedEvents, clients: clients, runs: runs
           ).run()
         }
         if json { try printJSON(report) } else { print(report.rendered) }
