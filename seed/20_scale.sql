@@ -607,8 +607,8 @@ begin
     -- the ledger does.
     -- In the order of seed.scale_event_rows (month, organization, time): each month
     -- table gets one organization's events together, in time order (the physical order
-    -- that readers of one organization's events find; the index builds of
-    -- seed.scale_finish sort anyway), and tuple routing sees each month's rows in a row.
+    -- that readers of one organization's events find; the index builds sort anyway),
+    -- and tuple routing sees each month's rows in a row.
     -- Chunks that may overlap run one after the other, others concurrently: a chunk locks
     -- every block of 50,000 event numbers it touches (in ascending order, so no deadlock)
     -- until commit, and reads the ledger only then, so it sees every chunk of its blocks
