@@ -138,7 +138,7 @@ struct BenchTests {
     #expect(report["seedScaleParallel"]?["events"]?.intValue == 3000)
     #expect(report["seedScaleParallel"]?["sessions"]?.intValue == 2)
     #expect(report["runs"]?.intValue == 3)
-    #expect(report["seedScalePerSecond"]?.numberValue ?? 0 > 0)
+    #expect((report["seedScalePerSecond"]?.numberValue ?? 0) > 0)
     // Each path ran 3 times, in its own database; the rate reported is the median run.
     for path in ["logEvents", "logEventsParallel", "ingest", "ingestParallel", "copyFloor", "copyFloorParallel"] {
       let runs = (report["samples"]?[path]?.arrayValue ?? []).compactMap(\.numberValue)
