@@ -29,11 +29,12 @@ let package = Package(
       name: "Insights", dependencies: ["PostgresClient"], resources: [.copy("Resources/prompt.md")], swiftSettings: strict),
     .target(name: "Refresh", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Loading", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
+    .target(name: "Report", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations", "Loading", "Refresh", "Insights"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [
-        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks", "Loading", "Refresh", "Insights",
+        "PostgresClient", "LocalCluster", "Migrations", "Verification", "Benchmarks", "Loading", "Refresh", "Insights", "Report",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -51,7 +52,7 @@ let package = Package(
     ),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification", "Loading", "Refresh"],
+      dependencies: ["TestSupport", "PostgresClient", "LocalCluster", "Migrations", "Verification", "Loading", "Refresh", "Report"],
       swiftSettings: strict
     ),
     .testTarget(

@@ -22,7 +22,7 @@ struct AudienceCtl: AsyncParsableCommand {
     subcommands: [
       Migrate.self, Status.self, Validate.self, Baseline.self, Repair.self, Verify.self, DB.self, Ingest.self, Seed.self,
       RefreshCommand.self, Schedule.self, InsightsCommand.self,
-      Bench.self,
+      Bench.self, ReportCommand.self,
     ]
   )
 }
