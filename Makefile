@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 BIN := .build/debug/audiencectl
 
-.PHONY: deps build up test bench clean
+.PHONY: deps build up test bench report-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +27,11 @@ test: build
 
 bench: build
 	$(BIN) bench migrate
+
+# The demo reports in headless Chromium (installed when missing): PNGs and an A4 PDF in
+# .build/report-check/, failing on console messages or network requests. Not part of `test`.
+report-check: build
+	scripts/report-check.sh
 
 clean:
 	-$(BIN) db stop
