@@ -42,17 +42,23 @@ enum Chart {
   /// Horizontal bars: one per label, length value / maxValue, the value's text at its end.
   static func bars(_ ids: IDs, title: String, labels: [String], values: [Double], texts: [String], axis: String,
                    maxValue: Double? = nil, markers: [Double] = []) -> String {
-    let labelWidth = 230.0, barArea = 380.0, row = 24.0
-    let width = labelWidth + barArea + 110
+    // Long labels (paths) go above their bar, short ones to its left.
+    let above = labels.contains { $0.count > 30 }
+    let labelWidth = above ? 8.0 : 230.0, barArea = above ? 560.0 : 380.0, row = above ? 40.0 : 24.0
+    let width = labelWidth + barArea + 150
     let height = Double(labels.count) * row + 44
     let top = max(maxValue ?? (values.max() ?? 1), 1e-9)
     var svg = open(ids, width: Int(width), height: Int(height), title: title,
                    desc: zip(labels, texts).map { "\($0): \($1)" }.joined(separator: "; "))
     for (i, label) in labels.enumerated() {
-      let y = 8 + Double(i) * row
+      let y = 8 + Double(i) * row + (above ? 16 : 0)
       let length = max(0, min(values[i], top)) / top * barArea
-      svg += "<text class=\"label\" x=\"\(f(labelWidth - 8))\" y=\"\(f(y + 15))\" text-anchor=\"end\">\(esc(truncate(label, 34)))</text>"
-      svg += "<rect class=\"bar\" x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(length))\" height=\"\(f(row - 8))\" rx=\"2\"/>"
+      if above {
+        svg += "<text class=\"label\" x=\"\(f(labelWidth))\" y=\"\(f(y - 2))\">\(esc(truncate(label, 110)))</text>"
+      } else {
+        svg += "<text class=\"label\" x=\"\(f(labelWidth - 8))\" y=\"\(f(y + 15))\" text-anchor=\"end\">\(esc(truncate(label, 32)))</text>"
+      }
+      svg += "<rect class=\"bar\" x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(length))\" height=\"\(f(above ? 16 : row - 8))\" rx=\"2\"/>"
       svg += "<text class=\"value\" x=\"\(f(labelWidth + length + 6))\" y=\"\(f(y + 15))\">\(esc(texts[i]))</text>"
     }
     let axisY = 8 + Double(labels.count) * row + 4

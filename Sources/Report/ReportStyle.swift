@@ -46,7 +46,7 @@ enum ReportStyle {
     table.data caption { text-align: left; font-weight: 600; padding: 4px 0; }
     table.data th, table.data td { border-bottom: 1px solid var(--border); padding: 3px 6px; text-align: left; vertical-align: top; }
     table.data thead th { background: var(--card); font-weight: 600; }
-    table.data td.num, table.data th.num { text-align: right; white-space: nowrap; } table.data td.null { color: var(--muted); text-align: center; }
+    table.data td.num { text-align: right; white-space: nowrap; } table.data th.num { text-align: right; } table.data td.null { color: var(--muted); text-align: center; }
     .empty { background: var(--card); border: 1px dashed var(--border); border-radius: 6px; padding: 10px 12px; color: var(--muted); }
     .alerts { padding-left: 20px; color: var(--down); }
     .priority .count { display: inline-block; min-width: 22px; padding: 0 6px; border-radius: 10px; background: var(--card);
@@ -64,6 +64,7 @@ enum ReportStyle {
       :root { --bg: #ffffff; --fg: #000000; --muted: #444c56; --card: #f4f6f9; --border: #c0c7d0; --grid: #e4e8ed;
         --accent: #2563c9; --heat: #1f5fbf; --on-heat: #ffffff; --up: #1a7f37; --down: #c4314b; --band: #e07b39; }
       body { max-width: none; padding: 0; font-size: 11px; }
+      table.data { font-size: 10px; } table.data th, table.data td { padding: 2px 3px; }
       nav { display: none; }
       section { break-before: auto; } h2 { break-after: avoid; }
       figure, .card, .insight, table.data tr { break-inside: avoid; }
