@@ -30,7 +30,7 @@ let package = Package(
     .target(name: "Refresh", dependencies: ["PostgresClient"], swiftSettings: strict),
     .target(name: "Loading", dependencies: ["PostgresClient", "Migrations"], swiftSettings: strict),
     .target(name: "Report", dependencies: ["PostgresClient"], swiftSettings: strict),
-    .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations", "Loading", "Refresh", "Insights"], swiftSettings: strict),
+    .target(name: "Benchmarks", dependencies: ["PostgresClient", "LocalCluster", "Migrations", "Loading", "Refresh", "Insights", "Report"], swiftSettings: strict),
     .executableTarget(
       name: "audiencectl",
       dependencies: [

@@ -65,7 +65,7 @@ public enum OptionalOutput: Sendable, Equatable {
 }
 
 /// How long one RPC call took, for `--timings` and BENCHMARKS.md.
-public struct RPCTiming: Sendable, Equatable {
+public struct CallTiming: Sendable, Equatable {
   public var call: String
   public var milliseconds: Double
 }
@@ -97,7 +97,7 @@ public struct ReportData: Sendable {
   public var insightCounts: DataTable?
   /// Optional RPCs of the AI-platform usage module, by function name.
   public var usage: [String: OptionalOutput] = [:]
-  public var timings: [RPCTiming] = []
+  public var timings: [CallTiming] = []
 
   public init(organization: ReportOrganization, from: String, to: String, previousFrom: String, asOf: String,
               sections: [ReportSection]) {

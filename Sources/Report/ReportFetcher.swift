@@ -40,11 +40,11 @@ public struct ReportFetcher {
         "cannot act as service_role in this database: \(error.message)",
         hint: "Migrate the database first (audiencectl migrate creates service_role) and connect as a role allowed to SET ROLE service_role.")
     }
-    var timings: [RPCTiming] = []
+    var timings: [CallTiming] = []
     func timed<T>(_ call: String, _ body: () throws -> T) rethrows -> T {
       let start = DispatchTime.now().uptimeNanoseconds
       let value = try body()
-      timings.append(RPCTiming(call: call, milliseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+      timings.append(CallTiming(call: call, milliseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
       return value
     }
 

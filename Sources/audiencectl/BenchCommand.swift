@@ -8,7 +8,21 @@ import PostgresClient
 extension AudienceCtl {
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, ReportBench.self])
+
+    struct ReportBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "p50/p95 of the whole report (RPCs + rendering) for the organization with the most events in the last 30 days.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "Timed runs (after one warm-up).") var runs = 10
+      @Flag(help: "Print JSON.") var json = false
+
+      func run() throws {
+        let report = try reportingErrors { try ReportBenchmark(runs: runs).run(connection.open()) }
+        if json { try printJSON(report) } else { print(report.rendered) }
+      }
+    }
 
     struct MigrateBench: ParsableCommand {
       static let configuration = CommandConfiguration(

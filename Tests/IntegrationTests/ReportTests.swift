@@ -278,7 +278,7 @@ struct ReportTests {
     #expect(artist.html.contains("Berlin audience up 41%"))
   }
 
-  @Test("audiencectl report writes the file; --sections limits it; unknown sections and organizations fail clearly")
+  @Test("audiencectl report writes the file; --sections limits it; unknown sections, organizations and periods fail clearly; bench report runs")
   func command() throws {
     let (db, ids) = try Self.demoDatabase()
     let root = TestEnvironment.packageRoot.path
@@ -299,6 +299,9 @@ struct ReportTests {
     let unknown = try audiencectl(["report", "--org", UUID().uuidString, "--out", out, "--url", db.url, "--project", root])
     #expect(unknown.status == 1)
     #expect(unknown.stderr.contains("P0002") && unknown.stderr.contains("does not exist"))
+    let bench = try audiencectl(["bench", "report", "--runs", "1", "--json", "--url", db.url, "--project", root])
+    #expect(bench.status == 0, "\(bench.stderr)")
+    #expect(bench.stdout.contains("\"slug\" : \"demo-nachtfalter\""))  // the most events in the last 30 days
     let period = try audiencectl(["report", "--org", org, "--from", "2026-06-15", "--to", "2026-06-01", "--out", out, "--url", db.url, "--project", root])
     #expect(period.status == 1)
     #expect(period.stderr.contains("22023"))
