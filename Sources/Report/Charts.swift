@@ -41,7 +41,7 @@ enum Chart {
 
   /// Horizontal bars: one per label, length value / maxValue, the value's text at its end.
   static func bars(_ ids: IDs, title: String, labels: [String], values: [Double], texts: [String], axis: String,
-                   maxValue: Double? = nil, markers: [Double] = []) -> String {
+                   maxValue: Double? = nil, markers: [Double] = [], rowMarkers: [[Double]] = []) -> String {
     // Long labels (paths) go above their bar, short ones to its left.
     let above = labels.contains { $0.count > 30 }
     let labelWidth = above ? 8.0 : 230.0, barArea = above ? 560.0 : 380.0, row = above ? 40.0 : 24.0
@@ -60,6 +60,10 @@ enum Chart {
       }
       svg += "<rect class=\"bar\" x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(length))\" height=\"\(f(above ? 16 : row - 8))\" rx=\"2\"/>"
       svg += "<text class=\"value\" x=\"\(f(labelWidth + length + 6))\" y=\"\(f(y + 15))\">\(esc(texts[i]))</text>"
+      for marker in (i < rowMarkers.count ? rowMarkers[i] : []) where marker <= top {
+        let x = labelWidth + marker / top * barArea
+        svg += "<line class=\"threshold\" x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x))\" y2=\"\(f(y + row - 2))\"><title>threshold \(esc(marker.formatted(.number.grouping(.never)))) % crossed</title></line>"
+      }
     }
     let axisY = 8 + Double(labels.count) * row + 4
     for marker in markers where marker <= top {

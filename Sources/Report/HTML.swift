@@ -102,7 +102,7 @@ enum TableMarkup {
     let folded = table.rows.count > 24
     var html = folded ? "<details class=\"long\"><summary>\(esc(caption)): \(table.rows.count) rows</summary>" : ""
     html += "<div class=\"table-wrap\"><table class=\"data\" data-rpc=\"\(esc(table.source))\">"
-    html += "<caption>\(esc(caption)) <span class=\"source\">\(esc(table.source))</span></caption><thead><tr>"
+    html += "<caption>\(esc(caption))" + (caption == table.source ? "" : " <span class=\"source\">\(esc(table.source))</span>") + "</caption><thead><tr>"
     for column in table.columns {
       let values = table.column(column).compactMap { $0 }
       let numeric = numericRight && !values.isEmpty && values.allSatisfy { Double($0) != nil }

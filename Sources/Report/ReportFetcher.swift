@@ -64,6 +64,8 @@ public struct ReportFetcher {
       id: row["id"] ?? "", slug: row["slug"] ?? "", name: row["name"] ?? "", kind: row["kind"] ?? "",
       timezone: row["timezone"] ?? "", currency: row["currency"] ?? "")
     let from = row["from_day"] ?? "", to = row["to_day"] ?? ""
+    // Timestamps print in the organization's time zone (the RPCs bucket by it explicitly).
+    try db.execute("select pg_catalog.set_config('TimeZone', \(organization.timezone), true)")
     var data = ReportData(
       organization: organization, from: from, to: to, previousFrom: row["previous_from"] ?? "", asOf: row["as_of"] ?? "",
       sections: request.sections)
@@ -221,9 +223,9 @@ public struct ReportFetcher {
   }
 
   /// Calls an RPC of the usage module by its parameter names (p_org_id, p_from, p_to, p_grain,
-  /// p_horizon, p_status, p_dimension, p_limit), inside a savepoint: an error becomes the
-  /// section's explanation, not the report's failure. Its rows (or its jsonb's arrays of
-  /// objects) become tables, the values as PostgreSQL printed them.
+  /// p_horizon, p_status, p_dimension, p_limit; others must have defaults), inside a
+  /// savepoint: an error becomes the section's explanation, not the report's failure. Its rows
+  /// (or a jsonb answer's objects) become tables, the values as PostgreSQL printed them.
   func callOptional(_ db: Connection, function: String, org: UUID, from: String, to: String) throws -> OptionalOutput {
     let parameters = try db.query(
       """
@@ -231,7 +233,7 @@ public struct ReportFetcher {
         from pg_catalog.pg_proc as p
         join pg_catalog.pg_namespace as ns on ns.oid = p.pronamespace,
              lateral (select x.name, pg_catalog.row_number() over () as n
-                        from pg_catalog.unnest(p.proargnames, coalesce(p.proargmodes, pg_catalog.array_fill('i'::"char", array[pg_catalog.cardinality(p.proargnames)])))
+                        from unnest(p.proargnames, coalesce(p.proargmodes, pg_catalog.array_fill('i'::"char", array[pg_catalog.cardinality(p.proargnames)])))
                              as x (name, mode)
                        where x.mode in ('i', 'b', 'v')) as a
        where ns.nspname = 'public' and p.proname = \(function)
@@ -272,12 +274,14 @@ public struct ReportFetcher {
       let call = "public.\(quoteIdentifier(function))(\(arguments.joined(separator: ", ")))"
       try db.execute("savepoint report_optional")
       do {
-        let rows = try db.query(
-          SQL(unsafeSQL: "select pg_catalog.to_json(r)::text from \(call) as r", binds: binds)
-        ).cells.compactMap { $0.first ?? nil }
+        let result = try db.query(SQL(unsafeSQL: "select * from \(call) as r", binds: binds))
         try db.execute("release savepoint report_optional")
         let label = "public.\(function)" + (dimension.map { " (\($0))" } ?? "")
-        tables += try flatten(db, label, rows)
+        if result.columns.count == 1, [PostgresTypeOID.json, PostgresTypeOID.jsonb].contains(result.columns[0].typeOID) {
+          tables += try flatten(db, label, result.cells.compactMap { $0.first ?? nil })
+        } else {
+          tables.append(DataTable(source: label, columns: result.columns.map(\.name), rows: result.cells))
+        }
       } catch let error as PostgresError {
         try db.execute("rollback to savepoint report_optional")
         return .failed(function: "public.\(function)", message: "\(error.code): \(error.message)")
@@ -286,8 +290,8 @@ public struct ReportFetcher {
     return .tables(tables)
   }
 
-  /// Rows that are JSON objects become one table (keys in order); a single jsonb answer's
-  /// arrays of objects become one table each, named after their key.
+  /// A json(b) answer: rows that are JSON objects become one table (keys in order); a single
+  /// answer's arrays of objects become one table each, named after their key.
   func flatten(_ db: Connection, _ source: String, _ rows: [String]) throws -> [DataTable] {
     var tables: [DataTable] = []
     var objects: [[(String, String?)]] = []

@@ -323,13 +323,21 @@ public struct ReportRenderer {
 
   // MARK: AI platform (the usage module's RPCs, when the database has them)
 
-  func usageNote(_ output: OptionalOutput?) -> String? {
+  static let noRows: [String: String] = [
+    "get_usage_trends": "No data: no model requests in the period.",
+    "forecast_costs": "No forecast: not enough spending history (the usage module needs at least a week).",
+    "get_usage_anomalies": "No anomaly: nothing in the period passed the usage module's anomaly thresholds.",
+    "get_budget_status": "No budget: this organization has no active budget.",
+    "get_cost_breakdown": "No data: no model requests in the period.",
+  ]
+
+  func usageNote(_ output: OptionalOutput?, _ function: String) -> String? {
     switch output {
     case .none: return nil
     case .missing(let function):
       return "Not available: this database has no \(function) (the AI-platform usage module is not installed); the section fills in once it is migrated."
     case .failed(let function, let message): return "\(function) could not be called: \(message)."
-    case .tables(let tables): return tables.allSatisfy(\.isEmpty) ? "No data: no model requests in the period." : nil
+    case .tables(let tables): return tables.allSatisfy(\.isEmpty) ? Self.noRows[function] : nil
     }
   }
 
@@ -350,11 +358,11 @@ public struct ReportRenderer {
       return nil
     }
     if missing.count > 1 {
-      html += empty("Not available: this database has no \(missing.joined(separator: ", ")) (the AI-platform usage module is not installed); the section fills in once it is migrated.")
+      html += empty("Not available: this database has \(missing.map { "no \($0)" }.joined(separator: ", ")) (the AI-platform usage module is not installed); the section fills in once it is migrated.")
     }
     for name in names {
       if case .missing = data.usage[name], missing.count > 1 { continue }
-      if let note = usageNote(data.usage[name]) { html += empty(note) }
+      if let note = usageNote(data.usage[name], name) { html += empty(note) }
     }
     let trends = tables(data.usage["get_usage_trends"]).first { !$0.isEmpty }
     let forecast = tables(data.usage["forecast_costs"]).first { !$0.isEmpty }
@@ -373,31 +381,36 @@ public struct ReportRenderer {
       }
       let marks = anomalies.flatMap { a in a.firstColumn(where: Self.isDay).map { a.column($0).compactMap { $0.map { String($0.prefix(10)) } } } } ?? []
       html += "<figure>" + Chart.line(ids, title: "Cost per day", days: days, values: trends.column(costColumn).map { $0.flatMap(Double.init) },
-                                     yLabel: Format.heading(costColumn), band: band, marks: marks)
+                                     yLabel: "\(Format.heading(costColumn)) (\(data.organization.currency))", band: band, marks: marks)
       html += "<figcaption>Cost per day (<code>get_usage_trends</code>)" + (band.isEmpty ? "; the forecast has no daily interval to draw" : ", forecast interval shaded (<code>forecast_costs</code>)")
         + (marks.isEmpty ? "" : ", anomalies circled (<code>get_usage_anomalies</code>)") + ".</figcaption></figure>"
     } else if trends != nil {
       html += empty("The trend rows have no day and cost columns to draw; their values are in the table below.")
     }
     for table in tables(data.usage["get_usage_trends"]) + tables(data.usage["forecast_costs"]) + tables(data.usage["get_usage_anomalies"]) {
-      html += table.isEmpty ? empty("\(table.source): no rows.") : TableMarkup.table(table, caption: table.source)
+      if !table.isEmpty { html += TableMarkup.table(table, caption: table.source) }
     }
     return html
   }
 
   func budgets(_ data: ReportData, _ ids: IDs) -> String {
-    var html = usageNote(data.usage["get_budget_status"]).map(empty) ?? ""
+    var html = usageNote(data.usage["get_budget_status"], "get_budget_status").map(empty) ?? ""
     for table in tables(data.usage["get_budget_status"]) where !table.isEmpty {
       if let pct = table.firstColumn(where: { $0.contains("pct") || $0.contains("percent") }) {
         let labelColumn = table.firstColumn(where: { $0.contains("name") || $0.contains("scope") }) ?? table.columns[0]
         let values = table.column(pct).map { $0.flatMap(Double.init) ?? 0 }
-        let thresholds = table.firstColumn(where: { $0.contains("threshold") }).map { column in
-          Set(table.column(column).flatMap { ($0 ?? "").split(whereSeparator: { !"0123456789.".contains($0) }).compactMap { Double($0) } })
-        } ?? []
+        // Thresholds crossed, per budget: the numbers after "threshold_pct" in its alerts.
+        let alerts = table.firstColumn(where: { $0.contains("alert") || $0.contains("threshold") })
+        let crossed: [[Double]] = (0..<table.rows.count).map { r in
+          guard let alerts, let text = table.value(r, alerts) else { return [] }
+          return text.components(separatedBy: "threshold_pct").dropFirst().compactMap { part in
+            Double(part.drop { !"0123456789".contains($0) }.prefix { "0123456789.".contains($0) })
+          }
+        }
         html += "<figure>" + Chart.bars(ids, title: "Budget used", labels: table.column(labelColumn).map { $0 ?? "" }, values: values,
-                                       texts: table.column(pct).map { ($0 ?? "–") + " %" }, axis: "percent of the budget (threshold lines)",
-                                       maxValue: max(100, values.max() ?? 100), markers: thresholds.sorted())
-        html += "<figcaption>Spend as a share of each budget (<code>get_budget_status</code>).</figcaption></figure>"
+                                       texts: table.column(pct).map { ($0 ?? "–") + " %" }, axis: "percent of the budget used (ticks: thresholds crossed)",
+                                       maxValue: max(100, values.max() ?? 100), rowMarkers: crossed)
+        html += "<figcaption>Spend as a share of each budget in its current period; a tick marks each threshold crossed (<code>get_budget_status</code>).</figcaption></figure>"
       }
       html += TableMarkup.table(table, caption: table.source)
     }
@@ -405,7 +418,7 @@ public struct ReportRenderer {
   }
 
   func breakdown(_ data: ReportData, _ ids: IDs) -> String {
-    var html = usageNote(data.usage["get_cost_breakdown"]).map(empty) ?? ""
+    var html = usageNote(data.usage["get_cost_breakdown"], "get_cost_breakdown").map(empty) ?? ""
     for table in tables(data.usage["get_cost_breakdown"]) where !table.isEmpty {
       if let cost = table.firstColumn(where: { $0.contains("cost") }) {
         let labelColumn = table.columns.first { c in table.column(c).allSatisfy { $0.flatMap(Double.init) == nil } } ?? table.columns[0]

@@ -64,7 +64,8 @@ enum ReportStyle {
       :root { --bg: #ffffff; --fg: #000000; --muted: #444c56; --card: #f4f6f9; --border: #c0c7d0; --grid: #e4e8ed;
         --accent: #2563c9; --heat: #1f5fbf; --on-heat: #ffffff; --up: #1a7f37; --down: #c4314b; --band: #e07b39; }
       body { max-width: none; padding: 0; font-size: 11px; }
-      table.data { font-size: 10px; } table.data th, table.data td { padding: 2px 3px; }
+      table.data { font-size: 9px; } table.data th, table.data td { padding: 2px 3px; }
+      table.data th { overflow-wrap: anywhere; } table.data td.num { white-space: normal; }
       nav { display: none; }
       section { break-before: auto; } h2 { break-after: avoid; }
       figure, .card, .insight, table.data tr { break-inside: avoid; }

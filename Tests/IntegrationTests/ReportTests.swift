@@ -109,7 +109,6 @@ final class ParsedReport: NSObject, XMLParserDelegate {
 
 @Suite("report", .serialized)
 struct ReportTests {
-  static let slugs = ["demo-nachtfalter", "demo-bowery-hall", "demo-southern-lights"]
 
   /// A database with the schema, the demo seed relative to now, a refresh and the demo
   /// artist's template insights.
@@ -129,11 +128,15 @@ struct ReportTests {
 
   /// Runs `sql` as service_role (role and JWT claims as PostgREST sets them), in a
   /// transaction that is rolled back.
-  static func asServiceRole(_ connection: Connection, _ sql: SQL) throws -> QueryResult {
+  /// Timestamps print in `timezone`, as in the report.
+  static func asServiceRole(_ connection: Connection, _ sql: SQL, timezone: String = "UTC") throws -> QueryResult {
     try connection.execute("begin")
     defer { _ = try? connection.execute("rollback") }
     try connection.execute(
-      "select set_config('request.jwt.claims', '{\"role\": \"service_role\"}', true), set_config('role', 'service_role', true)")
+      """
+      select set_config('request.jwt.claims', '{"role": "service_role"}', true), set_config('role', 'service_role', true),
+             set_config('TimeZone', \(timezone), true)
+      """)
     return try connection.query(sql)
   }
 
@@ -156,7 +159,7 @@ struct ReportTests {
   func demoReports() throws {
     let (db, ids) = try Self.demoDatabase()
     let connection = try db.connect()
-    for slug in Self.slugs {
+    for slug in ids.keys.sorted() {
       let org = try #require(ids[slug])
       let report = try Report.make(ReportRequest(orgID: org), connection: connection)
       let html = report.html
@@ -248,9 +251,28 @@ struct ReportTests {
       } else {
         Self.expectSame(parsed.table("public.get_insights"), insights, "\(slug) insights")
       }
-      // The usage module is not in this schema: each AI-platform section says so.
-      for function in ReportFetcher.usageFunctions {
-        #expect(html.contains("public.\(function)") && html.contains("the AI-platform usage module is not installed"))
+      // The AI-platform sections: the usage RPCs' rows where the schema has them (called by
+      // their parameter names), else the note that the module is not installed.
+      let present = Set(
+        try connection.query("select proname::text from pg_proc where pronamespace = 'public'::regnamespace and proname = any (\(ReportFetcher.usageFunctions))")
+          .rows.compactMap { $0.cells[0] })
+      let calls: [(String, String, String)] = [
+        ("get_usage_trends", "public.get_usage_trends", "p_org_id => $1, p_from => $2, p_to => $3, p_grain => 'day'"),
+        ("get_usage_anomalies", "public.get_usage_anomalies", "p_org_id => $1, p_from => $2, p_to => $3"),
+        ("get_budget_status", "public.get_budget_status", "p_org_id => $1"),
+        ("get_cost_breakdown", "public.get_cost_breakdown (model)", "p_org_id => $1, p_from => $2, p_to => $3, p_dimension => 'model'"),
+        ("get_cost_breakdown", "public.get_cost_breakdown (feature)", "p_org_id => $1, p_from => $2, p_to => $3, p_dimension => 'feature'"),
+      ]
+      for function in ReportFetcher.usageFunctions where !present.contains(function) {
+        #expect(html.contains("no public.\(function)") && html.contains("the AI-platform usage module is not installed"), "\(slug): \(function)")
+      }
+      for (function, source, arguments) in calls where present.contains(function) {
+        var binds = [PostgresBind(text: org.uuidString.lowercased(), typeOID: 0)]
+        if arguments.contains("$2") { binds += [PostgresBind(text: from, typeOID: 0), PostgresBind(text: to, typeOID: 0)] }
+        let expected = try Self.asServiceRole(
+          connection, SQL(unsafeSQL: "select * from public.\(function)(\(arguments))", binds: binds),
+          timezone: report.data.organization.timezone)
+        Self.expectSame(parsed.table(source), expected, "\(slug) \(source)")
       }
     }
   }
