@@ -3,7 +3,7 @@
 -- days [p_from, p_to), as jsonb. Callable by members (viewer or above) and service_role.
 --
 -- Shape (bots excluded; days and hours in the organization's time zone):
---   { "entity_id", "entity_type", "title", "kind", "timezone", "from", "to",
+--   { "entity_id", "entity_type", "title", "kind", "created_at", "published_at", "timezone", "from", "to",
 --     "lifetime": {"first_day", "last_day", "events", "plays", "listeners", "visitors",
 --                  "likes", "shares", "comments", "downloads", "impressions", "clicks",
 --                  "ticket_clicks", "interested"},
@@ -22,7 +22,8 @@
 -- (one decimal); drop_off: listens that reached 30, 60, 120 seconds and their share of
 -- all listens (one decimal); NULLs when there is no listen. peak_hours: local hours of
 -- the day with the most events about the entity in the period (ties: earlier hour).
--- title / kind from app.content_items when the id is one of its items, else null;
+-- title / kind / created_at / published_at from app.content_items when the id is one of
+-- its items, else null;
 -- entity_type: the type most events about it carry.
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
@@ -140,6 +141,8 @@ begin
            'entity_type', coalesce(t.entity_type, case when ci.id is not null then 'content_item' end),
            'title', ci.title,
            'kind', ci.kind,
+           'created_at', ci.created_at,
+           'published_at', ci.published_at,
            'timezone', v_tz,
            'from', p_from,
            'to', p_to,
