@@ -12,7 +12,9 @@
 --                   "drop_off": [{"seconds": 30|60|120, "listens", "reached_pct"}]},
 --     "daily": [{"date", "plays", "listeners", "likes", "shares", "visitors",
 --                "average_watch_seconds"}]             every day of the period, in order
---     "peak_hours": [{"hour", "events"}] }               at most 3, busiest first
+--     "peak_hours": [{"hour", "events"}],                at most 3, busiest first
+--     "interactions": {view duration, click-through and ticket conversion rates, reviews
+--                      and average rating, daily}: analytics.entity_interactions }
 -- Definitions: listeners = distinct visitors who played it, visitors = distinct visitors
 -- with any event about it, each over the whole span (never a sum of daily counts);
 -- lifetime = every day up to now. Retention from play_progress events (see
@@ -161,7 +163,8 @@ begin
                pg_catalog.jsonb_build_object('seconds', 120, 'listens', t.reached_120s,
                  'reached_pct', case when t.listens > 0 then pg_catalog.round(100.0 * t.reached_120s / t.listens, 1) end))),
            'daily', dl.days,
-           'peak_hours', hr.peak) end
+           'peak_hours', hr.peak,
+           'interactions', analytics.entity_interactions(p_org_id, p_entity_id, p_from, p_to)) end
   into v_result
   from totals as t
   cross join distinct_visitors as dv
