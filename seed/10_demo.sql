@@ -544,6 +544,7 @@ begin
   left join pg_temp.demo_changes as c on c.org_id = o.id and c.object = x.object
   group by o.slug, x.ord, x.object
   order by o.slug, x.ord;
+  return query select * from seed.load_demo_interactions(p_reference);   -- seed/60_interactions_demo.sql
 end;
 $$;
 comment on function seed.load_demo(timestamptz) is
