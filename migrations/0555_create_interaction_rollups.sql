@@ -98,9 +98,9 @@ create policy all_service_role on analytics.user_daily_interactions
 comment on policy all_service_role on analytics.user_daily_interactions is 'service_role reads and writes every row.';
 
 alter table analytics.search_daily_stats enable row level security;
-create policy select_members on analytics.search_daily_stats
+create policy select_analysts on analytics.search_daily_stats
   for select to authenticated using (org_id in (select app.current_user_org_ids('analyst')));
-comment on policy select_members on analytics.search_daily_stats is 'Analysts, admins and owners read their organizations'' search stats (query texts are typed by visitors).';
+comment on policy select_analysts on analytics.search_daily_stats is 'Analysts, admins and owners read their organizations'' search stats (query texts are typed by visitors).';
 create policy all_service_role on analytics.search_daily_stats
   for all to service_role using (true) with check (true);
 comment on policy all_service_role on analytics.search_daily_stats is 'service_role reads and writes every row.';

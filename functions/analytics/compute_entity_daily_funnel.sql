@@ -9,7 +9,6 @@ create or replace function analytics.compute_entity_daily_funnel(p_org_id uuid, 
 returns setof analytics.entity_daily_funnel
 language sql
 stable
-set search_path = ''
 as $$
   with ev as (
     select t.org_id, t.day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id,

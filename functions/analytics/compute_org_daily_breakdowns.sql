@@ -11,7 +11,6 @@ create or replace function analytics.compute_org_daily_breakdowns(p_org_id uuid,
 returns setof analytics.org_daily_breakdowns
 language sql
 stable
-set search_path = ''
 as $$
   with ev as (
     select t.org_id, t.day, e.event_type,

@@ -13,7 +13,6 @@ create or replace function analytics.compute_search_daily_stats(p_org_id uuid, p
 returns setof analytics.search_daily_stats
 language sql
 stable
-set search_path = ''
 as $$
   with ev as (
     select t.org_id, t.day, e.event_type, analytics.normalize_query(e.properties -> 'query') as query,

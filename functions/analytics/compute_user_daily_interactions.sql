@@ -10,7 +10,6 @@ create or replace function analytics.compute_user_daily_interactions(p_org_id uu
 returns setof analytics.user_daily_interactions
 language sql
 stable
-set search_path = ''
 as $$
   with ev as (
     select t.org_id, t.day, e.user_id, e.event_type,

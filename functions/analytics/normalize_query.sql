@@ -6,7 +6,6 @@ returns text
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select case when pg_catalog.jsonb_typeof(p_query) = 'string'
                and pg_catalog.btrim(p_query #>> '{}') <> ''

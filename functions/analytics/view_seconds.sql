@@ -6,7 +6,6 @@ returns numeric
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select case when p_event_type in ('event_view', 'page_view', 'profile_view')
                and pg_catalog.jsonb_typeof(p_properties -> 'duration_seconds') = 'number'
