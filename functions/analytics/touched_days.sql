@@ -3,13 +3,15 @@
 -- rollup of those types must recompute (the unit of the rollups of migrations 0554-0557).
 -- p_org_id NULL: every organization. ROWS 10: a few days per call, so that the compute
 -- functions join each day to analytics.events through its primary key (org_id,
--- occurred_at) rather than hash a scan of every partition. Internal helper of the analytics.compute_* rollups
+-- occurred_at) rather than hash a scan of every partition (SET search_path keeps it from being
+-- inlined, which would drop that estimate). Internal helper of the analytics.compute_* rollups
 -- registered with the engine (migration 0100): owner only.
 create or replace function analytics.touched_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz, p_types text[])
 returns table (org_id uuid, day date, from_ts timestamptz, to_ts timestamptz, timezone text)
 language sql
 stable
 rows 10
+set search_path = ''
 as $$
   select d.org_id, d.day, (d.day::timestamp at time zone o.timezone), ((d.day + 1)::timestamp at time zone o.timezone),
          o.timezone
