@@ -1,10 +1,10 @@
 -- Contract: analytics.apply_retention with analytics.retention_state.archive_partitions on:
 -- partitions past the retention period are pseudonymized and moved to schema archive
--- instead of being dropped.
+-- instead of being dropped; the rollups registered with the engine are applied first.
 -- Fixture (as privacy_apply_retention): organization "arc" in UTC; monthly partitions for
 -- the last 8 months; M1 = the month 6 months ago. Events a1 a2 a3 on M1 + 9 days
 -- (page_view v1 session s1, play v1, page_view by user fan), all aggregated.
-select plan(9);
+select plan(10);
 
 select tests.create_user('owner@arc.test');
 select tests.create_user('fan@arc.test');
@@ -17,8 +17,9 @@ create temp table arc_t as
 alter table arc_t add column part text;
 update arc_t set part = 'events_p' || to_char(m1 at time zone 'UTC', 'YYYY_MM');
 
-insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id, session_id)
-select md5('org:arc')::uuid, x.at, x.at, x.type, x.visitor, x.user_id, x.session
+-- received_at: now (the default), as live events: after any watermark of this database.
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id, session_id)
+select md5('org:arc')::uuid, x.at, x.type, x.visitor, x.user_id, x.session
 from arc_t t
 cross join lateral (values
   (t.m1 + interval '9 days 10 hours', 'page_view', 'v1', null::uuid, 's1'),
@@ -54,5 +55,11 @@ select ok(not has_table_privilege('authenticated', (select 'archive.' || part fr
           'API roles have no access to the archive');
 select ok(exists (select 1 from app.user_data_tables() as u, arc_t t where u.table_name = 'archive.' || t.part),
           'erasure and export cover the archived table');
+
+select results_eq(
+  $$ select b.metric collate "default", b.label collate "default", b.events from analytics.org_daily_breakdowns as b, arc_t as t
+     where b.org_id = md5('org:arc')::uuid and b.day = (t.m1 at time zone 'UTC')::date + 9 $$,
+  $$ values ('play_hour', '11', 1::bigint) $$,
+  'the engine''s rollups were applied before the partition left: the archived play is in org_daily_breakdowns');
 
 select * from finish();

@@ -8,7 +8,10 @@
 -- cutoff = midnight UTC p_raw_days days ago (today's UTC midnight - p_raw_days days).
 -- Covered: an event is covered by the rollups when its organization's aggregation
 -- watermark is later than its received_at (events of organizations that no longer exist
--- count as covered: nothing aggregates them any more).
+-- count as covered: nothing aggregates them any more) and, for dropping or archiving a
+-- partition, every rollup registered with the engine (private.rollups) has a watermark
+-- later than its received_at: the run first applies each of them (private.apply_rollup,
+-- in dependency order), so only events received during the run stay uncovered.
 -- 1. Drop. Monthly partitions (bounds from the catalog) whose upper bound is at or
 --    before the cutoff are taken oldest first; each one whose events are all covered is
 --    detached (ALTER TABLE ... DETACH PARTITION: a brief ACCESS EXCLUSIVE lock on
@@ -57,6 +60,8 @@ declare
   v_part_rows  bigint;
   v_horizon    timestamptz;
   v_archive    boolean;
+  v_rollup     text;
+  v_rollups_upto timestamptz;
 begin
   if p_raw_days is null or p_raw_days not between 1 and 3650 then
     raise exception 'raw retention of % days is out of range', p_raw_days
@@ -67,6 +72,22 @@ begin
 
   -- Partitions are created and dropped one session at a time.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
+  -- 0. Every rollup registered with the engine (private.rollups) first applies what it has
+  --    not yet, in dependency order: raw partitions are dropped or archived only once those
+  --    rollups reflect them too (v_rollups_upto: the lowest watermark after that).
+  for v_rollup in
+    with recursive depth as (
+      select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
+      union all
+      select r.name, d.level + 1 from private.rollups as r join depth as d on d.name = any (r.depends_on)
+       where d.level < 32
+    )
+    select d.name from depth as d group by d.name order by pg_catalog.max(d.level), d.name
+  loop
+    perform private.apply_rollup(v_rollup);
+  end loop;
+  select coalesce(pg_catalog.min(r.watermark), 'infinity') into v_rollups_upto from private.rollups as r;
+
   select s.archive_partitions into v_archive from analytics.retention_state as s where s.id = 1;
   if v_archive then
     -- Archived rows keep no identifier: pseudonymize every covered event before the
@@ -94,8 +115,9 @@ begin
       'select exists (select 1 from %s as e
                        join app.organizations as o on o.id = e.org_id
                        left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
-                      where w.events_received is null or e.received_at >= w.events_received)', v_part.name)
-      into v_uncovered;
+                      where w.events_received is null or e.received_at >= w.events_received
+                         or e.received_at >= $1)', v_part.name)
+      into v_uncovered using v_rollups_upto;
     if v_uncovered then
       action := 'kept_uncovered_partition'; target := v_part.name; rows := null;
       return next;
