@@ -33,12 +33,4 @@ revoke all on table analytics.org_daily_breakdowns from public, anon, authentica
 grant select on table analytics.org_daily_breakdowns to authenticated;
 grant select, insert, update, delete on table analytics.org_daily_breakdowns to service_role;
 
--- Registered in the engine's registry directly (private.register_rollup, a repeatable,
--- does not exist yet when migrations run; it validates the same definition, see the
--- contract interactions_rollups). The watermark starts at -infinity: the first refresh
--- builds the rollup from every event.
-insert into private.rollups (name, source, target, compute_function, key_columns, bucket_column, depends_on, description)
-values ('analytics.org_daily_breakdowns', 'analytics.events', 'analytics.org_daily_breakdowns',
-        'analytics.compute_org_daily_breakdowns', array['org_id', 'day', 'metric', 'label'], 'day', '{}',
-        'Mashup dashboard breakdowns per organization and local day: plays per hour, exports by platform and format, AI reactions, subscription upgrades by tier.')
-on conflict (name) do nothing;
+-- Registered with the rollup engine by its compute function's file (functions/analytics/compute_*.sql).

@@ -112,18 +112,4 @@ grant select on table analytics.entity_daily_interactions, analytics.user_daily_
 grant select, insert, update, delete on table analytics.entity_daily_interactions, analytics.user_daily_interactions,
   analytics.search_daily_stats to service_role;
 
--- Registered in the engine's registry directly (private.register_rollup, a repeatable, is
--- applied after the migrations; contract interactions_rollups checks these definitions
--- with it). Watermarks start at -infinity: the first refresh builds them from every event.
-insert into private.rollups (name, source, target, compute_function, key_columns, bucket_column, depends_on, description)
-values
-  ('analytics.entity_daily_interactions', 'analytics.events', 'analytics.entity_daily_interactions',
-   'analytics.compute_entity_daily_interactions', array['org_id', 'entity_id', 'entity_type', 'day'], 'day', '{}',
-   'Per entity and local day: view duration, impressions, clicks, ticket clicks, detail views, reviews and ratings.'),
-  ('analytics.user_daily_interactions', 'analytics.events', 'analytics.user_daily_interactions',
-   'analytics.compute_user_daily_interactions', array['org_id', 'user_id', 'day'], 'day', '{}',
-   'Per signed-in user and local day: view duration and social / feed actions.'),
-  ('analytics.search_daily_stats', 'analytics.events', 'analytics.search_daily_stats',
-   'analytics.compute_search_daily_stats', array['org_id', 'day', 'query'], 'day', '{}',
-   'Per normalized search query and local day: searches, zero results, result counts, searchers and clickers.')
-on conflict (name) do nothing;
+-- Registered with the rollup engine by its compute function's file (functions/analytics/compute_*.sql).

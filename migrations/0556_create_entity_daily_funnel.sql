@@ -41,8 +41,4 @@ revoke all on table analytics.entity_daily_funnel from public, anon, authenticat
 grant select on table analytics.entity_daily_funnel to authenticated;
 grant select, insert, update, delete on table analytics.entity_daily_funnel to service_role;
 
-insert into private.rollups (name, source, target, compute_function, key_columns, bucket_column, depends_on, description)
-values ('analytics.entity_daily_funnel', 'analytics.events', 'analytics.entity_daily_funnel',
-        'analytics.compute_entity_daily_funnel', array['org_id', 'entity_id', 'entity_type', 'day', 'source', 'position'], 'day', '{}',
-        'Per entity, local day, source and position: impression -> click -> ticket link click funnel of visitor-days.')
-on conflict (name) do nothing;
+-- Registered with the rollup engine by its compute function's file (functions/analytics/compute_*.sql).

@@ -1,3 +1,4 @@
+-- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- Compute function of the rollup analytics.entity_daily_funnel (migration 0556, which
 -- states the rules): the complete rows of every (organization, local day) touched by
@@ -52,3 +53,10 @@ $$;
 revoke execute on function analytics.compute_entity_daily_funnel(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_entity_daily_funnel(uuid, timestamptz, timestamptz) is
   'Compute function of the rollup analytics.entity_daily_funnel: complete funnel rows of the organization-days touched by impression / click / ticket events received in [p_after, p_upto). Internal (owner only).';
+
+-- Registered with the rollup engine here, beside its compute function (a migration cannot
+-- call private.register_rollup: repeatable files are applied after the versioned ones).
+select private.register_rollup(
+  'analytics.entity_daily_funnel', 'analytics.events', 'analytics.entity_daily_funnel', 'analytics.compute_entity_daily_funnel',
+  array['org_id', 'entity_id', 'entity_type', 'day', 'source', 'position'], 'day', '{}',
+  'Per entity, local day, source and position: impression -> click -> ticket link click funnel of visitor-days.');

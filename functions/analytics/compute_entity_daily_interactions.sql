@@ -1,3 +1,4 @@
+-- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/view_seconds.sql
 -- Compute function of the rollup analytics.entity_daily_interactions (migration 0555):
@@ -45,3 +46,10 @@ $$;
 revoke execute on function analytics.compute_entity_daily_interactions(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_entity_daily_interactions(uuid, timestamptz, timestamptz) is
   'Compute function of the rollup analytics.entity_daily_interactions: complete rows of the entity-days of the organization-days touched by counted events received in [p_after, p_upto). Internal (owner only).';
+
+-- Registered with the rollup engine here, beside its compute function (a migration cannot
+-- call private.register_rollup: repeatable files are applied after the versioned ones).
+select private.register_rollup(
+  'analytics.entity_daily_interactions', 'analytics.events', 'analytics.entity_daily_interactions', 'analytics.compute_entity_daily_interactions',
+  array['org_id', 'entity_id', 'entity_type', 'day'], 'day', '{}',
+  'Per entity and local day: view duration, impressions, clicks, ticket clicks, detail views, reviews and ratings.');

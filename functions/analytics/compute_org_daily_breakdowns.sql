@@ -1,3 +1,4 @@
+-- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/tier_label.sql
 -- Compute function of the rollup analytics.org_daily_breakdowns (migration 0554): the
@@ -51,3 +52,10 @@ $$;
 revoke execute on function analytics.compute_org_daily_breakdowns(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_org_daily_breakdowns(uuid, timestamptz, timestamptz) is
   'Compute function of the rollup analytics.org_daily_breakdowns: complete rows of the organization-days touched by play / mashup_exported / ai_reaction / subscription_upgraded events received in [p_after, p_upto). Internal (owner only).';
+
+-- Registered with the rollup engine here, beside its compute function (a migration cannot
+-- call private.register_rollup: repeatable files are applied after the versioned ones).
+select private.register_rollup(
+  'analytics.org_daily_breakdowns', 'analytics.events', 'analytics.org_daily_breakdowns', 'analytics.compute_org_daily_breakdowns',
+  array['org_id', 'day', 'metric', 'label'], 'day', '{}',
+  'Mashup dashboard breakdowns per organization and local day: plays per hour, exports by platform and format, AI reactions, subscription upgrades by tier.');

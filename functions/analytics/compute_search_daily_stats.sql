@@ -1,3 +1,4 @@
+-- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/normalize_query.sql
 -- Compute function of the rollup analytics.search_daily_stats (migration 0555): the
@@ -57,3 +58,10 @@ $$;
 revoke execute on function analytics.compute_search_daily_stats(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_search_daily_stats(uuid, timestamptz, timestamptz) is
   'Compute function of the rollup analytics.search_daily_stats: complete rows of the organization-days touched by search / search_result_click events received in [p_after, p_upto). Internal (owner only).';
+
+-- Registered with the rollup engine here, beside its compute function (a migration cannot
+-- call private.register_rollup: repeatable files are applied after the versioned ones).
+select private.register_rollup(
+  'analytics.search_daily_stats', 'analytics.events', 'analytics.search_daily_stats', 'analytics.compute_search_daily_stats',
+  array['org_id', 'day', 'query'], 'day', '{}',
+  'Per normalized search query and local day: searches, zero results, result counts, searchers and clickers.');

@@ -1,3 +1,4 @@
+-- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/view_seconds.sql
 -- Compute function of the rollup analytics.user_daily_interactions (migration 0555): the
@@ -46,3 +47,10 @@ $$;
 revoke execute on function analytics.compute_user_daily_interactions(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_user_daily_interactions(uuid, timestamptz, timestamptz) is
   'Compute function of the rollup analytics.user_daily_interactions: complete rows of the user-days of the organization-days touched by counted events received in [p_after, p_upto). Internal (owner only).';
+
+-- Registered with the rollup engine here, beside its compute function (a migration cannot
+-- call private.register_rollup: repeatable files are applied after the versioned ones).
+select private.register_rollup(
+  'analytics.user_daily_interactions', 'analytics.events', 'analytics.user_daily_interactions', 'analytics.compute_user_daily_interactions',
+  array['org_id', 'user_id', 'day'], 'day', '{}',
+  'Per signed-in user and local day: view duration and social / feed actions.');
