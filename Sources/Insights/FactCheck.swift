@@ -13,6 +13,9 @@
 // 4. Other names. A name of the organization's data (``OrgVocabulary``: cities, countries,
 //    platforms, referrers, venues) left in the masked text fails: "Hamburg" on the Berlin
 //    insight. Names of two letters (country codes) match case-sensitively, others not.
+//    4b. In insight texts (sentence case), any other capitalized word inside a sentence
+//    fails too, a name the data does not hold ("Krakow"): sentences start the text and
+//    follow `.`, `!`, `?` and `:`; `I` and the organization's own names are allowed.
 // 5. Currencies. A currency code (`USD`, `EUR`, ...), symbol (`$`, `€`, `£`, ...) or word
 //    (`dollars`, `euros`, ...) fails unless it is the candidate's own `currency` fact.
 // 6. Number words. Spelled numbers, multipliers and fractions fail whatever their value:
@@ -61,11 +64,16 @@ public struct FactCheck: Sendable {
     return .success(result + rest)
   }
 
-  /// The first rule (2-8 above) that rendered `text` breaks, or nil.
-  public func violation(in text: String) -> FactViolation? {
+  /// The first rule (2-8 above) that rendered `text` breaks, or nil. `prose` (insight texts,
+  /// written in sentence case) also refuses any other capitalized word inside a sentence
+  /// (rule 4b): a name that is not a fact, like a city the data does not even hold.
+  public func violation(in text: String, prose: Bool = false) -> FactViolation? {
     if scrubber.containsSecret(text) { return FactViolation("contains something shaped like an API key or token") }
-    let masked = Self.mask(text, names: ownNames)
+    let masked = Self.mask(text, names: ownNames + vocabulary.organization)
     if let name = otherName(in: masked) { return FactViolation("names \(name), which is not this insight's") }
+    if prose, let name = Self.properNoun(in: masked) {
+      return FactViolation("names \(name), which is not among this insight's facts")
+    }
     if let currency = foreignCurrency(in: masked) { return FactViolation("names the currency \(currency), which is not this insight's") }
     if let word = Self.numberWord(in: masked) { return FactViolation("writes the number word \"\(word)\"; numbers must be facts") }
     for mention in NumberMention.scan(masked) where !isFact(mention) {
@@ -125,10 +133,17 @@ public struct FactCheck: Sendable {
       while let range = rest.range(of: name, options: [.caseInsensitive]) {
         let before = rest[..<range.lowerBound]
         let boundaryBefore = (before.last ?? output.last).map { !isWordCharacter($0) } ?? true
-        let boundaryAfter = range.upperBound == rest.endIndex || !isWordCharacter(rest[range.upperBound])
+        var end = range.upperBound
+        if end < rest.endIndex, rest[end] == "s" { end = rest.index(after: end) }  // "Thursdays"
+        let boundaryAfter = end == rest.endIndex || !isWordCharacter(rest[end])
         output += before
-        output += boundaryBefore && boundaryAfter ? "•" : String(rest[range])
-        rest = rest[range.upperBound...]
+        if boundaryBefore && boundaryAfter {
+          output += "•"
+          rest = rest[end...]
+        } else {
+          output += String(rest[range])
+          rest = rest[range.upperBound...]
+        }
       }
       result = output + rest
     }
@@ -145,6 +160,30 @@ public struct FactCheck: Sendable {
       rest = rest[range.upperBound...]
     }
     return false
+  }
+
+  /// The first capitalized word that does not start a sentence (`I` excepted), or nil.
+  /// Sentences start the text and follow `.`, `!`, `?` or `:`.
+  static func properNoun(in text: String) -> String? {
+    var sentenceStart = true
+    var word = ""
+    var found: String?
+    func flush() {
+      defer { word = "" }
+      guard !word.isEmpty, found == nil else { return }
+      if let first = word.first, first.isUppercase, !sentenceStart, word != "I" { found = word }
+      sentenceStart = false
+    }
+    for c in text {
+      if c.isLetter || c.isNumber || c == "'" || c == "’" || c == "-" {
+        word.append(c)
+      } else {
+        flush()
+        if ".!?:".contains(c) { sentenceStart = true }
+      }
+    }
+    flush()
+    return found
   }
 
   static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }

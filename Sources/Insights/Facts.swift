@@ -63,8 +63,11 @@ public struct Fact: Codable, Sendable, Hashable {
 /// a text naming one that is not its own candidate's fails.
 public struct OrgVocabulary: Sendable, Hashable {
   public var names: [String]
+  /// The organization's own names (name, display name): any insight may use them.
+  public var organization: [String]
 
-  public init(names: [String] = []) {
+  public init(names: [String] = [], organization: [String] = []) {
     self.names = names
+    self.organization = organization
   }
 }

@@ -129,7 +129,7 @@ public struct InsightGenerator: Sendable {
       """, as: Int.self) ?? 0
     let types = try connection.scalar("select pg_catalog.enum_range(null::insights.insight_type)::text[]", as: [String].self) ?? []
     return Inputs(
-      candidates: candidates, periods: periods, profile: profile, active: active, vocabulary: OrgVocabulary(names: names),
+      candidates: candidates, periods: periods, profile: profile, active: active, vocabulary: OrgVocabulary(names: names, organization: [profile.name] + (profile.displayName.map { [$0] } ?? [])),
       dataPoints: dataPoints, insightTypes: Set(types))
   }
 

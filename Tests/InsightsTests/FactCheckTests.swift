@@ -86,6 +86,14 @@ struct FactCheckTests {
     #expect(Self.violation(example.0) == example.1)
   }
 
+  @Test("in insight texts a capitalized name the data does not hold fails; sentence starts, own names and the organization's pass")
+  func properNouns() {
+    let check = FactCheck(candidate: Self.berlin, vocabulary: OrgVocabulary(names: ["Hamburg"], organization: ["Nachtfalter"]))
+    #expect(check.violation(in: "145 fans in Krakow are waiting.", prose: true)?.reason == "names Krakow, which is not among this insight's facts")
+    #expect(check.violation(in: "Berlin: 145 link clicks. Nachtfalter fans in Berlin grew 41%.", prose: true) == nil)
+    #expect(check.violation(in: "Your Berlin link clicks rose 41% on Thursdays.", prose: true)?.reason == "names Thursdays, which is not among this insight's facts")
+  }
+
   @Test("its own currency and amount pass on the tips insight; another currency or symbol fails")
   func currencies() {
     #expect(Self.violation("8 tips worth €40 from Berlin", Self.tips) == nil)
