@@ -298,22 +298,23 @@ public struct FactCheck: Sendable {
   // MARK: metrics
 
   /// Metric names and the words that claim them (whole words, case-insensitive).
+  /// Plural nouns and past forms only: "in order to", "plan a visit", "a quick tip" claim
+  /// nothing.
   static let metrics: [(String, [String])] = [
-    ("revenue", ["revenue", "revenues", "sales", "sold", "sell", "selling", "income", "earnings", "earned", "earn", "money",
-                 "profit", "profits", "payout", "payouts", "amount"]),
-    ("tips", ["tip", "tips", "tipped", "tipping", "tipper", "tippers"]),
-    ("subscribers", ["subscriber", "subscribers", "subscription", "subscriptions", "subscribed", "subscribes", "signup",
-                     "signups", "sign-up", "sign-ups"]),
-    ("unsubscribes", ["unsubscribe", "unsubscribed", "unsubscribes", "unsubscribers", "churn", "churned"]),
+    ("revenue", ["revenue", "revenues", "sales", "sold", "income", "earnings", "earned", "money", "profit", "profits", "payouts",
+                 "amount"]),
+    ("tips", ["tips", "tipped", "tippers"]),
+    ("subscribers", ["subscriber", "subscribers", "subscriptions", "subscribed", "signups", "sign-ups"]),
+    ("unsubscribes", ["unsubscribed", "unsubscribes", "unsubscribers", "churn", "churned"]),
     ("followers", ["follower", "followers"]),
-    ("streams", ["stream", "streams", "streamed", "listener", "listeners", "listens", "plays", "played", "spins"]),
+    ("streams", ["streams", "streamed", "listeners", "listens", "plays", "spins"]),
     ("views", ["views", "viewed", "pageviews", "impressions"]),
-    ("visits", ["visit", "visits", "visitor", "visitors", "traffic"]),
-    ("clicks", ["click", "clicks", "clicked"]),
-    ("tickets", ["ticket", "tickets"]),
-    ("orders", ["order", "orders", "purchase", "purchases", "purchased", "bought", "buyer", "buyers", "customer", "customers"]),
-    ("engagement", ["engaged", "engagement", "interaction", "interactions"]),
-    ("conversion", ["conversion", "conversions", "converted", "capture"]),
+    ("visits", ["visits", "visitor", "visitors", "traffic"]),
+    ("clicks", ["clicks", "clicked"]),
+    ("tickets", ["tickets"]),
+    ("orders", ["orders", "purchases", "purchased", "bought", "buyer", "buyers", "customers"]),
+    ("engagement", ["engaged", "engagement", "interactions"]),
+    ("conversion", ["conversion", "conversions", "converted"]),
   ]
 
   static func metricsNamed(in text: String) -> [String] {

@@ -73,6 +73,8 @@ struct FactCheckTests {
     // Claims about metrics not measured.
     ("Revenue is way up in Berlin", "speaks of revenue, which this insight does not measure"),
     ("Berlin streams are rising", "speaks of streams, which this insight does not measure"),
+    ("Berlin tickets sold out", "speaks of revenue, which this insight does not measure"),
+    ("Plan a visit to Berlin in order to meet your fans, a quick tip", nil),
     ("Your revenue tripled", "writes the number word \"tripled\"; numbers must be facts"),
     // Placeholders and secrets.
     ("Berlin up {revenue_pct}%", "uses {revenue_pct}, which is not a fact of this insight"),

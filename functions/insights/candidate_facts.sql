@@ -47,7 +47,27 @@ as $$
     select m.key as id, m.value, m.unit,
            case when m.unit = 'text' then 0
                 else coalesce(pg_catalog.length(pg_catalog.substring(m.value::text, '\.(\d+)$')), 0) end as decimals,
-           pg_catalog.replace(m.key, '_', ' ') as measures
+           coalesce(case m.key
+             when 'clicks' then 'link clicks in the analysed period'
+             when 'previous_clicks' then 'link clicks in the comparison period'
+             when 'fans' then 'fans: distinct visitors of the analysed period'
+             when 'growth_pct' then 'growth over the comparison period, percent'
+             when 'decline_pct' then 'decline from the comparison period, percent'
+             when 'period_days' then 'length of the analysed period (and of the comparison period), days'
+             when 'window_days' then 'length of the recent window (and of the window before it), days'
+             when 'days_until' then 'days from the end of the analysed period to the show'
+             when 'visits' then 'referred visits in the recent window'
+             when 'previous_visits' then 'referred visits in the window before'
+             when 'new_subscribers' then 'new subscribers in the analysed period (or window)'
+             when 'previous_new_subscribers' then 'new subscribers in the comparison period'
+             when 'active_subscribers' then 'subscribers active at the end of the period'
+             when 'events' then 'events (interactions) in the analysed period, or since the release'
+             when 'previous_events' then 'events in the comparison period, or of the previous release at the same age'
+             when 'visitors' then 'distinct visitors in the analysed period'
+             when 'previous_visitors' then 'distinct visitors in the comparison period'
+             when 'amount' then 'tip amount in the currency'
+             when 'total_amount' then 'all tips, amount in the currency'
+           end, pg_catalog.replace(m.key, '_', ' ')) as measures
     from members m
   ),
   pairs as (
