@@ -122,15 +122,21 @@ public struct InsightGenerator: Sendable {
       "select insight_type::text, subject_key, title from insights.ai_insights where org_id = \(org) and status = 'active' order by created_at desc limit 50"
     ).rows.map { ActiveInsight(type: try $0.decode("insight_type"), subjectKey: try $0.decode("subject_key"), title: try $0.decode("title")) }
     let names = try connection.scalar("select insights.org_vocabulary(\(org))", as: [String].self) ?? []
-    let dataPoints = try connection.scalar(
-      """
-      select insights.count_data_points(\(org), b.comparison_start, b.period_end)::int8
-        from insights.period_bounds(\(org)) b
-      """, as: Int.self) ?? 0
+    let dataPoints = try dataPoints(org: org, connection: connection)
     let types = try connection.scalar("select pg_catalog.enum_range(null::insights.insight_type)::text[]", as: [String].self) ?? []
     return Inputs(
       candidates: candidates, periods: periods, profile: profile, active: active, vocabulary: OrgVocabulary(names: names, organization: [profile.name] + (profile.displayName.map { [$0] } ?? [])),
       dataPoints: dataPoints, insightTypes: Set(types))
+  }
+
+  /// Events, new subscribers and orders of the comparison and analysed periods
+  /// (insights.count_data_points): recorded on every run.
+  func dataPoints(org: UUID, connection: Connection) throws -> Int {
+    try connection.scalar(
+      """
+      select insights.count_data_points(\(org), b.comparison_start, b.period_end)::int8
+        from insights.period_bounds(\(org)) b
+      """, as: Int.self) ?? 0
   }
 
   /// Detects, phrases, checks and stores one organization's insights under `runId` (nil: a
@@ -143,6 +149,7 @@ public struct InsightGenerator: Sendable {
       completionTokens: 0, durationMs: 0, persisted: nil, error: nil)
     var dataPoints: Int?
     do {
+      dataPoints = try self.dataPoints(org: org, connection: connection)
       let inputs = try inputs(org: org, connection: connection)
       dataPoints = inputs.dataPoints
       report.dataPointsAnalyzed = inputs.dataPoints

@@ -80,6 +80,29 @@ struct QueueTests {
     #expect(try await generator.work(connection: connection, limit: 10, due: false).runs.isEmpty)
   }
 
+  @Test("a failure after phrasing (persist_insights refuses the batch) ends the run failed with its reason and data points; nothing stored")
+  func persistFailure() async throws {
+    let (db, org, connection) = try demoDatabase()
+    _ = db
+    // A run of another organization: persist_insights refuses it (22023) after phrasing.
+    let run = try #require(
+      try connection.scalar(
+        """
+        insert into insights.generation_runs (org_id, status, is_manual, period_start, period_end, started_at)
+        select id, 'processing', true, now() - interval '30 days', now(), now() from app.organizations where slug = 'demo-southern-lights'
+        returning id
+        """, as: UUID.self))
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    let report = await generator.process(org: org, runId: run, connection: connection)
+    #expect(report.error?.contains("belongs to another organization") == true)
+    #expect(report.insights.isEmpty)
+    let polled = try Self.poll(connection, run)
+    #expect(polled["status"] == "failed")
+    #expect(polled["error"]! == report.error)
+    #expect(polled["data_points_analyzed"]! != nil)
+    #expect(try connection.scalar("select count(*)::int from insights.ai_insights", as: Int.self) == 0)
+  }
+
   @Test("an organization without 20 link clicks is refused with IN002 and a hint; nothing is queued")
   func insufficientData() throws {
     let (db, _, connection) = try demoDatabase()
