@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make report-check: renders the demo organizations' reports in headless Chromium (Debian
+# make report-check: renders every demo organization's report in headless Chromium (Debian
 # package `chromium`, installed when missing) to PNG (light and dark) and to an A4 PDF, and
 # fails on any console message or any request the page makes to the network.
 # Uses the same database as `make up` (DATABASE_URL, else the private cluster): migrates it,
@@ -34,7 +34,7 @@ flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --
   --disable-background-networking --disable-component-update --disable-default-apps
   --user-data-dir="$profile" --enable-logging=stderr --v=0)
 failed=0
-for slug in demo-nachtfalter demo-bowery-hall demo-southern-lights; do
+for slug in $(psql -X -At "$url" -c "select slug from app.organizations where slug like 'demo-%' order by slug"); do
   id="$(psql -X -At "$url" -c "select id from app.organizations where slug = '$slug'")"
   html="$PWD/$out/$slug.html"
   "$bin" report --org "$id" --out "$html"

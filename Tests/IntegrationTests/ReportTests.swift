@@ -159,6 +159,7 @@ struct ReportTests {
   func demoReports() throws {
     let (db, ids) = try Self.demoDatabase()
     let connection = try db.connect()
+    #expect(Set(["demo-nachtfalter", "demo-bowery-hall", "demo-southern-lights"]).isSubset(of: ids.keys))
     for slug in ids.keys.sorted() {
       let org = try #require(ids[slug])
       let report = try Report.make(ReportRequest(orgID: org), connection: connection)
