@@ -46,7 +46,7 @@ enum ReportStyle {
     table.data caption { text-align: left; font-weight: 600; padding: 4px 0; }
     table.data th, table.data td { border-bottom: 1px solid var(--border); padding: 3px 6px; text-align: left; vertical-align: top; }
     table.data thead th { background: var(--card); font-weight: 600; }
-    table.data td.num, table.data[data-layout] td { text-align: right; white-space: nowrap; } table.data th.num { text-align: right; } table.data td.null { color: var(--muted); text-align: center; }
+    table.data td.num, table.data[data-layout] td { text-align: right; white-space: nowrap; } table.data th.num { text-align: right; } table.data td.null { color: var(--muted); text-align: center; } table.data[data-layout] td.null { text-align: right; }
     .empty { background: var(--card); border: 1px dashed var(--border); border-radius: 6px; padding: 10px 12px; color: var(--muted); }
     .alerts { padding-left: 20px; color: var(--down); }
     .priority .count { display: inline-block; min-width: 22px; padding: 0 6px; border-radius: 10px; background: var(--card);
