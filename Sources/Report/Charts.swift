@@ -120,6 +120,34 @@ enum Chart {
     return svg + "</svg>"
   }
 
+  /// Forecast per period: the spend so far (bar), the interval (band) and the projected
+  /// total (a tick), on one scale.
+  static func forecast(_ ids: IDs, title: String, labels: [String], spent: [Double?], projected: [Double?],
+                       low: [Double?], high: [Double?], texts: [String], axis: String) -> String {
+    let labelWidth = 90.0, barArea = 520.0, row = 34.0
+    let width = labelWidth + barArea + 40, height = Double(labels.count) * row + 50
+    let top = max((spent + projected + high).compactMap { $0 }.max() ?? 1, 1e-9)
+    func x(_ v: Double) -> Double { labelWidth + max(0, v) / top * barArea }
+    var svg = open(ids, width: Int(width), height: Int(height), title: title,
+                   desc: zip(labels, texts).map { "\($0): \($1)" }.joined(separator: "; "))
+    for (i, label) in labels.enumerated() {
+      let y = 6 + Double(i) * row
+      svg += "<text class=\"label\" x=\"\(f(labelWidth - 8))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(esc(label))</text>"
+      if let l = low[i], let h = high[i] {
+        svg += "<rect class=\"band\" x=\"\(f(x(l)))\" y=\"\(f(y))\" width=\"\(f(max(1, x(h) - x(l))))\" height=\"18\"/>"
+      }
+      if let s = spent[i] { svg += "<rect class=\"bar\" x=\"\(f(labelWidth))\" y=\"\(f(y + 4))\" width=\"\(f(x(s) - labelWidth))\" height=\"10\"/>" }
+      if let p = projected[i] { svg += "<line class=\"mark-line\" x1=\"\(f(x(p)))\" y1=\"\(f(y - 2))\" x2=\"\(f(x(p)))\" y2=\"\(f(y + 20))\"/>" }
+      svg += "<text class=\"tick\" x=\"\(f(labelWidth))\" y=\"\(f(y + 31))\">\(esc(texts[i]))</text>"
+    }
+    let axisY = 6 + Double(labels.count) * row + 2
+    svg += "<line class=\"axis\" x1=\"\(f(labelWidth))\" y1=\"\(f(axisY))\" x2=\"\(f(labelWidth + barArea))\" y2=\"\(f(axisY))\"/>"
+    svg += "<text class=\"tick\" x=\"\(f(labelWidth))\" y=\"\(f(axisY + 14))\">0</text>"
+    svg += "<text class=\"tick\" x=\"\(f(labelWidth + barArea))\" y=\"\(f(axisY + 14))\" text-anchor=\"end\">\(esc(top.formatted(.number.grouping(.never))))</text>"
+    svg += "<text class=\"axis-label\" x=\"\(f(labelWidth + barArea / 2))\" y=\"\(f(axisY + 30))\" text-anchor=\"middle\">\(esc(axis))</text>"
+    return svg + "</svg>"
+  }
+
   static func truncate(_ text: String, _ length: Int) -> String {
     text.count <= length ? text : String(text.prefix(length - 1)) + "…"
   }

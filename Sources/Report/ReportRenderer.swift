@@ -347,7 +347,7 @@ public struct ReportRenderer {
   }
 
   static func isDay(_ column: String) -> Bool {
-    ["day", "date", "bucket", "bucket_start", "period_start", "local_day", "hour", "ts"].contains(column)
+    ["day", "date", "bucket", "bucket_start", "local_day", "hour", "ts"].contains(column)
   }
 
   func costs(_ data: ReportData, _ ids: IDs) -> String {
@@ -382,10 +382,27 @@ public struct ReportRenderer {
       let marks = anomalies.flatMap { a in a.firstColumn(where: Self.isDay).map { a.column($0).compactMap { $0.map { String($0.prefix(10)) } } } } ?? []
       html += "<figure>" + Chart.line(ids, title: "Cost per day", days: days, values: trends.column(costColumn).map { $0.flatMap(Double.init) },
                                      yLabel: "\(Format.heading(costColumn)) (\(data.organization.currency))", band: band, marks: marks)
-      html += "<figcaption>Cost per day (<code>get_usage_trends</code>)" + (band.isEmpty ? "; the forecast has no daily interval to draw" : ", forecast interval shaded (<code>forecast_costs</code>)")
+      html += "<figcaption>Cost per day (<code>get_usage_trends</code>)" + (band.isEmpty ? "" : ", forecast interval shaded (<code>forecast_costs</code>)")
         + (marks.isEmpty ? "" : ", anomalies circled (<code>get_usage_anomalies</code>)") + ".</figcaption></figure>"
     } else if trends != nil {
       html += empty("The trend rows have no day and cost columns to draw; their values are in the table below.")
+    }
+    // A forecast per period (month, quarter, year): spent so far, projected total, interval.
+    if let forecast, forecast.firstColumn(where: Self.isDay) == nil,
+      let spent = forecast.firstColumn(where: { $0.contains("spent") }),
+      let projected = forecast.firstColumn(where: { $0.contains("projected") }),
+      let low = forecast.firstColumn(where: { $0.contains("low") }), let high = forecast.firstColumn(where: { $0.contains("high") })
+    {
+      let label = forecast.columns.first { ["horizon", "period"].contains($0) } ?? forecast.columns[0]
+      let number = { (column: String) in forecast.column(column).map { $0.flatMap(Double.init) } }
+      let texts = (0..<forecast.rows.count).map { r in
+        "spent \(forecast.value(r, spent) ?? "–"), projected \(forecast.value(r, projected) ?? "–") (80 %: \(forecast.value(r, low) ?? "–") to \(forecast.value(r, high) ?? "–"))"
+          + (forecast.value(r, "status").map { $0 == "ok" ? "" : ", \($0)" } ?? "")
+      }
+      html += "<figure>" + Chart.forecast(ids, title: "Cost forecast by period", labels: forecast.column(label).map { $0 ?? "" },
+                                         spent: number(spent), projected: number(projected), low: number(low), high: number(high),
+                                         texts: texts, axis: "cost (\(data.organization.currency)): bar spent so far, band the 80 % interval, line the projected total")
+      html += "<figcaption>Forecast of the current periods (<code>forecast_costs</code>)\(forecast.value(0, "method").map { ": \($0)" } ?? "").</figcaption></figure>"
     }
     for table in tables(data.usage["get_usage_trends"]) + tables(data.usage["forecast_costs"]) + tables(data.usage["get_usage_anomalies"]) {
       if !table.isEmpty { html += TableMarkup.table(table, caption: table.source) }

@@ -39,7 +39,7 @@ enum ReportStyle {
     .axis { stroke: var(--muted); stroke-width: 1; } .grid { stroke: var(--grid); stroke-width: 1; }
     .threshold { stroke: var(--down); stroke-dasharray: 3 3; }
     .series { fill: none; stroke: var(--accent); stroke-width: 2; } .band { fill: var(--band); fill-opacity: .25; }
-    .mark { fill: none; stroke: var(--down); stroke-width: 2; }
+    .mark { fill: none; stroke: var(--down); stroke-width: 2; } .mark-line { stroke: var(--fg); stroke-width: 2; }
     figure { margin: 12px 0; }
     .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
     table.data { border-collapse: collapse; width: 100%; font-size: 12px; font-variant-numeric: tabular-nums; }

@@ -259,6 +259,7 @@ struct ReportTests {
           .rows.compactMap { $0.cells[0] })
       let calls: [(String, String, String)] = [
         ("get_usage_trends", "public.get_usage_trends", "p_org_id => $1, p_from => $2, p_to => $3, p_grain => 'day'"),
+        ("forecast_costs", "public.forecast_costs", "p_org_id => $1"),
         ("get_usage_anomalies", "public.get_usage_anomalies", "p_org_id => $1, p_from => $2, p_to => $3"),
         ("get_budget_status", "public.get_budget_status", "p_org_id => $1"),
         ("get_cost_breakdown", "public.get_cost_breakdown (model)", "p_org_id => $1, p_from => $2, p_to => $3, p_dimension => 'model'"),
