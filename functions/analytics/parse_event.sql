@@ -1,4 +1,5 @@
 -- requires: functions/analytics/rfc3339_parts.sql
+-- requires: functions/analytics/parse_user_agent.sql
 -- Parses one event: reason (NULL when the event is valid, else a stable reason code) and
 -- event (the analytics.events row to store; every field is NULL when reason is not).
 -- The single definition of event validation and of the jsonb -> row mapping, shared by
@@ -46,6 +47,11 @@
 --     is_bot           true | false
 --     page_load_ms     integer 0..600000
 --     revenue_cents    integer 0..100000000000
+--     user_agent       text <= 1024 (stays in properties). When device_type is absent,
+--                      device_type, and device_os / device_browser / is_bot where each is
+--                      absent too, come from it (analytics.parse_user_agent: the pattern
+--                      list analytics.user_agent_patterns); a user agent no pattern
+--                      classifies leaves them NULL (is_bot false).
 -- Normalization: text is trimmed; utm_source, utm_medium, referrer_domain, link_type,
 -- platform, device_type, network_type are lower-cased and country and currency
 -- upper-cased (ASCII letters only: the "C" rules, no locale lookups);
@@ -57,7 +63,8 @@
 --   invalid_uuid: <field> | unknown_event_type: <value, first 64 characters> |
 --   invalid_timestamp | too_old (before 2000-01-01 UTC; a 2019 event is accepted) |
 --   occurred_in_future (more than 5 minutes after p_now) | field_too_long: <field> |
---   invalid_type: properties | properties_too_large | field_too_long: <property> |
+--   invalid_type: properties | properties_too_large | field_too_long: <property> (also
+--   user_agent) |
 --   invalid_country | invalid_currency | invalid_device_type | invalid_type: is_bot |
 --   invalid_type: dnt |
 --   invalid_number: page_load_ms | invalid_number: revenue_cents
@@ -110,14 +117,14 @@ as $$
                 else c.domain end,                                                        -- referrer_domain
            pg_catalog.lower(nullif(pg_catalog.btrim(c.link_type), '') collate "C"),
            pg_catalog.lower(nullif(pg_catalog.btrim(c.platform), '') collate "C"),
-           pg_catalog.lower(nullif(pg_catalog.btrim(c.device_type), '') collate "C"),
-           nullif(pg_catalog.btrim(c.device_os), ''),
-           nullif(pg_catalog.btrim(c.device_browser), ''),
+           coalesce(pg_catalog.lower(nullif(pg_catalog.btrim(c.device_type), '') collate "C"), c.ua[1]),   -- device_type
+           coalesce(nullif(pg_catalog.btrim(c.device_os), ''), c.ua[2]),                  -- device_os
+           coalesce(nullif(pg_catalog.btrim(c.device_browser), ''), c.ua[3]),             -- device_browser
            pg_catalog.lower(nullif(pg_catalog.btrim(c.network_type), '') collate "C"),
            case when c.reason is null then c.page_load_ms::integer end,                   -- page_load_ms
            case when c.reason is null then pg_catalog.upper(nullif(c.country, '') collate "C") end,   -- country
            nullif(pg_catalog.btrim(c.city), ''),                                          -- city
-           case when c.reason is null then coalesce(c.is_bot::boolean, false) end,        -- is_bot
+           case when c.reason is null then coalesce(c.is_bot::boolean, c.ua[4]::boolean, false) end,   -- is_bot
            case when c.reason is null then c.revenue_cents::bigint end,                   -- revenue_cents
            case when c.reason is null then pg_catalog.upper(nullif(c.currency, '') collate "C") end   -- currency
          )::analytics.events
@@ -174,6 +181,7 @@ as $$
              when pg_catalog.octet_length(f.device_browser) > 64 then 'field_too_long: device_browser'
              when pg_catalog.octet_length(f.network_type) > 32 then 'field_too_long: network_type'
              when pg_catalog.octet_length(f.city) > 128 then 'field_too_long: city'
+             when pg_catalog.octet_length(f.user_agent) > 1024 then 'field_too_long: user_agent'
              when nullif(f.country, '') collate "C" !~ '^[A-Za-z][A-Za-z]$' then 'invalid_country'
              when nullif(f.currency, '') collate "C" !~ '^[A-Za-z][A-Za-z][A-Za-z]$' then 'invalid_currency'
              when pg_catalog.lower(nullif(f.device_type, '') collate "C") not in ('mobile', 'desktop', 'tablet')
@@ -190,6 +198,9 @@ as $$
                then 'invalid_number: revenue_cents'
            end as reason,
            coalesce(f.dnt = 'true'::jsonb, false) as dnt_on,
+           -- Derived from the user agent only when device_type is absent (evaluated once here).
+           case when nullif(pg_catalog.btrim(f.device_type), '') is null and nullif(pg_catalog.btrim(f.user_agent), '') is not null
+                then analytics.parse_user_agent(f.user_agent) end as ua,
            coalesce(pg_catalog.lower(nullif(pg_catalog.btrim(f.referrer_domain), '') collate "C"),
                     -- host of the referrer URL: after "scheme://", before / ? # :, after "user@"
                     nullif(pg_catalog.split_part(pg_catalog.split_part(pg_catalog.split_part(pg_catalog.split_part(
@@ -211,7 +222,7 @@ as $$
              e.properties ->> 'network_type' as network_type, e.properties ->> 'page_load_ms' as page_load_ms,
              e.properties ->> 'country' as country, e.properties ->> 'city' as city,
              e.properties ->> 'is_bot' as is_bot, e.properties ->> 'revenue_cents' as revenue_cents,
-             e.properties ->> 'currency' as currency,
+             e.properties ->> 'currency' as currency, e.properties ->> 'user_agent' as user_agent,
              case when pg_catalog.substr(e.occurred_at, 1, 2) = any (analytics.rfc3339_parts('century'))
                        and pg_catalog.substr(e.occurred_at, 3, 2) = any (analytics.rfc3339_parts('two_digits'))
                        and pg_catalog.substr(e.occurred_at, 5, 7) = any (analytics.rfc3339_parts('month_day'))
