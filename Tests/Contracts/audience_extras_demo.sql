@@ -50,6 +50,6 @@ select results_eq(
   $$ values ('first_touch', '(direct)'::text, 290::bigint, 18::bigint, 18::bigint, 15499::bigint), ('first_touch', 'instagram', 210, 0, 0, 0), ('first_touch', 'google.com', 100, 0, 0, 0),
             ('last_touch', '(direct)', 290, 18, 18, 15499), ('last_touch', 'instagram', 210, 0, 0, 0), ('last_touch', 'google.com', 100, 0, 0, 0),
             ('last_non_direct', '(direct)', 290, 18, 18, 15499), ('last_non_direct', 'instagram', 210, 0, 0, 0), ('last_non_direct', 'google.com', 100, 0, 0, 0) $$,
-  'demo-nachtfalter, last 30 days: every demo visitor has one channel, so the three models agree: direct 290 (270 link clickers, 15 tippers, the 5 buyer visitors anna, cara, eve, dan, ben), instagram 210, google.com 100; 18 buyers (15 tippers, anna, cara, dan: eve's and ben's orders of the period are refunded), 15499 cents');
+  'demo-nachtfalter, last 30 days: every demo visitor has one channel, so the three models agree: direct 290 (270 link clickers, 15 tippers, the 5 buyer visitors anna, cara, eve, dan, ben), instagram 210, google.com 100; 18 buyers (15 tippers, anna, cara, dan: eve''s and ben''s orders of the period are refunded), 15499 cents');
 
 select * from finish();
