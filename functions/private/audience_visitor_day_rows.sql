@@ -18,6 +18,14 @@ declare
   v_dirty date[];
 begin
   v_dirty := private.audience_dirty_days(p_org_id, p_from, p_to);
+  if pg_catalog.cardinality(v_dirty) = 0 then
+    -- Every day from the rollup (and no planning of the events query, ~35 ms).
+    return query
+    select t.day, t.visitor_key::text, t.source, t.medium, t.campaign, t.flags & 1 <> 0
+    from private.audience_visitor_days as t
+    where t.org_id = p_org_id and t.day >= p_from and t.day < p_to;
+    return;
+  end if;
   return query
   select t.day, t.visitor_key::text, t.source, t.medium, t.campaign, t.flags & 1 <> 0
   from private.audience_visitor_days as t
