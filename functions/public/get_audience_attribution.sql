@@ -72,24 +72,30 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  visitors_in as (
-    select t.visitor_key, pg_catalog.min(t.day) as first_day, pg_catalog.max(t.day) as last_day,
-           pg_catalog.bool_or(t.clicked) as clicked
-    from touches as t where t.day >= p_from
-    group by 1
+  -- Each touch with its visitor's first and last day in the period and whether they
+  -- clicked in it (one pass over the touches by visitor; NULLs: no day in the period).
+  marked as (
+    select t.visitor_key, t.day, t.source, t.medium, t.campaign,
+           pg_catalog.min(t.day) filter (where t.day >= p_from) over v as first_day,
+           pg_catalog.max(t.day) filter (where t.day >= p_from) over v as last_day,
+           pg_catalog.bool_or(t.clicked) filter (where t.day >= p_from) over v as clicked
+    from touches as t
+    window v as (partition by t.visitor_key)
   ),
-  windows as (
-    select v.visitor_key, v.clicked, v.first_day - p_lookback_days as lo,
-           coalesce(greatest(b.conversion_day, v.first_day), v.last_day) as hi
-    from visitors_in as v left join buyer_rows as b on b.visitor_key = v.visitor_key
+  -- The touches in each visitor's window [first day - lookback, conversion or last day].
+  in_window as (
+    select m.*, coalesce(greatest(b.conversion_day, m.first_day), m.last_day) as hi
+    from marked as m
+    left join buyer_rows as b on b.visitor_key = m.visitor_key
+    where m.first_day is not null and m.day >= m.first_day - p_lookback_days
   ),
   credited as (
-    select distinct on (w.visitor_key) w.visitor_key, w.clicked, t.source, t.medium, t.campaign
-    from windows as w
-    join touches as t on t.visitor_key = w.visitor_key and t.day >= w.lo and t.day <= w.hi
+    select distinct on (w.visitor_key) w.visitor_key, w.clicked, w.source, w.medium, w.campaign
+    from in_window as w
+    where w.day <= w.hi
     order by w.visitor_key,
-             case when p_model = 'last_non_direct' and t.source = '(direct)' then 1 else 0 end,
-             case when p_model = 'first_touch' then t.day - w.lo else w.hi - t.day end
+             case when p_model = 'last_non_direct' and w.source = '(direct)' then 1 else 0 end,
+             case when p_model = 'first_touch' then w.day - w.first_day else w.hi - w.day end
   ),
   channels as (
     select coalesce(c.source, '(untracked)') as source, coalesce(c.medium, '(none)') as medium,
