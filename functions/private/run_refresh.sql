@@ -95,6 +95,10 @@ begin
     select 2, -1, 'private.refresh_audience_rollups', 'select pg_catalog.count(*) from private.refresh_audience_rollups()'
      where pg_catalog.to_regproc('private.refresh_audience_rollups') is not null
     union all
+    -- After the rollups (same phase and level; by name): KPI benchmarks, once a UTC day.
+    select 2, -1, 'private.refresh_kpi_benchmarks', 'select private.refresh_kpi_benchmarks()'
+     where pg_catalog.to_regproc('private.refresh_kpi_benchmarks') is not null
+    union all
     select 3, 0, 'analytics.aggregate_daily', 'select analytics.aggregate_daily()'
      where pg_catalog.to_regproc('analytics.aggregate_daily') is not null
     union all
@@ -129,7 +133,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, analytics.aggregate_daily or insights.refresh_aggregates';
+      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, analytics.aggregate_daily or insights.refresh_aggregates';
   end if;
 end;
 $$;
