@@ -156,6 +156,7 @@ public struct Migrator: Sendable {
   public func migrate(_ connection: Connection) throws -> MigrationReport {
     let versioned = try project.versionedFiles()
     let repeatable = try project.repeatableFiles()
+    try connection.requireOwnSession(for: "migrate")
     try configureSession(connection)
 
     var lockWaitMs = 0
@@ -279,6 +280,7 @@ public struct Migrator: Sendable {
 
   /// Marks versions up to `version` as applied in a database that already has the schema.
   public func baseline(_ connection: Connection, version: Int) throws -> String {
+    try connection.requireOwnSession(for: "baseline")
     guard try connection.acquireAdvisoryLock(Self.lockKey, timeout: options.lockWait) else {
       throw MigrationError(.lockTimeout, "the migration lock is held by another run")
     }
@@ -313,6 +315,7 @@ public struct Migrator: Sendable {
     guard let file = files.first(where: { $0.path == path }) else {
       throw MigrationError(.failure, "\(path) is not a migration, function or view file of this project")
     }
+    try connection.requireOwnSession(for: "repair")
     guard try connection.acquireAdvisoryLock(Self.lockKey, timeout: options.lockWait) else {
       throw MigrationError(.lockTimeout, "the migration lock is held by another run")
     }
@@ -338,10 +341,8 @@ public struct Migrator: Sendable {
   private func configureSession(_ connection: Connection) throws {
     try connection.execute("set lock_timeout = \(unsafeSQL: "'\(Int(options.lockTimeout * 1000))ms'")")
     try connection.execute("set statement_timeout = \(unsafeSQL: "'\(Int(options.statementTimeout * 1000))ms'")")
-    if connection.serverVersion >= 140000 {
-      // A killed client's transaction is aborted within a second, releasing its locks.
-      try connection.execute("set client_connection_check_interval = '1s'")
-    }
+    // A killed client's transaction is aborted within a second, releasing its locks.
+    try connection.abortWhenClientGone()
   }
 
   private func split(_ file: SQLFile) throws -> [SQLStatement] {

@@ -113,6 +113,9 @@ public final class Connection {
   /// The backend process id, for pg_stat_activity and pg_terminate_backend.
   public var backendPID: Int { handle.map { Int(PQbackendPID($0)) } ?? 0 }
 
+  /// True once the connection broke (server restart, network); every later call fails.
+  public var isBroken: Bool { handle.map { PQstatus($0) == CONNECTION_BAD } ?? true }
+
   /// True while the connection is inside a transaction block.
   public var inTransaction: Bool {
     guard let handle else { return false }
@@ -296,7 +299,7 @@ public final class Connection {
     case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
       return copyResult(result)
     default:
-      throw error(from: result)
+      throw error(from: result, conn: conn)
     }
   }
 
@@ -336,15 +339,18 @@ public final class Connection {
     return QueryResult(columns: columns, cells: cells, commandTag: tag, affectedRows: Int(tuples))
   }
 
-  private func error(from result: OpaquePointer) -> PostgresError {
+  /// The server's error, or, when the connection broke (the server restarted or the
+  /// network dropped) and libpq made up the message, 08006 connection_failure.
+  private func error(from result: OpaquePointer, conn: OpaquePointer? = nil) -> PostgresError {
     func field(_ code: Character) -> String? {
       guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
       return String(cString: value)
     }
     let message =
       field("M") ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+    let broken = (conn ?? handle).map { PQstatus($0) == CONNECTION_BAD } ?? false
     var error = PostgresError(
-      code: PostgresError.Code(field("C") ?? "XX000"), severity: field("V") ?? field("S") ?? "ERROR",
+      code: PostgresError.Code(field("C") ?? (broken ? "08006" : "XX000")), severity: field("V") ?? field("S") ?? (broken ? "FATAL" : "ERROR"),
       message: message, detail: field("D"), hint: field("H"), context: field("W"),
       position: field("P").flatMap { Int($0) })
     error.internalPosition = field("p").flatMap { Int($0) }

@@ -96,6 +96,12 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     return lines.joined(separator: "\n")
   }
 
+  /// True when the error ended the connection: the server shut down or restarted
+  /// (57P01-57P03), crashed, or the network dropped (class 08).
+  public var isConnectionLoss: Bool {
+    code.rawValue.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(code.rawValue)
+  }
+
   static func client(_ message: String, hint: String? = nil) -> PostgresError {
     PostgresError(code: .clientError, message: message, hint: hint)
   }
