@@ -38,12 +38,17 @@ extension Connection {
   /// client connection through it holds a transaction open while this one runs another,
   /// `rounds` times: a session pooler gives the two connections two sessions and this one
   /// always the same; a transaction pooler shares a session between them or moves this one
-  /// (its idle sessions are handed out most recently used first). A pooler that refuses a
-  /// transaction block (statement pooling) is refused too. Leaves no state on any session.
+  /// (its idle sessions are handed out most recently used first); a session pooler with
+  /// every session taken keeps the second connection waiting (2 s, then the check passes).
+  /// A pooler that refuses a transaction block (statement pooling) is refused too. Leaves
+  /// no state on any session.
   public func requireOwnSession(for command: String, rounds: Int = 3) throws {
     let first = try scalar("select pg_catalog.pg_backend_pid()", as: Int.self) ?? 0
     if first == backendPID { return }
-    let other = try Connection(target, applicationName: "audiencectl session check")
+    // A session pooler with every session taken keeps a second client waiting while this one
+    // idles (at login or at its first query): that is the answer too.
+    guard let other = try? Connection(target, applicationName: "audiencectl session check", connectTimeout: 2, setDateStyle: false)
+    else { return }
     defer { other.close() }
     for _ in 0..<max(1, rounds) {
       let mine = try scalar("select pg_catalog.pg_backend_pid()", as: Int.self) ?? 0
@@ -53,8 +58,10 @@ extension Connection {
       }
       let theirs: Int
       do {
-        try other.execute("begin")
-        theirs = try other.scalar("select pg_catalog.pg_backend_pid()", as: Int.self) ?? 0
+        guard let row = try other.query(unsafeText: "begin; select pg_catalog.pg_backend_pid()", within: 2)?.first else {
+          return
+        }
+        theirs = try row.decode(at: 0, as: Int.self)
       } catch let error as PostgresError {
         throw SessionPoolingError(command: command, evidence: "the pooler refused a transaction block: \(error.message)")
       }

@@ -52,11 +52,11 @@ public struct Refresher: Sendable {
   /// Runs private.run_refresh on `connection` (which must not be inside a transaction).
   public func refresh(_ connection: Connection, only: String?, waitSeconds: Int) throws -> RefreshReport {
     let started = ContinuousClock.now
+    try connection.requireOwnSession(for: "refresh")
     guard try connection.scalar("select pg_catalog.to_regproc('private.run_refresh') is not null", as: Bool.self) == true else {
       throw RefreshError(
         message: "this database has no private.run_refresh procedure", hint: "run audiencectl migrate first", lockTimeout: false)
     }
-    try connection.requireOwnSession(for: "refresh")
     // A killed refresh stops on the server within a second, like migrate.
     try connection.abortWhenClientGone()
     defer { _ = try? connection.execute("reset client_connection_check_interval") }
