@@ -194,7 +194,7 @@ public struct Ingester: Sendable {
       } catch let error as PostgresError where error.isConnectionLoss {
         throw LoadingError(
           "the server connection was lost while storing lines \(chunk.firstLine)-\(chunk.firstLine + chunk.lineCount - 1) "
-            + "(chunk \(chunk.index + 1)): \(error.code.rawValue): \(error.message)",
+            + "(chunk \(chunk.index + 1)): \(error.code.rawValue): \(error.firstLine)",
           hint: "that chunk was rolled back; chunks committed before it stay stored. Rerun the same command when the "
             + "server is back: it stores only the missing lines (the others count as already stored).")
       }

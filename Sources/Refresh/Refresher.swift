@@ -93,7 +93,7 @@ extension Refresher {
     }
     let what = step.map { "while step \($0) was running" } ?? "before its first step"
     return RefreshError(
-      message: "refresh run \(runId) stopped \(what): the server connection was lost (\(error.code.rawValue): \(error.message))",
+      message: "refresh run \(runId) stopped \(what): the server connection was lost (\(error.code.rawValue): \(error.firstLine))",
       hint: (step.map { "\($0) was rolled back; the steps before it stay committed. " } ?? "")
         + "Rerun audiencectl refresh when the server is back: it marks the interrupted step in private.refresh_log "
         + "and runs every step again (each is safe to repeat).",
