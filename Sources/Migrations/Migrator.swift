@@ -83,6 +83,8 @@ public struct MigrationReport: Sendable, Equatable, Codable {
   public var lockWaitMs: Int
   public var lockTimeout: Double
   public var statementTimeout: Double
+  /// Retries allowed per file after a lock timeout (--lock-retries).
+  public var lockRetries: Int
   public var notes: [String]
 
   public var rendered: String {
@@ -116,6 +118,10 @@ public struct MigrationReport: Sendable, Equatable, Codable {
         for step in steps {
           let what = step.version.map { "version \($0)" } ?? step.reason
           lines.append("applied \(step.path) (\(what)) in \(step.durationMs ?? 0) ms")
+          if step.attempts > 1 {
+            lines.append(
+              "  retried after lock_timeout \(Self.seconds(lockTimeout)) (55P03): applied on attempt \(step.attempts) of \(lockRetries + 1)")
+          }
           for notice in step.notices { lines.append("  \(notice)") }
         }
         lines.append("\(steps.count) applied, \(upToDate) already up to date (\(timeouts)).")
@@ -239,7 +245,8 @@ public struct Migrator: Sendable {
     }
     var report = MigrationReport(
       dryRun: options.dryRun, steps: steps, upToDate: status.files.filter { $0.state == .applied || $0.state == .baselined }.count,
-      lockWaitMs: lockWaitMs, lockTimeout: options.lockTimeout, statementTimeout: options.statementTimeout, notes: notes)
+      lockWaitMs: lockWaitMs, lockTimeout: options.lockTimeout, statementTimeout: options.statementTimeout,
+      lockRetries: options.lockRetries, notes: notes)
     if options.dryRun { return report }
 
     var done: [String] = []
