@@ -62,29 +62,31 @@ struct InterruptionTests {
   let root = TestEnvironment.packageRoot.path
 
   @Test("pg_ctl restart during a refresh step, then during an ingest chunk: each names the step / lines and what a rerun does; the reruns complete and the step is marked interrupted")
-  func serverRestart() throws {
+  func serverRestart() async throws {
     // A cluster of its own: restarting the shared test server would break the other tests.
     let project = try TestProject()
-    let start = try audiencectl(["db", "start", "--project", project.root.path])
+    let start = try await audiencectlAsync(["db", "start", "--project", project.root.path])
     #expect(start.status == 0, "\(start.stderr)")
     defer { _ = try? audiencectl(["db", "stop", "--project", project.root.path]) }
     let cluster = LocalCluster(projectDirectory: project.root)
     let url = cluster.url
-    #expect(try audiencectl(["migrate", "--url", url, "--project", root]).status == 0)
+    #expect(try await audiencectlAsync(["migrate", "--url", url, "--project", root]).status == 0)
     try Connection(.url(url)).runScript(Interruption.fixture)
-    func restart() throws {
+    func restart() async throws {
       let pgCtl = try LocalCluster.binDirectory().appendingPathComponent("pg_ctl").path
       let arguments = ["restart", "-w", "-t", "60", "-m", "fast", "-D", cluster.dataDirectory.path, "-l", cluster.logFile.path]
-      let result = try geteuid() == 0 ? Shell.run("runuser", ["-u", "postgres", "--", pgCtl] + arguments) : Shell.run(pgCtl, arguments)
+      let result = try await blocking {
+        try geteuid() == 0 ? Shell.run("runuser", ["-u", "postgres", "--", pgCtl] + arguments) : Shell.run(pgCtl, arguments)
+      }
       #expect(result.status == 0, "\(result.text)")
     }
 
     // Refresh: restarted while private.mv_slow sleeps.
     let refreshing = try CLIProcess(["refresh", "--url", url, "--project", root], environment: Interruption.sleepy)
     var observer = try Connection(.url(url))
-    #expect(try eventually { try Interruption.slowSteps(observer) == ["false -"] })
-    try restart()
-    let cut = refreshing.wait()
+    #expect(try await waitUntil { try Interruption.slowSteps(observer) == ["false -"] })
+    try await restart()
+    let cut = try await refreshing.finish()
     #expect(cut.status == 1)
     let lines = cut.stderr.split(separator: "\n").map(String.init)
     #expect(lines.count == 2, "\(cut.stderr)")
@@ -97,7 +99,7 @@ struct InterruptionTests {
     // The steps before it stay committed; the step itself is left unfinished until the next run.
     #expect(try observer.scalar("select count(*)::int from private.refresh_log where finished_at is not null and error is null", as: Int.self)! >= 1)
     #expect(try Interruption.slowSteps(observer) == ["false -"])
-    let rerun = try audiencectl(["refresh", "--url", url, "--project", root])
+    let rerun = try await audiencectlAsync(["refresh", "--url", url, "--project", root])
     #expect(rerun.status == 0, "\(rerun.stderr)")
     #expect(try Interruption.slowSteps(observer) == ["false \(Interruption.interrupted)", "true -"])
 
@@ -106,9 +108,9 @@ struct InterruptionTests {
     defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     let ingest = ["ingest", file.path, "--url", url, "--project", root, "--chunk", "10", "--jobs", "1"]
     let ingesting = try CLIProcess(ingest, environment: Interruption.sleepy)
-    #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where wait_event = 'PgSleep'", as: Int.self) == 1 })
-    try restart()
-    let stopped = ingesting.wait()
+    #expect(try await waitUntil { try observer.scalar("select count(*)::int from pg_stat_activity where wait_event = 'PgSleep'", as: Int.self) == 1 })
+    try await restart()
+    let stopped = try await ingesting.finish()
     #expect(stopped.status == 1)
     let ingestLines = stopped.stderr.split(separator: "\n").map(String.init)
     #expect(ingestLines.count == 2, "\(stopped.stderr)")
@@ -119,13 +121,13 @@ struct InterruptionTests {
     #expect(ingestLines.last == Interruption.ingestHint)
     observer = try Connection(.url(url))
     #expect(try observer.scalar("select string_agg(client_event_id, ',' order by id) from analytics.events", as: String.self) == (1...10).map { "c\($0)" }.joined(separator: ","))
-    let again = try audiencectl(ingest)
+    let again = try await audiencectlAsync(ingest)
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout.contains(": 20 stored, 10 already stored, 0 rejected"), "\(again.stdout)")
   }
 
   @Test("a SIGKILLed refresh and a SIGKILLed ingest stop on the server within seconds (not after their 60 s step); reruns complete")
-  func killedClients() throws {
+  func killedClients() async throws {
     let db = try migratedDatabase()
     let observer = try db.connect()
     try observer.runScript(Interruption.fixture)
@@ -136,11 +138,11 @@ struct InterruptionTests {
     }
 
     let refreshing = try CLIProcess(["refresh", "--url", db.url, "--project", root], environment: Interruption.sleepy)
-    #expect(try eventually { try Interruption.slowSteps(observer) == ["false -"] })
+    #expect(try await waitUntil { try Interruption.slowSteps(observer) == ["false -"] })
     refreshing.kill(signal: SIGKILL)
-    _ = refreshing.wait()
-    #expect(try eventually(timeout: 5) { try backends("call private.run_refresh%") == 0 })
-    let rerun = try audiencectl(["refresh", "--url", db.url, "--project", root])
+    _ = try await refreshing.finish()
+    #expect(try await waitUntil(timeout: 5) { try backends("call private.run_refresh%") == 0 })
+    let rerun = try await audiencectlAsync(["refresh", "--url", db.url, "--project", root])
     #expect(rerun.status == 0, "\(rerun.stderr)")
     #expect(try Interruption.slowSteps(observer) == ["false \(Interruption.interrupted)", "true -"])
 
@@ -148,12 +150,12 @@ struct InterruptionTests {
     defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     let ingest = ["ingest", file.path, "--url", db.url, "--project", root, "--chunk", "10", "--jobs", "1"]
     let ingesting = try CLIProcess(ingest, environment: Interruption.sleepy)
-    #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'", as: Int.self) == 1 })
+    #expect(try await waitUntil { try observer.scalar("select count(*)::int from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'", as: Int.self) == 1 })
     ingesting.kill(signal: SIGKILL)
-    _ = ingesting.wait()
-    #expect(try eventually(timeout: 5) { try backends("%ingest_staged%") == 0 })
+    _ = try await ingesting.finish()
+    #expect(try await waitUntil(timeout: 5) { try backends("%ingest_staged%") == 0 })
     #expect(try observer.scalar("select count(*)::int from analytics.events", as: Int.self) == 10)
-    let again = try audiencectl(ingest)
+    let again = try await audiencectlAsync(ingest)
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout.contains(": 20 stored, 10 already stored, 0 rejected"), "\(again.stdout)")
   }

@@ -335,9 +335,9 @@ struct MigrateTests {
     try holder.execute("begin")
     try holder.execute("lock table people in access share mode")
     let running = try CLIProcess(
-      ["migrate", "--url", db.url, "--project", project.root.path, "--lock-timeout", "0.2", "--lock-retries", "3", "--retry-delay", "2"])
+      ["migrate", "--url", db.url, "--project", project.root.path, "--lock-timeout", "0.2", "--lock-retries", "3", "--retry-delay", "3"])
     let observer = try db.connect()
-    // The first attempt timed out and was rolled back: release during the 2 s backoff.
+    // The first attempt timed out and was rolled back: release during the 3 s backoff (polled from this thread: an async wait could be held up by other tests).
     #expect(
       try eventually {
         try observer.scalar(

@@ -143,17 +143,17 @@ struct PoolerTests {
   }
 
   @Test("transaction pooling: 4 concurrent migrates, then refreshes and ingests, all refuse before doing anything; nothing stays on the pooled sessions; a direct migrate then works")
-  func transactionPooling() throws {
+  func transactionPooling() async throws {
     let bouncer = try PgBouncer(poolMode: "transaction")
     let db = try TestDatabase()
     let root = TestEnvironment.packageRoot.path
     let migrates = try (0..<4).map { _ in try CLIProcess(["migrate", "--url", bouncer.url(db.name), "--project", root]) }
-    for result in migrates.map({ $0.wait() }) { expectRefused(result, "migrate") }
+    for process in migrates { expectRefused(try await process.finish(), "migrate") }
     let direct = try db.connect()
     #expect(try direct.scalar("select pg_catalog.to_regnamespace('audiencectl') is null", as: Bool.self) == true)
     #expect(try pooledSessions(bouncer, db.name) == Array(repeating: "0 0 0 0 0", count: 4))
 
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
+    let migrate = try await audiencectlAsync(["migrate", "--url", db.url, "--project", root])
     #expect(migrate.status == 0, "\(migrate.stderr)")
     #expect(migrate.stdout.contains(" already up to date (lock_timeout 5s, statement_timeout none)."))
 
@@ -168,32 +168,33 @@ struct PoolerTests {
       CLIProcess(["ingest", file, "--url", bouncer.url(db.name), "--project", root]),
       CLIProcess(["ingest", file, "--url", bouncer.url(db.name), "--project", root]),
     ]
-    for (index, result) in runs.map({ $0.wait() }).enumerated() { expectRefused(result, index < 2 ? "refresh" : "ingest") }
+    for (index, process) in runs.enumerated() { expectRefused(try await process.finish(), index < 2 ? "refresh" : "ingest") }
     #expect(try direct.scalar("select count(*)::int from private.refresh_log", as: Int.self) == 0)
     #expect(!FileManager.default.fileExists(atPath: file + ".rejects.ndjson"))
     #expect(try pooledSessions(bouncer, db.name) == Array(repeating: "0 0 0 0 0", count: 4))
     #expect(
       try direct.scalar("select count(*)::int from pg_locks where locktype = 'advisory'", as: Int.self) == 0)
 
-    let again = try audiencectl(["migrate", "--url", db.url, "--project", root, "--lock-wait", "5"])
+    let again = try await audiencectlAsync(["migrate", "--url", db.url, "--project", root, "--lock-wait", "5"])
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout.hasPrefix("Nothing to apply: "))
   }
 
   @Test("session pooling (4 sessions): 4 concurrent migrates all succeed, each file applied once; refresh works")
-  func sessionPooling() throws {
+  func sessionPooling() async throws {
     let bouncer = try PgBouncer(poolMode: "session")
     let db = try TestDatabase()
     let root = TestEnvironment.packageRoot.path
     let runs = try (0..<4).map { _ in try CLIProcess(["migrate", "--url", bouncer.url(db.name), "--project", root]) }
-    let results = runs.map { $0.wait() }
+    var results: [CLIResult] = []
+    for process in runs { results.append(try await process.finish()) }
     for result in results { #expect(result.status == 0, "\(result.stderr)") }
     #expect(results.filter { $0.stdout.hasPrefix("Nothing to apply: ") }.count == 3)
     let direct = try db.connect()
     let files = try direct.scalar("select count(*)::int from audiencectl.schema_history", as: Int.self) ?? 0
     #expect(files > 100)
     #expect(try direct.scalar("select count(*)::int from audiencectl.events where event = 'applied'", as: Int.self) == files)
-    let refresh = try audiencectl(["refresh", "--url", bouncer.url(db.name), "--project", root])
+    let refresh = try await audiencectlAsync(["refresh", "--url", bouncer.url(db.name), "--project", root])
     #expect(refresh.status == 0, "\(refresh.stderr)")
   }
 }
