@@ -128,7 +128,7 @@ struct InterruptionTests {
 
   @Test("a SIGKILLed refresh and a SIGKILLed ingest stop on the server within seconds (not after their 60 s step); reruns complete")
   func killedClients() async throws {
-    let db = try migratedDatabase()
+    let db = try await blocking { try migratedDatabase() }
     let observer = try db.connect()
     try observer.runScript(Interruption.fixture)
     func backends(_ pattern: String) throws -> Int {

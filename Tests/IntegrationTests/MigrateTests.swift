@@ -325,7 +325,7 @@ struct MigrateTests {
   }
 
   @Test("a file retried after a lock timeout says so: the exact line under its applied line")
-  func lockTimeoutRetryIsReported() throws {
+  func lockTimeoutRetryIsReported() async throws {
     let db = try TestDatabase()
     let project = try TestProject()
     try project.write("migrations/0001_create_people.sql", Self.people)
@@ -336,16 +336,19 @@ struct MigrateTests {
     try holder.execute("lock table people in access share mode")
     let running = try CLIProcess(
       ["migrate", "--url", db.url, "--project", project.root.path, "--lock-timeout", "0.2", "--lock-retries", "3", "--retry-delay", "3"])
-    let observer = try db.connect()
-    // The first attempt timed out and was rolled back: release during the 3 s backoff (polled from this thread: an async wait could be held up by other tests).
+    // The first attempt timed out and was rolled back: release during the 3 s backoff (polled
+    // from a thread of its own, neither held up by other tests nor holding theirs up).
     #expect(
-      try eventually {
-        try observer.scalar(
-          "select count(*)::int from pg_stat_activity where datname = current_database() and application_name = 'audiencectl' and query = 'rollback' and state = 'idle'",
-          as: Int.self) == 1
+      try await blocking {
+        let observer = try db.connect()
+        return try eventually {
+          try observer.scalar(
+            "select count(*)::int from pg_stat_activity where datname = current_database() and application_name = 'audiencectl' and query = 'rollback' and state = 'idle'",
+            as: Int.self) == 1
+        }
       })
     try holder.execute("rollback")
-    let result = running.wait()
+    let result = try await running.finish()
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n").map(String.init)
     #expect(lines.first?.wholeMatch(of: /applied migrations\/0002_add_email.sql \(version 2\) in \d+ ms/) != nil, "\(result.stdout)")

@@ -85,7 +85,8 @@ final class PgBouncer: @unchecked Sendable {
   }
 
   deinit {
-    kill(pid, SIGTERM)
+    // SIGKILL: pgbouncer inherits the test runner's thread signal mask, which blocks SIGTERM.
+    kill(pid, SIGKILL)
     _ = eventually(timeout: 5) { kill(pid, 0) != 0 }
     try? FileManager.default.removeItem(at: directory)
   }
