@@ -5,7 +5,8 @@
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
 -- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
 -- reads the aggregation watermarks).
--- A failing step is logged with its error and the next steps still run.
+-- A failing step is logged with its error and the next steps still run. A step whose run
+-- died (server restart, killed client) is marked 'interrupted: ...' by the next run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
 -- then raises 55P03. A running `audiencectl migrate` (exclusive advisory lock) is waited
 -- for the same way; while a refresh runs, migrate waits for it.
@@ -48,6 +49,11 @@ begin
   end loop;
 
   p_run_id := coalesce(p_run_id, pg_catalog.nextval('private.refresh_run_id'));
+  -- A step left without finished_at and error belongs to a dead run (every live run holds
+  -- the refresh lock): its session ended mid-step (server restart, killed client).
+  update private.refresh_log
+     set error = 'interrupted: the server connection was lost before the step finished'
+   where finished_at is null and error is null and run_id <> p_run_id;
 
   -- The plan: partitions, then materialized views deepest-dependency last, then maintenance.
   for v_step in
@@ -115,6 +121,7 @@ begin
     insert into private.refresh_log (run_id, step, started_at) values (p_run_id, v_step.name, v_started)
       returning id into v_log_id;
     commit;
+    raise notice 'refresh run % step %: started', p_run_id, v_step.name;  -- names the step if the connection is lost
     v_error := null;
     begin
       execute v_step.sql;
