@@ -85,6 +85,8 @@ public struct ReportData: Sendable {
   public var dashboardKPIs: [KPI] = []
   /// get_dashboard's trends: date, plays, likes, visitors per local day.
   public var trends: DataTable?
+  /// get_audience_kpi_series: the overview's KPIs per local day (the cards' sparklines).
+  public var kpiSeries: DataTable?
   public var cohorts: DataTable?
   public var acquisition: DataTable?
   public var devices: DataTable?

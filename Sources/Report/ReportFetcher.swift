@@ -79,6 +79,9 @@ public struct ReportFetcher {
       data.overviewKPIs = try changes(db, pairs: Self.overviewMetrics.map { metric, unit in
         (metric, overview.value(0, metric), overview.value(1, metric), unit)
       })
+      data.kpiSeries = try timed("get_audience_kpi_series") {
+        try table(db, "public.get_audience_kpi_series", "select * from public.get_audience_kpi_series(\(org), \(from)::date, \(to)::date)")
+      }
       let dashboard = try timed("get_dashboard") {
         try db.scalar("select public.get_dashboard(\(org), \(from)::date, \(to)::date)::text", as: String.self) ?? "{}"
       }

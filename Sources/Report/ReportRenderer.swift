@@ -74,8 +74,13 @@ public struct ReportRenderer {
     guard let overview = data.overview else { return empty("Not read.") }
     let currency = data.organization.currency
     let trends = data.trends
-    func series(_ column: String) -> [Double?] { trends?.column(column).map { $0.flatMap(Double.init) } ?? [] }
-    let sparkColumn = ["visitors": "visitors", "plays": "plays", "likes": "likes"]
+    // Sparklines: the overview's KPIs per day (get_audience_kpi_series), plays and likes per
+    // day (get_dashboard's trends).
+    func series(_ metric: String, _ source: String) -> (values: [Double?], from: String)? {
+      let table = source == "public.get_dashboard" ? trends : data.kpiSeries
+      guard let table, table.columns.contains(metric) else { return nil }
+      return (table.column(metric).map { $0.flatMap(Double.init) }, source == "public.get_dashboard" ? "get_dashboard trends" : "get_audience_kpi_series")
+    }
     var html = "<div class=\"cards\">"
     for (kpi, source) in data.overviewKPIs.map({ ($0, "public.get_audience_overview") }) + data.dashboardKPIs.map({ ($0, "public.get_dashboard") }) {
       let label = Self.labels[kpi.metric] ?? Format.heading(kpi.metric)
@@ -83,17 +88,16 @@ public struct ReportRenderer {
       html += "<div class=\"card\" data-metric=\"\(esc(kpi.metric))\" data-source=\"\(source)\" data-value=\"\(esc(kpi.current ?? ""))\">"
       html += "<p class=\"kpi-label\">\(esc(label))</p><p class=\"kpi-value\">\(esc(Format.metric(kpi.metric, kpi.current, currency: currency)))</p>"
       html += "<p class=\"kpi-change \(change.direction)\">\(esc(change.text)) <span class=\"prev\">vs \(esc(Format.metric(kpi.metric, kpi.previous, currency: currency)))</span></p>"
-      if let column = sparkColumn[kpi.metric], source == "public.get_dashboard" || kpi.metric == "visitors" {
-        let values = series(column)
+      if let (values, from) = series(kpi.metric, source) {
         html += values.count >= 2
-          ? Chart.sparkline(ids, values: values, title: "\(label) per day, \(data.from) to \(data.to) (get_dashboard trends)")
+          ? Chart.sparkline(ids, values: values, title: "\(label) per day, \(data.from) to \(data.to) (\(from))")
           : "<p class=\"spark-none\">no daily series</p>"
       }
       html += "</div>"
     }
     html += "</div>"
     html += "<p class=\"note\">Change: percent change from the previous period (percentage points for rates), computed by SQL; "
-      + "sparklines: daily distinct visitors, plays and likes from <code>get_dashboard</code>'s trends (the overview RPC returns no daily series).</p>"
+      + "sparklines: each KPI per local day from <code>get_audience_kpi_series</code> (a day's distinct counts are of that day), plays and likes from <code>get_dashboard</code>'s trends; a day without visitors has no rate and is skipped.</p>"
     // The overview RPC's two rows, one column per period.
     html += "<div class=\"table-wrap\"><table class=\"data\" data-rpc=\"\(esc(overview.source))\" data-layout=\"transposed\">"
     html += "<caption>Overview, current and previous period <span class=\"source\">\(esc(overview.source))</span></caption><thead><tr><th scope=\"col\">metric</th>"
@@ -118,8 +122,11 @@ public struct ReportRenderer {
       }
       html += "</tbody></table></div>"
     }
+    if let series = data.kpiSeries, !series.isEmpty {
+      html += TableMarkup.table(series, caption: "Daily series behind the KPI sparklines")
+    }
     if let trends, !trends.isEmpty {
-      html += TableMarkup.table(trends, caption: "Daily series behind the sparklines: plays, likes and visitors per local day")
+      html += TableMarkup.table(trends, caption: "Daily series behind the plays and likes sparklines")
     } else {
       html += empty("No daily series: the period has no days.")
     }

@@ -201,6 +201,9 @@ struct ReportTests {
         let metric = try #require(card["data-metric"])
         #expect(card["data-value"] == overview.first?[metric] ?? "", "\(slug): card \(metric)")
       }
+      Self.expectSame(parsed.table("public.get_audience_kpi_series"),
+                      try Self.asServiceRole(connection, "select * from public.get_audience_kpi_series(\(org), \(from)::date, \(to)::date)"),
+                      "\(slug) KPI series")
       Self.expectSame(parsed.table("public.get_audience_cohorts"),
                       try Self.asServiceRole(connection, "select * from public.get_audience_cohorts(\(org), 12)"), "\(slug) cohorts")
       Self.expectSame(parsed.table("public.get_audience_acquisition"),
