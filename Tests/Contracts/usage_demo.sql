@@ -4,7 +4,7 @@
 -- days [2026-05-16, 2026-06-15)), through every usage RPC, before and after the rollups
 -- are applied (exact in every state), and who may read what.
 -- audiencectl:uses-seed
-select plan(36);
+select plan(39);
 
 create temporary table ud_load_1 as select * from seed.load_demo_usage('2026-06-15 12:00:00+00');
 create temporary table ud_load_2 as select * from seed.load_demo_usage('2026-06-15 12:00:00+00');
@@ -135,6 +135,21 @@ select results_eq(
      from public.get_usage_recommendations(md5('demo-org:demo-nexus')::uuid) $$,
   $$ values ('cheaper_model'::text, 0.86::numeric, '60'::text, '1.02'::text, '0.002600'::text) $$,
   'summarize: move 60 atlas-large requests ($1.02) to atlas-small ($0.0026 each): saves $0.86 a month');
+
+-- User activity and forecast ------------------------------------------------------------------------------
+select is(public.get_user_activity(md5('demo-org:demo-nexus')::uuid, '2026-05-16', '2026-06-15'),
+          '{"active_users": 8, "new_users": 4, "dau_avg": 4.6, "wau": 6, "mau": 8, "churned_users": 1, "churn_rate_pct": 20.0,
+            "cohorts": [{"cohort_week": "2026-05-18", "users": 2, "retained": [2, 2, 0, 0]},
+                        {"cohort_week": "2026-06-08", "users": 2, "retained": [2]}]}'::jsonb,
+          'user activity: 8 active, 4 new (two weekly cohorts), DAU 4.6, WAU 6, MAU 8, u09 churned (20.0 %)');
+select results_eq(
+  $$ select status, history_days, spent_so_far, projected_total, low_80, high_80
+     from public.forecast_costs(md5('demo-org:demo-nexus')::uuid, 'month', '2026-06-15') $$,
+  $$ values ('ok'::text, 28, 84.09::numeric, 169.68::numeric, 162.19::numeric, 177.17::numeric) $$,
+  'forecast on 2026-06-15: June projected $169.68 (80 %: $162.19-$177.17)');
+select tests.clear_authentication();
+select is((select round(sum(forecast), 2) from usage.forecast_daily(md5('demo-org:demo-nexus')::uuid, '2026-06-08', 7)), 42.75::numeric,
+          'backtest: the 7 days from 2026-06-08 forecast on that day: $42.75 (spent: $40.58)');
 
 -- A plain member (viewer u03) sees their own requests only ----------------------------------------------
 select tests.authenticate_as(md5('demo-nexus:user:u03')::uuid);
