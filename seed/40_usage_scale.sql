@@ -8,7 +8,7 @@
 -- 64-bit hashes of (n, seed): organization rank 1 gets 10 % of the requests (of 10M over
 -- 1,000 organizations: about 1M), the others share the rest uniformly; occurred_at is
 -- spread over the 60 days before the current UTC midnight; 200 users per organization,
--- 4 teams, 5 projects, 6 features, 4 models (public prices of provider scale-ai), 30 %
+-- each in one of 4 teams and one of 5 projects; 6 features, 4 models (public prices of provider scale-ai), 30 %
 -- routed from scale-ai/s-large, 2 % errors, ratings on 20 %. Request ids
 -- 'scale:<seed>:<n>': a rerun stores nothing twice (ON CONFLICT DO NOTHING).
 create schema if not exists seed;
@@ -57,8 +57,8 @@ as $$
            ((g.h2 >> 32) & 2147483647) % 200 as u,
            (array['s-large', 's-medium', 's-small', 's-mini'])[1 + (g.h3 & 3)] as model,
            (array['chat', 'agent', 'summarize', 'search', 'code', 'labs'])[1 + ((g.h3 >> 2) & 2147483647) % 6] as feature,
-           (array['support', 'sales', 'research', 'platform'])[1 + ((g.h3 >> 8) & 3)] as team,
-           (array['apollo', 'gemini', 'mercury', 'artemis', 'orion'])[1 + ((g.h3 >> 10) & 2147483647) % 5] as project,
+           (array['support', 'sales', 'research', 'platform'])[1 + (((g.h2 >> 32) & 2147483647) % 200) % 4] as team,
+           (array['apollo', 'gemini', 'mercury', 'artemis', 'orion'])[1 + ((((g.h2 >> 32) & 2147483647) % 200) / 4) % 5] as project,
            500 + ((g.h1 >> 20) & 2147483647) % 5000 as input_tokens,
            100 + ((g.h1 >> 34) & 2147483647) % 1500 as output_tokens,
            200 + ((g.h2 >> 20) & 2147483647) % 8000 as latency_ms,

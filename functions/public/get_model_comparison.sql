@@ -44,11 +44,13 @@ begin
     from h group by 1
   ),
   l as (
-    select h.provider || '/' || h.model as model,
-           usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.5) as p50,
-           usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.95) as p95
-    from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-    group by 1
+    select g.model,
+           usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.5) as p50,
+           usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95) as p95
+    from (select h.provider || '/' || h.model as model, b.b, pg_catalog.sum(b.n)::bigint as n   -- merged per bucket first
+          from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
+          group by 1, 2) as g
+    group by g.model
   )
   select m.model, m.requests, pg_catalog.round(100.0 * m.requests / pg_catalog.sum(m.requests) over (), 1),
          l.p50, l.p95, pg_catalog.round(100 * m.error_rate, 1), pg_catalog.round(m.rating, 2),

@@ -75,10 +75,12 @@ begin
                  'mau', pg_catalog.count(distinct d.user_id))
                from days as d where d.day >= p.t - 30 and d.day < p.t and d.user_id <> (select u from user_nil))
            || (select pg_catalog.jsonb_build_object(
-                 'latency_p50_ms', usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.5),
-                 'latency_p95_ms', usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.95))
-               from hours as h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-               where h.hour >= p.f::timestamp at time zone v_tz and h.hour < p.t::timestamp at time zone v_tz) as v
+                 'latency_p50_ms', usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.5),
+                 'latency_p95_ms', usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95))
+               from (select b.b, pg_catalog.sum(b.n)::bigint as n        -- merged per bucket first: small arrays
+                     from hours as h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
+                     where h.hour >= p.f::timestamp at time zone v_tz and h.hour < p.t::timestamp at time zone v_tz
+                     group by b.b) as g) as v
     from periods as p
   ),
   ms as (

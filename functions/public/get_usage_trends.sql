@@ -56,9 +56,11 @@ begin
     from h group by h.bucket
   ),
   l as (
-    select h.bucket, usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.95) as p95
-    from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-    group by h.bucket
+    select g.bucket, usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95) as p95
+    from (select h.bucket, b.b, pg_catalog.sum(b.n)::bigint as n   -- merged per bucket first
+          from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
+          group by 1, 2) as g
+    group by g.bucket
   ),
   u as (
     select d.day::timestamp at time zone v_tz as bucket, pg_catalog.count(distinct d.user_id) as users

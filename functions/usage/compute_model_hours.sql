@@ -2,7 +2,7 @@
 -- The compute function of the rollup usage.model_hours (engine contract): the complete,
 -- recomputed rows of every (org, local hour, provider, model, feature) key touched by
 -- requests received in [p_after, p_upto) (p_org_id NULL: every organization), from the
--- raw requests of just those keys. hour = date_trunc('hour', occurred_at, timezone of
+-- raw requests of just the (org, local hour)s of those keys (all keys of such an hour). hour = date_trunc('hour', occurred_at, timezone of
 -- the organization). errors: status error or timeout. cost: sum of the priced requests'
 -- cost; unpriced: requests with cost NULL. Routing: routed_compared / routed_cost /
 -- baseline_cost over routed requests with both costs known; regrets: routed requests
@@ -15,16 +15,20 @@ stable
 set search_path = ''
 set jit = off
 as $$
+  -- The touched keys are found per (organization, local hour): every request of such an
+  -- hour is read once (one index range per hour, not one per key) and grouped by the full
+  -- key, so each returned row is complete.
   with touched as (
-    select distinct r.org_id, pg_catalog.date_trunc('hour', r.occurred_at, o.timezone) as hour, o.timezone,
-           r.provider, r.model, r.feature
-    from usage.model_requests as r
+    select distinct r.org_id, pg_catalog.date_trunc('hour', r.occurred_at, o.timezone) as hour, o.timezone
+    from (select q.* from usage.model_requests as q              -- one organization: its (org_id, received_at) index
+          where p_org_id is not null and q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto
+          union all
+          select q.* from usage.model_requests as q              -- every organization: the BRIN on received_at
+          where p_org_id is null and q.received_at >= p_after and q.received_at < p_upto) as r
     join app.organizations as o on o.id = r.org_id
-    where r.received_at >= p_after and r.received_at < p_upto
-      and (p_org_id is null or r.org_id = p_org_id)
   ),
   rows as materialized (
-    select t.org_id, t.hour, t.provider, t.model, t.feature, r.status, r.cost, r.baseline_cost, r.was_routed,
+    select t.org_id, t.hour, r.provider, r.model, r.feature, r.status, r.cost, r.baseline_cost, r.was_routed,
            r.router_confidence, r.rating, r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
            usage.latency_bucket(r.latency_ms) as bucket
     from touched as t
@@ -33,7 +37,6 @@ as $$
      -- a wider window, then the exact bucket: a repeated local hour (DST end) is one bucket
      and r.occurred_at >= t.hour - interval '1 hour' and r.occurred_at < t.hour + interval '2 hours'
      and pg_catalog.date_trunc('hour', r.occurred_at, t.timezone) = t.hour
-     and r.provider = t.provider and r.model = t.model and r.feature = t.feature
   ),
   hist as (
     select h.org_id, h.hour, h.provider, h.model, h.feature,

@@ -14,10 +14,12 @@ set jit = off
 as $$
   with touched as (
     select distinct r.org_id, (r.occurred_at at time zone o.timezone)::date as day, o.timezone, r.user_id
-    from usage.model_requests as r
+    from (select q.* from usage.model_requests as q              -- one organization: its (org_id, received_at) index
+          where p_org_id is not null and q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto
+          union all
+          select q.* from usage.model_requests as q              -- every organization: the BRIN on received_at
+          where p_org_id is null and q.received_at >= p_after and q.received_at < p_upto) as r
     join app.organizations as o on o.id = r.org_id
-    where r.received_at >= p_after and r.received_at < p_upto
-      and (p_org_id is null or r.org_id = p_org_id)
   ),
   rows as (
     select t.day, r.*

@@ -36,11 +36,13 @@ begin
       where r.org_id = v_org.id
     ),
     latency as (
-      select h.hour, s.scope, usage.histogram_percentile(pg_catalog.array_agg(b.b), pg_catalog.array_agg(b.n), 0.95) as p95
-      from h
-      cross join lateral (values ('org'), ('model:' || h.provider || '/' || h.model)) as s (scope)
-      cross join lateral unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-      group by h.hour, s.scope
+      select g.hour, g.scope, usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95) as p95
+      from (select h.hour, s.scope, b.b, pg_catalog.sum(b.n)::bigint as n
+            from h
+            cross join lateral (values ('org'), ('model:' || h.provider || '/' || h.model)) as s (scope)
+            cross join lateral unnest(h.latency_buckets, h.latency_counts) as b (b, n)
+            group by 1, 2, 3) as g
+      group by g.hour, g.scope
     ),
     sums as (
       select h.hour, s.scope, pg_catalog.sum(h.requests) as requests, pg_catalog.sum(h.cost) as cost, pg_catalog.sum(h.errors) as errors
