@@ -100,7 +100,7 @@ public struct BenchmarkSubject: Sendable {
 
 public struct RPCBenchmark: Sendable {
   public enum Group: String, Sendable, CaseIterable {
-    case audience, dashboards, insights
+    case audience, dashboards, insights, interactions
   }
   public var group: Group
   public var runs: Int
@@ -123,6 +123,10 @@ public struct RPCBenchmark: Sendable {
         ("calculate_propensity_score", "select public.calculate_propensity_score($org, $visitor)"),
         ("get_high_intent_visitors", "select count(*) from public.get_high_intent_visitors($org)"),
         ("preview_segment (buyers)", #"select public.preview_segment($org, '[{"field": "orders_count", "op": "gte", "value": 1}]')"#),
+        ("get_audience_kpi_series", "select count(*) from public.get_audience_kpi_series($org, $from, $to)"),
+        ("get_audience_kpis", "select count(*) from public.get_audience_kpis($org, $from, $to)"),
+        ("get_audience_attribution (last non-direct, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'last_non_direct', 30)"),
+        ("get_hot_lead_detail (720 h)", "select count(*) from public.get_hot_lead_detail($org, $visitor, 720)"),
       ]
     case .dashboards:
       return [
@@ -130,6 +134,18 @@ public struct RPCBenchmark: Sendable {
         ("get_entity_analytics", "select public.get_entity_analytics($org, $entity, $from, $to)"),
         ("get_realtime_stats", "select public.get_realtime_stats($org)"),
         ("get_conversion_funnel", "select count(*) from public.get_conversion_funnel($org, array['page_view','link_click','purchase'], $from, $to)"),
+      ]
+    case .interactions:
+      // Issue 15's readers of the engine-registered rollups. The user is the organization's
+      // first signed-in user (none in seed scale data: the call then reads no user rows);
+      // the profile dashboard answers 22023 unless the organization is an artist or a venue.
+      return [
+        ("get_dashboard.mashup", "select analytics.mashup_dashboard($org, $from, $to, 1000)"),
+        ("get_search_analytics", "select public.get_search_analytics($org, $from, $to)"),
+        ("get_entity_funnel", "select count(*) from public.get_entity_funnel($org, $entity, $from, $to)"),
+        ("entity_interactions", "select analytics.entity_interactions($org, $entity, $from, $to)"),
+        ("get_user_dashboard", "select public.get_user_dashboard($org, $from, $to, coalesce((select e.user_id from analytics.events as e where e.org_id = $org and e.user_id is not null limit 1), '00000000-0000-0000-0000-000000000000'::uuid))"),
+        ("get_profile_dashboard", "select case when o.kind in ('artist', 'venue') then public.get_profile_dashboard(o.id, $from, $to) end from app.organizations as o where o.id = $org"),
       ]
     case .insights:
       return [
@@ -140,10 +156,16 @@ public struct RPCBenchmark: Sendable {
     }
   }
 
-  /// The calls of a group that read the audience rollups (timed again with a day of
-  /// events the rollups do not reflect).
+  /// The calls of a group that read the audience rollups or the engine's rollups (timed
+  /// again with a day of events the rollups do not reflect).
   static func rollupReaders(_ group: Group) -> Set<String> {
-    group == .audience ? ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"] : []
+    switch group {
+    case .audience:
+      ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths",
+       "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)"]
+    case .interactions: Set(calls(.interactions).map { $0.0 })
+    default: []
+    }
   }
 
   /// Times every call of the group `runs` times after one warm-up call; then, for the

@@ -16,6 +16,9 @@
 --     organization's revenue.
 -- For everyone: the organization must exist ('unknown_org: <id>'; events have no foreign
 -- key, see analytics.events).
+-- Do-not-track: an event with "dnt": true is stored without visitor_id, user_id and
+-- session_id (analytics.parse_event): it counts in event totals, never as a visitor; the
+-- same holds for `audiencectl ingest` (analytics.ingest_staged), which shares the parser.
 -- Idempotent: an event whose (org_id, client_event_id, occurred_at) is already stored,
 -- or repeated within the batch, is counted in duplicates and not stored again. Events
 -- without client_event_id are never deduplicated.
