@@ -9,24 +9,24 @@ select tests.authenticate_as_service_role();
 
 select results_eq(
   $$ select kpi, value, previous_value, trailing_90d_value from public.get_audience_kpis((select id from app.organizations where slug = 'demo-bowery-hall'), '2026-05-16', '2026-06-15') $$,
-  $$ values ('visitors', 200::numeric, 150::numeric, 350::numeric), ('sessions', 200, 150, 350),
+  $$ values ('visitors', 200::numeric, 150::numeric, 350::numeric), ('sessions', 245, 180, 425),
             ('checkout_rate_pct', 20.0, 16.7, 18.6), ('purchase_rate_pct', 10.0, 8.0, 9.1),
             ('new_buyers', 20, 12, 32), ('returning_buyers', 0, 0, 0),
             ('mobile_conversion_pct', 15.6, 12.8, 14.4), ('desktop_conversion_pct', 10.0, 6.7, 8.6) $$,
-  'demo-bowery-hall, last 30 days vs previous 30 vs trailing 90: 200 / 150 / 350 visitors, checkout 40/200, 25/150, 65/350; buyers 20, 12, 32 (all new); mobile 20/128, 12/94, 32/222; desktop 6/60, 3/45, 9/105');
+  'demo-bowery-hall, last 30 days vs previous 30 vs trailing 90: 200 / 150 / 350 visitors, 245 / 180 / 425 sessions (the 45 and 30 ticket link clicks of seed/40_insights_demo.sql are sessions of their own), checkout 40/200, 25/150, 65/350; buyers 20, 12, 32 (all new); mobile 20/128, 12/94, 32/222; desktop 6/60, 3/45, 9/105');
 
 select results_eq(
   $$ select count(*)::int, count(*) filter (where visitors > 0)::int, sum(visitors)::int, sum(checkout_visitors)::int, sum(buyers)::int,
             count(*) filter (where buyers = 1 and new_buyers = 1)::int, min(day) filter (where buyers > 0), max(day) filter (where buyers > 0),
-            count(*) filter (where visitors = 7)::int, count(*) filter (where visitors = 8)::int
+            count(*) filter (where visitors = 8)::int, count(*) filter (where visitors = 9)::int
      from public.get_audience_kpi_series((select id from app.organizations where slug = 'demo-bowery-hall'), '2026-05-16', '2026-06-15') $$,
-  $$ values (30, 28, 200, 40, 20, 20, '2026-05-26'::date, '2026-06-14'::date, 24, 4) $$,
-  'series: 30 days, visitors on days 1..28 (24 days of 7 and 4 of 8 = 200), 40 checkouts, one new buyer on each of the 20 days 05-26..06-14');
+  $$ values (30, 28, 245, 40, 20, 20, '2026-05-26'::date, '2026-06-14'::date, 7, 21) $$,
+  'series: 30 days, visitors on days 1..28 (7 days of 8 and 21 of 9 = 245 visitor-days: the 200 visitors, and 45 of them again on the day of their ticket link click), 40 checkouts, one new buyer on each of the 20 days 05-26..06-14');
 
 select results_eq(
   $$ select day, visitors, checkout_visitors, buyers, purchase_rate_pct from public.get_audience_kpi_series((select id from app.organizations where slug = 'demo-bowery-hall'), '2026-06-13', '2026-06-15') $$,
-  $$ values ('2026-06-13'::date, 8::bigint, 2::bigint, 1::bigint, 12.5), ('2026-06-14', 8, 2, 1, 12.5) $$,
-  'the last two days: 8 visitors, 2 checkouts, 1 buyer (12.5 %) each');
+  $$ values ('2026-06-13'::date, 9::bigint, 2::bigint, 1::bigint, 11.1), ('2026-06-14', 9, 2, 1, 11.1) $$,
+  'the last two days: 9 visitors (8, and one ticket link clicker), 2 checkouts, 1 buyer (11.1 %) each');
 
 select is(public.set_audience_kpi_target((select id from app.organizations where slug = 'demo-bowery-hall'), 'purchase_rate_pct', 12.5), 12.5, 'service_role sets a 12.5 % purchase-rate target');
 select is(public.set_audience_kpi_target((select id from app.organizations where slug = 'demo-bowery-hall'), 'visitors', 250), 250::numeric, 'and 250 visitors');
