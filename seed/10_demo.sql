@@ -537,6 +537,7 @@ begin
   from (select r.org_id from removed as r union all select i.org_id from inserted as i) as c
   group by c.org_id;
 
+  return query select * from seed.load_demo_usage(p_reference);   -- seed/30_usage_demo.sql
   return query
   select o.slug, x.object, coalesce(sum(c.n), 0)::bigint
   from seed.demo_orgs() as o

@@ -40,7 +40,8 @@ public struct RPCBenchmarkReport: Sendable, Codable {
   }
 
   public var rendered: String {
-    var lines = ["bench \(group): organization \(org) (\(orgEvents) events), the 30 local days to today, \(runs) runs each"]
+    let rows = group == "usage" ? "model requests" : "events"
+    var lines = ["bench \(group): organization \(org) (\(orgEvents) \(rows)), the 30 local days to today, \(runs) runs each"]
     func append(_ timing: RPCTiming) {
       let name = timing.call.padding(toLength: 44, withPad: " ", startingAt: 0)
       if let error = timing.error {
@@ -51,7 +52,9 @@ public struct RPCBenchmarkReport: Sendable, Codable {
     }
     timings.forEach(append)
     if !unrefreshed.isEmpty {
-      lines.append("with the last 24 hours not yet in the rollups (\(unrefreshedEvents) events of this organization):")
+      lines.append(group == "usage"
+        ? "with one more hour not yet in the rollups (\(unrefreshedEvents) model requests of this organization):"
+        : "with the last 24 hours not yet in the rollups (\(unrefreshedEvents) events of this organization):")
       unrefreshed.forEach(append)
     }
     if !maintenance.isEmpty { lines.append("maintenance (one run each):") }

@@ -45,6 +45,18 @@ public struct LoadingError: Error, Sendable, CustomStringConvertible {
 }
 
 public struct Ingester: Sendable {
+  /// What the lines are: events (analytics.ingest_staged) or model requests of the usage
+  /// module (usage.ingest_staged, one request object with "org_id" per line).
+  public enum Kind: String, Sendable, CaseIterable {
+    case events
+    case modelRequests = "model-requests"
+
+    /// The SQL function that validates and stores a staged chunk.
+    var stagedFunction: String { self == .events ? "analytics.ingest_staged" : "usage.ingest_staged" }
+  }
+
+  /// What the lines are.
+  public var kind: Kind = .events
   /// Lines per COPY chunk.
   public var chunkLines: Int
   /// Sessions validating and storing chunks at once (each chunk is one transaction).
@@ -52,9 +64,10 @@ public struct Ingester: Sendable {
   /// How often a chunk that lost a deadlock or a serialization conflict is tried again.
   static let retries = 5
 
-  public init(chunkLines: Int = 50_000, jobs: Int = 1) {
+  public init(chunkLines: Int = 50_000, jobs: Int = 1, kind: Kind = .events) {
     self.chunkLines = max(1, chunkLines)
     self.jobs = max(1, jobs)
+    self.kind = kind
   }
 
   /// Loads NDJSON from `input` (a FileHandle: a file or stdin). Rejected lines go to
@@ -97,7 +110,7 @@ public struct Ingester: Sendable {
 
     let helpers = openSession == nil ? 0 : jobs - 1
     let workers = startHelperSessions(helpers, open: openSession, failed: { queue.fail($0) }) { session in
-      try Self.work(queue, on: session)
+      try Self.work(queue, on: session, staged: kind.stagedFunction)
     }
 
     var state = IngestProgress(bytesRead: 0, totalBytes: totalBytes, lines: 0, accepted: 0, duplicates: 0, rejected: 0, seconds: 0)
@@ -134,7 +147,7 @@ public struct Ingester: Sendable {
       }
     }
     do {
-      try Self.work(queue, on: connection) { try report() }
+      try Self.work(queue, on: connection, staged: kind.stagedFunction) { try report() }
     } catch {
       queue.fail(error)
     }
@@ -149,14 +162,16 @@ public struct Ingester: Sendable {
 
   /// Stores the chunks of `queue` through `session` until it is empty and closed or has
   /// failed; `afterEach` runs after each chunk.
-  static func work(_ queue: ChunkQueue, on session: Connection, afterEach: () throws -> Void = {}) throws {
+  static func work(
+    _ queue: ChunkQueue, on session: Connection, staged: String = Kind.events.stagedFunction, afterEach: () throws -> Void = {}
+  ) throws {
     do {
       try session.execute("select analytics.ingest_prepare()")
     } catch let error as PostgresError where error.code == .undefinedFunction || error.code == .invalidSchemaName {
       throw LoadingError("the database has no audience-db schema (\(error.message))", hint: "Run audiencectl migrate on it first.")
     }
     while let chunk = queue.take() {
-      queue.finished(try store(chunk, on: session))
+      queue.finished(try store(chunk, on: session, staged: staged))
       try afterEach()
     }
   }
@@ -164,7 +179,7 @@ public struct Ingester: Sendable {
   /// One chunk in one transaction: COPY into the session's staging table, then
   /// analytics.ingest_staged; tried again when it loses a deadlock or a serialization
   /// conflict (everything of the attempt is rolled back).
-  static func store(_ chunk: IngestChunk, on session: Connection) throws -> ChunkResult {
+  static func store(_ chunk: IngestChunk, on session: Connection, staged: String = Kind.events.stagedFunction) throws -> ChunkResult {
     var attempt = 0
     while true {
       do {
@@ -172,8 +187,8 @@ public struct Ingester: Sendable {
           // A killed ingest stops on the server within a second; SET LOCAL: this chunk only.
           try session.abortWhenClientGone(local: true)
           try session.copyIn("copy pg_temp.ingest_staging (line_no, raw) from stdin", chunks: [chunk.copyData])
-          guard let row = try session.query("select staged, accepted, duplicates, rejected from analytics.ingest_staged()").first else {
-            throw LoadingError("analytics.ingest_staged() returned no row")
+          guard let row = try session.query(SQL(unsafeSQL: "select staged, accepted, duplicates, rejected from \(staged)()")).first else {
+            throw LoadingError("\(staged)() returned no row")
           }
           var result = ChunkResult(
             index: chunk.index, lines: chunk.lineCount, bytes: chunk.bytes,

@@ -64,6 +64,32 @@ public struct Seeder: Sendable {
     }
   }
 
+  /// Generates `requests` synthetic model requests (schema `usage`) over the `orgs`
+  /// synthetic organizations of `seed`, deterministically, `chunk` requests per call
+  /// (seed/35_usage_scale.sql); `progress` gets the number stored so far. A rerun stores
+  /// nothing twice. Returns the number stored and the seconds it took.
+  public func scaleModelRequests(
+    _ connection: Connection, orgs: Int, requests: Int, seed: Int, chunk: Int = 250_000,
+    progress: (Int) -> Void = { _ in }
+  ) throws -> (stored: Int, seconds: Double) {
+    try installGenerators(connection)
+    try connection.execute("select seed.scale_orgs(\(orgs)::int, \(seed)::int)")
+    try connection.execute("select usage.ensure_partitions(3, 3)")
+    try connection.execute("select seed.scale_usage_catalog()")
+    let started = ContinuousClock.now
+    var stored = 0
+    var first = 0
+    while first < requests {
+      let count = min(chunk, requests - first)
+      stored += try connection.scalar(
+        "select seed.scale_model_requests(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)", as: Int.self) ?? 0
+      first += count
+      progress(first)
+    }
+    try connection.execute("analyze usage.model_requests")
+    return (stored, started.duration(to: .now).secondsValue)
+  }
+
   /// Generates `events` synthetic events over `orgs` organizations, deterministically from `seed`.
   /// With `sessions` > 1 and `openSession`, that many connections (this one and
   /// `sessions` - 1 opened by `openSession`, each on its own thread) generate the chunks

@@ -13,7 +13,7 @@ public struct CheckResult: Sendable, Equatable, Codable {
 /// The catalog queries behind `verify`'s structural section.
 public enum StructuralChecks {
   /// Schemas whose tables hold tenant data and must all carry RLS.
-  public static let tenantSchemas = ["app", "analytics", "audience", "insights", "experiments"]
+  public static let tenantSchemas = ["app", "analytics", "audience", "insights", "experiments", "usage"]
   /// The marker in a function's comment that says anon/PUBLIC may execute it on purpose.
   public static let publicMarker = "@audiencectl-public"
 

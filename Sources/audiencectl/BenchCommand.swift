@@ -8,7 +8,7 @@ import PostgresClient
 extension AudienceCtl {
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, InteractionsBench.self, ReportBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, InteractionsBench.self, UsageBench.self, ReportBench.self])
 
     struct ReportBench: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -93,6 +93,20 @@ extension AudienceCtl {
 
       func run() throws {
         try options.measure(.dashboards) { db, _ in try MaintenanceBenchmark().dashboards(db) }
+      }
+    }
+
+    struct UsageBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "p50/p95 of the usage RPCs for the organization with the most model requests (load seed scale --model-requests N first), with the rollups current and with one more hour not yet in them; then the rollup steps for that hour and a full rebuild.",
+        discussion: "The hour of new requests and the rebuilds live in a transaction that is rolled back; bringing the rollups current is kept.")
+      @OptionGroup var options: RPCBenchOptions
+
+      func run() throws {
+        let db = try reportingErrors { try options.connection.open() }
+        let report = try reportingErrors { try UsageBenchmark(runs: options.runs).run(db, maintenance: !options.skipMaintenance) }
+        try options.print(report)
       }
     }
 

@@ -31,9 +31,11 @@ func loadingErrors<T>(_ body: () throws -> T) throws -> T {
 extension AudienceCtl {
   struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Bulk-load NDJSON events through COPY, validated like log_events; idempotent on rerun.")
+      abstract: "Bulk-load NDJSON events (or model requests) through COPY, validated like log_events (log_model_requests); idempotent on rerun.")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "An NDJSON file, one event per line, or - for standard input.") var file: String
+    @Argument(help: "An NDJSON file, one event (or model request) per line, or - for standard input.") var file: String
+    @Option(help: "What the lines are: events, or model-requests (log_model_requests' request objects, each with org_id).")
+    var kind = "events"
     @Option(help: "Where rejected lines are written with their reasons (default: FILE.rejects.ndjson, or rejects.ndjson for stdin).")
     var rejects: String?
     @Option(help: "Lines per COPY chunk.") var chunk = 50_000
@@ -42,6 +44,7 @@ extension AudienceCtl {
 
     func validate() throws {
       guard chunk > 0, jobs > 0 else { throw ValidationError("--chunk and --jobs must be positive") }
+      guard Ingester.Kind(rawValue: kind) != nil else { throw ValidationError("--kind must be events or model-requests") }
     }
 
     func run() throws {
@@ -60,7 +63,7 @@ extension AudienceCtl {
       let rejectsPath = rejects ?? (file == "-" ? "rejects.ndjson" : file + ".rejects.ndjson")
       let report = try loadingErrors {
         let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
-        return try Ingester(chunkLines: chunk, jobs: jobs).ingest(
+        return try Ingester(chunkLines: chunk, jobs: jobs, kind: Ingester.Kind(rawValue: kind) ?? .events).ingest(
           handle, totalBytes: total, rejectsPath: rejectsPath, connection: Connection(target),
           openSession: { try Connection(target) }
         ) { p in
@@ -107,14 +110,31 @@ extension AudienceCtl {
       // Two by default: on 2 cores, 2M events took 14-17 s from two sessions against 20-23 s
       // from one (generation and index builds run in parallel; the data is the same).
       @Option(help: "Sessions generating chunks and building indexes in parallel (the data is the same).") var sessions = 2
+      @Option(help: "Model requests (schema usage) in total, after the events; 0: none.") var modelRequests = 0
 
       func validate() throws {
-        guard orgs > 0, events > 0, chunk > 0, sessions > 0 else {
-          throw ValidationError("--orgs, --events, --chunk and --sessions must be positive")
+        guard orgs > 0, events >= 0, modelRequests >= 0, events + modelRequests > 0, chunk > 0, sessions > 0 else {
+          throw ValidationError("--orgs, --chunk and --sessions must be positive, --events and --model-requests not negative, and one of them positive")
         }
       }
 
       func run() throws {
+        if events > 0 { try generateEvents() }
+        if modelRequests > 0 {
+          let result = try loadingErrors {
+            let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+            return try Seeder(project: connection.projectValue).scaleModelRequests(
+              Connection(target), orgs: orgs, requests: modelRequests, seed: seed, chunk: chunk
+            ) { done in
+              progressLine("\(bar(Double(done) / Double(modelRequests))) \(done)/\(modelRequests) model requests")
+            }
+          }
+          progressLine("", final: false)
+          print("generated \(result.stored) model requests over \(orgs) organizations in \(String(format: "%.2f", result.seconds)) s: \(Int(Double(result.stored) / max(result.seconds, 0.001))) requests/s (seed \(seed))")
+        }
+      }
+
+      func generateEvents() throws {
         let result = try loadingErrors {
           let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
           return try Seeder(project: connection.projectValue).scale(

@@ -42,7 +42,8 @@ struct RefreshTests {
     let names = steps.compactMap { $0["step"]?.stringValue }
     // Partitions first, maintenance last; this test's views by dependency depth (mv_a reads mv_z), then name.
     #expect(names.first == "analytics.ensure_partitions")
-    #expect(names.suffix(3) == ["audience.update_customers", "analytics.aggregate_daily", "insights.refresh_aggregates"])
+    #expect(names.suffix(5) == ["audience.update_customers", "analytics.aggregate_daily", "insights.refresh_aggregates",
+                                "usage.detect_anomalies", "usage.generate_recommendations"])
     #expect(names.filter { ["private.mv_ratio", "private.mv_z", "private.mv_a"].contains($0) } == ["private.mv_ratio", "private.mv_z", "private.mv_a"])
     #expect(names.firstIndex(of: "private.mv_a")! > names.firstIndex(of: "private.mv_z")!)
     let failed = steps.filter { $0["error"] != nil }

@@ -14,6 +14,9 @@
 -- which therefore should stay small (stragglers only).
 -- New partitions get RLS enabled and no privilege for public/anon/authenticated: they
 -- are reached only through the parent, whose policies apply.
+-- It then calls usage.ensure_partitions with the same arguments (the monthly partitions
+-- of usage.model_requests), so that every caller of this one path keeps both tables'
+-- months; the number returned counts analytics.events partitions only.
 create or replace function analytics.ensure_partitions(p_months_ahead int default 3, p_months_back int default 1)
 returns int
 language plpgsql
@@ -83,6 +86,11 @@ begin
                         pg_catalog.to_char(v_month, 'YYYY-MM')));
     v_created := v_created + 1;
   end loop;
+
+  -- The same months for the other partitioned log (migration 0200); its count is its own.
+  if pg_catalog.to_regprocedure('usage.ensure_partitions(integer, integer)') is not null then
+    perform usage.ensure_partitions(p_months_ahead, p_months_back);
+  end if;
 
   return v_created;
 end;

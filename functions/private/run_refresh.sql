@@ -4,7 +4,8 @@
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
 -- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
--- reads the aggregation watermarks).
+-- reads the aggregation watermarks), then the usage steps usage.detect_anomalies and
+-- usage.generate_recommendations.
 -- A failing step is logged with its error and the next steps still run. A step whose run
 -- died (server restart, killed client) is marked 'interrupted: ...' by the next run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
@@ -111,6 +112,17 @@ begin
     select 4, 0, 'insights.refresh_aggregates',
            'select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r'
      where pg_catalog.to_regproc('insights.refresh_aggregates') is not null
+    union all
+    -- usage: anomalies of the complete hours of the last 2 days, recommendations of the
+    -- organizations with requests in the last 30 days (both idempotent)
+    select 4, 1, 'usage.detect_anomalies',
+           'select usage.detect_anomalies(null, pg_catalog.date_trunc(''hour'', pg_catalog.now()) - interval ''2 days'', pg_catalog.date_trunc(''hour'', pg_catalog.now()))'
+     where pg_catalog.to_regproc('usage.detect_anomalies') is not null
+    union all
+    select 4, 2, 'usage.generate_recommendations',
+           'select pg_catalog.count(*) from app.organizations as o, usage.generate_recommendations(o.id, (pg_catalog.now() at time zone o.timezone)::date) as r '
+           'where exists (select 1 from usage.model_requests as q where q.org_id = o.id and q.occurred_at >= pg_catalog.now() - interval ''30 days'')'
+     where pg_catalog.to_regproc('usage.generate_recommendations') is not null
     order by 1, 2, 3
   loop
     if p_only is not null and v_step.name <> p_only then
@@ -140,7 +152,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, analytics.aggregate_daily or insights.refresh_aggregates';
+      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, analytics.aggregate_daily, insights.refresh_aggregates, usage.detect_anomalies or usage.generate_recommendations';
   end if;
 end;
 $$;

@@ -1,0 +1,75 @@
+// The usage module's loaders against the project's own schema: ingest --kind
+// model-requests (COPY, the same validation and pricing as log_model_requests, rejects
+// with line numbers, idempotent rerun) and seed scale --model-requests (deterministic).
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite("usage loading")
+struct UsageLoadingTests {
+  static let org = "5e5e5e5e-0000-4000-8000-0000000000a1"
+
+  func request(_ n: Int, model: String = "m", at: String = "2026-05-01T18:30:00Z", extra: String = "") -> String {
+    #"{"org_id":"\#(Self.org)","request_id":"r\#(n)","occurred_at":"\#(at)","provider":"ul-test","model":"\#(model)","input_tokens":1000,"output_tokens":500\#(extra)}"#
+  }
+
+  @Test("ingest --kind model-requests: 4 stored and priced, 3 rejected with line numbers and reasons; the rerun stores nothing new")
+  func ingestModelRequests() throws {
+    let db = try migratedDatabase()
+    let connection = try db.connect()
+    try connection.execute(
+      "insert into app.organizations (id, slug, name, kind) values (\(UUID(uuidString: Self.org)!), 'usage-ingest', 'Usage Ingest', 'brand')")
+    try connection.execute("insert into usage.models (provider, model, display_name) values ('ul-test', 'm', 'M')")
+    try connection.execute(
+      "insert into usage.prices (provider, model, input_per_mtok, output_per_mtok, valid_during) values ('ul-test', 'm', 1, 2, tstzrange('2026-01-01', null))")
+    let lines = [
+      request(1), request(2), "{not json", request(3, model: "nope"), "", request(4, extra: #","output_tokens":-1"#),
+      request(5), request(6),
+    ]
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("usage-ingest-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("requests.ndjson").path
+    try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+    let root = TestEnvironment.packageRoot.path
+
+    let first = try audiencectl(["ingest", file, "--kind", "model-requests", "--url", db.url, "--project", root, "--chunk", "3"])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains(": 4 stored, 0 already stored, 3 rejected"))
+    let rejects = try String(contentsOfFile: file + ".rejects.ndjson", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    #expect(rejects.map { $0["line"]?.intValue } == [3, 4, 6])
+    #expect(rejects.map { $0["reason"]?.stringValue } == ["invalid_json", "unknown_model: ul-test/nope", "negative_tokens: output_tokens"])
+    // 1000 x $1 + 500 x $2 per million tokens: $0.002 each.
+    #expect(try connection.scalar("select count(*)::int from usage.model_requests where cost = 0.002", as: Int.self) == 4)
+
+    let again = try audiencectl(["ingest", file, "--kind", "model-requests", "--url", db.url, "--project", root])
+    #expect(again.status == 0)
+    #expect(again.stdout.contains(": 0 stored, 4 already stored, 3 rejected"))
+    #expect(try connection.scalar("select count(*)::int from usage.model_requests", as: Int.self) == 4)
+  }
+
+  @Test("seed scale --model-requests: the same seed gives the same requests, a rerun stores nothing new")
+  func seedScaleModelRequests() throws {
+    let db = try migratedDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let args = ["seed", "scale", "--orgs", "5", "--events", "0", "--model-requests", "3000", "--seed", "7", "--chunk", "1000",
+                "--url", db.url, "--project", root]
+    let first = try audiencectl(args)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("generated 3000 model requests over 5 organizations"))
+    let connection = try db.connect()
+    let digest = "select count(*)::int as n, md5(string_agg(request_id || cost::text || occurred_at::text, ',' order by request_id)) as d from usage.model_requests"
+    let before = try #require(try connection.query(SQL(unsafeSQL: digest)).first)
+    #expect(try before.decode("n", as: Int.self) == 3000)
+    let again = try audiencectl(args)
+    #expect(again.status == 0)
+    #expect(again.stdout.contains("generated 0 model requests"))
+    let after = try #require(try connection.query(SQL(unsafeSQL: digest)).first)
+    #expect(try after.decode("d", as: String.self) == (try before.decode("d", as: String.self)))
+    // Organization rank 1 gets about 10 % (of 3000: between 200 and 400).
+    let top = try connection.scalar(
+      "select count(*)::int from usage.model_requests where org_id = md5('scale-org:7:1')::uuid", as: Int.self) ?? 0
+    #expect(top > 200 && top < 400)
+  }
+}

@@ -1,0 +1,84 @@
+-- requires: functions/private/assert_period.sql
+-- Cost of one organization for the local days [p_from, p_to) broken down by p_dimension
+-- (user, team, project, feature, model, provider): the p_limit largest keys by cost (ties
+-- by key), then one '(other)' row for all the rest (only when there is a rest), so that
+-- the rows add up to the total: cost (to the cent), requests, tokens (all kinds),
+-- share_pct of the period's cost (1 decimal; rounding aside the shares add to 100),
+-- previous_cost in [p_from - n, p_from) and change_pct (1 decimal, NULL when the previous
+-- cost is 0). Keys: user id (text; '(no user)' for requests without one), team / project /
+-- feature ('(none)' when empty), 'provider/model', provider. Unpriced requests count in
+-- requests and tokens with cost 0.
+-- Who: members; below analyst, only their own requests. Reads usage.user_days through
+-- private.rollup_rows. Errors: 42501 not a member; 22023 bad period, unknown dimension or
+-- p_limit outside 1-100 (hints).
+create or replace function public.get_cost_breakdown(p_org_id uuid, p_from date, p_to date,
+                                                     p_dimension text default 'model', p_limit integer default 10)
+returns table (key text, cost numeric, requests bigint, tokens bigint, share_pct numeric,
+               previous_cost numeric, change_pct numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_role app.org_role := app.assert_org_role(p_org_id, 'viewer');
+  v_own  uuid := case when v_role < 'analyst' then auth.uid() end;
+  v_n    integer;
+begin
+  perform private.assert_period(p_from, p_to);
+  if p_dimension is null or p_dimension not in ('user', 'team', 'project', 'feature', 'model', 'provider') then
+    raise exception 'unknown breakdown dimension %', p_dimension
+      using errcode = '22023', hint = 'Use user, team, project, feature, model or provider.';
+  end if;
+  if p_limit is null or p_limit not between 1 and 100 then
+    raise exception 'limit % is outside 1-100', p_limit using errcode = '22023', hint = 'Pass 1 to 100 rows.';
+  end if;
+  v_n := p_to - p_from;
+  return query
+  with keyed as (
+    select case p_dimension
+             when 'user' then case when d.user_id = '00000000-0000-0000-0000-000000000000' then '(no user)' else d.user_id::text end
+             when 'team' then coalesce(nullif(d.team, ''), '(none)')
+             when 'project' then coalesce(nullif(d.project, ''), '(none)')
+             when 'feature' then coalesce(nullif(d.feature, ''), '(none)')
+             when 'model' then d.provider || '/' || d.model
+             else d.provider::text end as key,
+           d.day >= p_from as is_current, d.cost, d.requests,
+           d.input_tokens + d.output_tokens + d.cached_input_tokens + d.cache_write_tokens as tokens
+    from private.rollup_rows(null::usage.user_days, p_org_id, p_from - v_n, p_to) as d
+    where d.org_id = p_org_id and (v_own is null or d.user_id = v_own)
+  ),
+  per_key as (
+    select k.key,
+           coalesce(pg_catalog.sum(k.cost) filter (where k.is_current), 0) as cost,
+           coalesce(pg_catalog.sum(k.requests) filter (where k.is_current), 0)::bigint as requests,
+           coalesce(pg_catalog.sum(k.tokens) filter (where k.is_current), 0)::bigint as tokens,
+           coalesce(pg_catalog.sum(k.cost) filter (where not k.is_current), 0) as previous_cost,
+           pg_catalog.bool_or(k.is_current) as seen
+    from keyed as k group by k.key
+  ),
+  ranked as (
+    select p.*, pg_catalog.row_number() over (order by p.cost desc, p.key) as rank
+    from per_key as p where p.seen
+  ),
+  rows as (
+    select r.key, r.cost, r.requests, r.tokens, r.previous_cost, r.rank from ranked as r where r.rank <= p_limit
+    union all
+    select '(other)', pg_catalog.sum(r.cost), pg_catalog.sum(r.requests)::bigint, pg_catalog.sum(r.tokens)::bigint,
+           pg_catalog.sum(r.previous_cost), p_limit + 1
+    from ranked as r where r.rank > p_limit
+    having pg_catalog.count(*) > 0
+  )
+  select r.key, pg_catalog.round(r.cost, 2), r.requests, r.tokens,
+         pg_catalog.round(100 * r.cost / nullif(pg_catalog.sum(r.cost) over (), 0), 1),
+         pg_catalog.round(r.previous_cost, 2),
+         pg_catalog.round(100 * (r.cost - r.previous_cost) / nullif(r.previous_cost, 0), 1)
+  from rows as r
+  order by r.rank;
+end;
+$$;
+revoke execute on function public.get_cost_breakdown(uuid, date, date, text, integer) from public, anon;
+grant execute on function public.get_cost_breakdown(uuid, date, date, text, integer) to authenticated, service_role;
+comment on function public.get_cost_breakdown(uuid, date, date, text, integer) is
+  'Cost for local days [p_from, p_to) by user, team, project, feature, model or provider: the p_limit largest plus an (other) row, with requests, tokens, share % and change vs the previous period. Members; below analyst: own requests only. 42501 not a member; 22023 bad period, dimension or limit.';

@@ -1,0 +1,84 @@
+-- requires: functions/private/assert_period.sql
+-- requires: functions/usage/histogram_percentile.sql
+-- The series the charts and sparklines of one organization draw over the local days
+-- [p_from, p_to), one row per bucket (every bucket of the range, zeros included):
+-- p_grain 'day' (local days; at most 366) or 'hour' (local hours; at most 31 days).
+-- bucket_start (the local start of the day or hour, as timestamptz), requests, cost (to
+-- the cent), errors, error_rate_pct (1 decimal), latency_p95_ms (log-scale buckets,
+-- within 4.4 %), active_users (distinct users of the day, exact; NULL for hours: the
+-- hourly rollup has no user dimension).
+-- Who: analysts and above. Reads usage.model_hours and usage.user_days through
+-- private.rollup_rows. Errors: 42501 not a member or below analyst; 22023 bad period,
+-- unknown grain, more than 31 days at hour grain.
+create or replace function public.get_usage_trends(p_org_id uuid, p_from date, p_to date, p_grain text default 'day')
+returns table (bucket_start timestamptz, requests bigint, cost numeric, errors bigint, error_rate_pct numeric,
+               latency_p95_ms numeric, active_users bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_tz text;
+begin
+  perform app.assert_org_role(p_org_id, 'analyst');
+  perform private.assert_period(p_from, p_to);
+  if p_grain is null or p_grain not in ('day', 'hour') then
+    raise exception 'unknown grain %', p_grain using errcode = '22023', hint = 'Use day or hour.';
+  end if;
+  if p_grain = 'hour' and p_to - p_from > 31 then
+    raise exception 'an hourly series covers at most 31 days; this one covers %', p_to - p_from
+      using errcode = '22023', hint = 'Use grain day for longer periods.';
+  end if;
+  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  return query
+  with h as (
+    select r.*, case when p_grain = 'day' then ((r.hour at time zone v_tz)::date)::timestamp at time zone v_tz
+                     else r.hour end as bucket
+    from private.rollup_rows(null::usage.model_hours, p_org_id,
+                             p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
+    where r.org_id = p_org_id
+  ),
+  buckets as (
+    select case when p_grain = 'day' then d::date::timestamp at time zone v_tz end as bucket
+    from pg_catalog.generate_series(p_from::timestamp, (p_to - 1)::timestamp, interval '1 day') as d
+    where p_grain = 'day'
+    union
+    select pg_catalog.date_trunc('hour', t, v_tz)
+    from pg_catalog.generate_series(p_from::timestamp at time zone v_tz, (p_to::timestamp at time zone v_tz) - interval '1 hour',
+                                    interval '1 hour') as t
+    where p_grain = 'hour'
+  ),
+  a as (
+    select h.bucket, pg_catalog.sum(h.requests)::bigint as requests, pg_catalog.sum(h.cost) as cost,
+           pg_catalog.sum(h.errors)::bigint as errors
+    from h group by h.bucket
+  ),
+  l as (
+    select g.bucket, usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95) as p95
+    from (select h.bucket, b.b, pg_catalog.sum(b.n)::bigint as n   -- merged per bucket first
+          from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
+          group by 1, 2) as g
+    group by g.bucket
+  ),
+  u as (
+    select d.day::timestamp at time zone v_tz as bucket, pg_catalog.count(distinct d.user_id) as users
+    from private.rollup_rows(null::usage.user_days, p_org_id, p_from, p_to) as d
+    where d.org_id = p_org_id and p_grain = 'day' and d.user_id <> '00000000-0000-0000-0000-000000000000'
+    group by d.day
+  )
+  select k.bucket, coalesce(a.requests, 0), pg_catalog.round(coalesce(a.cost, 0), 2), coalesce(a.errors, 0),
+         pg_catalog.round(100.0 * a.errors / nullif(a.requests, 0), 1), l.p95,
+         case when p_grain = 'day' then coalesce(u.users, 0) end
+  from buckets as k
+  left join a on a.bucket = k.bucket
+  left join l on l.bucket = k.bucket
+  left join u on u.bucket = k.bucket
+  order by k.bucket;
+end;
+$$;
+revoke execute on function public.get_usage_trends(uuid, date, date, text) from public, anon;
+grant execute on function public.get_usage_trends(uuid, date, date, text) to authenticated, service_role;
+comment on function public.get_usage_trends(uuid, date, date, text) is
+  'Daily or hourly series for local days [p_from, p_to): requests, cost, errors, error rate, p95 latency (log-scale buckets), active users (days only). Analysts and above. 42501; 22023 bad period or grain.';

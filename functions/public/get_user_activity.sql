@@ -1,0 +1,75 @@
+-- requires: functions/private/assert_period.sql
+-- Engagement of the platform's users in one organization for the local days
+-- [p_from, p_to), as one JSON object:
+--   active_users: distinct users with a request in the period; new_users: those whose
+--   first request ever falls in it; dau_avg, wau, mau: as get_usage_overview (exact
+--   distinct counts over the user-day rollup, never sums of daily counts);
+--   churned_users: users active in [p_to - 60, p_to - 30) with no request in
+--   [p_to - 30, p_to); churn_rate_pct: churned / users active in [p_to - 60, p_to - 30)
+--   (1 decimal, NULL when none);
+--   cohorts: weekly retention of the users whose first request ever falls in the period,
+--   by the ISO week (Monday, local) of that first request: [{"cohort_week", "users",
+--   "retained": [users active in week 0, 1, 2, ... up to the week of p_to - 1]}].
+-- Who: analysts and above (it lists organization-wide counts). Reads usage.user_days
+-- through private.rollup_rows (all of the organization's history: first requests).
+-- Errors: 42501 not a member or below analyst; 22023 bad period.
+create or replace function public.get_user_activity(p_org_id uuid, p_from date, p_to date)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_result jsonb;
+begin
+  perform app.assert_org_role(p_org_id, 'analyst');
+  perform private.assert_period(p_from, p_to);
+  with ud as materialized (
+    select distinct d.user_id, d.day
+    from private.rollup_rows(null::usage.user_days, p_org_id, null::date, p_to) as d
+    where d.org_id = p_org_id and d.user_id <> '00000000-0000-0000-0000-000000000000'
+  ),
+  firsts as (select u.user_id, pg_catalog.min(u.day) as first_day from ud as u group by u.user_id),
+  cohort_users as (
+    select f.user_id, pg_catalog.date_trunc('week', f.first_day)::date as cohort_week
+    from firsts as f where f.first_day >= p_from and f.first_day < p_to
+  ),
+  cohorts as (
+    select c.cohort_week, pg_catalog.count(distinct c.user_id) as users,
+           (select pg_catalog.jsonb_agg(
+                     (select pg_catalog.count(distinct u.user_id) from ud as u join cohort_users as c2 using (user_id)
+                      where c2.cohort_week = c.cohort_week and u.day >= c.cohort_week + 7 * w and u.day < c.cohort_week + 7 * (w + 1))
+                     order by w)
+            from pg_catalog.generate_series(0, ((p_to - 1) - c.cohort_week) / 7) as w) as retained
+    from cohort_users as c group by c.cohort_week
+  ),
+  churn as (
+    select pg_catalog.count(distinct u.user_id) filter (where u.day >= p_to - 60 and u.day < p_to - 30) as before,
+           pg_catalog.count(distinct u.user_id) filter (
+             where u.day >= p_to - 60 and u.day < p_to - 30
+               and not exists (select 1 from ud as v where v.user_id = u.user_id and v.day >= p_to - 30 and v.day < p_to)) as churned
+    from ud as u
+  ),
+  daily as (select u.day, pg_catalog.count(*) as users from ud as u where u.day >= p_from and u.day < p_to group by u.day)
+  select pg_catalog.jsonb_build_object(
+           'active_users', (select pg_catalog.count(distinct u.user_id) from ud as u where u.day >= p_from and u.day < p_to),
+           'new_users', (select pg_catalog.count(*) from cohort_users),
+           'dau_avg', (select pg_catalog.round(coalesce(pg_catalog.sum(d.users), 0)::numeric / (p_to - p_from), 1) from daily as d),
+           'wau', (select pg_catalog.count(distinct u.user_id) from ud as u where u.day >= p_to - 7 and u.day < p_to),
+           'mau', (select pg_catalog.count(distinct u.user_id) from ud as u where u.day >= p_to - 30 and u.day < p_to),
+           'churned_users', ch.churned,
+           'churn_rate_pct', pg_catalog.round(100.0 * ch.churned / nullif(ch.before, 0), 1),
+           'cohorts', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('cohort_week', c.cohort_week, 'users', c.users,
+                                                                                         'retained', c.retained) order by c.cohort_week)
+                                from cohorts as c), '[]'::jsonb))
+  into v_result
+  from churn as ch;
+  return v_result;
+end;
+$$;
+revoke execute on function public.get_user_activity(uuid, date, date) from public, anon;
+grant execute on function public.get_user_activity(uuid, date, date) to authenticated, service_role;
+comment on function public.get_user_activity(uuid, date, date) is
+  'Platform user engagement for local days [p_from, p_to): active and new users, DAU average, WAU, MAU (exact distinct counts), churn (active 60-30 days before the end, silent since) and weekly retention cohorts by first-request week. Analysts and above. 42501; 22023 bad period.';
