@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages audience-db needs when they are missing (as root, or via sudo).
 set -euo pipefail
-packages=(pkg-config libpq-dev postgresql-15 postgresql-client-15 postgresql-15-pgtap postgresql-15-cron)
+packages=(pkg-config libpq-dev postgresql-15 postgresql-client-15 postgresql-15-pgtap postgresql-15-cron python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
