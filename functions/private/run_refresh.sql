@@ -3,7 +3,9 @@
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
 -- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
--- reads the aggregation watermarks).
+-- reads the aggregation watermarks), and last the retention of raw events (step
+-- analytics.apply_retention: analytics.apply_retention_due(90), i.e. 90 days, once per UTC
+-- day, after the rollups that must cover what it drops).
 -- A failing step is logged with its error and the next steps still run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
 -- then raises 55P03. A running `audiencectl migrate` (exclusive advisory lock) is waited
@@ -91,6 +93,9 @@ begin
     select 4, 0, 'insights.refresh_aggregates',
            'select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r'
      where pg_catalog.to_regproc('insights.refresh_aggregates') is not null
+    union all
+    select 5, 0, 'analytics.apply_retention', 'select pg_catalog.count(*) from analytics.apply_retention_due(90)'
+     where pg_catalog.to_regproc('analytics.apply_retention_due') is not null
     order by 1, 2, 3
   loop
     if p_only is not null and v_step.name <> p_only then
