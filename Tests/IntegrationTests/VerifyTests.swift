@@ -24,6 +24,23 @@ struct VerifyTests {
     #expect(try db.connect().scalar("select to_regnamespace('tests') is null and to_regnamespace('seed') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
   }
 
+  @Test("verify passes on a database holding real data: seed demo, seed scale, refresh (with its retention step), retention")
+  func passesOnRealData() throws {
+    let db = try TestDatabase()
+    let args = ["--url", db.url, "--project", TestEnvironment.packageRoot.path]
+    for command in [["migrate"], ["seed", "demo"], ["seed", "scale", "--orgs", "5", "--events", "20000", "--seed", "3"], ["refresh"]] {
+      let result = try audiencectl(command + args)
+      #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
+    }
+    let connection = try db.connect()
+    // refresh ran the retention: old months of the scale data are gone, the horizon moved.
+    #expect(try connection.scalar("select raw_events_from is not null and last_cutoff is not null from analytics.retention_state", as: Bool.self) == true)
+    #expect(try connection.scalar("select count(*)::int from analytics.apply_retention(90) where action = 'dropped_partition'", as: Int.self) == 0)
+    let verify = try audiencectl(["verify"] + args)
+    #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
+    #expect(verify.stdout.contains("verify passed"))
+  }
+
   @Test("a broken database fails verify, naming each problem, in every format")
   func brokenDatabaseFails() throws {
     let db = try TestDatabase()
