@@ -7,6 +7,8 @@
 --   insights.generation_runs PRIMARY KEY (id)     -> PRIMARY KEY (org_id, id), index on id
 --   insights.ai_insights   PRIMARY KEY (id)       -> PRIMARY KEY (org_id, id), index on id
 --   insights.ai_insights   FOREIGN KEY (generation_run_id) -> (org_id, generation_run_id)
+-- index_ai_insights_on_generation_run_id stays: the insights functions count a run's
+-- insights by generation_run_id alone.
 -- Ids stay unique in practice (gen_random_uuid); what changes is only which keys the
 -- database enforces. Lock-safe: every index is built CONCURRENTLY before the constraint
 -- that uses it; the new foreign key is added NOT VALID and validated apart (SHARE UPDATE
@@ -33,7 +35,6 @@ alter table insights.ai_insights
 alter table insights.ai_insights validate constraint fk_ai_insights_org_id_generation_run_id;
 -- squawk-ignore ban-drop-constraint
 alter table insights.ai_insights drop constraint if exists fk_ai_insights_generation_run_id;
-drop index concurrently if exists insights.index_ai_insights_on_generation_run_id;
 -- squawk-ignore ban-drop-constraint
 alter table insights.generation_runs drop constraint pk_generation_runs,
   add constraint pk_generation_runs primary key using index index_generation_runs_on_org_id_id;
