@@ -1,5 +1,6 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
--- in private.refresh_log: partitions ahead, every materialized view in dependency order
+-- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
+-- private.apply_rollup) in dependency order, every materialized view in dependency order
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
 -- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
@@ -71,11 +72,20 @@ begin
       select v.oid, 0 as level from views v
       union all
       select e.v, d.level + 1 from edges e join depth d on d.oid = e.u where d.level < 32
+    ), rollup_depth as (
+      -- registered rollups (private.rollups): each after the ones it depends on
+      select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
+      union all
+      select r.name, d.level + 1 from private.rollups as r join rollup_depth as d on d.name = any (r.depends_on)
+       where d.level < 32
     )
     select 0 as phase, 0 as level, 'analytics.ensure_partitions' as name, 'select analytics.ensure_partitions(3)' as sql
      where pg_catalog.to_regproc('analytics.ensure_partitions') is not null
     union all
-    select 1, l.level, v.name,
+    select 1, pg_catalog.max(d.level), d.name, pg_catalog.format('select private.apply_rollup(%L)', d.name)
+      from rollup_depth as d group by d.name
+    union all
+    select 1, 100 + l.level, v.name,
            case when v.populated and v.has_unique
                 then 'refresh materialized view concurrently ' || v.name
                 else 'refresh materialized view ' || v.name end
@@ -124,7 +134,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, analytics.aggregate_daily or insights.refresh_aggregates';
+      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, analytics.aggregate_daily or insights.refresh_aggregates';
   end if;
 end;
 $$;

@@ -1,0 +1,110 @@
+-- Contract: the rollup engine (migrations/0100): register_rollup, apply_rollup,
+-- reset_rollup, rollup_rows, on a toy rollup registered inside this (rolled back)
+-- transaction: events per (org, visitor, UTC day) of the organization "engine".
+-- Fixture, received_at -> (visitor, UTC day of occurred_at):
+--   e1 2030-01-01 10:00  v1 2030-01-01     e2 2030-01-01 11:00  v1 2030-01-01
+--   e3 2030-01-01 12:00  v2 2030-01-02
+--   e4 2030-01-01 13:00  v3 2030-01-01   (arrives at exactly W1 = 13:00, the first watermark)
+--   e5 2030-01-02 09:00  v2 2030-01-01   (late: an old day, received after W1)
+-- Rollup after apply up to W1 = 13:00: (v1, 01-01, 2), (v2, 01-02, 1); rollup_rows then
+-- counts e4 and e5 too: (v1, 01-01, 2), (v2, 01-01, 1), (v2, 01-02, 1), (v3, 01-01, 1),
+-- the raw counts. (A key is recomputed from all the rows visible to the apply, so a row
+-- received at or after the watermark may already be reflected when its key was touched
+-- below it; the watermark promises only the rows below it.)
+-- Events are dated 2030 and received in 2030: no real watermark can be past them.
+select plan(20);
+
+select tests.create_user('owner@engine.test');
+select tests.create_org('engine', md5('owner@engine.test')::uuid);
+
+create table tests.toy_visitor_days (
+  org_id uuid not null, visitor_id text not null, day date not null, events integer not null,
+  primary key (org_id, visitor_id, day)
+);
+create function tests.compute_toy_visitor_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof tests.toy_visitor_days
+language sql stable as $$
+  select e.org_id, e.visitor_id, (e.occurred_at at time zone 'UTC')::date, pg_catalog.count(*)::integer
+  from analytics.events as e
+  where e.org_id = md5('org:engine')::uuid
+    and (e.org_id, e.visitor_id, (e.occurred_at at time zone 'UTC')::date) in (
+      select t.org_id, t.visitor_id, (t.occurred_at at time zone 'UTC')::date
+      from analytics.events as t
+      where t.org_id = md5('org:engine')::uuid and (p_org_id is null or t.org_id = p_org_id)
+        and t.received_at >= p_after and t.received_at < p_upto)
+  group by 1, 2, 3
+$$;
+create function tests.toy_raw() returns table (visitor_id text, day date, events integer)
+language sql stable as $$
+  select e.visitor_id, (e.occurred_at at time zone 'UTC')::date, pg_catalog.count(*)::integer
+  from analytics.events as e where e.org_id = md5('org:engine')::uuid group by 1, 2
+$$;
+
+-- Registration errors name what is missing.
+select throws_ok($$ select private.register_rollup('tests.toy', 'analytics.events', 'tests.toy_visitor_days',
+                   'tests.no_such_function', '{org_id,visitor_id,day}', 'day', '{}', 'toy') $$,
+                 '22023', 'rollup tests.toy: no function tests.no_such_function(uuid, timestamptz, timestamptz)',
+                 'an unknown compute function is refused by name');
+select throws_ok($$ select private.register_rollup('tests.toy', 'analytics.events', 'tests.toy_visitor_days',
+                   'tests.compute_toy_visitor_days', '{org_id,visitor_id}', 'day', '{}', 'toy') $$,
+                 '22023', 'rollup tests.toy: tests.toy_visitor_days has no unique index on exactly (org_id, visitor_id)',
+                 'a key without a unique index is refused (apply upserts on it)');
+select throws_ok($$ select private.register_rollup('tests.toy', 'app.organizations', 'tests.toy_visitor_days',
+                   'tests.compute_toy_visitor_days', '{org_id,visitor_id,day}', 'day', '{}', 'toy') $$,
+                 '22023', 'rollup tests.toy: source app.organizations has no received_at timestamptz column',
+                 'a source without received_at is refused');
+select throws_ok($$ select private.register_rollup('tests.toy', 'analytics.events', 'tests.toy_visitor_days',
+                   'tests.compute_toy_visitor_days', '{org_id,visitor_id,day}', 'day', '{tests.nothing}', 'toy') $$,
+                 '22023', 'rollup tests.toy depends on tests.nothing, which is not registered',
+                 'an unknown dependency is refused');
+select lives_ok($$ select private.register_rollup('tests.toy', 'analytics.events', 'tests.toy_visitor_days',
+                  'tests.compute_toy_visitor_days', '{org_id,visitor_id,day}', 'day', '{}', 'toy') $$,
+                'a well-formed rollup registers');
+select is((select watermark from private.rollups where name = 'tests.toy'), '-infinity'::timestamptz,
+          'a new rollup starts at watermark -infinity');
+
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+select md5('org:engine')::uuid, x.occurred::timestamptz, x.received::timestamptz, 'page_view', x.visitor
+from (values ('2030-01-01 09:00Z', '2030-01-01 10:00Z', 'v1'), ('2030-01-01 09:30Z', '2030-01-01 11:00Z', 'v1'),
+             ('2030-01-02 08:00Z', '2030-01-01 12:00Z', 'v2'), ('2030-01-01 12:59Z', '2030-01-01 13:00Z', 'v3'))
+     as x (occurred, received, visitor);
+
+select throws_ok($$ select private.apply_rollup('tests.toy', 'infinity') $$, '22023', null,
+                 'a bound above the safe bound is refused');
+select is(private.apply_rollup('tests.toy', '2030-01-01 13:00Z', true), 2::bigint,
+          'apply up to W1 = 13:00 writes the 2 keys of e1-e3');
+select results_eq($$ select visitor_id, day, events from tests.toy_visitor_days order by 1, 2 $$,
+                  $$ values ('v1', '2030-01-01'::date, 2), ('v2', '2030-01-02'::date, 1) $$,
+                  'the rollup holds e1-e3; e4, received exactly at the watermark, is not in it');
+select is((select watermark from private.rollups where name = 'tests.toy'), '2030-01-01 13:00Z'::timestamptz,
+          'the watermark moved to W1');
+select is(private.apply_rollup('tests.toy', '2030-01-01 13:00Z', true), 0::bigint, 'a rerun up to the same bound does nothing');
+select is(private.apply_rollup('tests.toy', '2030-01-01 12:00Z', true), 0::bigint, 'the watermark never moves back');
+
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine')::uuid, '2030-01-01 20:00Z', '2030-01-02 09:00Z', 'page_view', 'v2');
+select results_eq($$ select visitor_id, day, events from private.rollup_rows(null::tests.toy_visitor_days, md5('org:engine')::uuid) order by 1, 2 $$,
+                  $$ select * from tests.toy_raw() order by 1, 2 $$,
+                  'rollup_rows equals the raw counts before the next apply: (v1, 01-01, 2), (v2, 01-01, 1), (v2, 01-02, 1), (v3, 01-01, 1)');
+select results_eq($$ select visitor_id, day, events from private.rollup_rows(null::tests.toy_visitor_days, md5('org:engine')::uuid,
+                                                                              '2030-01-01'::date, '2030-01-02'::date) order by 1 $$,
+                  $$ values ('v1', '2030-01-01'::date, 2), ('v2', '2030-01-01'::date, 1), ('v3', '2030-01-01'::date, 1) $$,
+                  'rollup_rows with bucket bounds [01-01, 01-02): the late event''s key and e4''s key included');
+select is((select count(*) from private.rollup_rows(null::tests.toy_visitor_days, md5('org:nobody')::uuid)), 0::bigint,
+          'another organization gets no rows');
+
+select is(private.apply_rollup('tests.toy', '2030-01-02 10:00Z', true), 2::bigint,
+          'the next apply writes exactly the 2 keys touched since W1: (v3, 01-01) and (v2, 01-01)');
+select results_eq($$ select visitor_id, day, events from tests.toy_visitor_days order by 1, 2 $$,
+                  $$ select * from tests.toy_raw() order by 1, 2 $$,
+                  'after it the stored rollup equals the raw counts');
+
+create temp table toy_before as select * from tests.toy_visitor_days;
+select lives_ok($$ select private.reset_rollup('tests.toy') $$, 'reset empties the rollup');
+select is(private.apply_rollup('tests.toy', '2030-01-02 10:00Z', true), 4::bigint,
+          'a full rebuild is the same apply from -infinity: 4 rows');
+select results_eq($$ select * from tests.toy_visitor_days order by 1, 2, 3 $$,
+                  $$ select * from toy_before order by 1, 2, 3 $$,
+                  'the rebuild equals the incrementally maintained rollup');
+
+select * from finish();

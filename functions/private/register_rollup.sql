@@ -1,0 +1,86 @@
+-- Registers a rollup (or updates its definition, keeping its watermark): target table,
+-- source log, compute function f(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+-- returning setof the target's row type, key columns (with org_id; target must have a
+-- unique index on exactly them), the bucket column readers filter on, and the rollups
+-- that must be applied before it. See migrations/0100 for the pattern.
+-- Called from migrations; owner / DBA sessions only (no grants).
+-- Errors: 22023 with a hint naming what is missing (function, signature, return type,
+-- received_at, unique index, bucket column, unknown dependency).
+create or replace function private.register_rollup(
+  p_name text,
+  p_source regclass,
+  p_target regclass,
+  p_compute_function text,
+  p_key_columns text[],
+  p_bucket_column text,
+  p_depends_on text[],
+  p_description text
+)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_proc regprocedure := pg_catalog.to_regprocedure(p_compute_function || '(uuid, timestamptz, timestamptz)');
+  v_target_type oid;
+  v_missing text;
+begin
+  if v_proc is null then
+    raise exception 'rollup %: no function %(uuid, timestamptz, timestamptz)', p_name, p_compute_function
+      using errcode = '22023', hint = 'create the compute function f(p_org_id uuid, p_after timestamptz, p_upto timestamptz) returns setof <target> first';
+  end if;
+  select c.reltype into v_target_type from pg_catalog.pg_class as c where c.oid = p_target;
+  if not exists (select 1 from pg_catalog.pg_proc as p
+                 where p.oid = v_proc and p.proretset and p.prorettype = v_target_type) then
+    raise exception 'rollup %: % must return setof %', p_name, v_proc, p_target
+      using errcode = '22023', hint = 'declare it "returns setof ' || p_target::text || '" so that its rows are the target''s rows';
+  end if;
+  if not exists (select 1 from pg_catalog.pg_attribute as a
+                 where a.attrelid = p_source and a.attname = 'received_at' and not a.attisdropped
+                   and a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype) then
+    raise exception 'rollup %: source % has no received_at timestamptz column', p_name, p_source
+      using errcode = '22023', hint = 'a rollup follows a log by the time its rows were received';
+  end if;
+  select pg_catalog.string_agg(k, ', ') into v_missing
+  from pg_catalog.unnest(p_key_columns || p_bucket_column) as k
+  where k is not null
+    and not exists (select 1 from pg_catalog.pg_attribute as a
+                    where a.attrelid = p_target and a.attname = k and a.attnum > 0 and not a.attisdropped);
+  if v_missing is not null then
+    raise exception 'rollup %: % has no column %', p_name, p_target, v_missing
+      using errcode = '22023', hint = 'key and bucket columns must be columns of the target';
+  end if;
+  if not exists (
+    select 1 from pg_catalog.pg_index as i
+    where i.indrelid = p_target and i.indisunique and i.indpred is null and i.indexprs is null
+      and (select pg_catalog.array_agg(a.attname::text order by a.attname)
+           from pg_catalog.pg_attribute as a
+           where a.attrelid = p_target and a.attnum = any (i.indkey::int2[]))
+          = (select pg_catalog.array_agg(k order by k) from pg_catalog.unnest(p_key_columns) as k)
+  ) then
+    raise exception 'rollup %: % has no unique index on exactly (%)', p_name, p_target, pg_catalog.array_to_string(p_key_columns, ', ')
+      using errcode = '22023', hint = 'apply_rollup upserts on the key: give the target a primary key or unique index on it';
+  end if;
+  select pg_catalog.string_agg(d, ', ') into v_missing
+  from pg_catalog.unnest(p_depends_on) as d
+  where not exists (select 1 from private.rollups as r where r.name = d);
+  if v_missing is not null then
+    raise exception 'rollup % depends on %, which is not registered', p_name, v_missing
+      using errcode = '22023', hint = 'register the rollups it reads first';
+  end if;
+
+  insert into private.rollups as r (name, source, target, compute_function, key_columns, bucket_column, depends_on, description)
+  select p_name, p_source, p_target, pg_catalog.format('%I.%I', n.nspname, p.proname),
+         p_key_columns, p_bucket_column, coalesce(p_depends_on, '{}'), p_description
+  from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+  where p.oid = v_proc
+  on conflict (name) do update
+    set source = excluded.source, target = excluded.target, compute_function = excluded.compute_function,
+        key_columns = excluded.key_columns, bucket_column = excluded.bucket_column,
+        depends_on = excluded.depends_on, description = excluded.description;
+end;
+$$;
+revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text) from public;
+comment on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text) is
+  'Registers a rollup (target, source log, compute function, key, bucket column, dependencies) or updates its definition keeping its watermark. Owner only.';
