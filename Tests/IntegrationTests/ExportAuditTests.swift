@@ -77,4 +77,23 @@ struct ExportAuditTests {
       "select exported_by::text, row_count, include_pii, purpose from audience.segment_exports where id = \(export)")
     #expect(audit.cells == [[admin.uuidString.lowercased(), "4", "t", "Presale e-mail"]])
   }
+
+  @Test("audiencectl segment export commits the audit row, then writes the CSV")
+  func commandLine() throws {
+    let (db, segment, _) = try fixture()
+    let result = try audiencectl([
+      "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,
+      "--segment", segment.uuidString, "--pii", "--purpose", "Presale e-mail",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.components(separatedBy: "\r\n")
+    #expect(lines.first?.hasPrefix("visitor_id,user_id,lifecycle_stage,") == true)
+    #expect(lines.first?.hasSuffix(",email,phone") == true)
+    #expect(lines.count == 6)  // header, 4 customers, the empty string after the last CRLF
+    #expect(lines[1].hasPrefix("C1,") && lines[1].hasSuffix(",c1@example.com,"))
+    #expect(result.stderr.hasSuffix(": 4 customers\n"))
+    let audit = try db.connect().query(
+      "select exported_by::text, row_count, include_pii, purpose from audience.segment_exports where segment_id = \(segment)")
+    #expect(audit.cells == [[nil, "4", "t", "Presale e-mail"]])
+  }
 }
