@@ -3,11 +3,12 @@
 -- tests.audience_orgs), a real object of aud-berlin and a random id give the same SQLSTATE
 -- and the same message (with the id in it). service_role is told P0002 for a missing id.
 -- Objects: a segment, a segment export request, an experiment and an insight of
--- aud-berlin, and a content item (get_entity_analytics takes the organization first).
+-- aud-berlin, a content item (get_entity_analytics takes the organization first) and the
+-- organization itself (get_organization).
 -- Exception by design: public.assign_user_to_experiment assigns anyone signed in (fans,
 -- not members) to a running experiment, so its id is a capability handed to clients and
 -- an unknown id answers P0002 to everyone (experiments_assign_user_to_experiment.sql).
-select plan(7);
+select plan(8);
 
 select tests.audience_orgs();
 insert into experiments.experiments (id, org_id, name, variants, control_variant, success_metrics) values
@@ -63,6 +64,10 @@ select is(pg_temp.both(format('select public.get_entity_analytics(%L, %%L, %L, %
           array[format('42501: you are not a member of organization %s', md5('org:aud-berlin')::uuid),
                 format('42501: you are not a member of organization %s', md5('org:aud-berlin')::uuid)],
           'get_entity_analytics: the organization is checked before the entity');
+
+select is(pg_temp.both('select public.get_organization(%L)', md5('org:aud-berlin')::uuid::text, gen_random_uuid()::text),
+          array['42501: you are not a member of organization <id>', '42501: you are not a member of organization <id>'],
+          'get_organization: a real and a random organization id give the same answer');
 
 select tests.authenticate_as_service_role();
 select is(pg_temp.answer(format('select * from public.get_experiment_results(%L)', '00000000-0000-4000-8000-0000000000ff'),
