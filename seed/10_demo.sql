@@ -513,6 +513,7 @@ begin
   removed as (
     delete from analytics.events as t
     where t.org_id = any (v_org_ids)
+      and coalesce(t.client_event_id, '') not like 'demo-insights:%'  -- seed.load_demo_insights' own
       and not exists (select 1 from wanted as w
                       where w.org_id = t.org_id and w.client_event_id = t.client_event_id
                         and w.occurred_at = t.occurred_at)
@@ -544,6 +545,8 @@ begin
   left join pg_temp.demo_changes as c on c.org_id = o.id and c.object = x.object
   group by o.slug, x.ord, x.object
   order by o.slug, x.ord;
+  return query select * from seed.load_demo_interactions(p_reference);   -- seed/60_interactions_demo.sql
+  return query select * from seed.load_demo_insights(p_reference);
 end;
 $$;
 comment on function seed.load_demo(timestamptz) is

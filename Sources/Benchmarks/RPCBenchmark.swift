@@ -97,7 +97,7 @@ public struct BenchmarkSubject: Sendable {
 
 public struct RPCBenchmark: Sendable {
   public enum Group: String, Sendable, CaseIterable {
-    case audience, dashboards, insights
+    case audience, dashboards, insights, interactions
   }
   public var group: Group
   public var runs: Int
@@ -128,6 +128,18 @@ public struct RPCBenchmark: Sendable {
         ("get_realtime_stats", "select public.get_realtime_stats($org)"),
         ("get_conversion_funnel", "select count(*) from public.get_conversion_funnel($org, array['page_view','link_click','purchase'], $from, $to)"),
       ]
+    case .interactions:
+      // Issue 15's readers of the engine-registered rollups. The user is the organization's
+      // first signed-in user (none in seed scale data: the call then reads no user rows);
+      // the profile dashboard answers 22023 unless the organization is an artist or a venue.
+      return [
+        ("get_dashboard.mashup", "select analytics.mashup_dashboard($org, $from, $to, 1000)"),
+        ("get_search_analytics", "select public.get_search_analytics($org, $from, $to)"),
+        ("get_entity_funnel", "select count(*) from public.get_entity_funnel($org, $entity, $from, $to)"),
+        ("entity_interactions", "select analytics.entity_interactions($org, $entity, $from, $to)"),
+        ("get_user_dashboard", "select public.get_user_dashboard($org, $from, $to, coalesce((select e.user_id from analytics.events as e where e.org_id = $org and e.user_id is not null limit 1), '00000000-0000-0000-0000-000000000000'::uuid))"),
+        ("get_profile_dashboard", "select case when o.kind in ('artist', 'venue') then public.get_profile_dashboard(o.id, $from, $to) end from app.organizations as o where o.id = $org"),
+      ]
     case .insights:
       return [
         ("insights.metric_snapshot", "select insights.metric_snapshot($org)"),
@@ -137,10 +149,14 @@ public struct RPCBenchmark: Sendable {
     }
   }
 
-  /// The calls of a group that read the audience rollups (timed again with a day of
-  /// events the rollups do not reflect).
+  /// The calls of a group that read the audience rollups or the engine's rollups (timed
+  /// again with a day of events the rollups do not reflect).
   static func rollupReaders(_ group: Group) -> Set<String> {
-    group == .audience ? ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"] : []
+    switch group {
+    case .audience: ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"]
+    case .interactions: Set(calls(.interactions).map { $0.0 })
+    default: []
+    }
   }
 
   /// Times every call of the group `runs` times after one warm-up call; then, for the

@@ -28,15 +28,15 @@ public enum AnswerSchema {
         ],
         "title": [
           "type": "string",
-          "description": "At most 80 characters. Every number must come from the candidate's data_snapshot.",
+          "description": "At most 80 characters. Numbers only as {id} placeholders of the candidate's facts.",
         ],
         "description": [
           "type": "string",
-          "description": "One or two sentences. Every number must come from the candidate's data_snapshot.",
+          "description": "One or two sentences, at most 500 characters. Numbers only as {id} placeholders of the candidate's facts.",
         ],
         "action_suggestion": [
           "type": "string",
-          "description": "One concrete next step, one sentence.",
+          "description": "One concrete next step, one sentence, at most 300 characters.",
         ],
         "rank": [
           "type": "integer",

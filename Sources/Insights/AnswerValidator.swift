@@ -60,14 +60,17 @@ public struct ValidationResult: Sendable, Hashable {
 ///    candidates (exactly, case included); the first entry for a candidate counts; only the
 ///    first `maxInsights` entries count. An entry failing this is ignored (``Fallback/Kind/ignored``).
 /// 2. Its `title`, `description` and `action_suggestion` must be strings and `rank` a positive
-///    integer (JSON shape); the title 1 to `maxTitleLength` characters (Unicode code points, as
-///    PostgreSQL's `char_length` counts) on one line; the
-///    description 1 or 2 sentences (``TextRules/sentenceCount(_:subjectKey:)``); the action
-///    not blank; no field may hold a contact detail (``TextRules/contactDetail(in:knownDomains:)``;
-///    a domain the candidate's subject or snapshot carries, such as a referrer, may be named); every
-///    number in the three fields must be grounded in the candidate's `data_snapshot`
-///    (``Grounding``). The first failure makes the candidate fall back to its template
-///    wording at the answer's rank (``Fallback/Kind/template``), the reason recorded.
+///    integer (JSON shape). `{id}` placeholders are rendered from the candidate's facts
+///    (``FactCheck/render(_:)``); then the rendered title must be 1 to `maxTitleLength`
+///    characters (Unicode code points, as PostgreSQL's `char_length` counts) on one line; the
+///    description 1 or 2 sentences (``TextRules/sentenceCount(_:subjectKey:)``) and at most
+///    `maxDescriptionLength` characters; the action not blank and at most `maxActionLength`
+///    (the database's limits); no field may hold a contact detail
+///    (``TextRules/contactDetail(in:knownDomains:)``; a domain the candidate's subject or
+///    snapshot carries, such as a referrer, may be named); and every field must say nothing
+///    but the candidate's facts (``FactCheck/violation(in:)``: numbers, number words, names,
+///    currencies, metrics, secrets). The first failure makes the candidate fall back to its
+///    template wording at the answer's rank (``Fallback/Kind/template``), the reason recorded.
 ///
 /// Entries are ordered by `rank` (ties and missing ranks keep the answer's order, missing
 /// last). Candidates the answer did not phrase then fill the free places up to `maxInsights`
@@ -76,13 +79,20 @@ public struct ValidationResult: Sendable, Hashable {
 public struct AnswerValidator: Sendable, Hashable {
   public var maxInsights: Int
   public var maxTitleLength: Int
+  public var maxDescriptionLength: Int
+  public var maxActionLength: Int
 
-  public init(maxInsights: Int = 8, maxTitleLength: Int = 80) {
+  public init(maxInsights: Int = 8, maxTitleLength: Int = 80, maxDescriptionLength: Int = 500, maxActionLength: Int = 300) {
     self.maxInsights = maxInsights
     self.maxTitleLength = maxTitleLength
+    self.maxDescriptionLength = maxDescriptionLength
+    self.maxActionLength = maxActionLength
   }
 
-  public func validate(_ answer: JSONValue, candidates: [InsightCandidate]) throws(LLMError) -> ValidationResult {
+  public func validate(
+    _ answer: JSONValue, candidates: [InsightCandidate], vocabulary: OrgVocabulary = OrgVocabulary(),
+    scrubber: SecretScrubber = SecretScrubber()
+  ) throws(LLMError) -> ValidationResult {
     guard answer.objectValue != nil else {
       throw .malformedResponse("the answer is not a JSON object")
     }
@@ -110,8 +120,8 @@ public struct AnswerValidator: Sendable, Hashable {
         continue
       }
       guard let type = entry["insight_type"]?.stringValue, let subject = entry["subject_key"]?.stringValue else {
-        let type = Self.capped(entry["insight_type"]?.stringValue ?? "")
-        let subject = Self.capped(entry["subject_key"]?.stringValue ?? "")
+        let type = Self.capped(scrubber.scrub(entry["insight_type"]?.stringValue ?? ""))
+        let subject = Self.capped(scrubber.scrub(entry["subject_key"]?.stringValue ?? ""))
         let missing = entry["insight_type"]?.stringValue == nil ? "insight_type" : "subject_key"
         fallbacks.append(
           Fallback(kind: .ignored, insightType: type, subjectKey: subject, reason: "\(label) has no string \(missing)"))
@@ -121,7 +131,7 @@ public struct AnswerValidator: Sendable, Hashable {
       guard let candidate = byKey[key] else {
         fallbacks.append(
           Fallback(
-            kind: .ignored, insightType: Self.capped(type), subjectKey: Self.capped(subject),
+            kind: .ignored, insightType: Self.capped(scrubber.scrub(type)), subjectKey: Self.capped(scrubber.scrub(subject)),
             reason: "not one of the candidates (insight_type and subject_key must name one exactly); ignored"))
         continue
       }
@@ -138,7 +148,7 @@ public struct AnswerValidator: Sendable, Hashable {
         continue
       }
       used.insert(key)
-      switch check(entry, against: candidate) {
+      switch check(entry, against: candidate, vocabulary: vocabulary, scrubber: scrubber) {
       case .success(let phrased):
         chosen.append(phrased)
       case .failure(let reason):
@@ -165,13 +175,20 @@ public struct AnswerValidator: Sendable, Hashable {
   }
 
   /// The entry's wording, if every rule holds; else the first rule it breaks.
-  func check(_ entry: JSONValue, against candidate: InsightCandidate) -> Result<PhrasedInsight, Rejection> {
+  func check(
+    _ entry: JSONValue, against candidate: InsightCandidate, vocabulary: OrgVocabulary = OrgVocabulary(),
+    scrubber: SecretScrubber = SecretScrubber()
+  ) -> Result<PhrasedInsight, Rejection> {
+    let facts = FactCheck(candidate: candidate, vocabulary: vocabulary, scrubber: scrubber)
     var fields: [String: String] = [:]
     for name in ["title", "description", "action_suggestion"] {
       guard let value = entry[name]?.stringValue else {
         return .failure(Rejection(text: "\(name) is missing or not a string"))
       }
-      fields[name] = value.trimmingCharacters(in: .whitespacesAndNewlines)
+      switch facts.render(value) {
+      case .success(let rendered): fields[name] = rendered.trimmingCharacters(in: .whitespacesAndNewlines)
+      case .failure(let violation): return .failure(Rejection(text: "\(name) \(violation.reason)"))
+      }
     }
     guard let rank = Self.rank(of: entry) else {
       return .failure(Rejection(text: "rank is missing or not a positive integer"))
@@ -192,7 +209,15 @@ public struct AnswerValidator: Sendable, Hashable {
     if sentences > 2 {
       return .failure(Rejection(text: "description has \(sentences) sentences; 1 or 2 allowed"))
     }
+    let descriptionLength = description.unicodeScalars.count
+    if descriptionLength > maxDescriptionLength {
+      return .failure(Rejection(text: "description is \(descriptionLength) characters; at most \(maxDescriptionLength) allowed"))
+    }
     if action.isEmpty { return .failure(Rejection(text: "action_suggestion is empty")) }
+    let actionLength = action.unicodeScalars.count
+    if actionLength > maxActionLength {
+      return .failure(Rejection(text: "action_suggestion is \(actionLength) characters; at most \(maxActionLength) allowed"))
+    }
 
     let labelled = [("title", title), ("description", description), ("action_suggestion", action)]
     let knownDomains = TextRules.domainNames(in: [candidate.subjectKey] + candidate.dataSnapshot.strings)
@@ -201,16 +226,15 @@ public struct AnswerValidator: Sendable, Hashable {
         return .failure(Rejection(text: "\(name) contains \(detail)"))
       }
     }
-    let grounding = Grounding(snapshot: candidate.dataSnapshot, subjectKey: candidate.subjectKey)
     for (name, text) in labelled {
-      if let number = grounding.firstUngrounded(in: text) {
-        return .failure(Rejection(text: "number \(number.text) in \(name) is not in the data snapshot"))
+      if let violation = facts.violation(in: text, prose: true) {
+        return .failure(Rejection(text: "\(name) \(violation.reason)"))
       }
     }
     return .success(
       PhrasedInsight(
         insightType: candidate.insightType, subjectKey: candidate.subjectKey, title: title, description: description,
-        actionSuggestion: action, rank: rank))
+        actionSuggestion: action, rank: rank, source: .llm))
   }
 
   /// An LLM-written name, cut to 200 characters for the run record.

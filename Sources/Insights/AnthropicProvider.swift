@@ -37,6 +37,9 @@ public struct AnthropicProvider: LLMProvider, CustomStringConvertible {
   /// `anthropic model=... base=...` (never the key).
   public var description: String { "anthropic model=\(model) base=\(ProviderConfiguration.describe(baseURL))" }
 
+  /// The key, for ``SecretScrubber``.
+  public var secrets: [APIKey] { [apiKey] }
+
   /// The JSON body of the request.
   public func requestBody(for request: PhraseRequest) -> JSONValue {
     [

@@ -26,6 +26,8 @@ public struct GenerationReport: Sendable, Codable, Equatable {
   /// persist_insights' answer: stored, replaced, skipped and the reasons.
   public var persisted: JSONValue?
   public var error: String?
+  /// Events, new subscribers and orders the run read (insights.count_data_points).
+  public var dataPointsAnalyzed: Int?
 
   public var rendered: String {
     var lines: [String] = []
@@ -60,30 +62,48 @@ public struct InsightGenerator: Sendable {
   }
 
   /// Generates insights for one organization. `manual` runs are rate limited (one an hour).
+  /// Once the run is started it always ends: completed, or failed with its reason (scrubbed
+  /// of keys), never left processing.
   public func generate(org: UUID, connection: Connection, manual: Bool, dryRun: Bool) async throws -> GenerationReport {
-    var runId: UUID?
-    if !dryRun {
-      do {
-        runId = try connection.scalar("select insights.start_run(\(org), \(manual))", as: UUID.self)
-      } catch let error as PostgresError where ["IN001", "IN002", "42501", "P0002"].contains(error.code.rawValue) {
-        throw GenerationError(code: error.code.rawValue, message: error.message, hint: error.hint)
-      }
+    guard !dryRun else { return await process(org: org, runId: nil, connection: connection) }
+    let runId: UUID?
+    do {
+      runId = try connection.scalar("select insights.start_run(\(org), \(manual))", as: UUID.self)
+    } catch let error as PostgresError where ["IN001", "IN002", "42501", "P0002"].contains(error.code.rawValue) {
+      throw GenerationError(code: error.code.rawValue, message: error.message, hint: error.hint)
     }
+    return await process(org: org, runId: runId, connection: connection)
+  }
+
+  /// What one run reads before phrasing.
+  struct Inputs {
+    var candidates: [InsightCandidate]
+    var periods: [InsightKey: [String: String?]]
+    var profile: OrgProfile
+    var active: [ActiveInsight]
+    var vocabulary: OrgVocabulary
+    var dataPoints: Int
+    var insightTypes: Set<String>
+  }
+
+  func inputs(org: UUID, connection: Connection) throws -> Inputs {
     let rows = try connection.query(
       """
       select insight_type::text, category::text, subject_key, priority::text, confidence::float8, data_snapshot,
+             insights.candidate_facts(data_snapshot) as facts,
              title, description, action_suggestion, period_start, period_end, comparison_start, comparison_end
         from insights.detect_candidates(\(org))
       """
     ).rows
     var periods: [InsightKey: [String: String?]] = [:]
     let candidates = try rows.map { row in
+      let facts = try JSONDecoder().decode([Fact].self, from: Data((row["facts"] ?? "[]").utf8))
       let candidate = InsightCandidate(
         insightType: try row.decode("insight_type"), category: try row.decode("category"),
         subjectKey: try row.decode("subject_key"), priority: try row.decode("priority"),
         confidence: try row.decode("confidence"), dataSnapshot: try row.decode("data_snapshot"),
         title: try row.decode("title"), description: try row.decode("description"),
-        actionSuggestion: try row.decode("action_suggestion", as: String?.self) ?? "")
+        actionSuggestion: try row.decode("action_suggestion", as: String?.self) ?? "", facts: facts)
       periods[candidate.key] = [
         "period_start": row["period_start"], "period_end": row["period_end"],
         "comparison_start": row["comparison_start"], "comparison_end": row["comparison_end"],
@@ -101,60 +121,144 @@ public struct InsightGenerator: Sendable {
     let active = try connection.query(
       "select insight_type::text, subject_key, title from insights.ai_insights where org_id = \(org) and status = 'active' order by created_at desc limit 50"
     ).rows.map { ActiveInsight(type: try $0.decode("insight_type"), subjectKey: try $0.decode("subject_key"), title: try $0.decode("title")) }
+    let names = try connection.scalar("select insights.org_vocabulary(\(org))", as: [String].self) ?? []
+    let dataPoints = try dataPoints(org: org, connection: connection)
+    let types = try connection.scalar("select pg_catalog.enum_range(null::insights.insight_type)::text[]", as: [String].self) ?? []
+    return Inputs(
+      candidates: candidates, periods: periods, profile: profile, active: active, vocabulary: OrgVocabulary(names: names, organization: [profile.name] + (profile.displayName.map { [$0] } ?? [])),
+      dataPoints: dataPoints, insightTypes: Set(types))
+  }
 
-    let result = await phraser.phrase(candidates: candidates, org: profile, activeInsights: active)
-    let byKey = Dictionary(candidates.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-    let fallbackKeys = Dictionary(
-      result.fallbacks.map { (InsightKey(insightType: $0.insightType, subjectKey: $0.subjectKey), $0.reason) }, uniquingKeysWith: { a, _ in a })
+  /// Events, new subscribers and orders of the comparison and analysed periods
+  /// (insights.count_data_points): recorded on every run.
+  func dataPoints(org: UUID, connection: Connection) throws -> Int {
+    try connection.scalar(
+      """
+      select insights.count_data_points(\(org), b.comparison_start, b.period_end)::int8
+        from insights.period_bounds(\(org)) b
+      """, as: Int.self) ?? 0
+  }
+
+  /// Detects, phrases, checks and stores one organization's insights under `runId` (nil: a
+  /// dry run, nothing written). Never throws: any failure after the run started ends it as
+  /// failed, with the (scrubbed) reason in the report and in the run.
+  public func process(org: UUID, runId: UUID?, connection: Connection) async -> GenerationReport {
+    let scrubber = phraser.scrubber
     var report = GenerationReport(
-      orgId: org, runId: runId, dryRun: dryRun, candidates: candidates.count, insights: [], fallbacks: result.fallbacks,
-      model: result.model, promptTokens: result.promptTokens, completionTokens: result.completionTokens,
-      durationMs: result.durationMilliseconds, persisted: nil, error: result.error)
-    let fallbacksJSON = JSONValue.array(result.fallbacks.map {
-      ["insight_type": .string($0.insightType), "subject_key": .string($0.subjectKey), "reason": .string($0.reason)]
-    })
-
-    if let error = result.error {
-      if let runId {
+      orgId: org, runId: runId, dryRun: runId == nil, candidates: 0, insights: [], fallbacks: [], model: nil, promptTokens: 0,
+      completionTokens: 0, durationMs: 0, persisted: nil, error: nil)
+    var dataPoints: Int?
+    do {
+      dataPoints = try self.dataPoints(org: org, connection: connection)
+      let inputs = try inputs(org: org, connection: connection)
+      dataPoints = inputs.dataPoints
+      report.dataPointsAnalyzed = inputs.dataPoints
+      report.candidates = inputs.candidates.count
+      let result = await phraser.phrase(
+        candidates: inputs.candidates, org: inputs.profile, activeInsights: inputs.active, vocabulary: inputs.vocabulary)
+      report.model = result.model
+      report.promptTokens = result.promptTokens
+      report.completionTokens = result.completionTokens
+      report.durationMs = result.durationMilliseconds
+      report.fallbacks = result.fallbacks
+      if let error = result.error {
+        report.error = error
+        if let runId { try finishFailed(runId, report: report, dataPoints: dataPoints, connection: connection) }
+        return report
+      }
+      let payload = storable(result, inputs: inputs, report: &report)
+      guard let runId else { return report }
+      let fallbacksJSON = Self.fallbacksJSON(report.fallbacks)
+      report.persisted = try connection.transaction {
+        let persisted = try connection.scalar(
+          "select insights.persist_insights(\(org), \(runId), \(JSONValue.array(payload)))", as: JSONValue.self)
         try connection.execute(
           """
-          select insights.finish_run(\(runId), 'failed', 0, null, \(result.model), \(result.promptTokens)::int,
-                                     \(result.completionTokens)::int, \(result.durationMilliseconds)::int, \(error), \(fallbacksJSON))
+          select insights.finish_run(\(runId), 'completed', null, \(inputs.dataPoints)::int8, \(result.model),
+                                     \(result.promptTokens)::int, \(result.completionTokens)::int,
+                                     \(result.durationMilliseconds)::int, null, \(fallbacksJSON))
           """)
+        return persisted
+      }
+      return report
+    } catch {
+      let message = scrubber.scrub((error as? GenerationError)?.message ?? "\(error)")
+      report.error = message
+      report.insights = []
+      report.persisted = nil
+      if let runId {
+        do {
+          try finishFailed(runId, report: report, dataPoints: dataPoints, connection: connection)
+        } catch {
+          report.error = message + "; recording the failure failed too: " + scrubber.scrub("\(error)")
+        }
       }
       return report
     }
+  }
 
+  private func finishFailed(_ runId: UUID, report: GenerationReport, dataPoints: Int?, connection: Connection) throws {
+    let error = report.error.map { $0.isEmpty ? "failed" : $0 } ?? "failed"
+    try connection.execute(
+      """
+      select insights.finish_run(\(runId), 'failed', 0, \(dataPoints)::int8, \(report.model), \(report.promptTokens)::int,
+                                 \(report.completionTokens)::int, \(report.durationMs)::int, \(error),
+                                 \(Self.fallbacksJSON(report.fallbacks)))
+      """)
+  }
+
+  static func fallbacksJSON(_ fallbacks: [Fallback]) -> JSONValue {
+    JSONValue.array(fallbacks.map {
+      ["kind": .string($0.kind.rawValue), "insight_type": .string($0.insightType), "subject_key": .string($0.subjectKey),
+       "reason": .string($0.reason)]
+    })
+  }
+
+  /// The elements for insights.persist_insights: each checked against the database's own
+  /// rules (``StoredInsightRules``) first, so one bad element never rejects the batch. Model
+  /// text that breaks one falls back to the template wording; a template that breaks one is
+  /// left out; both are recorded as fallbacks.
+  func storable(_ result: PhrasingResult, inputs: Inputs, report: inout GenerationReport) -> [JSONValue] {
+    let byKey = Dictionary(inputs.candidates.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    let rules = StoredInsightRules(insightTypes: inputs.insightTypes)
     var payload: [JSONValue] = []
-    for insight in result.insights {
-      guard let candidate = byKey[insight.key] else { continue }
-      let source = fallbackKeys[insight.key] == nil && result.model != "template" ? "llm" : "template"
-      var metadata: [String: JSONValue] = ["source": .string(source), "rank": .number(Double(insight.rank))]
+    for phrased in result.insights {
+      guard let candidate = byKey[phrased.key] else { continue }
+      var insight = phrased
+      if result.model == TemplateProvider.modelName { insight.source = .template }
+      if insight.source == .llm, let problem = rules.violation(insight, candidate: candidate) {
+        report.fallbacks.append(
+          Fallback(kind: .template, insightType: candidate.insightType, subjectKey: candidate.subjectKey, reason: problem))
+        insight = candidate.templatePhrasing(rank: phrased.rank)
+      }
+      if insight.source == .template, let problem = rules.violation(insight, candidate: candidate) {
+        report.fallbacks.append(
+          Fallback(
+            kind: .ignored, insightType: candidate.insightType, subjectKey: candidate.subjectKey,
+            reason: "the template wording breaks a rule of the database (\(problem)); not stored"))
+        continue
+      }
+      var metadata: [String: JSONValue] = ["source": .string(insight.source.rawValue), "rank": .number(Double(insight.rank))]
       if let model = result.model { metadata["model"] = .string(model) }
-      if let reason = fallbackKeys[insight.key] { metadata["fallback_reason"] = .string(reason) }
+      if let reason = report.fallbacks.last(where: { $0.kind == .template && $0.insightType == candidate.insightType && $0.subjectKey == candidate.subjectKey })?.reason,
+        insight.source == .template
+      {
+        metadata["fallback_reason"] = .string(reason)
+      }
       var element: [String: JSONValue] = [
         "insight_type": .string(candidate.insightType), "subject_key": .string(candidate.subjectKey),
         "confidence": .number(candidate.confidence), "title": .string(insight.title),
         "description": .string(insight.description), "action_suggestion": .string(insight.actionSuggestion),
         "data_snapshot": candidate.dataSnapshot, "metadata": .object(metadata),
       ]
-      for (key, value) in periods[candidate.key] ?? [:] {
+      for (key, value) in inputs.periods[candidate.key] ?? [:] {
         if let value { element[key] = .string(Date.decodeTimestamp(value)) }
       }
       payload.append(.object(element))
-      report.insights.append(.init(insightType: candidate.insightType, subjectKey: candidate.subjectKey, title: insight.title, source: source))
+      report.insights.append(
+        .init(insightType: candidate.insightType, subjectKey: candidate.subjectKey, title: insight.title, source: insight.source.rawValue))
     }
-    guard let runId else { return report }
-    report.persisted = try connection.transaction {
-      let persisted = try connection.scalar("select insights.persist_insights(\(org), \(runId), \(JSONValue.array(payload)))", as: JSONValue.self)
-      try connection.execute(
-        """
-        select insights.finish_run(\(runId), 'completed', null, null, \(result.model), \(result.promptTokens)::int,
-                                   \(result.completionTokens)::int, \(result.durationMilliseconds)::int, null, \(fallbacksJSON))
-        """)
-      return persisted
-    }
-    return report
+    return payload
   }
 
   /// The scheduled batch: organizations due (enough data, no run in 20 hours), then expire_stale.
@@ -174,6 +278,69 @@ public struct InsightGenerator: Sendable {
     let expired = dryRun ? 0 : try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
     return (reports, expired)
   }
+
+  /// What `insights work` did.
+  public struct WorkReport: Sendable, Codable, Equatable {
+    /// Runs left processing by a stopped worker, now failed.
+    public var abandoned: Int
+    /// With `due`: scheduled runs queued for the organizations due.
+    public var enqueued: Int
+    /// With `due`: stale insights expired.
+    public var expired: Int
+    public var runs: [GenerationReport]
+  }
+
+  /// Processes pending runs (requested through public.request_insight_generation or queued
+  /// by insights.enqueue_due), oldest first, at most `limit`. First fails runs left
+  /// processing for more than `abandonAfterMinutes`; with `due`, first queues the
+  /// organizations due and expires stale insights (the daily schedule).
+  public func work(connection: Connection, limit: Int, due: Bool, dueLimit: Int = 100, abandonAfterMinutes: Int = 30) async throws
+    -> WorkReport
+  {
+    var report = WorkReport(abandoned: 0, enqueued: 0, expired: 0, runs: [])
+    report.abandoned = try connection.scalar("select insights.fail_abandoned_runs(\(abandonAfterMinutes)::int)", as: Int.self) ?? 0
+    if due {
+      report.enqueued = try connection.scalar("select insights.enqueue_due(\(dueLimit)::int)", as: Int.self) ?? 0
+      report.expired = try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
+    }
+    while report.runs.count < limit {
+      guard let row = try connection.query("select run_id, org_id from insights.claim_pending_run()").first else { break }
+      let runId = try row.decode("run_id", as: UUID.self)
+      let org = try row.decode("org_id", as: UUID.self)
+      report.runs.append(await process(org: org, runId: runId, connection: connection))
+    }
+    return report
+  }
+}
+
+/// The checks insights.persist_insights and the ai_insights constraints apply to one
+/// element, in Swift, so that a bad element falls back instead of failing the batch: a known
+/// insight type, subject_key 1 to 200 characters, confidence 0 to 1, title 1 to 80
+/// characters, description 1 to 500, action_suggestion at most 300 (code points, as
+/// `char_length` counts; blank means only whitespace), and no e-mail address in the texts.
+public struct StoredInsightRules: Sendable {
+  public var insightTypes: Set<String>
+
+  public init(insightTypes: Set<String>) {
+    self.insightTypes = insightTypes
+  }
+
+  public func violation(_ insight: PhrasedInsight, candidate: InsightCandidate) -> String? {
+    func blank(_ text: String) -> Bool { text.trimmingCharacters(in: .whitespaces).isEmpty }
+    if !insightTypes.isEmpty, !insightTypes.contains(candidate.insightType) { return "unknown insight_type \(candidate.insightType)" }
+    if blank(candidate.subjectKey) || candidate.subjectKey.unicodeScalars.count > 200 { return "subject_key must be 1 to 200 characters" }
+    if !(0...1).contains(candidate.confidence) { return "confidence must be from 0 to 1" }
+    if blank(insight.title) || insight.title.unicodeScalars.count > 80 { return "title must be 1 to 80 characters" }
+    if blank(insight.description) || insight.description.unicodeScalars.count > 500 {
+      return "description must be 1 to 500 characters"
+    }
+    if insight.actionSuggestion.unicodeScalars.count > 300 { return "action_suggestion must be at most 300 characters" }
+    let texts = [insight.title, insight.description, insight.actionSuggestion].joined(separator: " ")
+    if texts.contains(Self.emailPattern) { return "texts must not contain e-mail addresses" }
+    return nil
+  }
+
+  private static var emailPattern: Regex<Substring> { /(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}/ }
 }
 
 extension Date {

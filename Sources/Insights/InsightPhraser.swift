@@ -82,9 +82,33 @@ public struct InsightPhraser: Sendable {
   /// Builds the prompt, calls the provider, validates the answer. Never throws: a provider
   /// failure is a result with ``PhrasingResult/error`` set. With no candidates the provider
   /// is not called and the result is empty and successful.
-  public func phrase(candidates: [InsightCandidate], org: OrgProfile, activeInsights: [ActiveInsight]) async
-    -> PhrasingResult
-  {
+  public func phrase(
+    candidates: [InsightCandidate], org: OrgProfile, activeInsights: [ActiveInsight], vocabulary: OrgVocabulary = OrgVocabulary()
+  ) async -> PhrasingResult {
+    scrubbed(await phraseUnscrubbed(candidates: candidates, org: org, activeInsights: activeInsights, vocabulary: vocabulary))
+  }
+
+  /// Blanks the provider's keys and anything shaped like a key.
+  public var scrubber: SecretScrubber { SecretScrubber(secrets: provider.secrets) }
+
+  /// Every string of a result that came from the model or the server, scrubbed.
+  private func scrubbed(_ result: PhrasingResult) -> PhrasingResult {
+    let scrubber = scrubber
+    var result = result
+    result.error = result.error.map(scrubber.scrub)
+    result.model = result.model.map(scrubber.scrub)
+    result.fallbacks = result.fallbacks.map {
+      Fallback(kind: $0.kind, insightType: scrubber.scrub($0.insightType), subjectKey: scrubber.scrub($0.subjectKey), reason: scrubber.scrub($0.reason))
+    }
+    if let failure = result.failure {
+      result.failure = LLMError(code: failure.code, message: scrubber.scrub(failure.message), status: failure.status, attempts: failure.attempts)
+    }
+    return result
+  }
+
+  private func phraseUnscrubbed(
+    candidates: [InsightCandidate], org: OrgProfile, activeInsights: [ActiveInsight], vocabulary: OrgVocabulary
+  ) async -> PhrasingResult {
     let clock = ContinuousClock()
     let start = clock.now
     guard !candidates.isEmpty else {
@@ -96,7 +120,10 @@ public struct InsightPhraser: Sendable {
     do {
       let response = try await provider.phrase(request)
       do {
-        let validated = try validator.validate(response.answer, candidates: candidates)
+        var validated = try validator.validate(response.answer, candidates: candidates, vocabulary: vocabulary, scrubber: scrubber)
+        if response.model == TemplateProvider.modelName {
+          for index in validated.insights.indices { validated.insights[index].source = .template }
+        }
         return PhrasingResult(
           insights: validated.insights, fallbacks: validated.fallbacks, model: response.model,
           promptTokens: response.promptTokens, completionTokens: response.completionTokens,

@@ -10,6 +10,12 @@ import Foundation
 /// `throws(LLMError)`); ``InsightPhraser`` turns any other error into a failed run as well.
 public protocol LLMProvider: Sendable {
   func phrase(_ request: PhraseRequest) async throws -> LLMResponse
+  /// The keys this provider sends: blanked out of everything that is stored or printed.
+  var secrets: [APIKey] { get }
+}
+
+extension LLMProvider {
+  public var secrets: [APIKey] { [] }
 }
 
 /// Everything a provider needs for one call.

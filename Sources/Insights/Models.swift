@@ -32,10 +32,13 @@ public struct InsightCandidate: Codable, Sendable, Hashable {
   public var title: String
   public var description: String
   public var actionSuggestion: String
+  /// The measured values with ids (`insights.candidate_facts`): the only numbers and names a
+  /// text about this candidate may state (``FactCheck``).
+  public var facts: [Fact]
 
   public init(
     insightType: String, category: String, subjectKey: String, priority: String, confidence: Double,
-    dataSnapshot: JSONValue, title: String, description: String, actionSuggestion: String
+    dataSnapshot: JSONValue, title: String, description: String, actionSuggestion: String, facts: [Fact] = []
   ) {
     self.insightType = insightType
     self.category = category
@@ -46,9 +49,25 @@ public struct InsightCandidate: Codable, Sendable, Hashable {
     self.title = title
     self.description = description
     self.actionSuggestion = actionSuggestion
+    self.facts = facts
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    insightType = try container.decode(String.self, forKey: .insightType)
+    category = try container.decode(String.self, forKey: .category)
+    subjectKey = try container.decode(String.self, forKey: .subjectKey)
+    priority = try container.decode(String.self, forKey: .priority)
+    confidence = try container.decode(Double.self, forKey: .confidence)
+    dataSnapshot = try container.decode(JSONValue.self, forKey: .dataSnapshot)
+    title = try container.decode(String.self, forKey: .title)
+    description = try container.decode(String.self, forKey: .description)
+    actionSuggestion = try container.decode(String.self, forKey: .actionSuggestion)
+    facts = try container.decodeIfPresent([Fact].self, forKey: .facts) ?? []
   }
 
   enum CodingKeys: String, CodingKey {
+    case facts
     case insightType = "insight_type"
     case category
     case subjectKey = "subject_key"
@@ -76,7 +95,7 @@ public struct InsightCandidate: Codable, Sendable, Hashable {
   public func templatePhrasing(rank: Int) -> PhrasedInsight {
     PhrasedInsight(
       insightType: insightType, subjectKey: subjectKey, title: title, description: description,
-      actionSuggestion: actionSuggestion, rank: rank)
+      actionSuggestion: actionSuggestion, rank: rank, source: .template)
   }
 
   /// Candidates in the template order: priority (high first), then confidence (highest
@@ -103,10 +122,17 @@ public struct PhrasedInsight: Codable, Sendable, Hashable {
   public var actionSuggestion: String
   /// 1 is the most important; ranks in a result are 1, 2, 3, ... without gaps.
   public var rank: Int
+  /// Whose wording this is: the model's (checked) or the candidate's template.
+  public var source: Source
+
+  public enum Source: String, Codable, Sendable, Hashable {
+    case llm
+    case template
+  }
 
   public init(
     insightType: String, subjectKey: String, title: String, description: String,
-    actionSuggestion: String, rank: Int
+    actionSuggestion: String, rank: Int, source: Source = .llm
   ) {
     self.insightType = insightType
     self.subjectKey = subjectKey
@@ -114,6 +140,7 @@ public struct PhrasedInsight: Codable, Sendable, Hashable {
     self.description = description
     self.actionSuggestion = actionSuggestion
     self.rank = rank
+    self.source = source
   }
 
   enum CodingKeys: String, CodingKey {
@@ -123,6 +150,7 @@ public struct PhrasedInsight: Codable, Sendable, Hashable {
     case description
     case actionSuggestion = "action_suggestion"
     case rank
+    case source
   }
 
   public var key: InsightKey { InsightKey(insightType: insightType, subjectKey: subjectKey) }

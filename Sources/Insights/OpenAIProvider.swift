@@ -38,6 +38,9 @@ public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
   /// `openai model=... base=...` (never the key).
   public var description: String { "openai model=\(model) base=\(ProviderConfiguration.describe(baseURL))" }
 
+  /// The key, for ``SecretScrubber``.
+  public var secrets: [APIKey] { apiKey.map { [$0] } ?? [] }
+
   /// The JSON body of the request.
   public func requestBody(for request: PhraseRequest) -> JSONValue {
     [

@@ -73,9 +73,9 @@ public struct PromptBuilder: Sendable, Hashable {
     let kind = Self.oneLine(org.kind)
     let genres = org.genres.map(Self.oneLine).filter { !$0.isEmpty }
     let values: [String: String] = [
-      "org_name": name.isEmpty ? "not given" : name,
-      "org_kind": kind.isEmpty ? "not given" : kind,
-      "org_genres": genres.isEmpty ? "not given" : genres.joined(separator: ", "),
+      "org_name": Self.dataString(name.isEmpty ? "not given" : name),
+      "org_kind": Self.dataString(kind.isEmpty ? "not given" : kind),
+      "org_genres": Self.dataString(genres.isEmpty ? "not given" : genres.joined(separator: ", ")),
       "max_insights": String(maxInsights),
       "candidate_count": String(candidates.count),
       "candidates_json": Self.candidatesJSON(candidates),
@@ -84,17 +84,48 @@ public struct PromptBuilder: Sendable, Hashable {
     return Prompt(system: Self.fill(systemTemplate, values), user: Self.fill(userTemplate, values))
   }
 
-  /// The candidates as a JSON array, one per line, numbered from 1, keys in reading order.
+  /// A string from data as a JSON string literal that cannot close the `<data>` block:
+  /// `<`, `>` and `&` (and the line separators) are written as `\\u` escapes.
+  static func dataString(_ text: String) -> String {
+    escapeData(JSONValue.string(text).encodedString())
+  }
+
+  /// JSON text with `<`, `>`, `&`, U+2028 and U+2029 as `\\u` escapes (valid JSON, same value).
+  static func escapeData(_ json: String) -> String {
+    var result = ""
+    for scalar in json.unicodeScalars {
+      switch scalar {
+      case "<": result += "\\u003c"
+      case ">": result += "\\u003e"
+      case "&": result += "\\u0026"
+      case "\u{2028}": result += "\\u2028"
+      case "\u{2029}": result += "\\u2029"
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  /// A candidate's facts as the prompt shows them: id, value, unit and what it measures.
+  static func factsJSON(_ facts: [Fact]) -> JSONValue {
+    .array(facts.map { fact in
+      ["id": .string(fact.id), "value": fact.unit == .text ? fact.value : .string(fact.rendered),
+       "unit": .string(fact.unit.rawValue), "measures": .string(fact.measures)]
+    })
+  }
+
+  /// The candidates as a JSON array, one per line, numbered from 1, keys in reading order;
+  /// every string escaped as data (``escapeData(_:)``).
   static func candidatesJSON(_ candidates: [InsightCandidate]) -> String {
     let lines = candidates.enumerated().map { index, candidate -> String in
-      orderedObject([
+      escapeData(orderedObject([
         ("number", .number(Double(index + 1))),
         ("insight_type", .string(candidate.insightType)),
         ("subject_key", .string(candidate.subjectKey)),
         ("category", .string(candidate.category)),
         ("priority", .string(candidate.priority)),
         ("confidence", .number(candidate.confidence)),
-        ("data_snapshot", candidate.dataSnapshot),
+        ("facts", factsJSON(candidate.facts)),
         (
           "template",
           .object([
@@ -102,7 +133,7 @@ public struct PromptBuilder: Sendable, Hashable {
             "action_suggestion": .string(candidate.actionSuggestion),
           ])
         ),
-      ], nested: ["template": ["title", "description", "action_suggestion"]])
+      ], nested: ["template": ["title", "description", "action_suggestion"]]))
     }
     return lines.isEmpty ? "[]" : "[\n" + lines.joined(separator: ",\n") + "\n]"
   }
@@ -110,10 +141,10 @@ public struct PromptBuilder: Sendable, Hashable {
   /// The active insights as a JSON array, one per line; `[]` when none.
   static func activeJSON(_ active: [ActiveInsight]) -> String {
     let lines = active.map { insight -> String in
-      orderedObject([
+      escapeData(orderedObject([
         ("insight_type", .string(insight.type)), ("subject_key", .string(insight.subjectKey)),
         ("title", .string(insight.title)),
-      ])
+      ]))
     }
     return lines.isEmpty ? "[]" : "[\n" + lines.joined(separator: ",\n") + "\n]"
   }

@@ -93,7 +93,25 @@ public enum ScheduleOutcome: Sendable, Equatable {
 public struct Scheduler: Sendable {
   public static let jobName = "audience-db-refresh"
   public static let command = "call private.run_refresh(null, null, 600)"
+  /// The daily insight generation: queue the organizations due, expire stale insights
+  /// (`audiencectl insights work` then processes the queued runs).
+  public static let insightsJobName = "audience-db-insights"
+  public static let insightsSchedule = "0 6 * * *"
+  public static let insightsCommand = "select insights.enqueue_due(100), insights.expire_stale()"
   public init() {}
+
+  /// Registers the daily insight generation (06:00 UTC: pg_cron runs in UTC unless
+  /// cron.timezone says otherwise) when pg_cron is usable, else returns the crontab line.
+  public func installInsights(_ connection: Connection, crontabCommand: String, forceCrontab: Bool) throws -> ScheduleOutcome {
+    let reason = forceCrontab ? "--crontab was given" : try pgCronUnavailableReason(connection)
+    if let reason {
+      return .crontab(line: "\(Self.insightsSchedule) \(crontabCommand)", reason: reason)
+    }
+    try connection.execute("create extension if not exists pg_cron")
+    let jobId = try connection.scalar(
+      "select cron.schedule(\(Self.insightsJobName), \(Self.insightsSchedule), \(Self.insightsCommand))::bigint", as: Int.self) ?? 0
+    return .pgCron(jobId: jobId, schedule: Self.insightsSchedule, command: Self.insightsCommand)
+  }
 
   /// Why pg_cron cannot be used on this database, or nil when it can.
   public func pgCronUnavailableReason(_ connection: Connection) throws -> String? {

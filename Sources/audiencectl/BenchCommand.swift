@@ -8,7 +8,7 @@ import PostgresClient
 extension AudienceCtl {
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, InteractionsBench.self])
 
     struct MigrateBench: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -79,6 +79,18 @@ extension AudienceCtl {
 
       func run() throws {
         try options.measure(.dashboards) { db, _ in try MaintenanceBenchmark().dashboards(db) }
+      }
+    }
+
+    struct InteractionsBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "interactions",
+        abstract: "p50/p95 of issue 15's RPCs (mashup fields, search analytics, entity funnel and interactions, user and profile dashboards) for the largest organization.",
+        discussion: "Their rollups are maintained by refresh (the rollup engine); run refresh first to time the refreshed case.")
+      @OptionGroup var options: RPCBenchOptions
+
+      func run() throws {
+        try options.measure(.interactions) { _, _ in ([], []) }
       }
     }
 

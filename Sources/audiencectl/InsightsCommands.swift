@@ -8,7 +8,7 @@ import PostgresClient
 extension AudienceCtl {
   struct InsightsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "insights", abstract: "Generate and list AI insights.", subcommands: [Generate.self, List.self])
+      commandName: "insights", abstract: "Generate and list AI insights.", subcommands: [Generate.self, Work.self, List.self])
 
     struct Generate: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
@@ -60,6 +60,44 @@ extension AudienceCtl {
           printError(error.description)
           throw ExitCode.failure
         }
+      }
+    }
+
+    struct Work: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Process pending generation runs (requested with public.request_insight_generation, or queued by --due).",
+        discussion: """
+          First fails runs left processing for more than 30 minutes. With --due (the daily schedule, 06:00 UTC): \
+          queues a run for every organization due and expires stale insights. Provider as for generate.
+          """)
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "At most this many runs.") var limit = 100
+      @Flag(help: "First queue the organizations due and expire stale insights.") var due = false
+      @Option(help: "template, anthropic or openai.") var provider: String?
+      @Flag(help: "Print JSON.") var json = false
+
+      func run() async throws {
+        let configuration: ProviderConfiguration
+        do {
+          configuration = try ProviderConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, override: provider)
+        } catch {
+          printError("error: \(error)")
+          throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        let generator = InsightGenerator(phraser: try InsightPhraser(provider: configuration.makeProvider()))
+        let db = try reportingErrors { try connection.open() }
+        let report: InsightGenerator.WorkReport
+        do {
+          report = try await generator.work(connection: db, limit: limit, due: due)
+        } catch let error as PostgresError {
+          printError(error.description)
+          throw ExitCode.failure
+        }
+        if json { try printJSON(report) } else {
+          for run in report.runs { print(run.rendered) }
+          print("\(report.runs.count) runs processed, \(report.runs.filter { $0.error != nil }.count) failed, \(report.abandoned) abandoned runs failed, \(report.enqueued) queued, \(report.expired) stale insights expired")
+        }
+        if report.runs.contains(where: { $0.error != nil }) { throw ExitCode.failure }
       }
     }
 

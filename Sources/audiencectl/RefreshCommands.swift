@@ -57,6 +57,21 @@ extension AudienceCtl {
           print("pg_cron is not used (\(reason)). Add this line to the crontab (crontab -e); set DATABASE_URL there if the database needs a password:")
           print(line)
         }
+        // Daily insight generation at 06:00 UTC; the worker processes queued and requested runs.
+        let work = command.replacingOccurrences(of: " refresh ", with: " insights work ")
+          .replacingOccurrences(of: "/refresh.log", with: "/insights.log")
+        let insights = try reportingErrors {
+          try Scheduler().installInsights(connection.open(), crontabCommand: work.replacingOccurrences(of: " insights work ", with: " insights work --due "), forceCrontab: crontab)
+        }
+        switch insights {
+        case .pgCron(let jobId, let schedule, let sql):
+          print("pg_cron job \(Scheduler.insightsJobName) (id \(jobId)) runs `\(sql)` at \(schedule) (UTC).")
+        case .crontab(let line, _):
+          print("CRON_TZ=UTC")
+          print(line)
+        }
+        print("Process requested and queued insight runs every 5 minutes (crontab):")
+        print("*/5 * * * * \(work)")
       }
     }
   }

@@ -152,7 +152,7 @@ select tests.clear_authentication();
 select results_eq(
   $$ select account_type, count(*) filter (where granted) from app.account_permissions
      where account_type in ('admin', 'artist', 'media') group by account_type order by account_type $$,
-  $$ values ('artist'::app.account_type, 5::bigint), ('admin', 16), ('media', 3) $$,
-  'the loaded matrix: admin has all 16 keys, artist 5, media 3');
+  $$ values ('artist'::app.account_type, 11::bigint), ('admin', 25), ('media', 6) $$,
+  'the loaded matrix (0003 + 0550): admin has all 25 keys, artist 11, media 6');
 
 select * from finish();

@@ -82,11 +82,11 @@ create temp table dash_raw as select public.get_dashboard(md5('org:dash')::uuid,
 
 select is((select d -> 'summary' from dash_raw),
           '{"plays": 7, "likes": 2, "shares": 1, "comments": 0, "page_views": 3, "visitors": 6,
-            "followers": 1, "total_followers": 3, "following": null}'::jsonb,
+            "followers": 1, "total_followers": 3, "following": 0}'::jsonb,
           'summary: 7 plays, 2 likes, 1 share, 3 page views, 6 distinct visitors, 1 follower in the period, 3 in all (bot and the 03-13 00:00 Tokyo play excluded)');
 select is((select d -> 'previous_summary' from dash_raw),
           '{"plays": 3, "likes": 0, "shares": 0, "comments": 0, "page_views": 0, "visitors": 2,
-            "followers": 1, "total_followers": 2, "following": null}'::jsonb,
+            "followers": 1, "total_followers": 2, "following": 0}'::jsonb,
           'previous_summary [03-07, 03-10): 3 plays, 2 visitors, 1 follower, 2 followers before 03-10');
 select is((select d -> 'previous' from dash_raw), '{"from": "2025-03-07", "to": "2025-03-10"}'::jsonb,
           'the previous period has the same length and ends where the period starts');

@@ -72,7 +72,7 @@ select tests.authenticate_as(md5('owner@ent.test')::uuid);
 create temp table ent_raw as
   select public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-8000-00000000e0c1', '2025-05-01', '2025-05-03') as r;
 
-select is((select r - '{lifetime,period,retention,daily,peak_hours}'::text[] from ent_raw),
+select is((select r - '{lifetime,period,retention,daily,peak_hours,created_at,published_at,interactions}'::text[] from ent_raw),
           '{"entity_id": "00000000-0000-4000-8000-00000000e0c1", "entity_type": "content_item", "title": "Song",
             "kind": "release", "timezone": "America/Sao_Paulo", "from": "2025-05-01", "to": "2025-05-03"}'::jsonb,
           'the entity: content item "Song", in the organization''s time zone');
@@ -106,7 +106,7 @@ select is(public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-
           (select r from ent_raw),
           'a viewer gets the same answer from the rollups as from the raw events');
 select is(public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-8000-00000000e071', '2025-05-01', '2025-05-03')
-            - '{daily,peak_hours,retention,period}'::text[],
+            - '{daily,peak_hours,retention,period,created_at,published_at,interactions}'::text[],
           '{"entity_id": "00000000-0000-4000-8000-00000000e071", "entity_type": "tour_date", "title": null, "kind": null,
             "timezone": "America/Sao_Paulo", "from": "2025-05-01", "to": "2025-05-03",
             "lifetime": {"first_day": "2025-05-01", "last_day": "2025-05-01", "events": 1, "plays": 0, "listeners": 0,

@@ -5,7 +5,8 @@
 -- Fri 20 March (Lisbon on Saturdays 7 / 21 March at 13 h, referrals below, the rest at 20 h).
 --   Berlin DE   link clicks 50 + 53 before, 70 + 75 now (+ 500 bot clicks) -> city_growth 41%
 --   Paris FR    15 + 15 / 15 + 15 (flat); Paris US 0 / 8 + 8 -> new_market (kept apart from FR)
---   Hamburg DE  22 + 18 / 12 + 8 clicks (declining 50%) + 30 page views; show on 12 April -> tour_timing
+--   Hamburg DE  22 + 18 / 12 + 8 clicks (declining 50%) + 30 page views; show on 12 April: no
+--               tour_timing (its audience shrinks); Berlin's show on 20 April -> tour_timing
 --   Lisbon PT   60 page-view fans, only a past show -> tour_gap; Madrid ES 40 fans (below 50)
 --   Rome IT     15 clicks, all in the first half -> new_market at confidence 0.32 (not returned)
 --   spotify 20 + 20 / 45 + 45, apple_music 10 + 10 / 15 + 15 -> platform_preference 3x
@@ -13,12 +14,13 @@
 --               7 (Fri 20 March 9 h / 13 h), 18 + 22 in the last 7 (Fri 27 March) -> referrer_surge
 --               300%; google.com 8 + 7 / 8 + 8 (+7%); both 5 + 5 and 15 + 15 in February
 --   page views without place 50 + 50 before (engaged share 62% -> 65%: below 5 points)
---   release Night Drive (10 March) 15 + 25 plays -> release_momentum; Quiet One 4 plays
+--   release Night Drive (10 March) 15 + 25 plays -> release_momentum against the previous
+--               release Quiet One (20 February; 4 plays on 27 March, none in its first 21 days)
 --   subscribers 4 + 4 / 9 + 11 (+ 10 older, 2 left in the last 7 days, 1 the week before)
 --   tips EUR: Vienna 3 x 20.00, Berlin 25.00 in 4, 15.00 without city (+ refunded, USD,
 --   earlier tips and a purchase that do not count); 3 tip events in Vienna.
 -- Organization ins-b holds 400 Berlin clicks and 300 Lisbon fans that must not leak.
-select plan(45);
+select plan(46);
 
 -- Organization A (Europe/Berlin, EUR) and its designed data; organization B (noise).
 select tests.create_user('owner-a@insights.test');
@@ -35,7 +37,7 @@ insert into app.content_items (id, org_id, kind, title, published_at)
 values (pg_catalog.md5('release:night-drive')::uuid, pg_catalog.md5('org:ins-a')::uuid, 'release', 'Night Drive',
         timestamp '2026-03-10 10:00' at time zone 'Europe/Berlin'),
        (pg_catalog.md5('release:quiet-one')::uuid, pg_catalog.md5('org:ins-a')::uuid, 'release', 'Quiet One',
-        timestamp '2026-03-25 10:00' at time zone 'Europe/Berlin');
+        timestamp '2026-02-20 10:00' at time zone 'Europe/Berlin');
 
 -- Events: every event has its own visitor; group, type, place, link, referrer, local day and hour, count.
 insert into analytics.events (org_id, occurred_at, event_type, visitor_id, city, country, link_type, platform,
@@ -100,7 +102,7 @@ from (values
 cross join pg_catalog.generate_series(1, g.n) as s (i);
 
 insert into app.tour_dates (org_id, city, country, starts_at, venue_name, ticket_status)
-values (pg_catalog.md5('org:ins-a')::uuid, 'Berlin',  'DE', timestamp '2026-06-15 20:00' at time zone 'Europe/Berlin', 'Columbiahalle', 'on_sale'),
+values (pg_catalog.md5('org:ins-a')::uuid, 'Berlin',  'DE', timestamp '2026-04-20 20:00' at time zone 'Europe/Berlin', 'Columbiahalle', 'on_sale'),
        (pg_catalog.md5('org:ins-a')::uuid, 'Hamburg', 'DE', timestamp '2026-04-12 20:00' at time zone 'Europe/Berlin', 'Docks', 'on_sale'),
        (pg_catalog.md5('org:ins-a')::uuid, 'Paris',   'FR', timestamp '2026-04-05 20:00' at time zone 'Europe/Berlin', 'Olympia', 'cancelled'),
        (pg_catalog.md5('org:ins-a')::uuid, 'Lisbon',  'PT', timestamp '2026-02-10 20:00' at time zone 'Europe/Berlin', 'Coliseu', 'sold_out');
@@ -158,8 +160,8 @@ select results_eq(
   $$ values ('city_growth', 'Berlin, DE', 'high', 0.90::numeric(3,2)),
             ('subscriber_surge', 'all', 'high', 0.90),
             ('referrer_surge', 'instagram.com', 'high', 0.85),
+            ('tour_timing', 'Berlin, DE', 'high', 0.80),
             ('tour_gap', 'Lisbon, PT', 'high', 0.68),
-            ('tour_timing', 'Hamburg, DE', 'high', 0.64),
             ('platform_preference', 'spotify', 'medium', 0.85),
             ('declining_market', 'Hamburg, DE', 'medium', 0.80),
             ('release_momentum', 'Night Drive', 'medium', 0.71),
@@ -188,8 +190,11 @@ select is((select data_snapshot from cands where insight_type = 'tour_gap'),
   '{"city": "Lisbon", "country": "PT", "fans": 60, "clicks": 0, "upcoming_shows": 0, "period_days": 30}'::jsonb,
   'tour_gap Lisbon: 60 fans, only a past show there');
 select is((select data_snapshot from cands where insight_type = 'tour_timing'),
-  '{"city": "Hamburg", "country": "DE", "fans": 50, "days_until": 12, "ticket_status": "on_sale", "venue_name": "Docks", "period_days": 30}'::jsonb,
-  'tour_timing Hamburg: 20 clickers + 30 page viewers = 50 fans; the show on 12 April is 12 calendar days after 31 March');
+  '{"city": "Berlin", "country": "DE", "fans": 145, "clicks": 145, "previous_clicks": 103, "growth_pct": 41, "days_until": 20, "ticket_status": "on_sale", "venue_name": "Columbiahalle", "period_days": 30}'::jsonb,
+  'tour_timing Berlin: 145 fans, link clicks up 41% (103 -> 145), the show on 20 April is 20 calendar days after 31 March; Hamburg''s show (12 April) does not count: its clicks fell 40 -> 20');
+select results_eq($$ select description from cands where insight_type = 'tour_timing' $$,
+  $$ values ('145 fans from Berlin, DE were active in the last 30 days, link clicks from there rose 41% (from 103 to 145), and your show there is in 20 days.') $$,
+  'tour_timing says how much the city grew');
 select is((select data_snapshot from cands where insight_type = 'platform_preference'),
   '{"top_platform": "spotify", "top_clicks": 90, "second_platform": "apple_music", "second_clicks": 30, "ratio": 3, "top_share_pct": 75, "music_clicks": 120, "period_days": 30}'::jsonb,
   'platform_preference: Spotify 90 vs Apple Music 30 = 3x, 75% of 120 music clicks');
@@ -202,8 +207,8 @@ select is((select data_snapshot from cands where insight_type = 'declining_marke
   '{"city": "Hamburg", "country": "DE", "clicks": 20, "previous_clicks": 40, "decline_pct": 50, "period_days": 30}'::jsonb,
   'declining_market Hamburg: 40 -> 20 link clicks = down 50%');
 select is((select data_snapshot - 'published_at'::text from cands where insight_type = 'release_momentum'),
-  '{"title": "Night Drive", "events": 40, "link_clicks": 0, "days_since_release": 21}'::jsonb,
-  'release_momentum Night Drive: 15 + 25 plays since 10 March 10:00, 20.5 days before the period end = 21 days');
+  '{"title": "Night Drive", "events": 40, "link_clicks": 0, "days_since_release": 21, "previous_title": "Quiet One", "previous_events": 0}'::jsonb,
+  'release_momentum Night Drive (the latest release): 15 + 25 plays since 10 March 10:00, 20.5 days before the period end = 21 days; Quiet One (20 February) had none in its first 20.5 days (its 4 plays came on 27 March)');
 select is((select data_snapshot from cands where insight_type = 'capture_rate_change'),
   '{"capture_rate_pct": 3.3, "previous_capture_rate_pct": 2.1, "change_pct": 54, "direction": "up", "new_subscribers": 20, "previous_new_subscribers": 8, "visitors": 604, "previous_visitors": 373, "period_days": 30}'::jsonb,
   'capture_rate_change: 20 / 604 visitors = 3.3% against 8 / 373 = 2.1% (+54%)');

@@ -47,14 +47,15 @@ create temporary table sd_after_2 as select * from sd_digest;
 create temporary table sd_load_3 as select * from seed.load_demo('2026-06-15 11:59:00+00');
 
 -- Idempotency ---------------------------------------------------------------------------
-select results_eq($$ select count(*), sum(rows) from sd_load_2 $$, $$ values (21::bigint, 0::numeric) $$,
-                  'a second run reports 21 (org, object) lines, all with 0 rows changed');
+select results_eq($$ select count(*) filter (where org_slug in ('demo-nachtfalter', 'demo-bowery-hall', 'demo-southern-lights')),
+                           sum(rows) from sd_load_2 $$, $$ values (22::bigint, 0::numeric) $$,
+                  'a second run reports 22 (org, object) lines for the three organizations (21, and the venue''s ticket link clicks of seed/40_insights_demo.sql), all lines with 0 rows changed');
 select is((select physical from sd_after_2), (select physical from sd_after_1),
           'a second run rewrites no row: ids and xmin of all demo rows unchanged');
 select is((select sum(rows) from sd_load_3), 0::numeric,
           'a reference 1 minute earlier (same local day everywhere) changes nothing either');
-select is((select n from sd_after_1), 2714::bigint,
-          'the demo holds 2714 rows: 2408 events, 57 orders, 210 subscribers, 11 tour dates, 15 content items, 10 social links, 3 orgs');
+select is((select n from sd_after_1), 2789::bigint,
+          'the three organizations hold 2789 rows: 2408 events (and the venue''s 75 ticket link clicks of seed/40_insights_demo.sql), 57 orders, 210 subscribers, 11 tour dates, 15 content items, 10 social links, 3 orgs');
 
 -- demo-nachtfalter (artist, Europe/Berlin) ----------------------------------------------
 create temporary view sd_artist_events as
@@ -158,8 +159,8 @@ select results_eq(
      from analytics.events as e join app.organizations as g on g.id = e.org_id
      where g.slug = 'demo-bowery-hall' and e.occurred_at >= timestamptz '2026-06-15 12:00:00+00' - interval '30 days'
      group by e.event_type order by 2 desc $$,
-  $$ values ('event_view'::text, 200::bigint), ('ticket_cta', 80), ('checkout_started', 40), ('purchase', 20) $$,
-  'venue funnel, last 30 days: 200 -> 80 -> 40 -> 20 visitors');
+  $$ values ('event_view'::text, 200::bigint), ('ticket_cta', 80), ('link_click', 45), ('checkout_started', 40), ('purchase', 20) $$,
+  'venue funnel, last 30 days: 200 -> 80 -> 40 -> 20 visitors (and 45 of them clicked a ticket link: seed/40_insights_demo.sql)');
 select results_eq(
   $$ select count(*) filter (where o.occurred_at >= timestamptz '2026-06-15 12:00:00+00' - interval '30 days'),
             sum(o.amount_cents) filter (where o.occurred_at >= timestamptz '2026-06-15 12:00:00+00' - interval '30 days'),
@@ -182,15 +183,19 @@ select results_eq(
   $$ values (120::bigint, 108::bigint) $$, 'promoter subscribers: 108 active of 120');
 
 select results_eq(
-  $$ select g.slug, count(*) from analytics.events as e join app.organizations as g on g.id = e.org_id
-     where g.slug like 'demo-%' group by g.slug order by g.slug $$,
-  $$ values ('demo-bowery-hall'::text, 577::bigint), ('demo-nachtfalter', 1156), ('demo-southern-lights', 675) $$,
-  'events per demo organization: 577, 1156, 675');
+  $$ select g.slug, count(*), count(*) filter (where e.client_event_id like 'demo-insights:%')
+     from analytics.events as e join app.organizations as g on g.id = e.org_id
+     where g.slug in ('demo-nachtfalter', 'demo-bowery-hall', 'demo-southern-lights', 'demo-lichtung')
+     group by g.slug order by g.slug $$,
+  $$ values ('demo-bowery-hall'::text, 652::bigint, 75::bigint), ('demo-lichtung', 566, 566), ('demo-nachtfalter', 1156, 0),
+            ('demo-southern-lights', 675, 0) $$,
+  'events per demo organization: 577 (+ 75 ticket link clicks of seed/40_insights_demo.sql), 1156, 675; demo-lichtung 566');
 
 -- Times relative to the reference only ---------------------------------------------------
 create temporary table sd_load_4 as select * from seed.load_demo('2026-06-22 12:00:00+00');
-select is((select sum(rows) from sd_load_4 where object = 'events'), 4816::numeric,
-          'a reference one week later replaces every demo event (2408 deleted + 2408 inserted)');
+select is((select sum(rows) from sd_load_4 where object = 'events'
+             and org_slug in ('demo-nachtfalter', 'demo-bowery-hall', 'demo-southern-lights', 'demo-lichtung')), 6098::numeric,
+          'a reference one week later replaces every demo event (2408 + 641 of seed/40_insights_demo.sql, deleted and inserted)');
 select is((select count(*) from sd_artist_events where event_type = 'link_click' and city = 'Berlin' and not is_bot
            and occurred_at >= timestamptz '2026-06-22 12:00:00+00' - interval '30 days'), 145::bigint,
           'relative to the new reference Berlin again has 145 link clicks in the last 30 days');

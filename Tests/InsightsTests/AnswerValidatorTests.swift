@@ -79,7 +79,11 @@ struct AnswerValidatorTests {
       dataSnapshot: ["referrer_domain": "instagram.com", "visits_current": 180, "visits_previous": 30, "period_days": 7],
       title: "Traffic from instagram.com up 500%",
       description: "instagram.com referred 180 visits in the last 7 days, up from 30 in the 7 days before.",
-      actionSuggestion: "Post more on Instagram.")
+      actionSuggestion: "Post more on Instagram.",
+      facts: [
+        .text("referrer_domain", "instagram.com"), .number("visits", 180), .number("previous_visits", 30),
+        .number("visits_ratio", 6, .ratio, decimals: 1), .number("growth_pct", 500, .percent), .number("period_days", 7, .days),
+      ])
     let good = Fixtures.entry(
       "referrer_surge", "instagram.com", title: "instagram.com sent 6x more visitors",
       description: "Visits from instagram.com rose from 30 to 180 in 7 days.", action: "Pin your tour post on instagram.com.", rank: 1)
@@ -100,12 +104,12 @@ struct AnswerValidatorTests {
 
   @Test("an invented number in the title or the action falls back, naming the field")
   func inventedNumbers() throws {
-    try expectLisbonFallback(lisbonWith("title", "65 Lisbon fans, no show yet"), reason: "number 65 in title is not in the data snapshot")
+    try expectLisbonFallback(lisbonWith("title", "65 Lisbon fans, no show yet"), reason: "title writes 65, which is not one of this insight's facts")
     try expectLisbonFallback(
       lisbonWith("action_suggestion", "Book a show for 200 people."),
-      reason: "number 200 in action_suggestion is not in the data snapshot")
+      reason: "action_suggestion writes 200, which is not one of this insight's facts")
     try expectLisbonFallback(
-      lisbonWith("description", "Your Lisbon audience grew 25%."), reason: "number 25% in description is not in the data snapshot")
+      lisbonWith("description", "Your Lisbon audience grew 25%."), reason: "description writes 25%, which is not one of this insight's facts")
   }
 
   @Test("a wrong JSON shape for one entry falls back")
@@ -229,13 +233,14 @@ struct AnswerValidatorTests {
       InsightCandidate(
         insightType: "city_growth", category: "geographic", subjectKey: "City \(index)", priority: "medium",
         confidence: 0.7, dataSnapshot: ["clicks": .number(Double(100 + index))], title: "City \(index)",
-        description: "City \(index) grew.", actionSuggestion: "Look at City \(index).")
+        description: "City \(index) grew.", actionSuggestion: "Look at City \(index).",
+        facts: [.number("clicks", Double(100 + index))])
     }
     let answer: JSONValue = [
       "insights": .array(candidates.enumerated().map { index, candidate in
         Fixtures.entry(
           candidate.insightType, candidate.subjectKey, title: "\(100 + index + 1) clicks",
-          description: "\(candidate.subjectKey) had \(100 + index + 1) clicks.", action: "Plan a visit.", rank: index + 1)
+          description: "\(candidate.subjectKey) had \(100 + index + 1) clicks.", action: "Plan a show there.", rank: index + 1)
       })
     ]
     let result = try validator.validate(answer, candidates: candidates)
@@ -266,11 +271,11 @@ struct AnswerValidatorTests {
   @Test("a fallback describes itself for logs and run records")
   func fallbackDescription() throws {
     let fallback = Fallback(
-      kind: .template, insightType: "city_growth", subjectKey: "Berlin, DE", reason: "number 55 in description is not in the data snapshot")
-    #expect(fallback.description == #"city_growth "Berlin, DE": number 55 in description is not in the data snapshot"#)
+      kind: .template, insightType: "city_growth", subjectKey: "Berlin, DE", reason: "description writes 55, which is not one of this insight's facts")
+    #expect(fallback.description == #"city_growth "Berlin, DE": description writes 55, which is not one of this insight's facts"#)
     #expect(
       String(decoding: try JSONEncoder.sorted.encode(fallback), as: UTF8.self)
-        == #"{"insight_type":"city_growth","kind":"template","reason":"number 55 in description is not in the data snapshot","subject_key":"Berlin, DE"}"#)
+        == #"{"insight_type":"city_growth","kind":"template","reason":"description writes 55, which is not one of this insight's facts","subject_key":"Berlin, DE"}"#)
   }
 }
 

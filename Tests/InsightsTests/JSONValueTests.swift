@@ -33,7 +33,9 @@ struct JSONValueTests {
        "description":"You have 64 fans in Lisbon, PT, and no upcoming show there.",
        "action_suggestion":"Look for a venue in Lisbon."}
       """#
-    #expect(try JSONDecoder().decode(InsightCandidate.self, from: Data(json.utf8)) == Fixtures.lisbon)
+    var expected = Fixtures.lisbon
+    expected.facts = []
+    #expect(try JSONDecoder().decode(InsightCandidate.self, from: Data(json.utf8)) == expected)
   }
 
   @Test("a phrased insight encodes with the answer's names")
@@ -41,7 +43,7 @@ struct JSONValueTests {
     let data = try JSONEncoder.sorted.encode(Fixtures.goodSpotify)
     #expect(
       String(decoding: data, as: UTF8.self)
-        == #"{"action_suggestion":"Put your Spotify link first.","description":"62.5% of your music link clicks go to Spotify (120 of 192).","insight_type":"platform_preference","rank":3,"subject_key":"spotify","title":"Spotify is where your fans listen"}"#
+        == #"{"action_suggestion":"Put your Spotify link first.","description":"62.5% of your music link clicks go to Spotify (120 of 192).","insight_type":"platform_preference","rank":3,"source":"llm","subject_key":"spotify","title":"Spotify is where your fans listen"}"#
     )
   }
 

@@ -37,7 +37,7 @@ struct ProviderScenarioTests {
         result.fallbacks == [
           Fallback(
             kind: .template, insightType: "city_growth", subjectKey: "Berlin, DE",
-            reason: "number 55 in description is not in the data snapshot")
+            reason: "description writes 55, which is not one of this insight's facts")
         ])
       #expect(!result.insights.contains { $0.description.contains("55") })
       #expect(result.model == wire.answeringModel)

@@ -139,10 +139,14 @@ struct ScheduleTests {
     let result = try audiencectl(["schedule", "install", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--schedule", "0 4 * * *"])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.count == 2)
+    #expect(lines.count == 6)
     #expect(lines[0].hasPrefix("pg_cron is not used (pg_cron runs in database "))
     let root = TestEnvironment.packageRoot.path
-    #expect(lines[1] == "0 4 * * * cd \(root) && \(TestEnvironment.audiencectl.path) refresh --url '\(db.url)' --json >> \(root)/refresh.log 2>&1")
+    let bin = TestEnvironment.audiencectl.path
+    #expect(lines[1] == "0 4 * * * cd \(root) && \(bin) refresh --url '\(db.url)' --json >> \(root)/refresh.log 2>&1")
+    #expect(lines[2] == "CRON_TZ=UTC")
+    #expect(lines[3] == "0 6 * * * cd \(root) && \(bin) insights work --due --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
+    #expect(lines[5] == "*/5 * * * * cd \(root) && \(bin) insights work --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
   }
 
   @Test("with pg_cron in its database: the job is registered once, with the refresh procedure")
@@ -158,8 +162,11 @@ struct ScheduleTests {
       let result = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path])
       #expect(result.status == 0, "\(result.stderr)")
       #expect(result.stdout.hasPrefix("pg_cron job audience-db-refresh (id "))
-      #expect(result.stdout.hasSuffix(") runs `call private.run_refresh(null, null, 600)` at 15 3 * * *.\n"))
+      #expect(result.stdout.contains(") runs `call private.run_refresh(null, null, 600)` at 15 3 * * *.\n"))
+      #expect(result.stdout.contains(") runs `select insights.enqueue_due(100), insights.expire_stale()` at 0 6 * * * (UTC).\n"))
     }
+    #expect(try connection.scalar("select count(*)::int from cron.job where jobname = 'audience-db-insights'", as: Int.self) == 1)
+    try connection.execute("select cron.unschedule('audience-db-insights')")
     let jobs = try connection.query("select schedule, command from cron.job where jobname = 'audience-db-refresh'")
     #expect(jobs.count == 1)
     #expect(jobs.first?["schedule"] == "15 3 * * *")

@@ -37,7 +37,7 @@ struct SeedTests {
       """)
     #expect(try platforms.rows.map { "\(try $0.decode("platform", as: String.self))=\(try $0.decode("clicks", as: Int.self))" } == ["apple_music=30", "bandcamp=90", "spotify=90", "youtube=60"])
     let total = try connection.scalar("select count(*)::int from analytics.events", as: Int.self)
-    #expect(total == 1156 + 577 + 675)
+    #expect(total == 1156 + 577 + 675 + 123 + 75 + 566)  // + demo-club-nord (seed/60_interactions_demo.sql) + seed/40_insights_demo.sql
 
     let second = try audiencectl(args)
     #expect(second.status == 0)

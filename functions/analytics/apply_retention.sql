@@ -1,4 +1,5 @@
 -- requires: functions/private/pseudonymize_visitor.sql
+-- requires: functions/analytics/anonymize_old_events.sql
 -- Raw-event retention: drops whole monthly partitions of analytics.events older than
 -- p_raw_days once the rollups cover them, and pseudonymizes the identifiers of the older
 -- events that are still stored. Returns what it did, one row per action.
@@ -7,13 +8,19 @@
 -- cutoff = midnight UTC p_raw_days days ago (today's UTC midnight - p_raw_days days).
 -- Covered: an event is covered by the rollups when its organization's aggregation
 -- watermark is later than its received_at (events of organizations that no longer exist
--- count as covered: nothing aggregates them any more).
+-- count as covered: nothing aggregates them any more) and, for dropping or archiving a
+-- partition, every rollup registered with the engine (private.rollups) has a watermark
+-- later than its received_at: the run first applies each of them (private.apply_rollup,
+-- in dependency order), so only events received during the run stay uncovered.
 -- 1. Drop. Monthly partitions (bounds from the catalog) whose upper bound is at or
 --    before the cutoff are taken oldest first; each one whose events are all covered is
 --    detached (ALTER TABLE ... DETACH PARTITION: a brief ACCESS EXCLUSIVE lock on
 --    analytics.events; CONCURRENTLY is impossible inside a function) and dropped: no row
 --    is deleted one by one. The first partition that is not covered stops the dropping
---    (so that dropped data is always a prefix of time). analytics.retention_state.
+--    (so that dropped data is always a prefix of time). With
+--    analytics.retention_state.archive_partitions on, step 2 runs first and each such
+--    partition is moved to schema archive (ALTER TABLE ... SET SCHEMA) instead of
+--    dropped: action archived_partition, target archive.<name>. analytics.retention_state.
 --    raw_events_from moves to the upper bound of the last dropped partition; the
 --    aggregation never recomputes a day that starts before it, so those rollups stay.
 -- 2. "Kept longer" = every event with occurred_at before the cutoff that is still stored
@@ -52,6 +59,9 @@ declare
   v_rows       bigint;
   v_part_rows  bigint;
   v_horizon    timestamptz;
+  v_archive    boolean;
+  v_rollup     text;
+  v_rollups_upto timestamptz;
 begin
   if p_raw_days is null or p_raw_days not between 1 and 3650 then
     raise exception 'raw retention of % days is out of range', p_raw_days
@@ -62,6 +72,28 @@ begin
 
   -- Partitions are created and dropped one session at a time.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
+  -- 0. Every rollup registered with the engine (private.rollups) first applies what it has
+  --    not yet, in dependency order: raw partitions are dropped or archived only once those
+  --    rollups reflect them too (v_rollups_upto: the lowest watermark after that).
+  for v_rollup in
+    with recursive depth as (
+      select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
+      union all
+      select r.name, d.level + 1 from private.rollups as r join depth as d on d.name = any (r.depends_on)
+       where d.level < 32
+    )
+    select d.name from depth as d group by d.name order by pg_catalog.max(d.level), d.name
+  loop
+    perform private.apply_rollup(v_rollup);
+  end loop;
+  select coalesce(pg_catalog.min(r.watermark), 'infinity') into v_rollups_upto from private.rollups as r;
+
+  select s.archive_partitions into v_archive from analytics.retention_state as s where s.id = 1;
+  if v_archive then
+    -- Archived rows keep no identifier: pseudonymize every covered event before the
+    -- cutoff first (step 2 then finds nothing left in the archived partitions).
+    perform analytics.anonymize_old_events(v_cutoff);
+  end if;
 
   -- 1. Whole partitions.
   for v_part in
@@ -83,8 +115,9 @@ begin
       'select exists (select 1 from %s as e
                        join app.organizations as o on o.id = e.org_id
                        left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
-                      where w.events_received is null or e.received_at >= w.events_received)', v_part.name)
-      into v_uncovered;
+                      where w.events_received is null or e.received_at >= w.events_received
+                         or e.received_at >= $1)', v_part.name)
+      into v_uncovered using v_rollups_upto;
     if v_uncovered then
       action := 'kept_uncovered_partition'; target := v_part.name; rows := null;
       return next;
@@ -92,9 +125,15 @@ begin
     end if;
     execute pg_catalog.format('select pg_catalog.count(*) from %s', v_part.name) into v_rows;
     execute pg_catalog.format('alter table analytics.events detach partition %s', v_part.name);
-    execute pg_catalog.format('drop table %s', v_part.name);
+    if v_archive then
+      execute pg_catalog.format('alter table %s set schema archive', v_part.name);
+      action := 'archived_partition'; target := 'archive.' || pg_catalog.split_part(v_part.name, '.', 2);
+    else
+      execute pg_catalog.format('drop table %s', v_part.name);
+      action := 'dropped_partition'; target := v_part.name;
+    end if;
     v_horizon := greatest(v_horizon, v_part.upper_bound);
-    action := 'dropped_partition'; target := v_part.name; rows := v_rows;
+    rows := v_rows;
     return next;
   end loop;
 
@@ -105,29 +144,7 @@ begin
   end if;
 
   -- 2. Pseudonymize the covered events before the cutoff that remain.
-  update analytics.events as e
-     set visitor_id = case when e.visitor_id is not null or e.user_id is not null then
-                        'anon:' || private.pseudonymize_visitor(k.inner_pad, k.outer_pad, e.org_id,
-                                                       coalesce(e.visitor_id, 'user:' || e.user_id::text))::text end,
-         user_id = case when e.user_id is not null then
-                     private.hmac_uuid(k.inner_pad, k.outer_pad, e.org_id::text || ':user_id:' || e.user_id::text) end,
-         session_id = case when e.session_id is not null and pg_catalog.left(e.session_id, 5) <> 'anon:' then
-                        'anon:' || private.hmac_uuid(k.inner_pad, k.outer_pad, e.org_id::text || ':session:' || e.session_id)::text
-                        else e.session_id end
-    from private.pseudonymization_key as k
-   where k.id = 1
-     and e.occurred_at < v_cutoff
-     and e.event_type <> 'content_created'
-     and (   (e.visitor_id is not null
-              and e.visitor_id !~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-          or (e.visitor_id is null and e.user_id is not null)
-          or (e.visitor_id is null and e.user_id is null and pg_catalog.left(e.session_id, 5) <> 'anon:'))
-     and not exists (select 1
-                       from app.organizations as o
-                       left join analytics.aggregation_watermarks as w on w.org_id = o.id
-                      where o.id = e.org_id
-                        and (w.events_received is null or e.received_at >= w.events_received));
-  get diagnostics v_rows = row_count;
+  v_rows := analytics.anonymize_old_events(v_cutoff);
   action := 'anonymized'; target := 'analytics.events'; rows := v_rows;
   return next;
 
@@ -168,4 +185,4 @@ $$;
 revoke execute on function analytics.apply_retention(integer) from public, anon, authenticated;
 grant execute on function analytics.apply_retention(integer) to service_role;
 comment on function analytics.apply_retention(integer) is
-  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). then deletes the audience rollups'' per-visitor rows of days before the cutoff. Returns (action, target, rows): dropped_partition, kept_uncovered_partition, anonymized, deleted_visitor_rows (when any), waiting_for_rollups. service_role / DBA.';
+  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). then deletes the audience rollups'' per-visitor rows of days before the cutoff. Returns (action, target, rows): dropped_partition (archived_partition when retention_state.archive_partitions), kept_uncovered_partition, anonymized, deleted_visitor_rows (when any), waiting_for_rollups. service_role / DBA.';

@@ -29,7 +29,7 @@ as $$
     select c.oid, n.nspname, c.relname
     from pg_catalog.pg_class as c
     join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'private')
+    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'private', 'archive')
       and c.relkind in ('r', 'p')
       and not c.relispartition
   ),

@@ -14,12 +14,12 @@ as $$
             when 'tour_timing' then 'tour'
             when 'subscriber_surge' then 'growth'
             when 'subscriber_churn' then 'growth'
-            when 'referrer_surge' then 'growth'
+            when 'referrer_surge' then 'platform'
             when 'release_momentum' then 'content'
             when 'platform_preference' then 'platform'
             when 'tip_hotspot' then 'revenue'
             when 'engagement_quality' then 'engagement'
-            when 'capture_rate_change' then 'engagement'
+            when 'capture_rate_change' then 'growth'
             when 'device_shift' then 'engagement'
             when 'peak_activity' then 'timing'
           end)::insights.insight_category
@@ -27,4 +27,4 @@ $$;
 revoke execute on function insights.category_of(insights.insight_type) from public, anon;
 grant execute on function insights.category_of(insights.insight_type) to authenticated, service_role;
 comment on function insights.category_of(insights.insight_type) is
-  'Category of an insight type: city_growth/new_market/declining_market geographic; tour_gap/tour_timing tour; subscriber_surge/subscriber_churn/referrer_surge growth; release_momentum content; platform_preference platform; tip_hotspot revenue; engagement_quality/capture_rate_change/device_shift engagement; peak_activity timing.';
+  'Category of an insight type: city_growth/new_market/declining_market geographic; tour_gap/tour_timing tour; subscriber_surge/subscriber_churn/capture_rate_change growth; release_momentum content; platform_preference/referrer_surge platform; tip_hotspot revenue; engagement_quality/device_shift engagement; peak_activity timing.';

@@ -32,7 +32,8 @@
 --                       located visitors. fans / min_fans; halves of fans.
 --   tour_timing         a show (announced, on sale, low tickets) within
 --                       tour_timing.max_days_ahead days of the period end in a city with
---                       >= tour_timing.min_fans fans; days_until counts calendar days in the
+--                       >= tour_timing.min_fans fans whose link clicks grow as city_growth
+--                       requires (its snapshot and wording say how much); days_until counts calendar days in the
 --                       organization's time zone from the period end's day (the "today" of
 --                       a default period). fans / min_fans; halves of fans.
 --   subscriber_surge    new subscribers (audience.subscribers.subscribed_at) >= max(
@@ -42,9 +43,11 @@
 --                       min_unsubscribes, min.subscribers). unsubscribes / that minimum;
 --                       1.0 more than the window before, 0.8 not more, 0.6 when new
 --                       subscribers of the window outnumber them.
---   release_momentum    a release (app.content_items kind 'release') published in the
---                       period with >= release_momentum.min_events events about it since.
---                       events / min_events; halves since publication.
+--   release_momentum    the latest release (app.content_items kind 'release'), published in
+--                       the period, with >= release_momentum.min_events events about it
+--                       since, and more than the previous release had at the same age (its
+--                       events from its publication for as long as the latest has been out);
+--                       needs two releases. events / min_events; halves since publication.
 --   platform_preference music link clicks (link_type 'streaming' or a streaming service's
 --                       platform key) >= max(platform_preference.min_clicks, min.link_clicks);
 --                       the top platform >= min_ratio x the second. clicks / min_clicks;
@@ -248,6 +251,21 @@ begin
     where c.org_id = p_org_id and c.kind = 'release'
       and c.published_at >= v_bounds.period_start and c.published_at < v_bounds.period_end
   ),
+  -- The latest release (if published in the period) and the one before it, compared at the
+  -- same age: the previous release's events in its first days, as many as the latest has had.
+  release_pair as (
+    select r.*, p.id as previous_id, p.title as previous_title, p.published_at as previous_published_at,
+           (select pg_catalog.count(*) from analytics.events e
+            where e.org_id = p_org_id and e.entity_id = p.id and not e.is_bot
+              and e.occurred_at >= p.published_at
+              and e.occurred_at < p.published_at + (v_bounds.period_end - r.published_at)) as previous_events
+    from releases r
+    cross join lateral (select c.id, c.title, c.published_at from app.content_items c
+                        where c.org_id = p_org_id and c.kind = 'release' and c.published_at < r.published_at
+                        order by c.published_at desc, c.id limit 1) p
+    where r.published_at = (select pg_catalog.max(c.published_at) from app.content_items c
+                            where c.org_id = p_org_id and c.kind = 'release' and c.published_at < v_bounds.period_end)
+  ),
   -- Subscribers and tips ----------------------------------------------------------------
   subs as (
     select pg_catalog.count(*) filter (where s.subscribed_at >= v_bounds.comparison_start
@@ -359,14 +377,15 @@ begin
            or tc.located_audience >= (v_rules->>'min.located_audience')::numeric)
 
     union all
-    -- tour_timing: the first qualifying show per city
+    -- tour_timing: the first qualifying show per city whose audience grows (city_growth's rules)
     select 'tour_timing', c.key, c.fans, (v_rules->>'tour_timing.min_fans')::numeric,
            insights.halves_consistency(c.fans_h1, c.fans_h2), -sh.days_until, null, null, s.snap,
            pg_catalog.format('Show in %s %s: %s fans there', insights.clip(c.city, 30),
                              case sh.days_until when 0 then 'today' when 1 then 'tomorrow'
                                   else pg_catalog.format('in %s days', s.snap->>'days_until') end, s.snap->>'fans'),
-           pg_catalog.format('%s fans from %s were active in the last %s days, and your show there is %s.',
-                             s.snap->>'fans', c.key, s.snap->>'period_days',
+           pg_catalog.format('%s fans from %s were active in the last %s days, link clicks from there rose %s%% (from %s to %s), and your show there is %s.',
+                             s.snap->>'fans', c.key, s.snap->>'period_days', s.snap->>'growth_pct',
+                             s.snap->>'previous_clicks', s.snap->>'clicks',
                              case sh.days_until when 0 then 'today' when 1 then 'tomorrow'
                                   else pg_catalog.format('in %s days', s.snap->>'days_until') end),
            case when sh.ticket_status = 'low_tickets'
@@ -383,8 +402,14 @@ begin
     join cities c on pg_catalog.lower(c.city) = pg_catalog.lower(sh.city) and c.country = sh.country
     cross join lateral (select pg_catalog.jsonb_build_object(
                           'city', c.city, 'country', c.country, 'fans', c.fans, 'days_until', sh.days_until,
+                          'clicks', c.clicks, 'previous_clicks', c.previous_clicks,
+                          'growth_pct', pg_catalog.round((c.clicks - c.previous_clicks) * 100.0 / c.previous_clicks)::integer,
                           'ticket_status', sh.ticket_status, 'venue_name', sh.venue_name, 'period_days', v_days) as snap) s
     where c.fans >= (v_rules->>'tour_timing.min_fans')::numeric
+      and c.clicks >= (v_rules->>'city_growth.min_clicks')::numeric
+      and c.previous_clicks >= (v_rules->>'city_growth.min_clicks')::numeric
+      and c.previous_clicks >= (v_rules->>'min.previous_clicks_for_growth')::numeric
+      and (c.clicks - c.previous_clicks) * 100 >= (v_rules->>'city_growth.min_growth_pct')::numeric * c.previous_clicks
 
     union all
     -- subscriber_surge
@@ -429,22 +454,27 @@ begin
     where sb.unsubscribes >= greatest((v_rules->>'subscriber_churn.min_unsubscribes')::numeric, (v_rules->>'min.subscribers')::numeric)
 
     union all
-    -- release_momentum
+    -- release_momentum: the latest release against the previous one at the same age
     select 'release_momentum', insights.clip(r.title, 200), r.events::numeric, (v_rules->>'release_momentum.min_events')::numeric,
            insights.halves_consistency(r.h1_events, r.h2_events), r.events::numeric, null, null, s.snap,
            pg_catalog.format('"%s" is gaining momentum', insights.clip(r.title, 55)),
-           pg_catalog.format('Your release "%s" drew %s interactions (%s link clicks) in its first %s %s.',
-                             insights.clip(r.title, 200), s.snap->>'events', s.snap->>'link_clicks', s.snap->>'days_since_release',
-                             case when (s.snap->>'days_since_release')::integer = 1 then 'day' else 'days' end),
+           pg_catalog.format('Your release "%s" drew %s interactions (%s link clicks) in its first %s %s, against %s for "%s" at the same age.',
+                             insights.clip(r.title, 150), s.snap->>'events', s.snap->>'link_clicks', s.snap->>'days_since_release',
+                             case when (s.snap->>'days_since_release')::integer = 1 then 'day' else 'days' end,
+                             s.snap->>'previous_events', insights.clip(r.previous_title, 150)),
            'Keep it going: share it again, pitch it to playlists and pin it on your profiles.'
-    from releases r
-    cross join lateral (select pg_catalog.jsonb_build_object(
+    from release_pair r
+    cross join lateral (select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                           'title', r.title, 'events', r.events, 'link_clicks', r.link_clicks,
                           'days_since_release',
                           greatest(1, (v_bounds.period_end at time zone v_bounds.timezone)::date
                                       - (r.published_at at time zone v_bounds.timezone)::date),
-                          'published_at', r.published_at) as snap) s
+                          'published_at', r.published_at,
+                          'previous_title', r.previous_title, 'previous_events', r.previous_events,
+                          'growth_pct', case when r.previous_events > 0
+                                             then pg_catalog.round((r.events - r.previous_events) * 100.0 / r.previous_events)::integer end)) as snap) s
     where r.events >= (v_rules->>'release_momentum.min_events')::numeric
+      and r.events > r.previous_events
 
     union all
     -- platform_preference

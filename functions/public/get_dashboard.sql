@@ -13,13 +13,17 @@
 --                      "listeners", "previous_plays", "growth_pct"}]
 --     "traffic_sources": [{"source", "visitors", "percentage"}],
 --     "demographics": {"countries": [{"country", "visitors", "percentage"}],
---                      "devices": [{"device_type", "visitors", "percentage"}]} }
+--                      "devices": [{"device_type", "visitors", "percentage"}]},
+--     "mashup": {"exports", "ai_reactions", "upgrades", "peak_play_times"} }
+--                 analytics.mashup_dashboard (shape and definitions there; conversion
+--                 rates against summary.visitors)
 -- Definitions:
 --   visitors: distinct visitors over the whole period (a union of the daily visitor sets,
 --     never a sum of daily counts); trends.visitors: distinct visitors of that day.
 --   followers: follow events in the period (there is no unfollow event);
---   total_followers: follow events before p_to, all time; following: null (the schema
---     records no accounts the organization follows).
+--   total_followers: follow events before p_to, all time; following: organizations it
+--     follows now (app.organization_follows) that it started following before the end of
+--     the period (previous_summary: before its start; an unfollow removes the row).
 --   top_content: the 10 entities with the most plays in the period (ties: likes, then
 --     entity id); listeners = distinct visitors who played it in the period; growth_pct =
 --     (plays - previous_plays) / previous_plays x 100, one decimal, null when
@@ -86,7 +90,8 @@ begin
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day >= p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
                                    from analytics.org_stats_between(p_org_id, '-infinity'::date, p_to, v_raw_from, v_raw) as a),
-             'following', null) as current,
+             'following', (select pg_catalog.count(*) from app.organization_follows as f
+                            where f.org_id = p_org_id and f.created_at < (p_to::timestamp at time zone v_tz))) as current,
            pg_catalog.jsonb_build_object(
              'plays', coalesce(pg_catalog.sum(s.plays) filter (where s.day < p_from), 0),
              'likes', coalesce(pg_catalog.sum(s.likes) filter (where s.day < p_from), 0),
@@ -98,7 +103,8 @@ begin
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day < p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
                                    from analytics.org_stats_between(p_org_id, '-infinity'::date, p_from, v_raw_from, v_raw) as a),
-             'following', null) as previous
+             'following', (select pg_catalog.count(*) from app.organization_follows as f
+                            where f.org_id = p_org_id and f.created_at < (p_from::timestamp at time zone v_tz))) as previous
     from stats as s
   ),
   trends as (
@@ -164,7 +170,8 @@ begin
            'top_content', tj.items,
            'traffic_sources', coalesce(b.sources, '[]'::jsonb),
            'demographics', pg_catalog.jsonb_build_object('countries', coalesce(b.countries, '[]'::jsonb),
-                                                         'devices', coalesce(b.devices, '[]'::jsonb)))
+                                                         'devices', coalesce(b.devices, '[]'::jsonb)),
+           'mashup', analytics.mashup_dashboard(p_org_id, p_from, p_to, (su.current ->> 'visitors')::bigint))
   into v_result
   from summary as su, trends as tr, top_json as tj, breakdowns as b;
 

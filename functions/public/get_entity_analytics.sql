@@ -3,7 +3,7 @@
 -- days [p_from, p_to), as jsonb. Callable by members (viewer or above) and service_role.
 --
 -- Shape (bots excluded; days and hours in the organization's time zone):
---   { "entity_id", "entity_type", "title", "kind", "timezone", "from", "to",
+--   { "entity_id", "entity_type", "title", "kind", "created_at", "published_at", "timezone", "from", "to",
 --     "lifetime": {"first_day", "last_day", "events", "plays", "listeners", "visitors",
 --                  "likes", "shares", "comments", "downloads", "impressions", "clicks",
 --                  "ticket_clicks", "interested"},
@@ -12,7 +12,9 @@
 --                   "drop_off": [{"seconds": 30|60|120, "listens", "reached_pct"}]},
 --     "daily": [{"date", "plays", "listeners", "likes", "shares", "visitors",
 --                "average_watch_seconds"}]             every day of the period, in order
---     "peak_hours": [{"hour", "events"}] }               at most 3, busiest first
+--     "peak_hours": [{"hour", "events"}],                at most 3, busiest first
+--     "interactions": {view duration, click-through and ticket conversion rates, reviews
+--                      and average rating, daily}: analytics.entity_interactions }
 -- Definitions: listeners = distinct visitors who played it, visitors = distinct visitors
 -- with any event about it, each over the whole span (never a sum of daily counts);
 -- lifetime = every day up to now. Retention from play_progress events (see
@@ -22,7 +24,8 @@
 -- (one decimal); drop_off: listens that reached 30, 60, 120 seconds and their share of
 -- all listens (one decimal); NULLs when there is no listen. peak_hours: local hours of
 -- the day with the most events about the entity in the period (ties: earlier hour).
--- title / kind from app.content_items when the id is one of its items, else null;
+-- title / kind / created_at / published_at from app.content_items when the id is one of
+-- its items, else null;
 -- entity_type: the type most events about it carry.
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
@@ -140,6 +143,8 @@ begin
            'entity_type', coalesce(t.entity_type, case when ci.id is not null then 'content_item' end),
            'title', ci.title,
            'kind', ci.kind,
+           'created_at', ci.created_at,
+           'published_at', ci.published_at,
            'timezone', v_tz,
            'from', p_from,
            'to', p_to,
@@ -158,7 +163,8 @@ begin
                pg_catalog.jsonb_build_object('seconds', 120, 'listens', t.reached_120s,
                  'reached_pct', case when t.listens > 0 then pg_catalog.round(100.0 * t.reached_120s / t.listens, 1) end))),
            'daily', dl.days,
-           'peak_hours', hr.peak) end
+           'peak_hours', hr.peak,
+           'interactions', analytics.entity_interactions(p_org_id, p_entity_id, p_from, p_to)) end
   into v_result
   from totals as t
   cross join distinct_visitors as dv

@@ -12,21 +12,34 @@ enum Fixtures {
     ],
     title: "Your audience in Berlin grew 41%",
     description: "Clicks from Berlin, DE rose from 100 to 141 in the last 30 days.",
-    actionSuggestion: "Consider booking a show in Berlin.")
+    actionSuggestion: "Consider booking a show in Berlin.",
+    facts: [
+      .text("city", "Berlin"), .text("country", "DE"), .number("clicks_current", 141), .number("clicks_previous", 100),
+      .number("clicks_change", 41), .number("clicks_ratio", 1.4, .ratio, decimals: 1), .number("growth_pct", 41, .percent),
+      .number("period_days", 30, .days),
+    ])
 
   static let lisbon = InsightCandidate(
     insightType: "tour_gap", category: "tour", subjectKey: "Lisbon, PT", priority: "high", confidence: 0.8,
     dataSnapshot: ["city": "Lisbon", "country": "PT", "fans": 64, "upcoming_shows": 0],
     title: "64 fans in Lisbon and no show booked",
     description: "You have 64 fans in Lisbon, PT, and no upcoming show there.",
-    actionSuggestion: "Look for a venue in Lisbon.")
+    actionSuggestion: "Look for a venue in Lisbon.",
+    facts: [.text("city", "Lisbon"), .text("country", "PT"), .number("fans", 64), .number("upcoming_shows", 0)])
 
   static let spotify = InsightCandidate(
     insightType: "platform_preference", category: "content", subjectKey: "spotify", priority: "medium", confidence: 0.7,
     dataSnapshot: ["platform": "spotify", "clicks": 120, "total_music_clicks": 192, "share_pct": 62.5],
     title: "Spotify gets 62.5% of your music clicks",
     description: "120 of 192 music link clicks went to Spotify.",
-    actionSuggestion: "Put your Spotify link first.")
+    actionSuggestion: "Put your Spotify link first.",
+    facts: [
+      .text("platform", "spotify"), .text("platform_label", "Spotify"), .number("clicks", 120),
+      .number("total_music_clicks", 192), .number("share_pct", 62.5, .percent, decimals: 1),
+    ])
+
+  /// The names in the fixture organization's data.
+  static let vocabulary = OrgVocabulary(names: ["Berlin", "Lisbon", "Hamburg", "Warsaw", "DE", "PT", "PL", "spotify", "Spotify", "apple_music", "Apple Music", "instagram.com"])
 
   /// In the order SQL might return them (not ranked).
   static let candidates = [spotify, berlin, lisbon]

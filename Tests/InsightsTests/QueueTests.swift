@@ -1,0 +1,143 @@
+// The generation queue end to end: an app requests (public.request_insight_generation), a
+// worker processes (`InsightGenerator.work`, what `audiencectl insights work` runs), the app
+// polls the run. Demo data in a real PostgreSQL; the failing provider is a loopback server.
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@testable import Insights
+
+@Suite("generation queue: request, work, poll, rate limit, failure")
+struct QueueTests {
+  func demoDatabase() throws -> (TestDatabase, UUID, Connection) {
+    let db = try TestDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
+    guard migrate.status == 0 else { throw StubError("migrate failed: \(migrate.stderr)") }
+    let seed = try audiencectl(["seed", "demo", "--url", db.url, "--project", root])
+    guard seed.status == 0 else { throw StubError("seed failed: \(seed.stderr)") }
+    let connection = try db.connect()
+    let org = try #require(try connection.scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self))
+    return (db, org, connection)
+  }
+
+  static func request(_ connection: Connection, _ org: UUID) throws -> (UUID, String) {
+    let row = try #require(try connection.query("select run_id, status::text from public.request_insight_generation(\(org))").first)
+    return (try row.decode("run_id"), try row.decode("status"))
+  }
+
+  static func poll(_ connection: Connection, _ run: UUID) throws -> [String: String?] {
+    let row = try #require(
+      try connection.query(
+        "select status::text, error, insights_generated, data_points_analyzed, started_at is not null as started from insights.generation_runs where id = \(run)"
+      ).first)
+    return ["status": row["status"], "error": row["error"], "insights_generated": row["insights_generated"],
+            "data_points_analyzed": row["data_points_analyzed"], "started": row["started"]]
+  }
+
+  @Test("request -> pending; a second request is rate limited; a failed run frees the slot; work completes the next one")
+  func queue() async throws {
+    let (db, org, connection) = try demoDatabase()
+    _ = db
+    let (first, status) = try Self.request(connection, org)
+    #expect(status == "pending")
+    #expect(try Self.poll(connection, first)["status"] == "pending")
+    do {
+      _ = try Self.request(connection, org)
+      Issue.record("a second request within the hour must be refused")
+    } catch let error as PostgresError {
+      #expect(error.code.rawValue == "IN001")
+      #expect(error.hint?.contains("try again in") == true)
+    }
+
+    // The provider is down: the run ends failed with the reason, nothing is stored.
+    try await StubServer.with([Wire.openai.overloaded()]) { server in
+      let generator = InsightGenerator(phraser: try InsightPhraser(provider: Wire.openai.provider(server)))
+      let work = try await generator.work(connection: connection, limit: 10, due: false)
+      #expect(work.runs.count == 1)
+      #expect(work.runs.first?.runId == first)
+      #expect(work.runs.first?.error?.contains("HTTP 500") == true)
+    }
+    let failed = try Self.poll(connection, first)
+    #expect(failed["status"] == "failed")
+    #expect(failed["error"]??.contains("HTTP 500") == true)
+    #expect(failed["started"] == "t")
+    #expect(failed["data_points_analyzed"]! != nil)
+    #expect(try connection.scalar("select count(*)::int from insights.ai_insights where org_id = \(org)", as: Int.self) == 0)
+
+    // A failed run does not consume the rate limit.
+    let (second, _) = try Self.request(connection, org)
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    let work = try await generator.work(connection: connection, limit: 10, due: false)
+    #expect(work.runs.map(\.runId) == [second])
+    let done = try Self.poll(connection, second)
+    #expect(done["status"] == "completed")
+    #expect(done["error"]! == nil)
+    #expect(done["insights_generated"] == "8")
+    #expect(try connection.scalar("select count(*)::int from insights.ai_insights where org_id = \(org) and generation_run_id = \(second)", as: Int.self) == 8)
+    // Nothing left to do.
+    #expect(try await generator.work(connection: connection, limit: 10, due: false).runs.isEmpty)
+  }
+
+  @Test("a failure after phrasing (persist_insights refuses the batch) ends the run failed with its reason and data points; nothing stored")
+  func persistFailure() async throws {
+    let (db, org, connection) = try demoDatabase()
+    _ = db
+    // A run of another organization: persist_insights refuses it (22023) after phrasing.
+    let run = try #require(
+      try connection.scalar(
+        """
+        insert into insights.generation_runs (org_id, status, is_manual, period_start, period_end, started_at)
+        select id, 'processing', true, now() - interval '30 days', now(), now() from app.organizations where slug = 'demo-southern-lights'
+        returning id
+        """, as: UUID.self))
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    let report = await generator.process(org: org, runId: run, connection: connection)
+    #expect(report.error?.contains("belongs to another organization") == true)
+    #expect(report.insights.isEmpty)
+    let polled = try Self.poll(connection, run)
+    #expect(polled["status"] == "failed")
+    #expect(polled["error"]! == report.error)
+    #expect(polled["data_points_analyzed"]! != nil)
+    #expect(try connection.scalar("select count(*)::int from insights.ai_insights", as: Int.self) == 0)
+  }
+
+  @Test("an organization without 20 link clicks is refused with IN002 and a hint; nothing is queued")
+  func insufficientData() throws {
+    let (db, _, connection) = try demoDatabase()
+    _ = db
+    try connection.execute("insert into app.organizations (id, slug, name, kind) values ('00000000-0000-4000-8000-000000000013', 'thin-13', 'Thin', 'artist')")
+    do {
+      _ = try Self.request(connection, UUID(uuidString: "00000000-0000-4000-8000-000000000013")!)
+      Issue.record("an organization without data must be refused")
+    } catch let error as PostgresError {
+      #expect(error.code.rawValue == "IN002")
+      #expect(error.hint == "Insights need more audience activity: share your links, then try again in a few days.")
+    }
+    #expect(try connection.scalar("select count(*)::int from insights.generation_runs", as: Int.self) == 0)
+  }
+
+  @Test("--due queues every organization due and processes it; a run left processing is failed as abandoned")
+  func due() async throws {
+    let (db, org, connection) = try demoDatabase()
+    _ = db
+    try connection.execute(
+      """
+      insert into insights.generation_runs (org_id, status, is_manual, period_start, period_end, created_at, started_at)
+      select id, 'processing', true, now() - interval '30 days', now(), now() - interval '2 hours', now() - interval '2 hours'
+        from app.organizations where slug = 'demo-southern-lights'
+      """)
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    let work = try await generator.work(connection: connection, limit: 10, due: true)
+    #expect(work.abandoned == 1)
+    let abandoned = try connection.scalar("select error from insights.generation_runs where status = 'failed'", as: String.self)
+    #expect(abandoned == "abandoned: still processing after 30 minutes (the worker stopped before finishing it)")
+    // Of the demo organizations only demo-nachtfalter has more than 50 link clicks.
+    #expect(work.enqueued == 1)
+    #expect(work.runs.map(\.orgId) == [org])
+    #expect(work.runs.allSatisfy { $0.error == nil })
+    #expect(try connection.scalar("select count(*)::int from insights.orgs_due(100)", as: Int.self) == 0)
+    #expect(try connection.scalar("select count(*)::int from insights.generation_runs where status = 'completed' and not is_manual", as: Int.self) == 1)
+  }
+}
