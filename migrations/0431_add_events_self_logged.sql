@@ -6,7 +6,7 @@
 -- being the signed-in user for events a user logged about themselves through
 -- public.log_events (user_id is then forced to auth.uid()) and "trusted" for every other
 -- path (service_role, ingest, seeds). self_logged records which: the index of 0432 keys on
--- (case when self_logged then user_id end).
+-- (case when self_logged then coalesce(user_id, nil uuid) end).
 -- A NOT NULL column with a constant default: PostgreSQL 11+ stores the default in the
 -- catalog, no table rewrite (a brief ACCESS EXCLUSIVE lock, under the migrator's
 -- lock_timeout with retries).

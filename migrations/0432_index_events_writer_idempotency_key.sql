@@ -1,7 +1,9 @@
 -- audiencectl:no-transaction
 -- The idempotency key of analytics.events scoped by writer (see 0431): unique
 -- (org_id, writer, client_event_id, occurred_at) where writer = user_id for self-logged
--- events and NULL (one shared "trusted" writer: NULLS NOT DISTINCT) otherwise. It replaces
+-- events (the nil uuid for a signed-in caller's do-not-track event, which keeps no user_id:
+-- never NULL, so never the trusted writer's key) and NULL (one shared "trusted" writer:
+-- NULLS NOT DISTINCT) otherwise. It replaces
 -- index_events_on_org_id_client_event_id_occurred_at (0004).
 -- Lock-safe on a large, busy table (docs/partitioned-indexes.md): the index is created ON
 -- ONLY the parent (invalid, instant), built CONCURRENTLY on each partition (writes go on)
@@ -13,7 +15,7 @@
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists index_events_on_org_id_writer_client_event_id_occurred_at
-  on only analytics.events (org_id, (case when self_logged then user_id end), client_event_id, occurred_at)
+  on only analytics.events (org_id, (case when self_logged then coalesce(user_id, '00000000-0000-0000-0000-000000000000'::uuid) end), client_event_id, occurred_at)
   nulls not distinct
   where client_event_id is not null;
 
@@ -24,7 +26,7 @@ from (
            when 1 then pg_catalog.format('drop index concurrently if exists analytics.%I', p.idx)
            when 2 then pg_catalog.format(
              'create unique index concurrently if not exists %I on analytics.%I '
-             '(org_id, (case when self_logged then user_id end), client_event_id, occurred_at) nulls not distinct '
+             '(org_id, (case when self_logged then coalesce(user_id, ''00000000-0000-0000-0000-000000000000''::uuid) end), client_event_id, occurred_at) nulls not distinct '
              'where client_event_id is not null', p.idx, p.name)
            when 3 then pg_catalog.format(
              'alter index analytics.index_events_on_org_id_writer_client_event_id_occurred_at attach partition analytics.%I',

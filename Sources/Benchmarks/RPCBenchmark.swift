@@ -120,6 +120,10 @@ public struct RPCBenchmark: Sendable {
         ("calculate_propensity_score", "select public.calculate_propensity_score($org, $visitor)"),
         ("get_high_intent_visitors", "select count(*) from public.get_high_intent_visitors($org)"),
         ("preview_segment (buyers)", #"select public.preview_segment($org, '[{"field": "orders_count", "op": "gte", "value": 1}]')"#),
+        ("get_audience_kpi_series", "select count(*) from public.get_audience_kpi_series($org, $from, $to)"),
+        ("get_audience_kpis", "select count(*) from public.get_audience_kpis($org, $from, $to)"),
+        ("get_audience_attribution (last non-direct, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'last_non_direct', 30)"),
+        ("get_hot_lead_detail (720 h)", "select count(*) from public.get_hot_lead_detail($org, $visitor, 720)"),
       ]
     case .dashboards:
       return [
@@ -153,7 +157,9 @@ public struct RPCBenchmark: Sendable {
   /// again with a day of events the rollups do not reflect).
   static func rollupReaders(_ group: Group) -> Set<String> {
     switch group {
-    case .audience: ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths"]
+    case .audience:
+      ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths",
+       "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)"]
     case .interactions: Set(calls(.interactions).map { $0.0 })
     default: []
     }

@@ -71,6 +71,8 @@ public struct Ingester: Sendable {
     openSession: (@Sendable () throws -> Connection)? = nil,
     progress: (IngestProgress) -> Void = { _ in }
   ) throws -> IngestReport {
+    // The staging table is temporary and each chunk is one transaction: one session per connection.
+    try connection.requireOwnSession(for: "ingest")
     let started = ContinuousClock.now
     let queue = ChunkQueue(capacity: jobs)
     let lines = chunkLines
@@ -167,18 +169,21 @@ public struct Ingester: Sendable {
     while true {
       do {
         return try session.transaction {
+          // A killed ingest stops on the server within a second; SET LOCAL: this chunk only.
+          try session.abortWhenClientGone(local: true)
           try session.copyIn("copy pg_temp.ingest_staging (line_no, raw) from stdin", chunks: [chunk.copyData])
           guard let row = try session.query("select staged, accepted, duplicates, rejected from analytics.ingest_staged()").first else {
             throw LoadingError("analytics.ingest_staged() returned no row")
           }
           var result = ChunkResult(
             index: chunk.index, lines: chunk.lineCount, bytes: chunk.bytes,
-            accepted: try row.decode("accepted"), duplicates: try row.decode("duplicates"), rejects: [])
+            accepted: try row.decode("accepted"), duplicates: try row.decode("duplicates"), rejects: chunk.badLines)
           if try row.decode("rejected", as: Int.self) > 0 {
-            result.rejects = try session.query("select line_no, reason from pg_temp.ingest_rejects order by line_no").rows.map {
+            result.rejects += try session.query("select line_no, reason from pg_temp.ingest_rejects order by line_no").rows.map {
               let line: Int = try $0.decode("line_no")
               return ChunkResult.Reject(line: line, reason: try $0.decode("reason"), raw: chunk.rawLine(line))
             }
+            result.rejects.sort { $0.line < $1.line }
           }
           return result
         }
@@ -186,6 +191,12 @@ public struct Ingester: Sendable {
         where (error.code == .deadlockDetected || error.code == .serializationFailure) && attempt < retries
       {
         attempt += 1
+      } catch let error as PostgresError where error.isConnectionLoss {
+        throw LoadingError(
+          "the server connection was lost while storing lines \(chunk.firstLine)-\(chunk.firstLine + chunk.lineCount - 1) "
+            + "(chunk \(chunk.index + 1)): \(error.code.rawValue): \(error.firstLine)",
+          hint: "that chunk was rolled back; chunks committed before it stay stored. Rerun the same command when the "
+            + "server is back: it stores only the missing lines (the others count as already stored).")
       }
     }
   }
@@ -215,6 +226,9 @@ struct IngestChunk: Sendable {
   /// The raw lines back to back, and where each ends.
   var raw: [UInt8] = []
   var ends: [Int] = []
+  /// Lines PostgreSQL text cannot hold (a NUL byte, bytes that are not UTF-8): rejected
+  /// here with their reason, never sent, so the rest of the chunk is stored.
+  var badLines: [ChunkResult.Reject] = []
 
   init(index: Int, firstLine: Int) {
     self.index = index
@@ -222,13 +236,54 @@ struct IngestChunk: Sendable {
   }
 
   mutating func append(_ line: ArraySlice<UInt8>) {
-    copyData += Array("\(firstLine + lineCount)\t".utf8)
-    Ingester.appendCopyEscaped(line, to: &copyData)
-    copyData.append(UInt8(ascii: "\n"))
+    if let reason = Self.badBytes(line) {
+      badLines.append(ChunkResult.Reject(line: firstLine + lineCount, reason: reason, raw: String(decoding: line, as: UTF8.self)))
+    } else {
+      copyData += Array("\(firstLine + lineCount)\t".utf8)
+      Ingester.appendCopyEscaped(line, to: &copyData)
+      copyData.append(UInt8(ascii: "\n"))
+    }
     raw += line
     ends.append(raw.count)
     lineCount += 1
     bytes += line.count + 1
+  }
+
+  /// `nul_byte: byte N` or `invalid_utf8: byte N` (N counts from 1 in the line), or nil
+  /// when the line is UTF-8 without NUL bytes.
+  static func badBytes(_ line: ArraySlice<UInt8>) -> String? {
+    var i = line.startIndex
+    let end = line.endIndex
+    while i < end {
+      let byte = line[i]
+      if byte == 0 { return "nul_byte: byte \(i - line.startIndex + 1)" }
+      if byte < 0x80 {
+        i += 1
+        continue
+      }
+      // The well-formed sequences of the Unicode standard (table 3-7).
+      var count = 0
+      var low: UInt8 = 0x80
+      var high: UInt8 = 0xBF
+      switch byte {
+      case 0xC2...0xDF: count = 1
+      case 0xE0: (count, low) = (2, 0xA0)
+      case 0xE1...0xEC, 0xEE...0xEF: count = 2
+      case 0xED: (count, high) = (2, 0x9F)
+      case 0xF0: (count, low) = (3, 0x90)
+      case 0xF1...0xF3: count = 3
+      case 0xF4: (count, high) = (3, 0x8F)
+      default: return "invalid_utf8: byte \(i - line.startIndex + 1)"
+      }
+      guard end - i > count else { return "invalid_utf8: byte \(i - line.startIndex + 1)" }
+      for k in 1...count {
+        let next = line[i + k]
+        let (lo, hi) = k == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+        if next < lo || next > hi { return "invalid_utf8: byte \(i - line.startIndex + 1)" }
+      }
+      i += count + 1
+    }
+    return nil
   }
 
   /// The text of input line `line` (a line of this chunk).

@@ -56,7 +56,9 @@ public struct Seeder: Sendable {
   public func demo(_ connection: Connection, reference: Date) throws -> [SeedRow] {
     try installGenerators(connection)
     return try connection.transaction {
-      try connection.query("select org_slug, object, rows from seed.load_demo(\(reference))").rows.map {
+      // A killed seed stops on the server within a second (this transaction only).
+      try connection.abortWhenClientGone(local: true)
+      return try connection.query("select org_slug, object, rows from seed.load_demo(\(reference))").rows.map {
         SeedRow(organization: try $0.decode("org_slug"), object: try $0.decode("object"), rows: try $0.decode("rows"))
       }
     }
@@ -72,6 +74,10 @@ public struct Seeder: Sendable {
     sessions: Int = 1, openSession: (@Sendable () throws -> Connection)? = nil,
     progress: (ScaleProgress) -> Void = { _ in }
   ) throws -> ScaleProgress {
+    // Sessions run the chunks in autocommit: one session each, so a killed seed stops on the
+    // server within a second (client_connection_check_interval for the session).
+    try connection.requireOwnSession(for: "seed scale")
+    try connection.abortWhenClientGone()
     try installGenerators(connection)
     try connection.execute("select seed.scale_orgs(\(orgs)::int, \(seed)::int)")
     let started = ContinuousClock.now
@@ -82,6 +88,7 @@ public struct Seeder: Sendable {
     let chunks = ChunkDispenser(events: events, chunk: chunk)
     let helpers = openSession == nil ? 0 : max(0, sessions - 1)
     let workers = startHelperSessions(helpers, open: openSession, failed: { chunks.fail($0) }) { session in
+      try session.abortWhenClientGone()
       while let (first, count) = chunks.next() {
         try session.execute("select seed.scale_events(\(orgs)::int, \(seed)::int, \(first)::bigint, \(count)::bigint)")
         chunks.finished(count)

@@ -1,6 +1,8 @@
 // The embedded default: a private PostgreSQL cluster under `.audiencectl/` in the project
 // directory, created with initdb on first use, started with pg_ctl, reused while running,
-// listening only on a unix socket in that folder. As root, the server runs as `postgres`.
+// listening only on a unix socket in that folder. As root, the server runs as `postgres`;
+// when that user cannot reach the project (a folder under /root, a `mktemp -d` folder), the
+// cluster lives in /var/tmp/audiencectl-<hash of the project path> instead.
 import Foundation
 import PostgresClient
 
@@ -41,16 +43,45 @@ public struct LocalCluster: Sendable {
     public var url: String
   }
 
-  /// `<project>/.audiencectl`.
+  /// `<project>/.audiencectl`, or `/var/tmp/audiencectl-<hash>` (see `location`).
   public let directory: URL
   public let port: Int
   public let database: String
   public let superuser = "postgres"
 
   public init(projectDirectory: URL, port: Int = 5432, database: String = "audience") {
-    self.directory = projectDirectory.appendingPathComponent(".audiencectl", isDirectory: true).standardizedFileURL
+    self.directory = Self.location(projectDirectory: projectDirectory)
     self.port = port
     self.database = database
+  }
+
+  /// Where a project's cluster lives: `<project>/.audiencectl`, unless we run as root, no
+  /// cluster was created there, and the `postgres` user cannot reach it (a folder on the way
+  /// is not searchable by others, e.g. /root or a `mktemp -d` folder); then
+  /// `/var/tmp/audiencectl-<16 hex digits of the FNV-1a hash of the project's real path>`:
+  /// one per project, the same for every command (`db url`, `db stop`, `migrate`).
+  public static func location(projectDirectory: URL) -> URL {
+    let inProject = projectDirectory.appendingPathComponent(".audiencectl", isDirectory: true).standardizedFileURL
+    guard geteuid() == 0,
+      !FileManager.default.fileExists(atPath: inProject.appendingPathComponent("data/PG_VERSION").path),
+      unreachableParent(of: inProject) != nil
+    else { return inProject }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in projectDirectory.standardizedFileURL.resolvingSymlinksInPath().path.utf8 {
+      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+    return URL(fileURLWithPath: "/var/tmp/audiencectl-" + String(format: "%016llx", hash), isDirectory: true)
+  }
+
+  /// The first folder above `directory` that others (the `postgres` user) cannot search, if any.
+  static func unreachableParent(of directory: URL) -> String? {
+    var parent = directory.deletingLastPathComponent()
+    while parent.path != "/" {
+      guard let attributes = try? FileManager.default.attributesOfItem(atPath: parent.path) else { return nil }
+      if ((attributes[.posixPermissions] as? Int) ?? 0) & 0o001 == 0 { return parent.path }
+      parent = parent.deletingLastPathComponent()
+    }
+    return nil
   }
 
   public var dataDirectory: URL { directory.appendingPathComponent("data") }
@@ -102,7 +133,19 @@ public struct LocalCluster: Sendable {
   /// database exists. Safe to call from several processes at once (a file lock serializes them).
   @discardableResult
   public func start() throws -> StartReport {
+    if directory.path.hasPrefix("/var/tmp/") {
+      // A shared folder: use it only as a real directory of ours (not a link someone planted).
+      var info = stat()
+      if lstat(directory.path, &info) == 0 && ((info.st_mode & S_IFMT) != S_IFDIR || info.st_uid != geteuid()) {
+        throw ClusterError(
+          "\(directory.path) exists but is not a directory owned by this user", hint: "remove it, then run the command again")
+      }
+    }
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    if directory.path.hasPrefix("/var/tmp/") {
+      // Searchable by the postgres user whatever the umask; what is inside stays 0700.
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+    }
     return try withFileLock {
       var created = false
       var started = false
@@ -140,19 +183,11 @@ public struct LocalCluster: Sendable {
 
   private func create(bin: URL) throws {
     let fm = FileManager.default
-    if runsAsRoot {
-      // The postgres user must be able to reach the folder: check every parent.
-      var parent = directory.deletingLastPathComponent()
-      while parent.path != "/" {
-        let attributes = try fm.attributesOfItem(atPath: parent.path)
-        let mode = (attributes[.posixPermissions] as? Int) ?? 0
-        if mode & 0o001 == 0 {
-          throw ClusterError(
-            "the postgres user cannot reach \(directory.path): \(parent.path) is not searchable by others",
-            hint: "chmod o+x \(parent.path), or run audiencectl from a project outside it")
-        }
-        parent = parent.deletingLastPathComponent()
-      }
+    if runsAsRoot, let parent = Self.unreachableParent(of: directory) {
+      // `location` avoids this; a folder changed since would still stop here.
+      throw ClusterError(
+        "the postgres user cannot reach \(directory.path): \(parent) is not searchable by others",
+        hint: "chmod o+x \(parent), or run audiencectl from a project outside it")
     }
     for dir in [dataDirectory, socketDirectory, logFile.deletingLastPathComponent()] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: true)

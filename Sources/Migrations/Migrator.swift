@@ -83,6 +83,8 @@ public struct MigrationReport: Sendable, Equatable, Codable {
   public var lockWaitMs: Int
   public var lockTimeout: Double
   public var statementTimeout: Double
+  /// Retries allowed per file after a lock timeout (--lock-retries).
+  public var lockRetries: Int
   public var notes: [String]
 
   public var rendered: String {
@@ -116,6 +118,10 @@ public struct MigrationReport: Sendable, Equatable, Codable {
         for step in steps {
           let what = step.version.map { "version \($0)" } ?? step.reason
           lines.append("applied \(step.path) (\(what)) in \(step.durationMs ?? 0) ms")
+          if step.attempts > 1 {
+            lines.append(
+              "  retried after lock_timeout \(Self.seconds(lockTimeout)) (55P03): applied on attempt \(step.attempts) of \(lockRetries + 1)")
+          }
           for notice in step.notices { lines.append("  \(notice)") }
         }
         lines.append("\(steps.count) applied, \(upToDate) already up to date (\(timeouts)).")
@@ -156,6 +162,7 @@ public struct Migrator: Sendable {
   public func migrate(_ connection: Connection) throws -> MigrationReport {
     let versioned = try project.versionedFiles()
     let repeatable = try project.repeatableFiles()
+    try connection.requireOwnSession(for: "migrate")
     try configureSession(connection)
 
     var lockWaitMs = 0
@@ -238,7 +245,8 @@ public struct Migrator: Sendable {
     }
     var report = MigrationReport(
       dryRun: options.dryRun, steps: steps, upToDate: status.files.filter { $0.state == .applied || $0.state == .baselined }.count,
-      lockWaitMs: lockWaitMs, lockTimeout: options.lockTimeout, statementTimeout: options.statementTimeout, notes: notes)
+      lockWaitMs: lockWaitMs, lockTimeout: options.lockTimeout, statementTimeout: options.statementTimeout,
+      lockRetries: options.lockRetries, notes: notes)
     if options.dryRun { return report }
 
     var done: [String] = []
@@ -279,6 +287,7 @@ public struct Migrator: Sendable {
 
   /// Marks versions up to `version` as applied in a database that already has the schema.
   public func baseline(_ connection: Connection, version: Int) throws -> String {
+    try connection.requireOwnSession(for: "baseline")
     guard try connection.acquireAdvisoryLock(Self.lockKey, timeout: options.lockWait) else {
       throw MigrationError(.lockTimeout, "the migration lock is held by another run")
     }
@@ -313,6 +322,7 @@ public struct Migrator: Sendable {
     guard let file = files.first(where: { $0.path == path }) else {
       throw MigrationError(.failure, "\(path) is not a migration, function or view file of this project")
     }
+    try connection.requireOwnSession(for: "repair")
     guard try connection.acquireAdvisoryLock(Self.lockKey, timeout: options.lockWait) else {
       throw MigrationError(.lockTimeout, "the migration lock is held by another run")
     }
@@ -338,10 +348,8 @@ public struct Migrator: Sendable {
   private func configureSession(_ connection: Connection) throws {
     try connection.execute("set lock_timeout = \(unsafeSQL: "'\(Int(options.lockTimeout * 1000))ms'")")
     try connection.execute("set statement_timeout = \(unsafeSQL: "'\(Int(options.statementTimeout * 1000))ms'")")
-    if connection.serverVersion >= 140000 {
-      // A killed client's transaction is aborted within a second, releasing its locks.
-      try connection.execute("set client_connection_check_interval = '1s'")
-    }
+    // A killed client's transaction is aborted within a second, releasing its locks.
+    try connection.abortWhenClientGone()
   }
 
   private func split(_ file: SQLFile) throws -> [SQLStatement] {

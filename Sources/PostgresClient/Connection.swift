@@ -65,13 +65,21 @@ public final class Connection {
 
   /// Opens a connection and sets `application_name` (unless the URL sets its own),
   /// UTF-8 client encoding and ISO dates.
-  public init(_ target: ConnectionTarget, applicationName: String = "audiencectl") throws {
+  /// `connectTimeout`: seconds (2 at least) to wait for the whole login, overriding the URL's.
+  /// `setDateStyle: false` sends nothing after the login (a probe that reads only numbers).
+  public init(
+    _ target: ConnectionTarget, applicationName: String = "audiencectl", connectTimeout: Int? = nil, setDateStyle: Bool = true
+  ) throws {
     self.target = target
     var keywords = ["application_name", "client_encoding"]
     var values = [applicationName, "UTF8"]
     if case .url(let url) = target {
       keywords.append("dbname")
       values.append(url)
+    }
+    if let connectTimeout {
+      keywords.append("connect_timeout")
+      values.append(String(max(2, connectTimeout)))
     }
     let conn: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
       withCStringArray(values) { valuePointers in
@@ -89,7 +97,7 @@ public final class Connection {
     handle = conn
     let box = Unmanaged.passUnretained(notices).toOpaque()
     PQsetNoticeReceiver(conn, noticeReceiver, box)
-    try execute("set datestyle to 'ISO, MDY'")
+    if setDateStyle { try execute("set datestyle to 'ISO, MDY'") }
   }
 
   deinit {
@@ -112,6 +120,9 @@ public final class Connection {
 
   /// The backend process id, for pg_stat_activity and pg_terminate_backend.
   public var backendPID: Int { handle.map { Int(PQbackendPID($0)) } ?? 0 }
+
+  /// True once the connection broke (server restart, network); every later call fails.
+  public var isBroken: Bool { handle.map { PQstatus($0) == CONNECTION_BAD } ?? true }
 
   /// True while the connection is inside a transaction block.
   public var inTransaction: Bool {
@@ -208,6 +219,34 @@ public final class Connection {
     return .init(file: path, line: 1, column: 1)
   }
 
+  /// Runs `text` (one or more statements, no parameters) and waits at most `seconds` for it:
+  /// the last statement's rows, or nil when the time passed first (the query may still be
+  /// waiting: close the connection then).
+  public func query(unsafeText text: String, within seconds: Double) throws -> QueryResult? {
+    let conn = try conn()
+    guard PQsendQuery(conn, text) == 1 else { throw connectionError(conn) }
+    let deadline = Date().addingTimeInterval(seconds)
+    while PQisBusy(conn) == 1 {
+      let left = deadline.timeIntervalSinceNow
+      if left <= 0 { return nil }
+      var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+      _ = poll(&descriptor, 1, Int32(min(left, 1) * 1000) + 1)
+      guard PQconsumeInput(conn) == 1 else { throw connectionError(conn) }
+    }
+    var last: QueryResult?
+    var failure: PostgresError?
+    while let result = PQgetResult(conn) {
+      defer { PQclear(result) }
+      switch PQresultStatus(result) {
+      case PGRES_COMMAND_OK, PGRES_TUPLES_OK: last = copyResult(result)
+      case PGRES_EMPTY_QUERY: break
+      default: if failure == nil { failure = error(from: result, conn: conn) }
+      }
+    }
+    if let failure { throw failure }
+    return last
+  }
+
   // MARK: Transactions and locks
 
   /// Runs `body` inside BEGIN/COMMIT; rolls back when it throws.
@@ -296,7 +335,7 @@ public final class Connection {
     case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
       return copyResult(result)
     default:
-      throw error(from: result)
+      throw error(from: result, conn: conn)
     }
   }
 
@@ -336,15 +375,18 @@ public final class Connection {
     return QueryResult(columns: columns, cells: cells, commandTag: tag, affectedRows: Int(tuples))
   }
 
-  private func error(from result: OpaquePointer) -> PostgresError {
+  /// The server's error, or, when the connection broke (the server restarted or the
+  /// network dropped) and libpq made up the message, 08006 connection_failure.
+  private func error(from result: OpaquePointer, conn: OpaquePointer? = nil) -> PostgresError {
     func field(_ code: Character) -> String? {
       guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
       return String(cString: value)
     }
     let message =
       field("M") ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+    let broken = (conn ?? handle).map { PQstatus($0) == CONNECTION_BAD } ?? false
     var error = PostgresError(
-      code: PostgresError.Code(field("C") ?? "XX000"), severity: field("V") ?? field("S") ?? "ERROR",
+      code: PostgresError.Code(field("C") ?? (broken ? "08006" : "XX000")), severity: field("V") ?? field("S") ?? (broken ? "FATAL" : "ERROR"),
       message: message, detail: field("D"), hint: field("H"), context: field("W"),
       position: field("P").flatMap { Int($0) })
     error.internalPosition = field("p").flatMap { Int($0) }

@@ -1,5 +1,6 @@
 // Errors from PostgreSQL and libpq, carrying everything a user needs to act on them:
 // SQLSTATE, message, detail, hint, context, position and, for SQL files, file:line:column.
+import Foundation
 
 /// An error reported by the server or by libpq.
 public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -94,6 +95,17 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     if let hint, !hint.isEmpty { lines.append("HINT: \(hint)") }
     if let context, !context.isEmpty { lines.append("CONTEXT: \(context)") }
     return lines.joined(separator: "\n")
+  }
+
+  /// True when the error ended the connection: the server shut down or restarted
+  /// (57P01-57P03), crashed, or the network dropped (class 08).
+  public var isConnectionLoss: Bool {
+    code.rawValue.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(code.rawValue)
+  }
+
+  /// The message's first line (libpq adds guesses on further lines when a connection breaks).
+  public var firstLine: String {
+    String(message.split(separator: "\n", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
   }
 
   static func client(_ message: String, hint: String? = nil) -> PostgresError {

@@ -52,13 +52,21 @@ public struct Refresher: Sendable {
   /// Runs private.run_refresh on `connection` (which must not be inside a transaction).
   public func refresh(_ connection: Connection, only: String?, waitSeconds: Int) throws -> RefreshReport {
     let started = ContinuousClock.now
+    try connection.requireOwnSession(for: "refresh")
     guard try connection.scalar("select pg_catalog.to_regproc('private.run_refresh') is not null", as: Bool.self) == true else {
       throw RefreshError(
         message: "this database has no private.run_refresh procedure", hint: "run audiencectl migrate first", lockTimeout: false)
     }
-    let runId: Int
+    // A killed refresh stops on the server within a second, like migrate.
+    try connection.abortWhenClientGone()
+    defer { _ = try? connection.execute("reset client_connection_check_interval") }
+    let runId = try connection.scalar("select pg_catalog.nextval('private.refresh_run_id')::bigint", as: Int.self) ?? 0
     do {
-      runId = try connection.scalar("call private.run_refresh(null, \(only), \(waitSeconds)::int)", as: Int.self) ?? 0
+      _ = connection.takeNotices()
+      try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int)")
+      _ = connection.takeNotices()
+    } catch let error as PostgresError where error.isConnectionLoss {
+      throw Self.interrupted(runId: runId, error: error, notices: connection.takeNotices())
     } catch let error as PostgresError where error.code == .lockNotAvailable {
       throw RefreshError(message: error.message, hint: error.hint, lockTimeout: true)
     } catch let error as PostgresError where error.code == .invalidParameterValue {
@@ -72,6 +80,24 @@ public struct Refresher: Sendable {
         error: try row.decode("error", as: String?.self))
     }
     return RefreshReport(runId: runId, steps: steps, durationMs: started.duration(to: .now).milliseconds)
+  }
+}
+
+extension Refresher {
+  /// The error of a run cut off by a lost connection: the step that was running (from the
+  /// notice run_refresh sends as each step starts) and what a rerun does.
+  static func interrupted(runId: Int, error: PostgresError, notices: [Notice]) -> RefreshError {
+    let prefix = "refresh run \(runId) step "
+    let step = notices.last { $0.message.hasPrefix(prefix) && $0.message.hasSuffix(": started") }.map {
+      String($0.message.dropFirst(prefix.count).dropLast(": started".count))
+    }
+    let what = step.map { "while step \($0) was running" } ?? "before its first step"
+    return RefreshError(
+      message: "refresh run \(runId) stopped \(what): the server connection was lost (\(error.code.rawValue): \(error.firstLine))",
+      hint: (step.map { "\($0) was rolled back; the steps before it stay committed. " } ?? "")
+        + "Rerun audiencectl refresh when the server is back: it marks the interrupted step in private.refresh_log "
+        + "and runs every step again (each is safe to repeat).",
+      lockTimeout: false)
   }
 }
 

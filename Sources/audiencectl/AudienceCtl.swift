@@ -68,6 +68,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
   } catch let error as RefreshError {
     printError(error.description)
     throw ExitCode(error.lockTimeout ? ExitStatus.lockTimeout.rawValue : ExitStatus.failure.rawValue)
+  } catch let error as SessionPoolingError {
+    printError(error.description)
+    throw ExitCode(ExitStatus.failure.rawValue)
   }
 }
 

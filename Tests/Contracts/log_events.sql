@@ -4,7 +4,7 @@
 -- columns filled from properties, and the bulk path (analytics.ingest_prepare /
 -- ingest_staged) with the same validation.
 -- Fixtures: org le-a (owner le-owner), a fan who belongs to no organization, another user.
-select plan(44);
+select plan(46);
 
 do $$
 begin
@@ -278,6 +278,17 @@ select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id
                                                                          'occurred_at', at, 'client_event_id', 'le-squat',
                                                                          'properties', jsonb_build_object('revenue_cents', 4900, 'currency', 'EUR'))) from le_squat)),
           '{"accepted": 0, "duplicates": 1, "rejected": []}'::jsonb, 'the back end resending its purchase: a duplicate');
+-- A do-not-track event keeps no user_id; it is still the signed-in writer's, never the trusted one's.
+select tests.authenticate_as(md5('le-fan@example.com')::uuid);
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'page_view',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat-dnt', 'dnt', true)) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb, 'a non-member logs a do-not-track event with the guessed key le-squat-dnt');
+select tests.authenticate_as_service_role();
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'purchase',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat-dnt',
+                                                                         'properties', jsonb_build_object('revenue_cents', 1500, 'currency', 'EUR'))) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb,
+          'the organization''s purchase with that key is stored: the do-not-track event (no user_id) is not the trusted writer''s');
 select tests.clear_authentication();
 select results_eq(
   $$ select event_type collate "default", self_logged, user_id, revenue_cents from analytics.events

@@ -37,4 +37,36 @@ struct ClusterTests {
     #expect(try audiencectl(["db", "status"] + dir).stdout.hasPrefix("stopped"))
     #expect(try audiencectl(["db", "stop"] + dir).stdout == "private cluster was not running\n")
   }
+
+  @Test("as root, a project in a folder the postgres user cannot traverse (mode 700 under the home folder): migrate works with zero config, the cluster lives in /var/tmp/audiencectl-<hash>, db url, status and stop point at it")
+  func unreachableProject() async throws {
+    guard geteuid() == 0 else { return }  // Only root hands the server to another user.
+    var template = Array((NSHomeDirectory() + "/audiencectl-test-XXXXXX").utf8CString)
+    let parent = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+    defer { try? FileManager.default.removeItem(atPath: parent) }
+    #expect(try FileManager.default.attributesOfItem(atPath: parent)[.posixPermissions] as? Int == 0o700)
+    let project = URL(fileURLWithPath: parent + "/project")
+    try FileManager.default.createDirectory(at: project.appendingPathComponent("migrations"), withIntermediateDirectories: true)
+    try Data("create table people (id int);\ninsert into people values (1);\n".utf8).write(
+      to: project.appendingPathComponent("migrations/0001_create_people.sql"))
+    let cluster = LocalCluster(projectDirectory: project)
+    let dir = ["--project", project.path]
+    defer {
+      _ = try? audiencectl(["db", "stop"] + dir)
+      try? FileManager.default.removeItem(at: cluster.directory)
+    }
+    #expect(cluster.directory.path.wholeMatch(of: /\/var\/tmp\/audiencectl-[0-9a-f]{16}/) != nil)
+    #expect(try await audiencectlAsync(["db", "status"] + dir).stdout == "not created (\(cluster.directory.path))\n")
+
+    let migrate = try await audiencectlAsync(["migrate"] + dir)
+    #expect(migrate.status == 0, "\(migrate.stderr)")
+    #expect(migrate.stdout.hasPrefix("applied migrations/0001_create_people.sql (version 1) in "))
+    let url = "postgresql:///audience?host=\(cluster.directory.path)/run&port=5432&user=postgres"
+    #expect(try await audiencectlAsync(["db", "url"] + dir).stdout == url + "\n")
+    #expect(try await audiencectlAsync(["db", "status"] + dir).stdout.hasPrefix("running, pid "))
+    #expect(try Connection(.url(url)).scalar("select count(*)::int from people", as: Int.self) == 1)
+    #expect(!FileManager.default.fileExists(atPath: project.appendingPathComponent(".audiencectl").path))
+    #expect(try await audiencectlAsync(["db", "stop"] + dir).stdout == "private cluster stopped\n")
+    #expect(try await audiencectlAsync(["db", "status"] + dir).stdout == "stopped (\(cluster.dataDirectory.path))\n")
+  }
 }

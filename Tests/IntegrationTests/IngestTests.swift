@@ -97,6 +97,48 @@ struct IngestTests {
     #expect(try connection.scalar("select count(*)::int from analytics.events", as: Int.self) == 77)
   }
 
+  @Test("a NUL byte or invalid UTF-8 rejects its line (file line number, reason), the rest of its chunk is stored")
+  func badBytes() throws {
+    let db = try databaseWithOrganization()
+    func bytes(_ n: Int, city: [UInt8]) -> [UInt8] {
+      Array(event(n).utf8).split(separator: Array("Berlin".utf8), maxSplits: 1, omittingEmptySubsequences: false)
+        .map(Array.init).joined(separator: city).map { $0 }
+    }
+    // 10 lines in chunks of 4 (lines 1-4, 5-8, 9-10): a NUL (line 3), a lone 0xFF (5),
+    // a truncated two-byte sequence (8), an overlong encoding of "/" (9); line 7 is not
+    // JSON; line 10 is valid UTF-8 with an escaped NUL, which jsonb refuses. Stored: 1, 2, 4, 6 and 11 (München).
+    let lines: [[UInt8]] = [
+      bytes(1, city: Array("Berlin".utf8)), bytes(2, city: Array("Paris".utf8)), bytes(3, city: [0x42, 0x00, 0x43]),
+      bytes(4, city: Array("Wien".utf8)), bytes(5, city: [0x42, 0xFF]), bytes(6, city: Array("Rom".utf8)),
+      Array("{bad".utf8), bytes(8, city: [0x42, 0xC3]), bytes(9, city: [0xC0, 0xAF]), bytes(10, city: Array(#"\u0000x"#.utf8)),
+      bytes(11, city: Array("München".utf8)),
+    ]
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("events.ndjson").path
+    try Data(Array(lines.joined(separator: [0x0A]))).write(to: URL(fileURLWithPath: file))
+    let root = TestEnvironment.packageRoot.path
+    let first = try audiencectl(["ingest", file, "--url", db.url, "--project", root, "--chunk", "4", "--jobs", "2"])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("ingested 11 lines"))
+    #expect(first.stdout.contains(": 5 stored, 0 already stored, 6 rejected"), "\(first.stdout)")
+    let rejects = try String(contentsOfFile: file + ".rejects.ndjson", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    let offset = Array(event(0).utf8).firstRange(of: Array("Berlin".utf8))!.lowerBound
+    #expect(rejects.map { $0["line"]?.intValue } == [3, 5, 7, 8, 9, 10])
+    #expect(
+      rejects.map { $0["reason"]?.stringValue } == [
+        "nul_byte: byte \(offset + 2)", "invalid_utf8: byte \(offset + 2)", "invalid_json", "invalid_utf8: byte \(offset + 2)",
+        "invalid_utf8: byte \(offset + 1)", "invalid_json",
+      ])
+    #expect(rejects[0]["raw"]?.stringValue == String(decoding: lines[2], as: UTF8.self))
+    let connection = try db.connect()
+    #expect(try connection.scalar("select string_agg(client_event_id, ',' order by client_event_id) from analytics.events", as: String.self) == "c1,c11,c2,c4,c6")
+    #expect(try connection.scalar("select city from analytics.events where client_event_id = 'c11'", as: String.self) == "München")
+
+    let again = try audiencectl(["ingest", file, "--url", db.url, "--project", root, "--chunk", "4", "--jobs", "1"])
+    #expect(again.stdout.contains(": 0 stored, 5 already stored, 6 rejected"), "\(again.stdout)")
+  }
+
   @Test("a database without the schema is a clear error with a hint, and nothing hangs")
   func unmigratedDatabase() throws {
     let db = try TestDatabase()

@@ -324,6 +324,38 @@ struct MigrateTests {
     #expect((step?["attempts"]?.intValue ?? 0) > 1)
   }
 
+  @Test("a file retried after a lock timeout says so: the exact line under its applied line")
+  func lockTimeoutRetryIsReported() async throws {
+    let db = try TestDatabase()
+    let project = try TestProject()
+    try project.write("migrations/0001_create_people.sql", Self.people)
+    #expect(try ctl(["migrate"], db, project).status == 0)
+    try project.write("migrations/0002_add_email.sql", "alter table people add column email text;\n")
+    // Lock, run, wait for the first attempt to time out and roll back, release during the
+    // 3 s backoff: all on a thread of its own, neither held up by other tests nor holding
+    // theirs up.
+    let (released, result) = try await blocking {
+      let holder = try db.connect()
+      try holder.execute("begin")
+      try holder.execute("lock table people in access share mode")
+      let running = try CLIProcess(
+        ["migrate", "--url", db.url, "--project", project.root.path, "--lock-timeout", "0.2", "--lock-retries", "3", "--retry-delay", "3"])
+      let observer = try db.connect()
+      let released = try eventually {
+        try observer.scalar(
+          "select count(*)::int from pg_stat_activity where datname = current_database() and application_name = 'audiencectl' and query = 'rollback' and state = 'idle'",
+          as: Int.self) == 1
+      }
+      try holder.execute("rollback")
+      return (released, running.wait())
+    }
+    #expect(released)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first?.wholeMatch(of: /applied migrations\/0002_add_email.sql \(version 2\) in \d+ ms/) != nil, "\(result.stdout)")
+    #expect(lines.dropFirst().first == "  retried after lock_timeout 0.2s (55P03): applied on attempt 2 of 4")
+  }
+
   @Test("--dry-run prints the plan with transaction boundaries and timeouts and writes nothing")
   func dryRun() throws {
     let db = try TestDatabase()

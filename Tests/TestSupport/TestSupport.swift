@@ -144,3 +144,34 @@ public func eventually(timeout: Double = 20, _ condition: () throws -> Bool) ret
   }
   return try condition()
 }
+
+/// Runs blocking `body` (waiting for a process, a restart) on a thread of its own, so a test
+/// that waits does not hold one of Swift's cooperative threads (as many as cores: 2 here),
+/// which the async tests need to keep their timings.
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+  }
+}
+
+/// Runs audiencectl to completion without holding a cooperative thread.
+public func audiencectlAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+  try await blocking { try audiencectl(arguments, environment: environment) }
+}
+
+extension CLIProcess {
+  /// Waits for the process without holding a cooperative thread.
+  public func finish() async throws -> CLIResult {
+    try await blocking { self.wait() }
+  }
+}
+
+/// Polls `condition` every 50 ms for up to `timeout` seconds, sleeping without holding a thread.
+public func waitUntil(timeout: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
+  let deadline = Date().addingTimeInterval(timeout)
+  while Date() < deadline {
+    if try condition() { return true }
+    try await Task.sleep(for: .milliseconds(50))
+  }
+  return try condition()
+}

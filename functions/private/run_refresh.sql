@@ -7,7 +7,8 @@
 -- reads the aggregation watermarks), and last the retention of raw events (step
 -- analytics.apply_retention: analytics.apply_retention_due(90), i.e. 90 days, once per UTC
 -- day, after the rollups that must cover what it drops).
--- A failing step is logged with its error and the next steps still run.
+-- A failing step is logged with its error and the next steps still run. A step whose run
+-- died (server restart, killed client) is marked 'interrupted: ...' by the next run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
 -- then raises 55P03. A running `audiencectl migrate` (exclusive advisory lock) is waited
 -- for the same way; while a refresh runs, migrate waits for it.
@@ -50,6 +51,11 @@ begin
   end loop;
 
   p_run_id := coalesce(p_run_id, pg_catalog.nextval('private.refresh_run_id'));
+  -- A step left without finished_at and error belongs to a dead run (every live run holds
+  -- the refresh lock): its session ended mid-step (server restart, killed client).
+  update private.refresh_log
+     set error = 'interrupted: the server connection was lost before the step finished'
+   where finished_at is null and error is null and run_id <> p_run_id;
 
   -- The plan: partitions, then materialized views deepest-dependency last, then maintenance.
   for v_step in
@@ -97,6 +103,10 @@ begin
     select 2, -1, 'private.refresh_audience_rollups', 'select pg_catalog.count(*) from private.refresh_audience_rollups()'
      where pg_catalog.to_regproc('private.refresh_audience_rollups') is not null
     union all
+    -- After the rollups (same phase and level; by name): KPI benchmarks, once a UTC day.
+    select 2, -1, 'private.refresh_kpi_benchmarks', 'select private.refresh_kpi_benchmarks()'
+     where pg_catalog.to_regproc('private.refresh_kpi_benchmarks') is not null
+    union all
     select 3, 0, 'analytics.aggregate_daily', 'select analytics.aggregate_daily()'
      where pg_catalog.to_regproc('analytics.aggregate_daily') is not null
     union all
@@ -116,6 +126,7 @@ begin
     insert into private.refresh_log (run_id, step, started_at) values (p_run_id, v_step.name, v_started)
       returning id into v_log_id;
     commit;
+    raise notice 'refresh run % step %: started', p_run_id, v_step.name;  -- names the step if the connection is lost
     v_error := null;
     begin
       execute v_step.sql;
@@ -134,7 +145,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, analytics.aggregate_daily or insights.refresh_aggregates';
+      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, analytics.aggregate_daily or insights.refresh_aggregates';
   end if;
 end;
 $$;

@@ -8,6 +8,7 @@
 -- clamped to 0..10. A visitor with no activity scores 0. The same set-based definition
 -- (audience.propensity_scores) scores many visitors at once in get_high_intent_visitors
 -- and update_customers. p_visitor_id is the visitor key (visitor_id, or 'user:<user_id>').
+-- A visitor who opted out (audience.opt_outs) is not scored: NULL.
 -- 42501: not a member / below analyst; 22023: p_visitor_id NULL or empty.
 create or replace function public.calculate_propensity_score(p_org_id uuid, p_visitor_id text)
 returns integer
@@ -27,6 +28,9 @@ begin
       using errcode = '22023', hint = 'Pass the visitor_id (or ''user:<user id>'' for signed-in activity without one).';
   end if;
 
+  if exists (select 1 from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = p_visitor_id) then
+    return null;
+  end if;
   select s.propensity_score into v_score
   from audience.propensity_scores(array[p_org_id], array[p_visitor_id], pg_catalog.now()) as s;
   return coalesce(v_score, 0);
@@ -35,4 +39,4 @@ $$;
 revoke execute on function public.calculate_propensity_score(uuid, text) from public, anon;
 grant execute on function public.calculate_propensity_score(uuid, text) to authenticated, service_role;
 comment on function public.calculate_propensity_score(uuid, text) is
-  'Propensity to buy 0..10 of one visitor now: +3 ticket CTA, +4 checkout started, +1 repeat visitor (2+ sessions), -2 slow network (latest event on slow-2g/2g/3g), all over the last 30 days, +3 past purchaser (order not refunded), clamped; 0 without activity. Bots excluded. Members (analyst+) and service_role; 42501 otherwise, 22023 empty visitor id.';
+  'Propensity to buy 0..10 of one visitor now: +3 ticket CTA, +4 checkout started, +1 repeat visitor (2+ sessions), -2 slow network (latest event on slow-2g/2g/3g), all over the last 30 days, +3 past purchaser (order not refunded), clamped; 0 without activity; NULL for a visitor who opted out. Bots excluded. Members (analyst+) and service_role; 42501 otherwise, 22023 empty visitor id.';

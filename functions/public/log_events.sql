@@ -16,13 +16,18 @@
 --     organization's revenue.
 -- For everyone: the organization must exist ('unknown_org: <id>'; events have no foreign
 -- key, see analytics.events).
+-- Do-not-track: an event with "dnt": true is stored without visitor_id, user_id and
+-- session_id (analytics.parse_event): it counts in event totals, never as a visitor; the
+-- same holds for `audiencectl ingest` (analytics.ingest_staged), which shares the parser.
 -- Idempotent, per writer: an event whose (org_id, writer, client_event_id, occurred_at) is
 -- already stored, or repeated within the batch, is counted in duplicates and not stored
 -- again. The writer is the signed-in caller (the event is stored with self_logged = true
--- and user_id = auth.uid()) or, for service_role, the trusted back end (shared with ingest
--- and the seeds). Keys of different writers never collide: a stranger who logs an event
--- with a guessed client_event_id and time cannot make the organization's own event with
--- that key a duplicate. Events without client_event_id are never deduplicated.
+-- and user_id = auth.uid(); a do-not-track event of a signed-in caller keeps no user_id, so
+-- all such events share one "anonymous signed-in" writer) or, for service_role, the trusted
+-- back end (shared with ingest and the seeds). Keys of different writers never collide: a
+-- stranger who logs an event with a guessed client_event_id and time cannot make the
+-- organization's own event with that key a duplicate. Events without client_event_id are
+-- never deduplicated.
 -- Set-based: one plain INSERT ... SELECT for the whole batch; only when an event of it is
 -- stored already, the same with ON CONFLICT DO NOTHING (below). The first statement runs
 -- in a subtransaction (an exception block): a caller that sends more than 64 batches in

@@ -1,0 +1,102 @@
+-- Contract: do-not-track. The "dnt" flag at ingestion (public.log_events and the bulk path
+-- analytics.ingest_staged, both through analytics.parse_event), public.record_opt_out /
+-- withdraw_opt_out, and opted-out visitors absent from every person-level output.
+-- Fixtures: tests.audience_orgs() and tests.audience_recent_fixture (C1-C8, C7 opted out
+-- already) in aud-berlin.
+select plan(27);
+
+select tests.audience_orgs();
+select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
+select audience.update_customers(md5('org:aud-berlin')::uuid);
+
+-- 1. Ingestion.
+select tests.authenticate_as_service_role();
+select is(
+  public.log_events(jsonb_build_array(
+    jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:00:00Z',
+                       'visitor_id', 'dnt-1', 'session_id', 's-1', 'user_id', tests.audience_user('viewer'), 'client_event_id', 'dnt:1',
+                       'dnt', true, 'properties', jsonb_build_object('city', 'Berlin', 'utm_source', 'instagram')),
+    jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:01:00Z',
+                       'visitor_id', 'dnt-2', 'session_id', 's-2', 'client_event_id', 'dnt:2', 'dnt', false),
+    jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:02:00Z',
+                       'visitor_id', 'dnt-3', 'client_event_id', 'dnt:3', 'dnt', 'yes'))),
+  '{"accepted": 2, "duplicates": 0, "rejected": [{"index": 2, "reason": "invalid_type: dnt"}]}'::jsonb,
+  'log_events: dnt true and false are accepted, a non-boolean dnt is rejected (invalid_type: dnt)');
+select results_eq(
+  $$ select client_event_id collate "default", visitor_id collate "default", session_id collate "default", user_id, city, utm_source collate "default", properties from analytics.events
+     where org_id = md5('org:aud-other')::uuid and client_event_id like 'dnt:%' order by 1 $$,
+  $$ values ('dnt:1'::text, null::text, null::text, null::uuid, 'Berlin'::text, 'instagram'::text, '{}'::jsonb),
+            ('dnt:2', 'dnt-2', 's-2', null, null, null, '{}') $$,
+  'with dnt true the event is stored without visitor_id, session_id and user_id (city, utm and the rest kept; the flag itself not stored); with false unchanged');
+
+select tests.authenticate_as(tests.audience_user('viewer'));
+select is(
+  public.log_events(jsonb_build_array(jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view',
+    'occurred_at', '2026-06-10T10:03:00Z', 'visitor_id', 'dnt-4', 'client_event_id', 'dnt:4', 'dnt', true))) -> 'accepted',
+  '1'::jsonb, 'a signed-in user''s dnt event is accepted');
+select tests.clear_authentication();
+select results_eq(
+  $$ select visitor_id collate "default", user_id from analytics.events where org_id = md5('org:aud-other')::uuid and client_event_id = 'dnt:4' $$,
+  $$ values (null::text, null::uuid) $$,
+  'and stored without the user id log_events would otherwise fill in');
+
+select analytics.ingest_prepare();
+insert into pg_temp.ingest_staging (line_no, raw) values
+  (1, '{"org_id": "' || md5('org:aud-other')::uuid || '", "event_type": "link_click", "occurred_at": "2026-06-10T11:00:00Z", "visitor_id": "dnt-5", "client_event_id": "dnt:5", "dnt": true}'),
+  (2, '{"org_id": "' || md5('org:aud-other')::uuid || '", "event_type": "link_click", "occurred_at": "2026-06-10T11:01:00Z", "visitor_id": "dnt-6", "client_event_id": "dnt:6", "dnt": 1}');
+select results_eq($$ select accepted, rejected from analytics.ingest_staged() $$, $$ values (1::bigint, 1::bigint) $$,
+  'the bulk path (audiencectl ingest) applies the same rule');
+select results_eq(
+  $$ select (select visitor_id collate "default" from analytics.events where org_id = md5('org:aud-other')::uuid and client_event_id = 'dnt:5'),
+            (select reason from pg_temp.ingest_rejects where line_no = 2) $$,
+  $$ values (null::text, 'invalid_type: dnt'::text) $$,
+  'ingest stores the dnt event without visitor_id and rejects dnt: 1');
+
+-- 2. Recording and withdrawing an opt-out.
+select tests.authenticate_as(tests.audience_user('analyst'));
+select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C2') $$, '42501', null, 'an analyst cannot record someone''s opt-out');
+select tests.authenticate_as(tests.audience_user('admin'));
+select results_eq($$ select visitor_id collate "default" from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id in ('C2', 'C7') $$,
+  $$ values ('C2'::text) $$, 'before: C2 is a lead (C7 opted out in the fixture)');
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid, 'C2', 'user_request'), null, 'an admin records C2''s opt-out');
+select results_eq($$ select source from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2' $$,
+  $$ values ('user_request'::text) $$, 'stored with its source');
+select is(public.record_opt_out(md5('org:aud-berlin')::uuid, 'C2', 'support'),
+  (select opted_out_at from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2'),
+  'recording it again keeps the first time');
+select is((select count(*)::int from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2'), 0,
+  'customers: C2''s row is deleted at once');
+select is_empty($$ select * from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id in ('C2', 'C7') $$,
+  'hot leads: neither C2 nor C7');
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'C2'), null::integer, 'propensity: NULL for an opted-out visitor');
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'C1'), 3, 'and still scored for others (C1: past purchaser)');
+select is(public.preview_segment(md5('org:aud-berlin')::uuid, '[]'::jsonb), 6::bigint,
+  'segments: the preview of every customer counts 6 (C1, C3, C4, C5, C6, C8), without C2 and C7');
+select tests.clear_authentication();
+select is(audience.update_customers(md5('org:aud-berlin')::uuid), 0::bigint, 'update_customers does not rebuild C2');
+
+select tests.authenticate_as(tests.audience_user('admin'));
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid, 'C2'), true, 'withdrawn');
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid, 'C2'), false, 'a second withdrawal finds none');
+select tests.clear_authentication();
+select tests.audience_event(md5('org:aud-berlin')::uuid, 'C2', now() - interval '1 hour', 'page_view', 'desktop', 'wifi');
+select audience.update_customers(md5('org:aud-berlin')::uuid);
+select results_eq($$ select orders_count, revenue_cents from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2' $$,
+  $$ values (3, 6000::bigint) $$, 'with their next event C2''s row is rebuilt from the whole history (3 orders, 6000)');
+
+-- 3. Users for themselves; errors.
+select tests.authenticate_as(tests.audience_user('other'));
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid), null, 'a signed-in user, not a member, opts themselves out');
+select tests.clear_authentication();
+select results_eq($$ select visitor_id = 'user:' || tests.audience_user('other')::text, source from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid and visitor_id like 'user:%' $$,
+  $$ values (true, 'api'::text) $$, 'under their user key');
+select tests.authenticate_as(tests.audience_user('other'));
+select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C1') $$, '42501', null, 'but not for another visitor');
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'and withdraws their own');
+select tests.authenticate_as(tests.audience_user('admin'));
+select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C1', 'email') $$, '22023', 'unknown opt-out source ''email''', 'unknown source: 22023');
+select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, '') $$, '22023', 'visitor key must have 1 to 128 bytes', 'empty key: 22023');
+select tests.authenticate_as_anon();
+select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C1') $$, '42501', null, 'anon gets 42501');
+
+select * from finish();

@@ -1,0 +1,29 @@
+-- requires: functions/audience/visitor_key.sql
+-- Withdraws a visitor's opt-out of an organization's profiling (deletes their
+-- audience.opt_outs row); returns true when there was one. Person-level outputs include
+-- the visitor again from then on; their customer row is rebuilt from their whole history
+-- by the next audience.update_customers after their next event or order (until then they
+-- have none).
+-- p_visitor_id: the visitor key; NULL: the caller's own 'user:<auth.uid()>'.
+-- Callable as public.record_opt_out: service_role, admins / owners, or a signed-in user
+-- for themselves. Errors: 42501 anyone else; 22023 empty or too long visitor key;
+-- P0002 no such organization.
+create or replace function public.withdraw_opt_out(p_org_id uuid, p_visitor_id text default null)
+returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_key text := coalesce(p_visitor_id, audience.visitor_key(null, auth.uid()));
+begin
+  perform private.assert_opt_out_caller(p_org_id, v_key);
+  delete from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = v_key;
+  return found;
+end;
+$$;
+revoke execute on function public.withdraw_opt_out(uuid, text) from public, anon;
+grant execute on function public.withdraw_opt_out(uuid, text) to authenticated, service_role;
+comment on function public.withdraw_opt_out(uuid, text) is
+  'Withdraws a visitor''s opt-out of the organization''s profiling; returns true when there was one. The customer row comes back with their next activity. service_role and admins for any visitor key; a signed-in user for their own (p_visitor_id NULL). 42501 others; 22023 bad key.';
