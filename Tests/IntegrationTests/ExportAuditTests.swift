@@ -41,7 +41,12 @@ struct ExportAuditTests {
   }
 
   @Test("a fetch inside the requesting transaction is refused, and its rollback leaves nothing behind")
-  func uncommittedRequestIsRefused() throws {
+  func uncommittedRequestIsRefused() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().uncommittedRequestIsRefusedBody() }
+  }
+
+  func uncommittedRequestIsRefusedBody() throws {
     let (db, segment, admin) = try fixture()
     let connection = try db.connect()
     try connection.execute("begin")
@@ -60,7 +65,12 @@ struct ExportAuditTests {
   }
 
   @Test("a committed request survives the rollback of the transaction that fetched the e-mail addresses")
-  func auditSurvivesRollback() throws {
+  func auditSurvivesRollback() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().auditSurvivesRollbackBody() }
+  }
+
+  func auditSurvivesRollbackBody() throws {
     let (db, segment, admin) = try fixture()
     let connection = try db.connect()
     let export = try connection.transaction {
@@ -79,7 +89,12 @@ struct ExportAuditTests {
   }
 
   @Test("audiencectl segment export commits the audit row, then writes the CSV")
-  func commandLine() throws {
+  func commandLine() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().commandLineBody() }
+  }
+
+  func commandLineBody() throws {
     let (db, segment, _) = try fixture()
     let result = try audiencectl([
       "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,

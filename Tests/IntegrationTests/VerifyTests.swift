@@ -25,7 +25,12 @@ struct VerifyTests {
   }
 
   @Test("verify passes on a database holding real data: seed demo, seed scale, refresh (with its retention step), retention")
-  func passesOnRealData() throws {
+  func passesOnRealData() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().passesOnRealDataBody() }
+  }
+
+  func passesOnRealDataBody() throws {
     let db = try TestDatabase()
     let args = ["--url", db.url, "--project", TestEnvironment.packageRoot.path]
     for command in [["migrate"], ["seed", "demo"], ["seed", "scale", "--orgs", "5", "--events", "20000", "--seed", "3"], ["refresh"]] {
@@ -107,7 +112,12 @@ struct VerifyTests {
   }
 
   @Test("the Citus check names each table, unique key and foreign key that would not distribute by org_id")
-  func citusCheck() throws {
+  func citusCheck() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().citusCheckBody() }
+  }
+
+  func citusCheckBody() throws {
     let db = try TestDatabase()
     let project = try TestProject()
     try project.write(
