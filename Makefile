@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 BIN := .build/debug/audiencectl
 
-.PHONY: deps build up test bench report-check clean
+.PHONY: deps build up test lint bench report-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,9 @@ up: build
 test: build
 	swift build --build-tests
 	scripts/test.sh
+
+lint: deps
+	scripts/squawk.sh
 
 bench: build
 	$(BIN) bench migrate

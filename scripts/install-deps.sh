@@ -2,7 +2,7 @@
 # Installs the Debian packages audience-db needs when they are missing (as root, or via sudo).
 # pgbouncer: the pooler tests start their own on a free loopback port (a Debian service, if any, is not used).
 set -euo pipefail
-packages=(pkg-config libpq-dev postgresql-15 postgresql-client-15 postgresql-15-pgtap postgresql-15-cron pgbouncer)
+packages=(pkg-config libpq-dev postgresql-15 postgresql-client-15 postgresql-15-pgtap postgresql-15-cron pgbouncer python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug/audiencectl
+# Migrations are lint-checked first (squawk, pinned, rules in .squawk.toml).
+scripts/squawk.sh
 if [ -z "${DATABASE_URL:-}" ]; then
   "$bin" db start
   export AUDIENCE_TEST_ADMIN_URL="$("$bin" db url --database postgres)"

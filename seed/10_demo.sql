@@ -529,7 +529,7 @@ begin
            w.platform, w.device_type, w.device_os, w.device_browser, w.network_type, w.page_load_ms,
            w.country, w.city, w.is_bot, w.revenue_cents, w.currency
     from wanted as w
-    on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+    on conflict do nothing   -- the idempotency key (trusted writer: self_logged false)
     returning org_id
   )
   insert into pg_temp.demo_changes

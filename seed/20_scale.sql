@@ -219,7 +219,8 @@ as $$
              when 17 then (1 + ((x.h3 >> 32) & 1023) % 20) * 100 end,           -- tip
     case when x.t = 16 or x.t = 17 then                                         -- the organization's currency,
       (array['EUR', 'USD', 'GBP', 'USD', 'AUD', 'EUR', 'BRL', 'JPY', 'USD'])   -- as seed.scale_org_rows
-        [1 + (pg_catalog.hashint4(x.k * 7 + p_seed) & 2147483647) % 9]::char(3) end
+        [1 + (pg_catalog.hashint4(x.k * 7 + p_seed) & 2147483647) % 9]::char(3) end,
+    false                                                                       -- self_logged: a trusted writer
   from (
     select y.*,
            case when y.is_bot then 2 when y.dev < 614 then 1 when y.dev < 942 then 2 else 3 end as d,   -- device

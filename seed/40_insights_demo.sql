@@ -138,7 +138,7 @@ begin
     select w.org_id, w.occurred_at, w.event_type, w.entity_type, w.entity_id, w.visitor_id, w.client_event_id,
            w.link_type, w.platform, w.city, w.country, false
     from wanted as w
-    on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+    on conflict do nothing   -- the idempotency key (trusted writer: self_logged false)
     returning org_id
   )
   insert into pg_temp.demo_insights_changes

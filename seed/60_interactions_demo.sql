@@ -176,7 +176,7 @@ begin
     select w.org_id, w.occurred_at, w.event_type, w.entity_type, w.entity_id, w.visitor_id, w.user_id,
            w.session_id, w.client_event_id, w.platform, w.properties
     from wanted as w
-    on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+    on conflict do nothing   -- the idempotency key (trusted writer: self_logged false)
     returning 1
   )
   select (select pg_catalog.count(*) from removed) + (select pg_catalog.count(*) from inserted) into v_n;

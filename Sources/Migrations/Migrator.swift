@@ -440,6 +440,16 @@ public struct Migrator: Sendable {
         }
         notices += result.notices.map(\.description)
         step.attempts = max(step.attempts, attempts)
+        // A query whose only column is named audiencectl_statement generates statements
+        // (e.g. one CREATE INDEX CONCURRENTLY per partition): each row is run in order, on
+        // its own, outside a transaction, as psql's \gexec does.
+        for generated in Self.generatedStatements(result) {
+          let (ran, tries) = try withLockRetries("\(file.path):\(statement.line): \(generated.prefix(80))") {
+            try connection.runScript(generated)
+          }
+          notices += ran.notices.map(\.description)
+          step.attempts = max(step.attempts, tries)
+        }
       } catch var error as PostgresError {
         error.location = Self.absolute(error.location, statement: statement, path: file.path)
         let invalid = (try? invalidIndexes(connection)) ?? []
@@ -470,6 +480,13 @@ public struct Migrator: Sendable {
     step.durationMs = ms
     step.notices = notices
     return step
+  }
+
+  /// The statements a no-transaction file's query generated: the non-NULL values of its
+  /// last result when that result has exactly one column, named `audiencectl_statement`.
+  static func generatedStatements(_ result: ScriptResult) -> [String] {
+    guard let last = result.results.last, last.columns.map(\.name) == ["audiencectl_statement"] else { return [] }
+    return last.cells.compactMap { $0.first ?? nil }
   }
 
   /// A statement's error position is relative to the statement; make it relative to the file.

@@ -163,7 +163,9 @@ public struct Scheduler: Sendable {
     if let reason {
       return .crontab(line: "\(schedule) \(crontabCommand)", reason: reason)
     }
-    try connection.execute("create extension if not exists pg_cron")
+    // Not in schema public (the API schema): pg_cron's objects live in schema cron; its
+    // extension schema is pg_catalog, as on Supabase.
+    try connection.execute("create extension if not exists pg_cron with schema pg_catalog")
     let jobId =
       try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(Self.command))::bigint", as: Int.self) ?? 0
     return .pgCron(jobId: jobId, schedule: schedule, command: Self.command)

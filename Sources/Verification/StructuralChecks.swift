@@ -25,6 +25,8 @@ public enum StructuralChecks {
     results += try privateSchema(connection)
     results += try foreignKeyIndexes(connection)
     results += try invalidIndexes(connection)
+    results += try citus(connection)
+    results += try extensionsOutsidePublic(connection)
     return results
   }
 

@@ -6,7 +6,7 @@
 -- t-200d), C6 prospect (t-1d), C8 champion by engagement (t-1d); C7 opted out (no row).
 -- Subscribers: C1 email c1@example.com, C2 sms +4915100000001 (active), C3 an
 -- unsubscribed email.
-select plan(34);
+select plan(35);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -132,7 +132,8 @@ select results_eq(
   'an analyst materializes the 5 buyers without contact details'
 );
 select throws_ok($$ select * from public.materialize_segment((select id from segment_ids), true, 'Spring newsletter') $$,
-                 '42501', null, 'an analyst asking for contact details is refused');
+                 '55000', 'contact details are not exported in one step: the audit row must be committed before they leave',
+                 'contact details in one step are refused (55000): they go through request_segment_export + fetch_segment_export');
 select throws_ok($$ select * from public.materialize_segment((select id from segment_ids), false, null) $$,
                  '22023', null, 'no purpose: 22023');
 select throws_ok($$ select * from public.materialize_segment((select id from segment_ids), false, '  ') $$,
@@ -150,9 +151,9 @@ insert into audience.opt_outs (org_id, visitor_id) values (md5('org:aud-berlin')
 
 select tests.authenticate_as(tests.audience_user('admin'));
 select results_eq(
-  $$ select visitor_id, email, phone from public.materialize_segment((select id from segment_ids), true, 'Presale e-mail') $$,
-  $$ values ('C1'::text, 'c1@example.com'::text, null::text), ('C3', null, null), ('C4', null, null), ('C5', null, null) $$,
-  'an admin gets contact details of active subscriptions (C3''s e-mail is unsubscribed); C2, who opted out since, never appears'
+  $$ select visitor_id, email, phone from public.materialize_segment((select id from segment_ids), false, 'Presale list') $$,
+  $$ values ('C1'::text, null::text, null::text), ('C3', null, null), ('C4', null, null), ('C5', null, null) $$,
+  'C2, who opted out since, never appears (contact details: audience_segment_exports.sql)'
 );
 select results_eq(
   $$ select public.preview_segment(md5('org:aud-berlin')::uuid, '[{"field": "orders_count", "op": "gte", "value": 1}]') $$,
@@ -164,7 +165,7 @@ select results_eq(
   $$ select exported_by, row_count, include_pii, purpose from audience.segment_exports
      where org_id = md5('org:aud-berlin')::uuid order by id $$,
   $$ values (tests.audience_user('analyst'), 5::bigint, false, 'Spring newsletter'::text),
-            (tests.audience_user('admin'), 4::bigint, true, 'Presale e-mail'::text) $$,
+            (tests.audience_user('admin'), 4::bigint, false, 'Presale list'::text) $$,
   'one audit row per materialization (who, rows, include_pii, purpose); refused calls left none'
 );
 select results_eq(
@@ -183,6 +184,10 @@ select throws_ok($$ select * from public.materialize_segment((select id from seg
                  '42501', null, 'anon gets 42501');
 select tests.authenticate_as(tests.audience_user('admin'));
 select throws_ok($$ select * from public.materialize_segment('00000000-0000-0000-0000-000000000000', false, 'x x x') $$,
-                 'P0002', null, 'an unknown segment: P0002');
+                 '42501', 'segment 00000000-0000-0000-0000-000000000000 does not exist or is not in your organizations',
+                 'an unknown segment: 42501, as for a segment of another organization (no existence probing)');
+select tests.authenticate_as_service_role();
+select throws_ok($$ select * from public.materialize_segment('00000000-0000-0000-0000-000000000000', false, 'x x x') $$,
+                 'P0002', null, 'service_role is told P0002 for an unknown segment');
 
 select * from finish();

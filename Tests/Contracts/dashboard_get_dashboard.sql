@@ -25,6 +25,7 @@
 -- followers 1 (8); total_followers (before 03-13) 8,20,21 = 3; visitors 6.
 -- Previous: plays 3, followers 1, total_followers (before 03-10) 2, visitors 2.
 select plan(27);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@dash.test');
 select tests.create_user('viewer@dash.test');

@@ -27,6 +27,7 @@
 -- (05-02 v1 s4) 20 s, (05-02 v2 s5) 0 s: 5 listens, 275 s, average 55.0, completion 20.0 %,
 -- reached 30 s: 2 (40.0 %), 60 s: 2 (40.0 %), 120 s: 1 (20.0 %).
 select plan(15);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@ent.test');
 select tests.create_user('viewer@ent.test');

@@ -17,6 +17,7 @@
 --   Distinct visitors of the period: v1..v10 = 10, so conversion to premium 2 / 10 = 20.00 %.
 --   Following: mash follows "mash-b" since 2025-03-11 12:00 and "mash-c" since now.
 select plan(23);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@mash.test');
 select tests.create_user('viewer@mash.test');

@@ -10,6 +10,7 @@
 -- 40 -> 16 clicks, Second Light 45 plays against First Light's 15 at the same age, capture
 -- rate 5.7% -> 14.0%) and the venue's ticket link clicks from New York (30 -> 45).
 select plan(16);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 create temporary table demo_ready as
 select pg_catalog.to_regprocedure('seed.load_demo(timestamp with time zone)') is not null as ok;

@@ -18,6 +18,7 @@
 --      4.00, 3.67); active events 1 then 2; hosted 0 then 1 (T2 cancelled, T3 later).
 --   -> funnel of T1: 4 impressed, 2 clicked, 1 ticket (fan: no impression, not in it).
 select plan(19);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('fan@prof.test');
 select tests.create_user('analyst@prof.test');

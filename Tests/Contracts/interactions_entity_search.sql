@@ -26,6 +26,7 @@
 --   3 searcher-days, 2 clickers: 66.67 %), "jazz" 3 (33.33 %, 0.00 %); "my secret name"
 --   has one searcher: never listed.
 select plan(17);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@intx.test');
 select tests.create_user('viewer@intx.test');

@@ -4,7 +4,7 @@
 -- columns filled from properties, and the bulk path (analytics.ingest_prepare /
 -- ingest_staged) with the same validation.
 -- Fixtures: org le-a (owner le-owner), a fan who belongs to no organization, another user.
-select plan(39);
+select plan(46);
 
 do $$
 begin
@@ -254,6 +254,48 @@ select results_eq($$ select * from analytics.ingest_staged() $$, $$ values (3::b
 select is((select client_event_id collate "default" from analytics.events where visitor_id = 'le-file-4'),
           'line:' || md5((select (b || '{"visitor_id": "le-file-4"}')::text from le_base)),
           'an event without client_event_id gets the key line:md5(line)');
+
+-- Idempotency keys are scoped by writer (issue 14, item 4). A fan who belongs to no
+-- organization logs a page view into le-a with the key and time the organization's back end
+-- will use for a purchase ("le-squat", 30 minutes ago); the purchase is still stored.
+create temporary table le_squat as
+select to_char(now() at time zone 'UTC' - interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at;
+grant select on le_squat to public;
+select tests.authenticate_as(md5('le-fan@example.com')::uuid);
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'page_view',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat')) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb, 'a non-member logs an event with the guessed key le-squat');
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'page_view',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat')) from le_squat)),
+          '{"accepted": 0, "duplicates": 1, "rejected": []}'::jsonb, 'the same writer resending it: a duplicate');
+select tests.authenticate_as_service_role();
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'purchase',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat',
+                                                                         'properties', jsonb_build_object('revenue_cents', 4900, 'currency', 'EUR'))) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb,
+          'the organization''s purchase with that key and time is stored, not dropped as a duplicate of the stranger''s event');
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'purchase',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat',
+                                                                         'properties', jsonb_build_object('revenue_cents', 4900, 'currency', 'EUR'))) from le_squat)),
+          '{"accepted": 0, "duplicates": 1, "rejected": []}'::jsonb, 'the back end resending its purchase: a duplicate');
+-- A do-not-track event keeps no user_id; it is still the signed-in writer's, never the trusted one's.
+select tests.authenticate_as(md5('le-fan@example.com')::uuid);
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'page_view',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat-dnt', 'dnt', true)) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb, 'a non-member logs a do-not-track event with the guessed key le-squat-dnt');
+select tests.authenticate_as_service_role();
+select is(public.log_events((select jsonb_build_array(jsonb_build_object('org_id', md5('org:le-a')::uuid, 'event_type', 'purchase',
+                                                                         'occurred_at', at, 'client_event_id', 'le-squat-dnt',
+                                                                         'properties', jsonb_build_object('revenue_cents', 1500, 'currency', 'EUR'))) from le_squat)),
+          '{"accepted": 1, "duplicates": 0, "rejected": []}'::jsonb,
+          'the organization''s purchase with that key is stored: the do-not-track event (no user_id) is not the trusted writer''s');
+select tests.clear_authentication();
+select results_eq(
+  $$ select event_type collate "default", self_logged, user_id, revenue_cents from analytics.events
+     where org_id = md5('org:le-a')::uuid and client_event_id = 'le-squat' order by event_type $$,
+  $$ values ('page_view'::text, true, md5('le-fan@example.com')::uuid, null::bigint),
+            ('purchase', false, null, 4900::bigint) $$,
+  'both are stored: the fan''s page view (self_logged, its writer) and the purchase of 4900 (trusted writer)');
 
 select tests.authenticate_as(md5('le-owner@example.com')::uuid);
 select throws_ok($$ select * from analytics.ingest_staged() $$, '42501', null, 'a signed-in user cannot use the bulk path');

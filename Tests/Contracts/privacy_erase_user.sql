@@ -9,6 +9,7 @@
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
 -- experiments 1 (created_by set to NULL); auth.users 1.
 select plan(16);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
 

@@ -4,6 +4,7 @@
 -- experiment rows.
 -- Expected tables and rows: the same scope as app.erase_user.
 select plan(10);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
 

@@ -4,6 +4,7 @@
 -- [2026-05-16, 2026-06-15), through the RPCs; and loading it again changes nothing.
 -- audiencectl:uses-seed
 select plan(12);
+select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 create temporary table cn_load_1 as select * from seed.load_demo('2026-06-15 12:00:00+00');
 create temporary table cn_load_2 as select * from seed.load_demo('2026-06-15 12:00:00+00');

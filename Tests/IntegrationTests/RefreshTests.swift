@@ -42,8 +42,8 @@ struct RefreshTests {
     let names = steps.compactMap { $0["step"]?.stringValue }
     // Partitions first, maintenance last; this test's views by dependency depth (mv_a reads mv_z), then name.
     #expect(names.first == "analytics.ensure_partitions")
-    #expect(names.suffix(5) == ["audience.update_customers", "analytics.aggregate_daily", "insights.refresh_aggregates",
-                                "usage.detect_anomalies", "usage.generate_recommendations"])
+    #expect(names.suffix(6) == ["audience.update_customers", "analytics.aggregate_daily", "insights.refresh_aggregates",
+                                "usage.detect_anomalies", "usage.generate_recommendations", "analytics.apply_retention"])
     #expect(names.filter { ["private.mv_ratio", "private.mv_z", "private.mv_a"].contains($0) } == ["private.mv_ratio", "private.mv_z", "private.mv_a"])
     #expect(names.firstIndex(of: "private.mv_a")! > names.firstIndex(of: "private.mv_z")!)
     let failed = steps.filter { $0["error"] != nil }
@@ -66,6 +66,37 @@ struct RefreshTests {
     let unknown = try refresh(db, ["--only", "private.nope"])
     #expect(unknown.status == 1)
     #expect(unknown.stderr.hasPrefix("error: no refresh step is named private.nope"))
+  }
+
+  @Test("refresh applies the 90-day retention as its last step, once per UTC day")
+  func retentionStep() async throws {
+    // Blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().retentionStepBody() }
+  }
+
+  func retentionStepBody() throws {
+    let db = try migratedDatabase()
+    let connection = try db.connect()
+    // An organization with one event in a partition of March 2001 (long before the cutoff).
+    try connection.runScript(
+      """
+      insert into app.organizations (id, slug, name, kind) values ('00000000-0000-4000-8000-00000000e002', 'ret', 'Ret', 'artist');
+      create table analytics.events_p2001_03 (like analytics.events including defaults including constraints including storage);
+      alter table analytics.events attach partition analytics.events_p2001_03 for values from ('2001-03-01Z') to ('2001-04-01Z');
+      insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+      values ('00000000-0000-4000-8000-00000000e002', '2001-03-10Z', now() - interval '1 hour', 'page_view', 'v1');
+      """)
+    let first = try refresh(db)
+    #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+    #expect(first.stdout.contains("ok   analytics.apply_retention"))
+    // The rollups covered the event, so its month was dropped; the horizon moved to April 2001.
+    #expect(try connection.scalar("select to_regclass('analytics.events_p2001_03') is null", as: Bool.self) == true)
+    #expect(try connection.scalar("select last_cutoff = (date_trunc('day', now() at time zone 'UTC') - interval '90 days') at time zone 'UTC' from analytics.retention_state", as: Bool.self) == true)
+    #expect(try connection.scalar("select events from analytics.org_daily_stats where org_id = '00000000-0000-4000-8000-00000000e002' and day = '2001-03-10'", as: Int.self) == 1)
+    // The same day again: the step runs and does nothing (no scan of old events).
+    try connection.execute("update analytics.retention_state set last_run_at = '2001-01-01Z'")
+    #expect(try refresh(db, ["--only", "analytics.apply_retention"]).status == 0)
+    #expect(try connection.scalar("select last_run_at = '2001-01-01Z' from analytics.retention_state", as: Bool.self) == true)
   }
 
   @Test("a second refresh does not stack: it exits with 4, or waits with --wait")
@@ -145,6 +176,8 @@ struct ScheduleTests {
     #expect(jobs.count == 1)
     #expect(jobs.first?["schedule"] == "15 3 * * *")
     #expect(jobs.first?["command"] == "call private.run_refresh(null, null, 600)")
+    // Kept out of schema public (the API schema PostgREST exposes).
+    #expect(try connection.scalar("select extnamespace::regnamespace::text from pg_extension where extname = 'pg_cron'", as: String.self) == "pg_catalog")
     try connection.execute("select cron.unschedule('audience-db-refresh')")
   }
 }

@@ -24,6 +24,28 @@ struct VerifyTests {
     #expect(try db.connect().scalar("select to_regnamespace('tests') is null and to_regnamespace('seed') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
   }
 
+  @Test("verify passes on a database holding real data: seed demo, seed scale, refresh (with its retention step), retention")
+  func passesOnRealData() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().passesOnRealDataBody() }
+  }
+
+  func passesOnRealDataBody() throws {
+    let db = try TestDatabase()
+    let args = ["--url", db.url, "--project", TestEnvironment.packageRoot.path]
+    for command in [["migrate"], ["seed", "demo"], ["seed", "scale", "--orgs", "5", "--events", "20000", "--seed", "3"], ["refresh"]] {
+      let result = try audiencectl(command + args)
+      #expect(result.status == 0, "\(command): \(result.stdout)\(result.stderr)")
+    }
+    let connection = try db.connect()
+    // refresh ran the retention: old months of the scale data are gone, the horizon moved.
+    #expect(try connection.scalar("select raw_events_from is not null and last_cutoff is not null from analytics.retention_state", as: Bool.self) == true)
+    #expect(try connection.scalar("select count(*)::int from analytics.apply_retention(90) where action = 'dropped_partition'", as: Int.self) == 0)
+    let verify = try audiencectl(["verify"] + args)
+    #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
+    #expect(verify.stdout.contains("verify passed"))
+  }
+
   @Test("a broken database fails verify, naming each problem, in every format")
   func brokenDatabaseFails() throws {
     let db = try TestDatabase()
@@ -74,7 +96,8 @@ struct VerifyTests {
     #expect(out.contains("FAIL Tests/Contracts/erroring.sql"))
     #expect(out.contains("Tests/Contracts/erroring.sql:3:11: ERROR 42703: column \"nope\" does not exist"))
     #expect(out.contains("Tests/Contracts/committing.sql:2:1: COMMIT is not allowed: contracts run inside a transaction that verify rolls back"))
-    #expect(out.hasSuffix("verify FAILED: 10 problems\n"))
+    #expect(out.contains("FAIL table app.open_table has no org_id and is not a named reference table"))
+    #expect(out.hasSuffix("verify FAILED: 14 problems\n"))
 
     let tap = try audiencectl(["verify", "--format", "tap"] + args)
     #expect(tap.status == 1)
@@ -86,5 +109,43 @@ struct VerifyTests {
     let json = try JSONValue.parse(try audiencectl(["verify", "--format", "json"] + args).stdout)
     #expect(json["passed"] == .bool(false))
     #expect(json["contracts"]?.arrayValue?.count == 3)
+  }
+
+  @Test("the Citus check names each table, unique key and foreign key that would not distribute by org_id")
+  func citusCheck() async throws {
+    // Long and blocking: on a thread of its own, not one of the cooperative threads.
+    try await blocking { try Self().citusCheckBody() }
+  }
+
+  func citusCheckBody() throws {
+    let db = try TestDatabase()
+    let project = try TestProject()
+    try project.write(
+      "migrations/0001_tables.sql",
+      """
+      create schema app;
+      create table app.organizations (id uuid primary key, slug text unique);
+      create table app.things (org_id uuid not null references app.organizations (id), id uuid not null,
+                               constraint pk_things primary key (id));
+      create table app.parts (org_id uuid not null, id uuid not null, thing_id uuid,
+                              constraint pk_parts primary key (org_id, id),
+                              constraint fk_parts_thing_id foreign key (thing_id) references app.things (id));
+      create table app.good (org_id uuid not null, id uuid not null, part_id uuid,
+                             constraint pk_good primary key (org_id, id),
+                             constraint fk_good_org_id_part_id foreign key (org_id, part_id) references app.parts (org_id, id));
+      create table app.settings (name text primary key);
+      """)
+    let args = ["--url", db.url, "--project", project.root.path, "--only", "citus"]
+    #expect(try audiencectl(["migrate", "--url", db.url, "--project", project.root.path]).status == 0)
+    let verify = try audiencectl(["verify", "--format", "json"] + args)
+    #expect(verify.status == 1)
+    let report = try JSONValue.parse(verify.stdout)
+    let failures = (report["structure"]?.arrayValue ?? []).filter { $0["check"] == "citus" && $0["passed"] == .bool(false) }
+    #expect(
+      failures.compactMap { $0["message"]?.stringValue } == [
+        "foreign key fk_parts_thing_id on app.parts to app.things does not pair org_id with the referenced table's org_id",
+        "table app.settings has no org_id and is not a named reference table",
+        "unique index app.pk_things on app.things does not include org_id",
+      ])
   }
 }

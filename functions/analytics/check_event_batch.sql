@@ -4,7 +4,8 @@
 -- store. Reasons: those of analytics.parse_event, then 'unknown_org: <id>', then for a
 -- caller who is not p_service (a signed-in user p_user_id, filled in as user_id when the
 -- event has none) 'forbidden: user_id' / 'forbidden: event_type' / 'forbidden:
--- revenue_cents' (rules in functions/public/log_events.sql).
+-- revenue_cents' (rules in functions/public/log_events.sql). A signed-in caller's rows
+-- carry self_logged = true: that caller is their writer (idempotency key scope).
 -- Internal to public.log_events, which runs it in both of its insert statements; SQL,
 -- STABLE, no SET clause, so that it is inlined there (with analytics.parse_event) and
 -- runs with log_events' rights. Not callable by API roles.
@@ -29,7 +30,9 @@ as $$
                          when (x.event_row).revenue_cents is not null then 'forbidden: revenue_cents'
                     end
                   end) as reason,
-         x.event_row
+         -- a signed-in caller is the writer of its events (the idempotency key's scope)
+         case when p_service then x.event_row
+              else pg_catalog.jsonb_populate_record(x.event_row, '{"self_logged": true}'::jsonb) end as event_row
   from (
     select e.idx, p.reason, p.event as event_row
     from (

@@ -75,7 +75,7 @@ begin
          (select pg_catalog.count(*) from inserted)
   $sql$,
   case when p_on_conflict
-       then 'on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing' else '' end)
+       then 'on conflict do nothing' else '' end)
   using p_now, p_safe;
 end;
 $$;

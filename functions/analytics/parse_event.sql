@@ -126,7 +126,8 @@ as $$
            nullif(pg_catalog.btrim(c.city), ''),                                          -- city
            case when c.reason is null then coalesce(c.is_bot::boolean, c.ua[4]::boolean, false) end,   -- is_bot
            case when c.reason is null then c.revenue_cents::bigint end,                   -- revenue_cents
-           case when c.reason is null then pg_catalog.upper(nullif(c.currency, '') collate "C") end   -- currency
+           case when c.reason is null then pg_catalog.upper(nullif(c.currency, '') collate "C") end,  -- currency
+           false                                                                          -- self_logged (public.log_events sets it)
          )::analytics.events
   from (
     -- Level 3: the reason, from the fields read once below.

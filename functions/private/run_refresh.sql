@@ -5,7 +5,9 @@
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
 -- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
 -- reads the aggregation watermarks), then the usage steps usage.detect_anomalies and
--- usage.generate_recommendations.
+-- usage.generate_recommendations, and last the retention of raw events (step
+-- analytics.apply_retention: analytics.apply_retention_due(90), i.e. 90 days, once per UTC
+-- day, after the rollups that must cover what it drops).
 -- A failing step is logged with its error and the next steps still run. A step whose run
 -- died (server restart, killed client) is marked 'interrupted: ...' by the next run.
 -- Overlapping runs do not stack: a second run waits up to p_wait_seconds for the first,
@@ -123,6 +125,9 @@ begin
            'select pg_catalog.count(*) from app.organizations as o, usage.generate_recommendations(o.id, (pg_catalog.now() at time zone o.timezone)::date) as r '
            'where exists (select 1 from usage.model_requests as q where q.org_id = o.id and q.occurred_at >= pg_catalog.now() - interval ''30 days'')'
      where pg_catalog.to_regproc('usage.generate_recommendations') is not null
+    union all
+    select 5, 0, 'analytics.apply_retention', 'select pg_catalog.count(*) from analytics.apply_retention_due(90)'
+     where pg_catalog.to_regproc('analytics.apply_retention_due') is not null
     order by 1, 2, 3
   loop
     if p_only is not null and v_step.name <> p_only then

@@ -1,4 +1,5 @@
 -- requires: functions/experiments/erfc.sql
+-- requires: functions/app/assert_object_role.sql
 -- The outcome of an experiment, one row per variant (in listed order).
 -- Callable by members (viewer or above) of the experiment's organization and service_role.
 --
@@ -13,8 +14,9 @@
 -- (experiments.erfc, relative error < 1.2e-7; 6 decimals). Both NULL for the control,
 -- and when either side has no subjects or the pooled proportion is 0 or 1.
 -- Example: control 250/1000, variant 200/1000: z = -2.6774, p = 0.007419.
--- 42501: not a member (or anon), also for an id that does not exist (service_role gets
--- P0002 instead), so that nobody learns which ids exist; 22023: NULL id.
+-- 42501: not a member (or anon), also for an id that does not exist, with the same text
+-- 'experiment <id> does not exist or is not in your organizations' (app.assert_object_role;
+-- service_role gets P0002 instead), so that nobody learns which ids exist; 22023: NULL id.
 create or replace function public.get_experiment_results(p_experiment uuid)
 returns table (variant text, is_control boolean, subjects bigint, conversions bigint, conversion_rate numeric,
                uplift_pct numeric, z_score numeric, p_value numeric)
@@ -36,15 +38,8 @@ begin
   into v_exp
   from experiments.experiments as x
   where x.id = p_experiment;
-  if not found then
-    if app.is_service_session() then
-      raise exception 'experiment % does not exist', p_experiment
-        using errcode = 'P0002', hint = 'Check the experiment id.';
-    end if;
-    raise exception 'you are not a member of the organization of experiment %', p_experiment
-      using errcode = '42501', hint = 'Ask an admin of the organization to invite you.';
-  end if;
-  perform app.assert_org_role(v_exp.org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
+  -- raises 42501 for a stranger whether or not the id exists (P0002 to service_role)
+  perform app.assert_object_role(v_exp.org_id, 'experiment', p_experiment::text, 'viewer');
 
   return query
   with variants as (

@@ -19,9 +19,15 @@
 -- Do-not-track: an event with "dnt": true is stored without visitor_id, user_id and
 -- session_id (analytics.parse_event): it counts in event totals, never as a visitor; the
 -- same holds for `audiencectl ingest` (analytics.ingest_staged), which shares the parser.
--- Idempotent: an event whose (org_id, client_event_id, occurred_at) is already stored,
--- or repeated within the batch, is counted in duplicates and not stored again. Events
--- without client_event_id are never deduplicated.
+-- Idempotent, per writer: an event whose (org_id, writer, client_event_id, occurred_at) is
+-- already stored, or repeated within the batch, is counted in duplicates and not stored
+-- again. The writer is the signed-in caller (the event is stored with self_logged = true
+-- and user_id = auth.uid(); a do-not-track event of a signed-in caller keeps no user_id, so
+-- all such events share one "anonymous signed-in" writer) or, for service_role, the trusted
+-- back end (shared with ingest and the seeds). Keys of different writers never collide: a
+-- stranger who logs an event with a guessed client_event_id and time cannot make the
+-- organization's own event with that key a duplicate. Events without client_event_id are
+-- never deduplicated.
 -- Set-based: one plain INSERT ... SELECT for the whole batch; only when an event of it is
 -- stored already, the same with ON CONFLICT DO NOTHING (below). The first statement runs
 -- in a subtransaction (an exception block): a caller that sends more than 64 batches in
@@ -103,7 +109,7 @@ begin
         from checked as c
         where c.reason is null
         order by c.idx                      -- the first of two equal events in a batch wins
-        on conflict (org_id, client_event_id, occurred_at) where client_event_id is not null do nothing
+        on conflict do nothing              -- the writer-scoped idempotency key (the only unique index a new row can hit)
         returning 1
       )
       select (select pg_catalog.count(*) from inserted),
@@ -121,4 +127,4 @@ $$;
 revoke execute on function public.log_events(jsonb) from public, anon;
 grant execute on function public.log_events(jsonb) to authenticated, service_role;
 comment on function public.log_events(jsonb) is
-  'Stores up to 1000 events (JSON array; event shape: analytics.parse_event). Returns {"accepted": n, "duplicates": n, "rejected": [{"index": i, "reason": "..."}]}; valid events are stored even if others are rejected; a resent (org_id, client_event_id, occurred_at) is stored once. service_role: any organization; signed-in users: about themselves only (user_id = auth.uid(), client-loggable types, no revenue). 22023: not an array or more than 1000 events.';
+  'Stores up to 1000 events (JSON array; event shape: analytics.parse_event). Returns {"accepted": n, "duplicates": n, "rejected": [{"index": i, "reason": "..."}]}; valid events are stored even if others are rejected; a resent (org_id, writer, client_event_id, occurred_at) is stored once, writer = the signed-in caller or the trusted back end (keys of different writers never collide). service_role: any organization; signed-in users: about themselves only (user_id = auth.uid(), client-loggable types, no revenue). 22023: not an array or more than 1000 events.';

@@ -1,16 +1,19 @@
--- requires: functions/audience/compile_segment_filter.sql
--- The customers a saved segment matches now, for a campaign export, and the audit row of
--- that export (audience.segment_exports: who, when, segment, row count, include_pii,
--- purpose) written in the same transaction: if the caller's transaction rolls back, the
--- export and its audit row both vanish; the rows cannot be had without the audit.
--- Callable by members (analyst or above) and service_role.
--- Contact details (email, phone: the visitor's active subscriptions in
--- audience.subscribers) only when p_include_pii is true AND the caller is admin, owner
--- or service_role; an analyst or viewer asking for them is refused (42501), never
--- silently served without. A purpose (3 to 500 characters) is required. Visitors who
--- opted out (audience.opt_outs) never appear. Ordered by visitor_id.
--- 42501: not a member / below analyst / PII below admin; 22023: NULL segment id or
--- include_pii, missing purpose; P0002: no such segment.
+-- requires: functions/audience/segment_members.sql
+-- requires: functions/app/assert_object_role.sql
+-- The customers a saved segment matches now, WITHOUT contact details, for a campaign
+-- export in one step, and the audit row of that export (audience.segment_exports: who,
+-- when, segment, row count, purpose) written in the same transaction.
+-- Contact details (e-mail, phone) never leave this way: a rollback would erase the audit
+-- row of rows already received. They are exported in two steps, public.request_segment_export
+-- (commits the audit row) then public.fetch_segment_export; p_include_pii true here is
+-- refused (55000) with that hint.
+-- Callable by members (analyst or above) and service_role. A purpose (3 to 500
+-- characters) is required. Visitors who opted out (audience.opt_outs) never appear.
+-- Ordered by visitor_id; columns as audience.segment_members (email, phone NULL).
+-- 42501: not signed in / below analyst, and for a stranger the same
+-- 'segment <id> does not exist or is not in your organizations' whether or not the
+-- segment exists (no existence probing; service_role gets P0002 for a missing one);
+-- 22023: NULL segment id or include_pii, missing purpose; 55000: include_pii true.
 create or replace function public.materialize_segment(
   p_segment_id  uuid,
   p_include_pii boolean default false,
@@ -39,13 +42,10 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
-set jit = off
 as $$
 declare
   v_org_id uuid;
   v_filter jsonb;
-  v_role   app.org_role;
   v_rows   bigint;
 begin
   if p_segment_id is null then
@@ -55,48 +55,26 @@ begin
   select s.org_id, s.filter into v_org_id, v_filter
   from audience.segments as s
   where s.id = p_segment_id;
-  if not found then
-    raise exception 'segment % does not exist', p_segment_id
-      using errcode = 'P0002', hint = 'Pass the id returned by public.create_segment.';
-  end if;
-
-  v_role := app.assert_org_role(v_org_id, 'analyst');
+  perform app.assert_object_role(v_org_id, 'segment', p_segment_id::text, 'analyst');
   if p_include_pii is null then
     raise exception 'include_pii must not be null'
-      using errcode = '22023', hint = 'Pass false (no contact details) or true (admins and owners only).';
+      using errcode = '22023', hint = 'Pass false; contact details are exported with public.request_segment_export and public.fetch_segment_export.';
   end if;
-  if p_include_pii and v_role < 'admin' then
-    raise exception 'contact details require the admin role; you are %', v_role
-      using errcode = '42501', hint = 'Call with p_include_pii => false, or ask an admin or owner to export contact details.';
+  if p_include_pii then
+    raise exception 'contact details are not exported in one step: the audit row must be committed before they leave'
+      using errcode = '55000',
+            hint = 'Call public.request_segment_export(segment, true, purpose), commit, then public.fetch_segment_export(export_id) in a new transaction.';
   end if;
   if p_purpose is null or pg_catalog.char_length(pg_catalog.btrim(p_purpose)) not between 3 and 500 then
     raise exception 'a purpose of 3 to 500 characters is required'
       using errcode = '22023', hint = 'Say why the export is made, e.g. ''Berlin show presale e-mail''; it is kept in the audit log.';
   end if;
 
-  return query execute pg_catalog.format(
-    'select c.visitor_id::text, c.user_id, c.lifecycle_stage, c.intent_level, c.propensity_score, c.engagement_score,
-            c.orders_count, c.revenue_cents, c.first_source::text, c.last_source::text, c.device_type::text,
-            c.country::text, c.city, c.first_seen_at, c.last_seen_at, ct.email, ct.phone
-     from audience.customers as c
-     left join lateral (
-       select pg_catalog.min(sb.contact) filter (where sb.channel = ''email'') as email,
-              pg_catalog.min(sb.contact) filter (where sb.channel = ''sms'') as phone
-       from audience.subscribers as sb
-       where $3
-         and sb.org_id = c.org_id
-         and sb.visitor_id = c.visitor_id
-         and sb.unsubscribed_at is null
-     ) as ct on true
-     where c.org_id = $2
-       and not exists (select 1 from audience.opt_outs as x where x.org_id = c.org_id and x.visitor_id = c.visitor_id)
-       and %s
-     order by c.visitor_id', audience.compile_segment_filter(v_filter))
-    using v_filter, v_org_id, p_include_pii;
+  return query select * from audience.segment_members(v_org_id, v_filter, false);
   get diagnostics v_rows = row_count;
 
   insert into audience.segment_exports (org_id, segment_id, exported_by, row_count, include_pii, purpose)
-  values (v_org_id, p_segment_id, auth.uid(), v_rows, p_include_pii, pg_catalog.btrim(p_purpose));
+  values (v_org_id, p_segment_id, auth.uid(), v_rows, false, pg_catalog.btrim(p_purpose));
   update audience.segments as s
   set export_count = s.export_count + 1,
       last_exported_at = pg_catalog.now(),
@@ -109,4 +87,4 @@ $$;
 revoke execute on function public.materialize_segment(uuid, boolean, text) from public, anon;
 grant execute on function public.materialize_segment(uuid, boolean, text) to authenticated, service_role;
 comment on function public.materialize_segment(uuid, boolean, text) is
-  'Rows (customers) of a saved segment for an export, audited in audience.segment_exports in the same transaction (who, when, row count, include_pii, purpose). Contact details (email, phone of active subscriptions) only with p_include_pii and admin/owner/service_role (42501 otherwise); a purpose is required (22023); opted-out visitors never appear. Members (analyst+) and service_role; P0002 unknown segment.';
+  'Rows (customers) of a saved segment without contact details, for a one-step export audited in audience.segment_exports in the same transaction (who, when, row count, purpose). Contact details only through public.request_segment_export + public.fetch_segment_export (p_include_pii true: 55000). A purpose is required (22023); opted-out visitors never appear. Members (analyst+) and service_role; strangers get the same 42501 for a real and a missing segment (service_role: P0002).';

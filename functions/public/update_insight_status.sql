@@ -1,9 +1,11 @@
+-- requires: functions/app/assert_object_role.sql
 -- Marks an insight dismissed or acted_on; returns it (as in get_insights). The only way
 -- members change an insight (they hold no UPDATE privilege on insights.ai_insights).
 -- Callable by members of analyst role or above of the insight's organization and
 -- service_role. Viewers, other members and anon: 42501; an insight that does not exist
--- also answers 42501 to signed-in users (so ids of other organizations cannot be probed)
--- and P0002 to service_role. p_status other than dismissed / acted_on: 22023. An expired
+-- answers 42501 to signed-in users with the same text as an insight of another
+-- organization, 'insight <id> does not exist or is not in your organizations'
+-- (app.assert_object_role: ids cannot be probed), and P0002 to service_role. p_status other than dismissed / acted_on: 22023. An expired
 -- insight (status expired or past expires_at): 55000. Setting the status it already has
 -- changes nothing. dismissed <-> acted_on is allowed (a member acts on an insight after
 -- dismissing it, or corrects a click).
@@ -23,15 +25,7 @@ begin
   end if;
 
   select i.* into v_insight from insights.ai_insights i where i.id = p_id for update;
-  if not found then
-    if app.is_service_session() then
-      raise exception 'insight % does not exist', p_id
-        using errcode = 'P0002', hint = 'Check the insight id.';
-    end if;
-    raise exception 'insight % does not exist or is not in your organizations', p_id
-      using errcode = '42501', hint = 'Use an id returned by public.get_insights for an organization you belong to.';
-  end if;
-  perform app.assert_org_role(v_insight.org_id, 'analyst');
+  perform app.assert_object_role(v_insight.org_id, 'insight', p_id::text, 'analyst');
 
   if v_insight.status = 'expired' or (v_insight.status = 'active' and v_insight.expires_at <= pg_catalog.now()) then
     raise exception 'insight % has expired', p_id

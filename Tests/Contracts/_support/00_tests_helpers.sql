@@ -112,3 +112,18 @@ comment on function tests.add_member(uuid, uuid, app.org_role) is 'Adds p_user t
 -- The identity switches must be callable whatever the current role is.
 grant usage on schema tests to anon, authenticated, service_role;
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+-- The retention horizon (analytics.retention_state.raw_events_from) is global: on a
+-- database whose retention has run (staging, production), the aggregation never recomputes
+-- a day before it, and a fixture dated in the past would aggregate to nothing. A contract
+-- whose fixture lies in fixed past months calls this first: the horizon is cleared (NULL)
+-- for its transaction only (verify rolls every contract back), as on a database
+-- that never dropped a partition. The fixture's own months hold only its own rows.
+create or replace function tests.reset_retention_horizon()
+returns void
+language sql
+as $$
+  update analytics.retention_state set raw_events_from = null where id = 1;
+$$;
+comment on function tests.reset_retention_horizon() is
+  'Clears analytics.retention_state.raw_events_from (NULL) for the contract''s transaction (fixtures in past months on a database whose retention has run).';

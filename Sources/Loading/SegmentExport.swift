@@ -1,0 +1,43 @@
+// A segment export from the command line, in the two steps of the database: the audit row
+// is requested and COMMITTED first (public.request_segment_export), then the rows are
+// fetched in a new transaction (public.fetch_segment_export). Whatever happens to the rows
+// afterwards, the audit row stays.
+import Foundation
+import PostgresClient
+
+/// The rows of one export and its audit row's id.
+public struct SegmentExportResult: Sendable {
+  public var exportID: Int
+  public var columns: [String]
+  public var rows: [[String?]]
+
+  /// CSV (RFC 4180): a header line, then one line per customer; NULL is an empty field.
+  public var csv: String {
+    func field(_ value: String?) -> String {
+      guard let value else { return "" }
+      if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+      }
+      return value
+    }
+    return ([columns.map(field).joined(separator: ",")] + rows.map { $0.map(field).joined(separator: ",") })
+      .map { $0 + "\r\n" }.joined()
+  }
+}
+
+public struct SegmentExporter: Sendable {
+  public init() {}
+
+  /// Requests the export (committed), then fetches its rows in a new transaction.
+  public func export(_ connection: Connection, segment: UUID, includePII: Bool, purpose: String) throws -> SegmentExportResult {
+    let exportID = try connection.transaction {
+      try connection.scalar(
+        "select export_id from public.request_segment_export(\(segment), \(includePII), \(purpose))", as: Int.self)
+    }
+    guard let exportID else { throw PostgresError(code: .clientError, message: "request_segment_export returned no export id") }
+    let result = try connection.transaction {
+      try connection.query("select * from public.fetch_segment_export(\(exportID))")
+    }
+    return SegmentExportResult(exportID: exportID, columns: result.columns.map(\.name), rows: result.cells)
+  }
+}
