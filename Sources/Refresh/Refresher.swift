@@ -133,10 +133,16 @@ public struct Scheduler: Sendable {
     if let reason {
       return .crontab(line: "\(Self.insightsSchedule) \(crontabCommand)", reason: reason)
     }
-    try connection.execute("create extension if not exists pg_cron")
+    try createPgCron(connection)
     let jobId = try connection.scalar(
       "select cron.schedule(\(Self.insightsJobName), \(Self.insightsSchedule), \(Self.insightsCommand))::bigint", as: Int.self) ?? 0
     return .pgCron(jobId: jobId, schedule: Self.insightsSchedule, command: Self.insightsCommand)
+  }
+
+  /// Creates pg_cron when missing. Not in schema public (the API schema): pg_cron's objects
+  /// live in schema cron; its extension schema is pg_catalog, as on Supabase.
+  func createPgCron(_ connection: Connection) throws {
+    try connection.execute("create extension if not exists pg_cron with schema pg_catalog")
   }
 
   /// Why pg_cron cannot be used on this database, or nil when it can.
@@ -163,9 +169,7 @@ public struct Scheduler: Sendable {
     if let reason {
       return .crontab(line: "\(schedule) \(crontabCommand)", reason: reason)
     }
-    // Not in schema public (the API schema): pg_cron's objects live in schema cron; its
-    // extension schema is pg_catalog, as on Supabase.
-    try connection.execute("create extension if not exists pg_cron with schema pg_catalog")
+    try createPgCron(connection)
     let jobId =
       try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(Self.command))::bigint", as: Int.self) ?? 0
     return .pgCron(jobId: jobId, schedule: schedule, command: Self.command)
