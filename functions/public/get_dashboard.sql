@@ -38,6 +38,14 @@
 --     the tenths missing to 1000 go one each to the largest remainders.
 -- Reads the daily rollups for whole past days already aggregated and raw events only for
 -- the rest (the current day, and any day after the aggregation watermark).
+-- What lags: days before the local day of the organization's aggregation watermark
+-- (analytics.aggregation_watermarks.events_received, moved by each refresh) are read from
+-- the daily rollups, which hold the events received before that watermark; an event
+-- received after it for such a day (a late event: occurred_at on an earlier day) is not
+-- counted until the next refresh runs analytics.aggregate_daily (with `schedule install`'s
+-- default, up to a day). The watermark's day and later days are read from raw events and
+-- are exact.
+-- The mashup block reads rollups of the engine (private.rollup_rows) and has no such lag.
 -- 42501: not a member (or anon); 22023: a NULL / empty / reversed / infinite period or
 -- one over 366 days. JIT is off: compiling would cost more than these queries take.
 create or replace function public.get_dashboard(p_org_id uuid, p_from date, p_to date)

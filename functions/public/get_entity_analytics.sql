@@ -27,6 +27,17 @@
 -- title / kind / created_at / published_at from app.content_items when the id is one of
 -- its items, else null;
 -- entity_type: the type most events about it carry.
+-- Reads the daily rollups for whole past days already aggregated and raw events for the
+-- rest (analytics.raw_from_day: the current day, and any day from the aggregation
+-- watermark's on).
+-- What lags: days before the local day of the organization's aggregation watermark
+-- (analytics.aggregation_watermarks.events_received, moved by each refresh) are read from
+-- the daily rollups, which hold the events received before that watermark; an event
+-- received after it for such a day (a late event: occurred_at on an earlier day) is not
+-- counted until the next refresh runs analytics.aggregate_daily (with `schedule install`'s
+-- default, up to a day). The watermark's day and later days are read from raw events and
+-- are exact. The "interactions" block reads rollups of the engine (private.rollup_rows) and
+-- has no such lag.
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
 create or replace function public.get_entity_analytics(p_org_id uuid, p_entity_id uuid, p_from date, p_to date)
