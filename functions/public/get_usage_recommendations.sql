@@ -23,4 +23,4 @@ $$;
 revoke execute on function public.get_usage_recommendations(uuid) from public, anon;
 grant execute on function public.get_usage_recommendations(uuid) to authenticated, service_role;
 comment on function public.get_usage_recommendations(uuid) is
-  'Usage recommendations (cheaper model, error hot spot) with evidence and estimated monthly saving. Analysts and above. 42501.';
+  'Usage recommendations (cheaper model, prompt caching, routing, error hot spot) with evidence and estimated monthly saving. Analysts and above. 42501.';
