@@ -29,7 +29,7 @@
 --   recommendation.min_requests requests, in an organization whose other features routed
 --   R >= recommendation.routing_min_routed_requests requests with both costs known
 --   (model_hours.routed_compared), paying routed_cost against baseline_cost, with savings
---   rate s = (baseline_cost - routed_cost) / baseline_cost >= 
+--   rate s = (baseline_cost - routed_cost) / baseline_cost >=
 --   recommendation.routing_min_savings_pct / 100: estimated_monthly_saving =
 --   round(the feature's cost (priced requests) x s, 2) (routing assumed to save on this
 --   feature what it saved on the others); stored only when above 0.
