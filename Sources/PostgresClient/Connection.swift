@@ -326,6 +326,58 @@ public final class Connection {
     return copied
   }
 
+  /// Runs `COPY ... TO STDOUT` and hands each chunk libpq receives (one row in text and CSV
+  /// formats) to `write` as it arrives, so no result is ever held whole. Returns the rows
+  /// copied. COPY takes no parameters: `sql` must be trusted text without binds. When `write`
+  /// throws, the rest of the data is read and dropped (the connection stays usable) and that
+  /// error is thrown; server errors come through the usual PostgresError path.
+  @discardableResult
+  public func copyOut(_ sql: SQL, into write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    precondition(sql.binds.isEmpty, "COPY takes no parameters")
+    let conn = try conn()
+    guard let start = PQexec(conn, sql.text) else { throw connectionError(conn) }
+    let status = PQresultStatus(start)
+    if status != PGRES_COPY_OUT {
+      defer { PQclear(start) }
+      _ = drain(conn)
+      if status == PGRES_FATAL_ERROR { throw error(from: start, conn: conn) }
+      throw PostgresError.client("\(sql.text) did not start COPY TO STDOUT")
+    }
+    PQclear(start)
+    var writeFailure: Error?
+    var receiveFailure: PostgresError?
+    while true {
+      var buffer: UnsafeMutablePointer<CChar>?
+      let length = PQgetCopyData(conn, &buffer, 0)
+      if length > 0, let buffer {
+        defer { PQfreemem(buffer) }
+        if writeFailure == nil {
+          do {
+            try write(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+          } catch {
+            writeFailure = error
+          }
+        }
+      } else {
+        if length == -2 { receiveFailure = connectionError(conn) }
+        break  // -1: done, the final result follows
+      }
+    }
+    var copied = 0
+    var failure = receiveFailure
+    while let result = PQgetResult(conn) {
+      defer { PQclear(result) }
+      if PQresultStatus(result) == PGRES_COMMAND_OK {
+        copied = Int(String(cString: PQcmdTuples(result))) ?? 0
+      } else if failure == nil {
+        failure = error(from: result, conn: conn)
+      }
+    }
+    if let failure { throw failure }
+    if let writeFailure { throw writeFailure }
+    return copied
+  }
+
   // MARK: Internals
 
   private func consume(_ result: OpaquePointer?, conn: OpaquePointer) throws -> QueryResult {

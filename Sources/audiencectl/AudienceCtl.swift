@@ -21,7 +21,7 @@ struct AudienceCtl: AsyncParsableCommand {
     version: ToolInfo.version,
     subcommands: [
       Migrate.self, Status.self, Validate.self, Baseline.self, Repair.self, Verify.self, DB.self, Ingest.self, Seed.self,
-      RefreshCommand.self, Schedule.self, InsightsCommand.self, Segment.self,
+      RefreshCommand.self, Schedule.self, InsightsCommand.self, Segment.self, Export.self,
       Bench.self, ReportCommand.self,
     ]
   )

@@ -1,0 +1,37 @@
+// export usage: an organization's model requests, streamed through COPY (audit row committed
+// before any row leaves).
+import ArgumentParser
+import Foundation
+import Loading
+
+extension AudienceCtl {
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Audited exports streamed through COPY.", subcommands: [Usage.self])
+
+    struct Usage: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Export an organization's model requests (or daily totals) as CSV or NDJSON: the audit row is committed first, then the rows are streamed.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "The organization's id.") var org: String
+      @Option(help: "First local day (YYYY-MM-DD), included.") var from: String
+      @Option(help: "Day after the last local day (YYYY-MM-DD), excluded.") var to: String
+      @Option(help: "csv or json (NDJSON: one object per line).") var format: String
+      @Option(help: "request (one row per model request) or day (one row per local day).") var grain = "request"
+      @Option(help: "Write to this file instead of standard output.") var out: String?
+
+      func run() throws {
+        guard let orgID = UUID(uuidString: org) else { throw ValidationError("--org must be a uuid") }
+        guard let format = UsageExporter.Format(rawValue: format) else { throw ValidationError("--format must be csv or json") }
+        guard let grain = UsageExporter.Grain(rawValue: grain) else { throw ValidationError("--grain must be request or day") }
+        let result = try loadingErrors {
+          try UsageExporter().export(
+            connection.open(), org: orgID, from: from, to: to, grain: grain, format: format,
+            output: out.map { .file($0) } ?? .standardOutput)
+        }
+        let what = grain == .request ? "requests" : "days"
+        printError("usage export \(result.exportID): \(result.rows) \(what)" + (out.map { " written to \($0)" } ?? ""))
+      }
+    }
+  }
+}
