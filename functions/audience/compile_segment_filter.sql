@@ -3,7 +3,7 @@
 -- now) that reads every value from the filter itself, passed as parameter $1: the returned
 -- text contains only whitelisted column names, operators and array positions generated
 -- here, never text taken from the filter, so no filter can inject SQL. Callers run
---   execute format('... from audience.customers_now($2) as c where (%s)', predicate)
+--   execute format('... from audience.customers_now($2, false) as c where (%s)', predicate)
 --   using filter, org_id
 -- Internal helper of create_segment / preview_segment / materialize_segment.
 --

@@ -11,7 +11,10 @@
 -- clamped to 0..10. Exact whenever no event is dated after p_as_of (the latest dates
 -- stand for the latest dates of the window); an event dated in the future would make a
 -- signal of the window invisible until it is no longer in the future.
--- Internal helper (inlined); not callable by API roles.
+-- STABLE, not immutable: timestamptz - interval depends on the session's time zone, and a
+-- function declared immutable around a stable operator is never inlined (a call per row:
+-- 1.2 s for 39,016 customers against a few ms inlined). Internal helper; not callable by
+-- API roles.
 create or replace function audience.propensity_from_dates(
   p_last_ticket_cta_at timestamptz,
   p_last_checkout_at   timestamptz,
@@ -23,7 +26,7 @@ create or replace function audience.propensity_from_dates(
 )
 returns integer
 language sql
-immutable
+stable
 parallel safe
 as $$
   select greatest(0, least(10,

@@ -4,9 +4,10 @@
 -- nothing about who). Callable by members (analyst or above) and service_role.
 -- The filter is validated and compiled by audience.compile_segment_filter (whitelisted
 -- fields and operators; values are bound, never concatenated into SQL). Visitors who
--- opted out (audience.opt_outs) are never counted. Customers are exact as of now
--- (audience.customers_now: the customers rollup through private.rollup_rows, so events and
--- orders received since the last refresh count; stage and propensity at now()).
+-- opted out (audience.opt_outs) are never counted. Customers are the stored rows of the
+-- customers rollup (audience.customers_now(org, false)) with stage, intent and propensity
+-- derived at now(): a customer with an event or order received since the last refresh
+-- counts as of that refresh (or not at all when new since); see audience.customers_now.
 -- 42501: not a member / below analyst; 22023: invalid filter (the hint lists what is
 -- allowed).
 create or replace function public.preview_segment(p_org_id uuid, p_filter jsonb)
@@ -23,7 +24,7 @@ declare
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
   execute pg_catalog.format(
-    'select pg_catalog.count(*) from audience.customers_now($2) as c where %s', audience.compile_segment_filter(p_filter))
+    'select pg_catalog.count(*) from audience.customers_now($2, false) as c where %s', audience.compile_segment_filter(p_filter))
     into v_count
     using p_filter, p_org_id;
   return v_count;
