@@ -17,6 +17,9 @@
 --     delete that customer's stored row: a key whose activity is all gone gets no row).
 -- The engine's safe bound (private.received_upper_bound) is database-wide, so it covers
 -- all three (each writes the writing transaction's now() or clock_timestamp()).
+-- Raw-event retention (analytics.apply_retention) pseudonymizes or drops old events without
+-- touching their customers: a stored row keeps counting them until the customer is touched
+-- again (then, like a rebuild, it counts the retained events and all orders).
 -- Visitors who opted out (audience.opt_outs) are never returned; their rows are deleted by
 -- public.record_opt_out (and by audience.update_customers, for a row an apply wrote from a
 -- snapshot taken before the opt-out).
