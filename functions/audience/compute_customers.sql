@@ -4,7 +4,7 @@
 -- requires: functions/audience/channel_medium.sql
 -- requires: functions/audience/channel_campaign.sql
 -- requires: functions/audience/engagement_score_for.sql
--- Compute function of the rollup audience.customers (migrations/0010, 0140): the complete
+-- Compute function of the rollup audience.customers (migrations/0010, 0640): the complete
 -- rows of every customer (organization, visitor key = audience.visitor_key) touched by a
 -- row received in [p_after, p_upto) (p_org_id NULL: every organization), recomputed from
 -- all of that customer's non-bot events and orders. Touched by:

@@ -1,4 +1,4 @@
--- 0140: audience.customers becomes a rollup of the engine (migrations/0100), computed by
+-- 0640: audience.customers becomes a rollup of the engine (migrations/0100), computed by
 -- audience.compute_customers (functions/audience; registered there): one row per
 -- customer (org_id, visitor key), recomputed for the customers touched by the rows
 -- received in a range, from two sources:
