@@ -7,6 +7,11 @@
 -- p_to, only rows whose bucket column lies in [p_from, p_to).
 -- The rollup is the one whose target's row type is that of p_row:
 --   select * from private.rollup_rows(null::private.visitor_days, p_org_id, p_from, p_to)
+-- Runs without JIT and parallel workers (SET below): the compute functions' queries are
+-- planned generically over the whole partitioned log, whose estimates cross
+-- jit_above_cost and the parallel thresholds, while a reader call finds a few new rows. At
+-- 10M events (largest organization, nothing new since the watermark) one call of
+-- org_daily_breakdowns took 0.9-1.3 s with JIT, 0.17-0.20 s with workers, 34 ms without.
 -- Reads the watermark and the target in the caller's snapshot (STABLE), so a refresh
 -- committing in between changes nothing. For the RPCs (which check membership first);
 -- never granted to API roles.
@@ -16,6 +21,8 @@ returns setof anyelement
 language plpgsql
 stable
 set search_path = ''
+set jit = off
+set max_parallel_workers_per_gather = 0
 as $$
 declare
   v_rollup private.rollups;
