@@ -15,7 +15,10 @@
 -- received in the range touches, so they are exact in apply (every row received before
 -- p_after is in them) and in private.rollup_rows (same snapshot).
 -- plpgsql (not inlined): private.rollup_rows plans its statement at every call, and this
--- body's plans are kept for the session. p_org_id NULL: every organization.
+-- body's plans are kept for the session. p_org_id NULL: every organization. The events
+-- received in the range are found through the BRIN index on received_at alone: written as
+-- an index condition, the organization made the planner AND in a scan of all its rows in
+-- every partition (25 ms for a 150,000-event organization, against 3 ms).
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function private.compute_audience_touch_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof private.audience_touch_days
@@ -31,7 +34,7 @@ begin
     from analytics.events as e
     join app.organizations as o on o.id = e.org_id
     where e.received_at >= p_after and e.received_at < p_upto
-      and (p_org_id is null or e.org_id = p_org_id)
+      and (e.org_id = p_org_id) is not false   -- a filter, not an index condition (below)
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
   ),
