@@ -3,7 +3,7 @@
 -- Europe/Berlin), period [2026-06-01, 2026-06-15), plus two touches before the period:
 --   V1  05-25 page view from tiktok / social (16 days before its first day in the period, 06-10)
 --   V3  05-28 page view from facebook / social (V3: direct 05-20, direct 06-12 when it buys 4000)
-select plan(18);
+select plan(19);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 select tests.audience_event(md5('org:aud-berlin')::uuid, 'V1', tests.berlin('2026-05-25 10:00'), 'page_view', 'mobile', '4g', null, 'tiktok', 'social');
@@ -140,6 +140,18 @@ select results_eq(
      where org_id = md5('org:aud-berlin')::uuid and visitor_key = 'V3' order by day $$,
   $$ values ('2026-06-01'::date, 'newsletter'::text, null::date, null::text), ('2026-06-12', '(direct)', '2026-06-01', 'newsletter') $$,
   'a pointer to a deleted day is cleared; pointers to kept days stay'
+);
+
+-- A visitor who does not buy: the window ends on their last day in the period. V9 comes
+-- from v9-first on 06-02 and from v9-last on 06-05 (received now: the reader computes them).
+select tests.audience_event(md5('org:aud-berlin')::uuid, 'V9', tests.berlin('2026-06-02 12:00'), 'page_view', 'mobile', '4g', null, 'v9-first', 'social');
+select tests.audience_event(md5('org:aud-berlin')::uuid, 'V9', tests.berlin('2026-06-05 12:00'), 'page_view', 'mobile', '4g', null, 'v9-last', 'social');
+update analytics.events set received_at = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'V9';
+select results_eq(
+  $$ select m, a.source, a.visitors from unnest(array['first_touch', 'last_touch', 'last_non_direct']) as m, pg_temp.attribution(m, 30) as a
+     where a.source like 'v9-%' order by 1 $$,
+  $$ values ('first_touch'::text, 'v9-first'::text, 1::bigint), ('last_non_direct', 'v9-last', 1), ('last_touch', 'v9-last', 1) $$,
+  'a non-buyer''s last touch is that of their last day in the period (06-05), the first touch that of their first (06-02)'
 );
 
 select tests.authenticate_as(tests.audience_user('viewer'));

@@ -32,7 +32,8 @@ begin
     select distinct e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key,
            (e.occurred_at at time zone o.timezone)::date as day, o.timezone
     from analytics.events as e
-    join app.organizations as o on o.id = e.org_id
+    -- Per row through the primary key: joined, the planner looped over every organization.
+    cross join lateral (select x.timezone from app.organizations as x where x.id = e.org_id) as o
     where e.received_at >= p_after and e.received_at < p_upto
       and (e.org_id = p_org_id) is not false   -- a filter, not an index condition (below)
       and not e.is_bot
@@ -47,7 +48,7 @@ begin
            audience.channel_campaign(e.utm_campaign) as campaign
     from touched as t
     join analytics.events as e
-      on e.org_id = t.org_id and e.visitor_id = (t.visitor_key collate "default")
+      on e.org_id = t.org_id and e.visitor_id = t.visitor_key
      and e.occurred_at >= (t.day::timestamp at time zone t.timezone)
      and e.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)
     where not e.is_bot
