@@ -28,16 +28,19 @@ set search_path = ''
 as $$
 begin
   return query
-  with touched as materialized (
-    select distinct e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key,
-           (e.occurred_at at time zone o.timezone)::date as day, o.timezone
+  with received as (
+    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, e.occurred_at,
+           -- Per row through the primary key: joined, the planner looped over every organization.
+           (select x.timezone from app.organizations as x where x.id = e.org_id) as timezone
     from analytics.events as e
-    -- Per row through the primary key: joined, the planner looped over every organization.
-    cross join lateral (select x.timezone from app.organizations as x where x.id = e.org_id) as o
     where e.received_at >= p_after and e.received_at < p_upto
       and (e.org_id = p_org_id) is not false   -- a filter, not an index condition (below)
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
+  ),
+  touched as materialized (
+    select distinct r.org_id, r.visitor_key, (r.occurred_at at time zone r.timezone)::date as day, r.timezone
+    from received as r
   ),
   -- The events of each touched visitor-day: by visitor_id, or by user_id for the
   -- 'user:<id>' keys of events without a visitor id (the two indexes of analytics.events).
@@ -80,21 +83,22 @@ begin
     from days as d
     group by d.org_id, d.visitor_key
   ),
-  -- The visitors' rows from their first recomputed day on: recomputed, else stored.
+  -- The visitors' rows from their first recomputed day on: recomputed, else stored; and
+  -- before them, as a row of its own (is_seed), the latest non-direct touch before the
+  -- first recomputed day known to the stored rows (the latest stored row's own touch when
+  -- non-direct, else its pointer), so that one window pass sets every pointer.
   seq as materialized (
-    select d.org_id, d.day, d.visitor_key, d.source, d.medium, d.campaign, d.clicked
+    select d.org_id, d.day, d.visitor_key, d.source, d.medium, d.campaign, d.clicked, false as is_seed
     from days as d
     union all
-    select s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked
+    select s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, false
     from firsts as f
     join private.audience_touch_days as s
       on s.org_id = f.org_id and s.visitor_key = f.visitor_key and s.day > f.first_day
     where not exists (select 1 from days as d
                       where d.org_id = s.org_id and d.visitor_key = s.visitor_key and d.day = s.day)
-  ),
-  -- The latest non-direct touch before the first recomputed day, from the stored rows.
-  seeds as (
-    select f.org_id, f.visitor_key, h.nd_day, h.nd_source, h.nd_medium, h.nd_campaign
+    union all
+    select f.org_id, h.nd_day, f.visitor_key, h.nd_source, h.nd_medium, h.nd_campaign, false, true
     from firsts as f
     cross join lateral (
       select case when s.source <> '(direct)' then s.day else s.nd_day end as nd_day,
@@ -106,6 +110,7 @@ begin
       order by s.day desc
       limit 1
     ) as h
+    where h.nd_day is not null
   ),
   pointed as (
     select q.*,
@@ -114,13 +119,10 @@ begin
     from seq as q
   )
   select p.org_id, p.day, p.visitor_key, p.source, p.medium, p.campaign, p.clicked,
-         coalesce(p.nd_day, sd.nd_day),
-         case when p.nd_day is not null then n.source else sd.nd_source end,
-         case when p.nd_day is not null then n.medium else sd.nd_medium end,
-         case when p.nd_day is not null then n.campaign else sd.nd_campaign end
+         p.nd_day, n.source, n.medium, n.campaign
   from pointed as p
   left join seq as n on n.org_id = p.org_id and n.visitor_key = p.visitor_key and n.day = p.nd_day
-  left join seeds as sd on sd.org_id = p.org_id and sd.visitor_key = p.visitor_key;
+  where not p.is_seed;
 end;
 $$;
 revoke execute on function private.compute_audience_touch_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
