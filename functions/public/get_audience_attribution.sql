@@ -21,6 +21,10 @@
 --   * with p_lookback_days = 0 and 'first_touch' the answer is get_audience_acquisition's;
 --   * visitors, clicks and conversions are of the period only (the lookback only chooses
 --     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)').
+-- Reads the touches from the engine rollup private.audience_touch_days through
+-- private.rollup_rows (exact whether or not refresh has run): last touch and last
+-- non-direct read the period's rows only (each row points to the visitor's latest earlier
+-- non-direct touch), first touch also the lookback's.
 -- p_lookback_days: 0 to 365, default 30.
 -- Errors: 42501 not a member; 22023 bad period, unknown model (hint lists them), lookback
 -- outside 0..365 (hint gives the range).
