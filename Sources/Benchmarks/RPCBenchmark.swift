@@ -73,6 +73,10 @@ public struct BenchmarkSubject: Sendable {
   public var events: Int
   var visitor: String
   var entity: String?
+  /// The organization's first signed-in user (an events.user_id), or the nil uuid when it has
+  /// none (seed scale data): looked up once here, not inside each timed call (a scan of the
+  /// organization's events when it has no user, which the call would otherwise be charged).
+  var user: String = "00000000-0000-0000-0000-000000000000"
   /// The organization's local date today: the window is the 30 local days up to and including it.
   var today: String
 
@@ -94,7 +98,10 @@ public struct BenchmarkSubject: Sendable {
     let today = try connection.scalar(
       "select (pg_catalog.now() at time zone timezone)::date::text from app.organizations where id = \(org)::uuid",
       as: String.self) ?? ""
-    return BenchmarkSubject(org: org, events: total, visitor: visitor, entity: entity, today: today)
+    let user = try connection.scalar(
+      "select user_id::text from analytics.events where org_id = \(org)::uuid and user_id is not null limit 1", as: String.self)
+    return BenchmarkSubject(
+      org: org, events: total, visitor: visitor, entity: entity, user: user ?? "00000000-0000-0000-0000-000000000000", today: today)
   }
 }
 
@@ -110,7 +117,7 @@ public struct RPCBenchmark: Sendable {
     self.runs = runs
   }
 
-  /// The calls of a group, with `$org`, `$from`, `$to`, `$visitor`, `$entity` filled in.
+  /// The calls of a group, with `$org`, `$from`, `$to`, `$visitor`, `$entity`, `$user` filled in.
   static func calls(_ group: Group) -> [(String, String)] {
     switch group {
     case .audience:
@@ -126,6 +133,7 @@ public struct RPCBenchmark: Sendable {
         ("get_audience_kpi_series", "select count(*) from public.get_audience_kpi_series($org, $from, $to)"),
         ("get_audience_kpis", "select count(*) from public.get_audience_kpis($org, $from, $to)"),
         ("get_audience_attribution (last non-direct, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'last_non_direct', 30)"),
+        ("get_audience_attribution (first touch, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'first_touch', 30)"),
         ("get_hot_lead_detail (720 h)", "select count(*) from public.get_hot_lead_detail($org, $visitor, 720)"),
       ]
     case .dashboards:
@@ -144,7 +152,7 @@ public struct RPCBenchmark: Sendable {
         ("get_search_analytics", "select public.get_search_analytics($org, $from, $to)"),
         ("get_entity_funnel", "select count(*) from public.get_entity_funnel($org, $entity, $from, $to)"),
         ("entity_interactions", "select analytics.entity_interactions($org, $entity, $from, $to)"),
-        ("get_user_dashboard", "select public.get_user_dashboard($org, $from, $to, coalesce((select e.user_id from analytics.events as e where e.org_id = $org and e.user_id is not null limit 1), '00000000-0000-0000-0000-000000000000'::uuid))"),
+        ("get_user_dashboard", "select public.get_user_dashboard($org, $from, $to, $user)"),
         ("get_profile_dashboard", "select case when o.kind in ('artist', 'venue') then public.get_profile_dashboard(o.id, $from, $to) end from app.organizations as o where o.id = $org"),
       ]
     case .insights:
@@ -162,7 +170,8 @@ public struct RPCBenchmark: Sendable {
     switch group {
     case .audience:
       ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths",
-       "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)"]
+       "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)",
+       "get_audience_attribution (first touch, 30 d)"]
     case .interactions: Set(calls(.interactions).map { $0.0 })
     default: []
     }
@@ -194,6 +203,7 @@ public struct RPCBenchmark: Sendable {
       .replacingOccurrences(of: "$from", with: "date '\(subject.today)' - 29")
       .replacingOccurrences(of: "$to", with: "date '\(subject.today)' + 1")
       .replacingOccurrences(of: "$visitor", with: quoteLiteral(subject.visitor))
+      .replacingOccurrences(of: "$user", with: "'\(subject.user)'::uuid")
       .replacingOccurrences(of: "$entity", with: subject.entity.map { "'\($0)'::uuid" } ?? "null::uuid")
   }
 

@@ -21,56 +21,94 @@ public enum SHA256 {
 
   /// The 32-byte digest of `bytes`.
   public static func digest<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-    var h: [UInt32] = [
+    var hasher = Hasher()
+    hasher.update(bytes)
+    return hasher.finalize()
+  }
+
+  /// An incremental SHA-256: feed the bytes in pieces (a file streamed to disk), then
+  /// `finalize()`; the digest equals `SHA256.digest` of the concatenation.
+  public struct Hasher: Sendable {
+    private var h: [UInt32] = [
       0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
-    var message = Array(bytes)
-    let bitLength = UInt64(message.count) * 8
-    message.append(0x80)
-    while message.count % 64 != 56 { message.append(0) }
-    for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+    /// Bytes not yet compressed (fewer than 64).
+    private var pending: [UInt8] = []
+    private var length: UInt64 = 0
 
+    public init() {}
+
+    /// Adds `bytes` to the message.
+    public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+      length &+= UInt64(bytes.count)
+      pending.append(contentsOf: bytes)
+      let whole = pending.count - pending.count % 64
+      if whole > 0 {
+        compress(pending, upTo: whole)
+        pending.removeFirst(whole)
+      }
+    }
+
+    /// The 32-byte digest of everything added.
+    public mutating func finalize() -> [UInt8] {
+      let bitLength = length &* 8
+      var tail = pending
+      tail.append(0x80)
+      while tail.count % 64 != 56 { tail.append(0) }
+      for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+      compress(tail, upTo: tail.count)
+      pending = []
+      return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) } }
+    }
+
+    /// Compresses the 64-byte blocks of `message[0..<count]`.
     // Unchecked buffers in the compression loop: with arrays and bounds checks, hashing
     // a project's SQL was the largest part of `status`.
-    var w = [UInt32](repeating: 0, count: 64)
-    message.withUnsafeBufferPointer { m in
-      w.withUnsafeMutableBufferPointer { w in
-        k.withUnsafeBufferPointer { k in
-          h.withUnsafeMutableBufferPointer { h in
-            for chunk in stride(from: 0, to: m.count, by: 64) {
-              for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(m[j]) << 24 | UInt32(m[j + 1]) << 16 | UInt32(m[j + 2]) << 8 | UInt32(m[j + 3])
+    private mutating func compress(_ message: [UInt8], upTo count: Int) {
+      var w = [UInt32](repeating: 0, count: 64)
+      message.withUnsafeBufferPointer { m in
+        w.withUnsafeMutableBufferPointer { w in
+          SHA256.k.withUnsafeBufferPointer { k in
+            h.withUnsafeMutableBufferPointer { h in
+              for chunk in stride(from: 0, to: count, by: 64) {
+                for i in 0..<16 {
+                  let j = chunk + i * 4
+                  w[i] = UInt32(m[j]) << 24 | UInt32(m[j + 1]) << 16 | UInt32(m[j + 2]) << 8 | UInt32(m[j + 3])
+                }
+                for i in 16..<64 {
+                  let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
+                  let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
+                  w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                }
+                var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+                for i in 0..<64 {
+                  let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                  let ch = (e & f) ^ (~e & g)
+                  let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                  let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                  let maj = (a & b) ^ (a & c) ^ (b & c)
+                  let t2 = s0 &+ maj
+                  (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                }
+                h[0] = h[0] &+ a
+                h[1] = h[1] &+ b
+                h[2] = h[2] &+ c
+                h[3] = h[3] &+ d
+                h[4] = h[4] &+ e
+                h[5] = h[5] &+ f
+                h[6] = h[6] &+ g
+                h[7] = h[7] &+ hh
               }
-              for i in 16..<64 {
-                let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
-                let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-              }
-              var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-              for i in 0..<64 {
-                let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-                let ch = (e & f) ^ (~e & g)
-                let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
-                let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-                let maj = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = s0 &+ maj
-                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-              }
-              h[0] = h[0] &+ a
-              h[1] = h[1] &+ b
-              h[2] = h[2] &+ c
-              h[3] = h[3] &+ d
-              h[4] = h[4] &+ e
-              h[5] = h[5] &+ f
-              h[6] = h[6] &+ g
-              h[7] = h[7] &+ hh
             }
           }
         }
       }
     }
-    return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) } }
+
+    /// The digest as 64 lower-case hex characters.
+    public mutating func finalizeHex() -> String {
+      finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // export usage: an organization's model requests, streamed through COPY (audit row committed
-// before any row leaves).
+// before any row leaves). export archive: the partitions retention moved to schema archive,
+// each to a CSV file with a manifest, dropped from the database only once written.
 import ArgumentParser
 import Foundation
 import Loading
@@ -7,7 +8,7 @@ import Loading
 extension AudienceCtl {
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Audited exports streamed through COPY.", subcommands: [Usage.self])
+      abstract: "Audited exports streamed through COPY.", subcommands: [Usage.self, Archive.self])
 
     struct Usage: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -31,6 +32,26 @@ extension AudienceCtl {
         }
         let what = grain == .request ? "requests" : "days"
         printError("usage export \(result.exportID): \(result.rows) \(what)" + (out.map { " written to \($0)" } ?? ""))
+      }
+    }
+
+    struct Archive: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Write the tables of schema archive (event partitions moved there by retention) to CSV files with a manifest each; with --drop, drop each table once its file is complete.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "The directory to write <name>.csv and <name>.manifest.json into (created when missing).") var out: String
+      @Option(help: "Only this archived table (e.g. events_p2026_01); default: every table of schema archive.") var table: String?
+      @Flag(help: "Drop each table from the database after its file and manifest are written and its row count checked.") var drop = false
+
+      func run() throws {
+        let results = try loadingErrors {
+          try ArchiveExporter().export(connection.open(), table: table, directory: out, drop: drop)
+        }
+        if results.isEmpty { printError("schema archive holds no table: nothing to export") }
+        for r in results {
+          printError("\(r.table): \(r.rows) rows, \(r.bytes) bytes, sha256 \(r.sha256) written to \(r.file)"
+                     + (r.dropped ? " (dropped from the database)" : ""))
+        }
       }
     }
   }

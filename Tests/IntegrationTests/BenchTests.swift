@@ -90,13 +90,14 @@ struct BenchTests {
       """, as: Int.self)
     let report = try bench("audience", db)
     let timings = report["timings"]?.arrayValue ?? []
-    #expect(timings.count == 12)
+    #expect(timings.count == 13)
     #expect(timings.allSatisfy { $0["error"] == nil })
     let unrefreshed = report["unrefreshed"]?.arrayValue ?? []
     #expect(
       unrefreshed.compactMap { $0["call"]?.stringValue }
         == ["get_audience_overview", "get_audience_acquisition", "get_audience_device_network", "get_audience_paths",
-            "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)"])
+            "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)",
+            "get_audience_attribution (first touch, 30 d)"])
     #expect(unrefreshed.allSatisfy { $0["error"] == nil })
     #expect((copied ?? 0) > 0)
     #expect(report["unrefreshedEvents"]?.numberValue == Double(copied ?? -1))

@@ -18,6 +18,19 @@ struct UnitTests {
     #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 
+  @Test("SHA-256 fed in pieces of every size equals the digest of the whole")
+  func sha256Incremental() {
+    var million = SHA256.Hasher()
+    for _ in 0..<1000 { million.update([UInt8](repeating: 0x61, count: 1000)) }
+    #expect(million.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    let message = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8) + Array(repeating: 7, count: 150)
+    for size in [1, 3, 55, 56, 63, 64, 65, 200] {
+      var hasher = SHA256.Hasher()
+      for start in stride(from: 0, to: message.count, by: size) { hasher.update(message[start..<min(start + size, message.count)]) }
+      #expect(hasher.finalizeHex() == SHA256.hex(message), "pieces of \(size) bytes")
+    }
+  }
+
   @Test("checksums ignore a BOM and CRLF/CR line endings, nothing else")
   func checksumNormalization() {
     let lf = SQLFile.checksum(of: SQLFile.normalize("select 1;\nselect 2;\n"))

@@ -1,5 +1,6 @@
 -- requires: functions/private/pseudonymize_visitor.sql
 -- requires: functions/analytics/anonymize_old_events.sql
+-- requires: functions/private/retain_audience_touch_days.sql
 -- Raw-event retention: drops whole monthly partitions of analytics.events older than
 -- p_raw_days once the rollups cover them, and pseudonymizes the identifiers of the older
 -- events that are still stored. Returns what it did, one row per action.
@@ -39,8 +40,8 @@
 --    exempt: they record authorship (removed by app.erase_user), not audience behaviour.
 --    The cutoff is an instant: events before it are anonymized whatever their local day.
 -- 3. The audience rollups' per-visitor rows (visitor days and their device x network
---    combinations, sessions) of local days wholly before the cutoff (sessions started
---    before it) are deleted; their per-day aggregates keep their numbers
+--    combinations, sessions, touch days: private.retain_audience_touch_days) of local days
+--    wholly before the cutoff (sessions started before it) are deleted; their per-day aggregates keep their numbers
 --    (deleted_visitor_rows, listed only when there were any).
 -- 22023: p_raw_days NULL or outside 1..3650.
 create or replace function analytics.apply_retention(p_raw_days integer default 90)
@@ -165,6 +166,7 @@ begin
   delete from private.audience_sessions as s where s.started_at < v_cutoff;
   get diagnostics v_part_rows = row_count;
   v_rows := v_rows + v_part_rows;
+  v_rows := v_rows + private.retain_audience_touch_days(v_cutoff);
   if v_rows > 0 then
     action := 'deleted_visitor_rows'; target := 'private.audience_*'; rows := v_rows;
     return next;

@@ -1,6 +1,7 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
--- requires: functions/private/audience_visitor_day_rows.sql
+-- requires: functions/private/rollup_rows.sql
+-- requires: functions/private/compute_audience_touch_days.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to) under an
 -- attribution model: the columns and definitions of public.get_audience_acquisition,
 -- except which channel each visitor (and so each buyer's orders) is credited to.
@@ -20,6 +21,10 @@
 --   * with p_lookback_days = 0 and 'first_touch' the answer is get_audience_acquisition's;
 --   * visitors, clicks and conversions are of the period only (the lookback only chooses
 --     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)').
+-- Reads the touches from the engine rollup private.audience_touch_days through
+-- private.rollup_rows (exact whether or not refresh has run): last touch and last
+-- non-direct read the period's rows only (each row points to the visitor's latest earlier
+-- non-direct touch), first touch also the lookback's.
 -- p_lookback_days: 0 to 365, default 30.
 -- Errors: 42501 not a member; 22023 bad period, unknown model (hint lists them), lookback
 -- outside 0..365 (hint gives the range).
@@ -53,8 +58,12 @@ begin
 
   return query
   with touches as materialized (
-    select r.day, r.visitor_key collate "C" as visitor_key, r.source, r.medium, r.campaign, r.clicked
-    from private.audience_visitor_day_rows(p_org_id, p_from - p_lookback_days, p_to) as r
+    -- Last touch and last non-direct touch need the period's rows only (the pointer of
+    -- each row reaches back); first touch also the lookback's.
+    select r.day, r.visitor_key, r.source, r.medium, r.campaign, r.clicked,
+           r.nd_day, r.nd_source, r.nd_medium, r.nd_campaign
+    from private.rollup_rows(null::private.audience_touch_days, p_org_id,
+                             case when p_model = 'first_touch' then p_from - p_lookback_days else p_from end, p_to) as r
   ),
   buyer_rows as materialized (
     select audience.visitor_key(o.visitor_id, o.user_id) collate "C" as visitor_key,
@@ -72,30 +81,40 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- Each touch with its visitor's first and last day in the period and whether they
-  -- clicked in it (one pass over the touches by visitor; NULLs: no day in the period).
-  marked as (
-    select t.visitor_key, t.day, t.source, t.medium, t.campaign,
-           pg_catalog.min(t.day) filter (where t.day >= p_from) over v as first_day,
-           pg_catalog.max(t.day) filter (where t.day >= p_from) over v as last_day,
-           pg_catalog.bool_or(t.clicked) filter (where t.day >= p_from) over v as clicked
+  -- Each visitor with a day in the period: first day, whether they clicked in it, and
+  -- the day of their latest touch up to the window's end (hi: the conversion day, not
+  -- before the first day, for buyers; the last day in the period otherwise).
+  visitors as materialized (
+    select t.visitor_key, pg_catalog.min(t.day) as first_day, pg_catalog.bool_or(t.clicked) as clicked,
+           case when b.conversion_day is null then pg_catalog.max(t.day)
+                else coalesce(pg_catalog.max(t.day) filter (where t.day <= b.conversion_day), pg_catalog.min(t.day)) end as touch_day
     from touches as t
-    window v as (partition by t.visitor_key)
+    left join buyer_rows as b on b.visitor_key = t.visitor_key
+    where t.day >= p_from
+    group by t.visitor_key, b.conversion_day
   ),
-  -- The touches in each visitor's window [first day - lookback, conversion or last day].
-  in_window as (
-    select m.*, coalesce(greatest(b.conversion_day, m.first_day), m.last_day) as hi
-    from marked as m
-    left join buyer_rows as b on b.visitor_key = m.visitor_key
-    where m.first_day is not null and m.day >= m.first_day - p_lookback_days
+  -- First touch: the earliest touch from the first day minus the lookback (before the
+  -- period: the lookback's rows; else the first day).
+  firsts as (
+    select v.visitor_key, pg_catalog.min(t.day) as day
+    from visitors as v
+    join touches as t on t.visitor_key = v.visitor_key and t.day < p_from and t.day >= v.first_day - p_lookback_days
+    where p_model = 'first_touch'
+    group by v.visitor_key
   ),
   credited as (
-    select distinct on (w.visitor_key) w.visitor_key, w.clicked, w.source, w.medium, w.campaign
-    from in_window as w
-    where w.day <= w.hi
-    order by w.visitor_key,
-             case when p_model = 'last_non_direct' and w.source = '(direct)' then 1 else 0 end,
-             case when p_model = 'first_touch' then w.day - w.first_day else w.hi - w.day end
+    select v.visitor_key, v.clicked,
+           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
+                then t.nd_source else t.source end as source,
+           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
+                then t.nd_medium else t.medium end as medium,
+           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
+                then t.nd_campaign else t.campaign end as campaign
+    from visitors as v
+    left join firsts as f on f.visitor_key = v.visitor_key
+    join touches as t
+      on t.visitor_key = v.visitor_key
+     and t.day = case when p_model = 'first_touch' then coalesce(f.day, v.first_day) else v.touch_day end
   ),
   channels as (
     select coalesce(c.source, '(untracked)') as source, coalesce(c.medium, '(none)') as medium,
