@@ -82,4 +82,5 @@ comment on function usage.compute_active_user_days(uuid, timestamptz, timestampt
 select private.register_rollup(
   'usage.active_user_days', 'usage.model_requests', 'usage.active_user_days', 'usage.compute_active_user_days',
   array['org_id', 'day', 'prev_day'], 'day', array['usage.dimension_days'],
-  'Active users per organization and local day, grouped by their previous active day: exact distinct users over any range.');
+  'Active users per organization and local day, grouped by their previous active day: exact distinct users over any range.',
+  array['org_id', 'day']);
