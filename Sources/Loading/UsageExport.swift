@@ -12,6 +12,8 @@ public struct UsageExportResult: Sendable, Equatable {
   public var exportID: Int
   /// Rows written (data lines; the CSV header not counted).
   public var rows: Int
+  /// Insight rows written after them (--include-insights; 0 without).
+  public var insights: Int = 0
 }
 
 public struct UsageExporter: Sendable {
@@ -29,14 +31,18 @@ public struct UsageExporter: Sendable {
   public init() {}
 
   /// Requests the export (audit row committed), then streams its rows to `output`.
-  /// `from` and `to` are local dates (YYYY-MM-DD) of the organization, half-open.
+  /// `from` and `to` are local dates (YYYY-MM-DD) of the organization, half-open. With
+  /// `includeInsights`, the stored insights of the period follow the rows in the same
+  /// transaction and format (public.fetch_usage_export_insights): NDJSON objects with a
+  /// "record" field; in CSV a second table (its own header) after one empty line.
   /// Errors after the commit are LoadingErrors that name the (audited) export id.
   public func export(
-    _ connection: Connection, org: UUID, from: String, to: String, grain: Grain, format: Format, output: Output
+    _ connection: Connection, org: UUID, from: String, to: String, grain: Grain, format: Format, output: Output,
+    includeInsights: Bool = false
   ) throws -> UsageExportResult {
     let requested = try connection.transaction {
       try connection.scalar(
-        "select export_id from public.request_usage_export(\(org), \(from)::date, \(to)::date, \(grain.rawValue))",
+        "select export_id from public.request_usage_export(\(org), \(from)::date, \(to)::date, \(grain.rawValue), \(includeInsights))",
         as: Int.self)
     }
     guard let exportID = requested else { throw LoadingError("request_usage_export returned no export id") }
@@ -54,9 +60,10 @@ public struct UsageExporter: Sendable {
       handle = opened
     }
     do {
-      let rows = try copy(connection, exportID: exportID, grain: grain, format: format, into: handle)
+      let (rows, insights) = try copy(
+        connection, exportID: exportID, grain: grain, format: format, includeInsights: includeInsights, into: handle)
       if case .file = output { try handle.close() }
-      return UsageExportResult(exportID: exportID, rows: rows)
+      return UsageExportResult(exportID: exportID, rows: rows, insights: insights)
     } catch {
       if case .file(let path) = output {
         try? handle.close()
@@ -71,8 +78,9 @@ public struct UsageExporter: Sendable {
   /// format with quote and delimiter characters that JSON text never contains raw (control
   /// characters are \u-escaped in JSON), so no line is quoted or escaped: backslashes and
   /// quotes arrive exactly as JSON wrote them (COPY's text format would double backslashes).
-  static func copyStatement(exportID: Int, grain: Grain, format: Format) -> SQL {
-    let function = grain == .request ? "public.fetch_usage_export_requests" : "public.fetch_usage_export_days"
+  static func copyStatement(exportID: Int, grain: Grain, format: Format, insights: Bool = false) -> SQL {
+    let function = insights ? "public.fetch_usage_export_insights"
+      : grain == .request ? "public.fetch_usage_export_requests" : "public.fetch_usage_export_days"
     switch format {
     case .csv:
       return SQL(unsafeSQL: "copy (select * from \(function)(\(exportID))) to stdout with (format csv, header true)")
@@ -84,24 +92,33 @@ public struct UsageExporter: Sendable {
     }
   }
 
-  private func copy(_ connection: Connection, exportID: Int, grain: Grain, format: Format, into handle: FileHandle) throws -> Int {
+  private func copy(
+    _ connection: Connection, exportID: Int, grain: Grain, format: Format, includeInsights: Bool, into handle: FileHandle
+  ) throws -> (rows: Int, insights: Int) {
     var buffer = Data()
     buffer.reserveCapacity(1 << 16)
-    let rows = try connection.transaction {
+    let counts = try connection.transaction {
       // Values are written the same whatever the server's or the role's defaults (SET LOCAL:
       // nothing stays on a pooled connection).
       try connection.execute("set local timezone = 'UTC'")
       try connection.execute("set local datestyle = 'ISO, YMD'")
       try connection.execute("set local intervalstyle = 'iso_8601'")
-      return try connection.copyOut(Self.copyStatement(exportID: exportID, grain: grain, format: format)) { chunk in
+      let sink: (UnsafeRawBufferPointer) throws -> Void = { chunk in
         buffer.append(contentsOf: chunk)
         if buffer.count >= 1 << 16 {
           try handle.write(contentsOf: buffer)
           buffer.removeAll(keepingCapacity: true)
         }
       }
+      let rows = try connection.copyOut(Self.copyStatement(exportID: exportID, grain: grain, format: format), into: sink)
+      guard includeInsights else { return (rows, 0) }
+      // The same snapshot's insights, after the rows; CSV: a second table after an empty line.
+      if format == .csv { buffer.append(0x0A) }
+      let insights = try connection.copyOut(
+        Self.copyStatement(exportID: exportID, grain: grain, format: format, insights: true), into: sink)
+      return (rows, insights)
     }
     if !buffer.isEmpty { try handle.write(contentsOf: buffer) }
-    return rows
+    return counts
   }
 }

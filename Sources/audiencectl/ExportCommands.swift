@@ -20,6 +20,8 @@ extension AudienceCtl {
       @Option(help: "csv or json (NDJSON: one object per line).") var format: String
       @Option(help: "request (one row per model request) or day (one row per local day).") var grain = "request"
       @Option(help: "Write to this file instead of standard output.") var out: String?
+      @Flag(help: "After the rows, the organization's stored anomalies of the period and its recommendations (open, or created in the period), in the same format: NDJSON objects with \"record\": \"anomaly\" or \"recommendation\"; CSV: a second table after one empty line.")
+      var includeInsights = false
 
       func run() throws {
         guard let orgID = UUID(uuidString: org) else { throw ValidationError("--org must be a uuid") }
@@ -28,10 +30,12 @@ extension AudienceCtl {
         let result = try loadingErrors {
           try UsageExporter().export(
             connection.open(), org: orgID, from: from, to: to, grain: grain, format: format,
-            output: out.map { .file($0) } ?? .standardOutput)
+            output: out.map { .file($0) } ?? .standardOutput, includeInsights: includeInsights)
         }
         let what = grain == .request ? "requests" : "days"
-        printError("usage export \(result.exportID): \(result.rows) \(what)" + (out.map { " written to \($0)" } ?? ""))
+        printError(
+          "usage export \(result.exportID): \(result.rows) \(what)" + (includeInsights ? " and \(result.insights) insights" : "")
+            + (out.map { " written to \($0)" } ?? ""))
       }
     }
 

@@ -139,6 +139,68 @@ struct UsageExportTests {
     #expect(try lines(csv)[1].contains(",error,\(quoted),"))
   }
 
+  @Test("--include-insights: the period's 2 stored anomalies and the open recommendation follow the rows, in NDJSON and CSV; the audit row says so")
+  func includeInsights() async throws {
+    try await blocking { try Self().includeInsightsBody() }
+  }
+
+  func includeInsightsBody() throws {
+    let (db, org) = try fixture()
+    let connection = try db.connect()
+    // The detection and rule steps store them (seed/README.md, demo-nexus).
+    #expect(try connection.scalar(
+      "select usage.detect_anomalies(\(org), '2026-05-16 00:00+02', '2026-06-15 00:00+02')", as: Int.self) == 2)
+    #expect(try connection.scalar("select usage.generate_recommendations(\(org), '2026-06-15')", as: Int.self) == 1)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("usage-export-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func run(_ format: String, _ out: String, from: String = "2026-05-16") throws -> CLIResult {
+      try audiencectl([
+        "export", "usage", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--org", org.uuidString,
+        "--from", from, "--to", "2026-06-15", "--format", format, "--grain", "day", "--out", out, "--include-insights",
+      ])
+    }
+
+    // NDJSON: 30 days, then 2 anomalies (the cost spike at 06-08 03:00 local, for atlas-large
+    // and for the organization) and the cheaper-model recommendation ($0.86 a month).
+    let json = dir.appendingPathComponent("days.ndjson").path
+    let r1 = try run("json", json)
+    #expect(r1.status == 0, "\(r1.stderr)")
+    #expect(r1.stderr.hasSuffix(": 30 days and 3 insights written to \(json)\n"))
+    let objects = try lines(json).map { try JSONValue.parse($0) }
+    #expect(objects.count == 33)
+    #expect(objects[29]["day"]?.stringValue == "2026-06-14")
+    #expect(objects[29]["record"] == nil)
+    let insights = Array(objects[30...])
+    #expect(insights.map { $0["record"]?.stringValue } == ["anomaly", "anomaly", "recommendation"])
+    #expect(insights.map { $0["scope"]?.stringValue } == ["model:demo-ai/atlas-large", "org", nil])
+    #expect(insights[0]["kind"]?.stringValue == "cost")
+    #expect(insights[0]["bucket_start"]?.stringValue == "2026-06-08T01:00:00+00:00")
+    #expect(insights[0]["value"]?.numberValue == 8.25)
+    #expect(insights[1]["evidence"]?["z_score"]?.numberValue == 85.44)
+    #expect(insights[2]["kind"]?.stringValue == "cheaper_model")
+    #expect(insights[2]["estimated_monthly_saving"]?.numberValue == 0.86)
+
+    // CSV: the 30 days with their header, one empty line, then the insights' own table.
+    let csv = dir.appendingPathComponent("days.csv").path
+    let r2 = try run("csv", csv)
+    #expect(r2.status == 0, "\(r2.stderr)")
+    let csvLines = try lines(csv)
+    #expect(csvLines.count == 1 + 30 + 1 + 1 + 3)
+    #expect(csvLines[31] == "")
+    #expect(csvLines[32] == "record,id,kind,scope,bucket_start,severity,status,title,value,estimated_monthly_saving,evidence")
+    #expect(csvLines[33].hasPrefix("anomaly,"))
+    #expect(csvLines[35].hasPrefix("recommendation,"))
+
+    // A period after the spike: the anomalies stay out, the open recommendation is in.
+    let later = dir.appendingPathComponent("later.ndjson").path
+    let r3 = try run("json", later, from: "2026-06-09")
+    #expect(r3.status == 0, "\(r3.stderr)")
+    #expect(try lines(later).compactMap { try JSONValue.parse($0)["record"]?.stringValue } == ["recommendation"])
+    #expect(try connection.scalar(
+      "select count(*)::int from usage.exports where org_id = \(org) and include_insights", as: Int.self) == 3)
+  }
+
   @Test("the audit row stays committed when the export then fails; strangers are refused; an uncommitted request is never fetched")
   func auditRule() async throws {
     try await blocking { try Self().auditRuleBody() }

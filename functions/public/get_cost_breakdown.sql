@@ -1,4 +1,6 @@
 -- requires: functions/private/assert_period.sql
+-- requires: functions/usage/compute_model_days.sql
+-- requires: functions/usage/compute_dimension_days.sql
 -- Cost of one organization for the local days [p_from, p_to) broken down by p_dimension
 -- (user, team, project, feature, model, provider): the p_limit largest keys by cost (ties
 -- by key), then one '(other)' row for all the rest (only when there is a rest), so that
@@ -8,8 +10,9 @@
 -- cost is 0). Keys: user id (text; '(no user)' for requests without one), team / project /
 -- feature ('(none)' when empty), 'provider/model', provider. Unpriced requests count in
 -- requests and tokens with cost 0.
--- Who: members; below analyst, only their own requests. Reads usage.user_days through
--- private.rollup_rows. Errors: 42501 not a member; 22023 bad period, unknown dimension or
+-- Who: members. Analysts and above: the organization, read through private.rollup_rows
+-- from usage.model_days (model, provider) or usage.dimension_days (user, team, project,
+-- feature). Below analyst: only their own requests, computed from those requests. Errors: 42501 not a member; 22023 bad period, unknown dimension or
 -- p_limit outside 1-100 (hints).
 create or replace function public.get_cost_breakdown(p_org_id uuid, p_from date, p_to date,
                                                      p_dimension text default 'model', p_limit integer default 10)
@@ -25,6 +28,7 @@ declare
   v_role app.org_role := app.assert_org_role(p_org_id, 'viewer');
   v_own  uuid := case when v_role < 'analyst' then auth.uid() end;
   v_n    integer;
+  v_tz   text;
 begin
   perform private.assert_period(p_from, p_to);
   if p_dimension is null or p_dimension not in ('user', 'team', 'project', 'feature', 'model', 'provider') then
@@ -35,19 +39,39 @@ begin
     raise exception 'limit % is outside 1-100', p_limit using errcode = '22023', hint = 'Pass 1 to 100 rows.';
   end if;
   v_n := p_to - p_from;
+  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
   with keyed as (
-    select case p_dimension
-             when 'user' then case when d.user_id = '00000000-0000-0000-0000-000000000000' then '(no user)' else d.user_id::text end
-             when 'team' then coalesce(nullif(d.team, ''), '(none)')
-             when 'project' then coalesce(nullif(d.project, ''), '(none)')
-             when 'feature' then coalesce(nullif(d.feature, ''), '(none)')
-             when 'model' then d.provider || '/' || d.model
-             else d.provider::text end as key,
-           d.day >= p_from as is_current, d.cost, d.requests,
+    select d.provider || '/' || d.model as key, d.day >= p_from as is_current, d.cost, d.requests,
            d.input_tokens + d.output_tokens + d.cached_input_tokens + d.cache_write_tokens as tokens
-    from private.rollup_rows(null::usage.user_days, p_org_id, p_from - v_n, p_to) as d
-    where d.org_id = p_org_id and (v_own is null or d.user_id = v_own)
+    from private.rollup_rows(null::usage.model_days, p_org_id, p_from - v_n, p_to) as d
+    where v_own is null and p_dimension = 'model' and d.org_id = p_org_id
+    union all
+    select d.provider::text, d.day >= p_from, d.cost, d.requests,
+           d.input_tokens + d.output_tokens + d.cached_input_tokens + d.cache_write_tokens
+    from private.rollup_rows(null::usage.model_days, p_org_id, p_from - v_n, p_to) as d
+    where v_own is null and p_dimension = 'provider' and d.org_id = p_org_id
+    union all
+    select case when p_dimension = 'user'
+                then case when d.key = '00000000-0000-0000-0000-000000000000' then '(no user)' else d.key end
+                else coalesce(nullif(d.key, ''), '(none)') end,
+           d.day >= p_from, d.cost, d.requests, d.tokens
+    from private.rollup_rows(null::usage.dimension_days, p_org_id, p_from - v_n, p_to) as d
+    where v_own is null and p_dimension in ('user', 'team', 'project', 'feature')
+      and d.org_id = p_org_id and d.dimension = p_dimension
+    union all
+    select case p_dimension                                       -- a plain member: their own requests
+             when 'user' then r.user_id::text
+             when 'team' then coalesce(nullif(r.team, ''), '(none)')
+             when 'project' then coalesce(nullif(r.project, ''), '(none)')
+             when 'feature' then coalesce(nullif(r.feature, ''), '(none)')
+             when 'model' then r.provider || '/' || r.model
+             else r.provider::text end,
+           r.occurred_at >= (p_from::timestamp at time zone v_tz), coalesce(r.cost, 0), 1,
+           r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens
+    from usage.model_requests as r
+    where v_own is not null and r.org_id = p_org_id and r.user_id = v_own
+      and r.occurred_at >= ((p_from - v_n)::timestamp at time zone v_tz) and r.occurred_at < (p_to::timestamp at time zone v_tz)
   ),
   per_key as (
     select k.key,

@@ -1,5 +1,6 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/usage/histogram_percentile.sql
+-- requires: functions/usage/compute_model_days.sql
 -- Models compared for one organization over the local days [p_from, p_to), one row per
 -- provider/model used: requests and share_pct of all requests (1 decimal); latency p50 /
 -- p95 (ms, from log-scale histogram buckets: within 4.4 % of the exact percentile);
@@ -10,7 +11,8 @@
 -- cost_per_request), 1): 100 for a free model that never fails and is always rated 5;
 -- each $0.001 per request divides it by 2 at equal quality; NULL when unrated or unpriced.
 -- Ordered by requests (desc), then model.
--- Who: analysts and above. Reads usage.model_hours through private.rollup_rows.
+-- Who: analysts and above (a plain member gets 42501: the comparison is organization-wide).
+-- Reads usage.model_days through private.rollup_rows.
 -- Errors: 42501 not a member or below analyst; 22023 bad period.
 create or replace function public.get_model_comparison(p_org_id uuid, p_from date, p_to date)
 returns table (model text, requests bigint, share_pct numeric, latency_p50_ms numeric, latency_p95_ms numeric,
@@ -22,16 +24,12 @@ security definer
 set search_path = ''
 set jit = off
 as $$
-declare
-  v_tz text;
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
   perform private.assert_period(p_from, p_to);
-  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
-  with h as (
-    select r.* from private.rollup_rows(null::usage.model_hours, p_org_id,
-                                        p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
+  with h as materialized (
+    select r.* from private.rollup_rows(null::usage.model_days, p_org_id, p_from, p_to) as r
     where r.org_id = p_org_id
   ),
   m as (

@@ -1,5 +1,7 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/usage/histogram_percentile.sql
+-- requires: functions/usage/compute_model_days.sql
+-- requires: functions/usage/compute_active_user_days.sql
 -- The series the charts and sparklines of one organization draw over the local days
 -- [p_from, p_to), one row per bucket (every bucket of the range, zeros included):
 -- p_grain 'day' (local days; at most 366) or 'hour' (local hours; at most 31 days).
@@ -7,8 +9,9 @@
 -- the cent), errors, error_rate_pct (1 decimal), latency_p95_ms (log-scale buckets,
 -- within 4.4 %), active_users (distinct users of the day, exact; NULL for hours: the
 -- hourly rollup has no user dimension).
--- Who: analysts and above. Reads usage.model_hours and usage.user_days through
--- private.rollup_rows. Errors: 42501 not a member or below analyst; 22023 bad period,
+-- Who: analysts and above (a plain member gets 42501: the series are organization-wide).
+-- Reads through private.rollup_rows usage.model_days and usage.active_user_days (day:
+-- active users of a day = the sum of its rows) or usage.model_hours (hour). Errors: 42501 not a member or below analyst; 22023 bad period,
 -- unknown grain, more than 31 days at hour grain.
 create or replace function public.get_usage_trends(p_org_id uuid, p_from date, p_to date, p_grain text default 'day')
 returns table (bucket_start timestamptz, requests bigint, cost numeric, errors bigint, error_rate_pct numeric,
@@ -33,12 +36,15 @@ begin
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
-  with h as (
-    select r.*, case when p_grain = 'day' then ((r.hour at time zone v_tz)::date)::timestamp at time zone v_tz
-                     else r.hour end as bucket
+  with h as materialized (
+    select r.day::timestamp at time zone v_tz as bucket, r.requests, r.cost, r.errors, r.latency_buckets, r.latency_counts
+    from private.rollup_rows(null::usage.model_days, p_org_id, p_from, p_to) as r
+    where p_grain = 'day' and r.org_id = p_org_id
+    union all
+    select r.hour, r.requests, r.cost, r.errors, r.latency_buckets, r.latency_counts
     from private.rollup_rows(null::usage.model_hours, p_org_id,
                              p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
-    where r.org_id = p_org_id
+    where p_grain = 'hour' and r.org_id = p_org_id
   ),
   buckets as (
     select case when p_grain = 'day' then d::date::timestamp at time zone v_tz end as bucket
@@ -63,10 +69,10 @@ begin
     group by g.bucket
   ),
   u as (
-    select d.day::timestamp at time zone v_tz as bucket, pg_catalog.count(distinct d.user_id) as users
-    from private.rollup_rows(null::usage.user_days, p_org_id, p_from, p_to) as d
-    where d.org_id = p_org_id and p_grain = 'day' and d.user_id <> '00000000-0000-0000-0000-000000000000'
-    group by d.day
+    select a.day::timestamp at time zone v_tz as bucket, pg_catalog.sum(a.users)::bigint as users
+    from private.rollup_rows(null::usage.active_user_days, p_org_id, p_from, p_to) as a
+    where a.org_id = p_org_id and p_grain = 'day'
+    group by a.day
   )
   select k.bucket, coalesce(a.requests, 0), pg_catalog.round(coalesce(a.cost, 0), 2), coalesce(a.errors, 0),
          pg_catalog.round(100.0 * a.errors / nullif(a.requests, 0), 1), l.p95,

@@ -1,6 +1,7 @@
 -- requires: functions/usage/try_timestamptz.sql
 -- requires: functions/usage/price_at.sql
 -- requires: functions/usage/request_cost.sql
+-- requires: functions/usage/token_reason.sql
 -- Validates a batch of model requests for one organization and prices the valid ones:
 -- one row per element of p_requests with its 0-based index, its request_id, the reason
 -- it is rejected (NULL: valid) and, when valid, the row to store (cost from the
@@ -18,6 +19,9 @@
 --   invalid: metadata (an object).
 -- provider and model are both required (missing: provider); defaults: tokens 0, status
 -- ok, team/project/feature '', was_routed false, baseline_provider = provider.
+-- p_org_id NULL: each element names its own organization in "org_id" (the ingest path,
+-- which has checked it: one call for a whole chunk of many organizations, instead of one
+-- planned call per organization).
 -- Internal (called by public.log_model_requests and the ingest path); service_role.
 create or replace function usage.check_request_batch(p_org_id uuid, p_requests jsonb, p_now timestamptz)
 returns table (idx integer, request_id text, reason text, request usage.model_requests)
@@ -32,8 +36,12 @@ as $$
     select (e.ord - 1)::integer as idx, e.value as j, pg_catalog.jsonb_typeof(e.value) = 'object' as is_object
     from pg_catalog.jsonb_array_elements(p_requests) with ordinality as e (value, ord)
   ),
-  f as (
+  -- Materialized, f and w: inlined, the planner copied the reason expression (three
+  -- usage.try_timestamptz calls, sub-plans) into every join filter and column that reads it,
+  -- ~10 evaluations a request (5.8 s for 1,000 requests instead of ~0.3 s).
+  f as materialized (
     select r.idx, r.j, r.is_object,
+           coalesce(p_org_id, case when r.is_object then (r.j ->> 'org_id')::uuid end) as org_id,
            case when r.is_object and pg_catalog.jsonb_typeof(r.j -> 'request_id') in ('string', 'number') then r.j ->> 'request_id' end as request_id,
            case when r.is_object then usage.try_timestamptz(r.j ->> 'occurred_at') end as occurred_at,
            case when r.is_object then r.j ->> 'user_id' end as user_id,
@@ -68,20 +76,13 @@ as $$
              when f.baseline_model is not null
                   and not exists (select 1 from usage.models as m where m.provider = f.baseline_provider and m.model = f.baseline_model)
                then 'unknown_model: ' || f.baseline_provider || '/' || f.baseline_model
-             else (select case when n.v is not null and n.v < 0 and k.key like '%tokens' then 'negative_tokens: ' || k.key
-                               else 'invalid: ' || k.key end
-                   from pg_catalog.unnest('{input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,latency_ms,time_to_first_token_ms}'::text[])
-                          with ordinality as k (key, ord)
-                   cross join lateral (select case when pg_catalog.jsonb_typeof(f.j -> k.key) = 'number'
-                                                   then (f.j ->> k.key)::numeric end as v) as n
-                   where pg_catalog.jsonb_typeof(f.j -> k.key) <> 'null'
-                     and (n.v is null or n.v < 0 or n.v <> pg_catalog.trunc(n.v) or n.v > 2147483647)
-                   order by k.ord
-                   limit 1)
+             else coalesce(usage.token_reason(f.j, 'input_tokens'), usage.token_reason(f.j, 'output_tokens'),
+                           usage.token_reason(f.j, 'cached_input_tokens'), usage.token_reason(f.j, 'cache_write_tokens'),
+                           usage.token_reason(f.j, 'latency_ms'), usage.token_reason(f.j, 'time_to_first_token_ms'))
            end as early_reason
     from f
   ),
-  w as (
+  w as materialized (
     select v.*,
            coalesce(v.early_reason,
              case
@@ -101,7 +102,7 @@ as $$
   select w.idx, w.request_id, w.reason,
          case when w.reason is null then
            row(
-             null::bigint, p_org_id, w.request_id, w.occurred_at, p_now,
+             null::bigint, w.org_id, w.request_id, w.occurred_at, p_now,
              w.user_id::uuid,
              coalesce(w.j ->> 'team', ''), coalesce(w.j ->> 'project', ''), coalesce(w.j ->> 'feature', ''),
              w.provider, w.model, w.j ->> 'model_requested',
@@ -124,8 +125,8 @@ as $$
            case when w.reason is null then coalesce((w.j ->> 'cached_input_tokens')::integer, 0) end as cached_input_tokens,
            case when w.reason is null then coalesce((w.j ->> 'cache_write_tokens')::integer, 0) end as cache_write_tokens
   ) as t
-  left join lateral usage.price_at(p_org_id, w.provider, w.model, w.occurred_at) as p on w.reason is null
-  left join lateral usage.price_at(p_org_id, w.baseline_provider, w.baseline_model, w.occurred_at) as b
+  left join lateral usage.price_at(w.org_id, w.provider, w.model, w.occurred_at) as p on w.reason is null
+  left join lateral usage.price_at(w.org_id, w.baseline_provider, w.baseline_model, w.occurred_at) as b
          on w.reason is null and w.baseline_model is not null
   order by w.idx
 $$;

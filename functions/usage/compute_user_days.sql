@@ -3,7 +3,9 @@
 -- [p_after, p_upto) (p_org_id NULL: every organization), from the raw requests of just
 -- those user-days (all their team/project/feature/model combinations: every row of such a
 -- key set is complete). day = the local date of occurred_at in the organization's time
--- zone; user_id NULL is stored as the nil uuid. Sums as usage.model_hours.
+-- zone; user_id NULL is stored as the nil uuid. Sums as usage.model_hours. The full
+-- rebuild (every organization from '-infinity') is one scan of all requests (it may also
+-- return complete rows of keys whose requests were all received at or after p_upto).
 -- Internal: the engine (service_role) and private.rollup_rows call it.
 create or replace function usage.compute_user_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.user_days
@@ -11,6 +13,9 @@ language sql
 stable
 set search_path = ''
 set jit = off
+-- No parallel workers: the plan is generic (estimates for every request), and starting
+-- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
+set max_parallel_workers_per_gather = 0
 as $$
   with touched as (
     select distinct r.org_id, (r.occurred_at at time zone o.timezone)::date as day, o.timezone, r.user_id
@@ -20,6 +25,7 @@ as $$
           select q.* from usage.model_requests as q              -- every organization: the BRIN on received_at
           where p_org_id is null and q.received_at >= p_after and q.received_at < p_upto) as r
     join app.organizations as o on o.id = r.org_id
+    where p_org_id is not null or p_after > '-infinity'
   ),
   rows as (
     select t.day, r.*
@@ -37,6 +43,13 @@ as $$
      and r.occurred_at >= (t.day::timestamp at time zone t.timezone)
      and r.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)
     where t.user_id is null
+    union all
+    -- The full rebuild (every organization from '-infinity'): every key is touched, so one
+    -- scan of all requests instead of one index range per user-day.
+    select (r.occurred_at at time zone o.timezone)::date, r.*
+    from usage.model_requests as r
+    join app.organizations as o on o.id = r.org_id
+    where p_org_id is null and p_after = '-infinity'
   )
   select x.org_id, x.day, coalesce(x.user_id, '00000000-0000-0000-0000-000000000000'::uuid),
          x.team, x.project, x.feature, x.provider, x.model,

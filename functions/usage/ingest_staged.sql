@@ -47,17 +47,18 @@ begin
                   then 'unknown_org: ' || (l.j ->> 'org_id') end as reason
     from lines as l
   ),
-  batches as (
-    select (f.j ->> 'org_id')::uuid as org_id,
-           pg_catalog.array_agg(f.line_no order by f.line_no) as line_nos,
-           pg_catalog.jsonb_agg(f.j - 'org_id' order by f.line_no) as requests
+  -- All valid lines in ONE call of the checks (each names its organization): one call per
+  -- organization was planned anew each time (~30 ms; 1,000 organizations in a chunk cost
+  -- 30 s before a row was checked).
+  batch as (
+    select pg_catalog.array_agg(f.line_no order by f.line_no) as line_nos,
+           pg_catalog.jsonb_agg(f.j order by f.line_no) as requests
     from framed as f where f.reason is null
-    group by 1
   ),
   checked as materialized (
     select b.line_nos[c.idx + 1] as line_no, c.reason, c.request
-    from batches as b
-    cross join lateral usage.check_request_batch(b.org_id, b.requests, v_now) as c
+    from batch as b
+    cross join lateral usage.check_request_batch(null, b.requests, v_now) as c
   ),
   inserted as (
     insert into usage.model_requests overriding user value

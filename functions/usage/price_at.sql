@@ -3,16 +3,18 @@
 -- covers it, else no row (the request is unpriced). Prices never overlap per owner
 -- (usage.prices.exclude_prices_overlap), so at most one of each kind matches.
 -- Callable by service_role (ingestion, reprice) and by definer functions.
+-- No SET clause (everything in it is schema-qualified; it is not a definer): so the planner
+-- inlines it into its callers' lateral joins. Called through the SQL function executor it
+-- cost ~0.2 ms a request, twice a request: most of the ingest path's time.
 create or replace function usage.price_at(p_org_id uuid, p_provider text, p_model text, p_at timestamptz)
 returns setof usage.prices
 language sql
 stable
-set search_path = ''
 as $$
   select p.*
   from usage.prices as p
-  where p.provider = p_provider and p.model = p_model
-    and (p.org_id = p_org_id or p.org_id is null)
+  where p.provider operator(pg_catalog.=) p_provider and p.model operator(pg_catalog.=) p_model
+    and (p.org_id operator(pg_catalog.=) p_org_id or p.org_id is null)
     and p.valid_during operator(pg_catalog.@>) p_at
   order by p.org_id is null
   limit 1
