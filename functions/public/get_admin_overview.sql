@@ -3,7 +3,8 @@
 -- at least one non-bot event that day), events, active_users and net revenue per currency.
 -- Every call is written to app.admin_access_log (who, arguments, when) before it answers.
 -- Definitions: day = each organization's own local day for the event counts (from
--- analytics.org_daily_stats, i.e. as of the last analytics.aggregate_daily run), and the
+-- analytics.org_daily_stats through private.rollup_rows, per organization: exact whether
+-- or not refresh has run, a late event counts at once), and the
 -- UTC day for organizations and revenue; active_users = the sum over organizations of
 -- their distinct visitors that day (visitor keys are per organization by design, so one
 -- person active in two organizations counts twice); net_revenue_cents = a JSON object
@@ -38,8 +39,9 @@ begin
   stats as (
     select s.day, pg_catalog.count(*) as active_orgs, pg_catalog.sum(s.events)::bigint as events,
            pg_catalog.sum(s.visitors)::bigint as users
-    from analytics.org_daily_stats as s
-    where s.day >= p_from and s.day < p_to and s.events > 0
+    from app.organizations as o
+    cross join lateral private.rollup_rows(null::analytics.org_daily_stats, o.id, p_from, p_to) as s
+    where s.events > 0
     group by s.day
   ),
   revenue as (
