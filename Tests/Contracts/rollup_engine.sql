@@ -11,8 +11,12 @@
 -- the raw counts. (A key is recomputed from all the rows visible to the apply, so a row
 -- received at or after the watermark may already be reflected when its key was touched
 -- below it; the watermark promises only the rows below it.)
+-- Then a rollup of it (migrations/0600): visitors per (day, events that day), unit
+-- (org_id, day), read from tests.toy_visitor_days. e6 and e7 (v2 and v3 on 01-01, received
+-- 2030-01-03 09:00) make every 01-01 visitor a 2-event visitor, so the group (01-01, 1 event)
+-- vanishes: apply deletes it and rollup_rows no longer shows it.
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(20);
+select plan(27);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -106,5 +110,58 @@ select is(private.apply_rollup('tests.toy', '2030-01-02 10:00Z', true), 4::bigin
 select results_eq($$ select * from tests.toy_visitor_days order by 1, 2, 3 $$,
                   $$ select * from toy_before order by 1, 2, 3 $$,
                   'the rebuild equals the incrementally maintained rollup');
+
+-- A rollup of a rollup with a unit of replacement.
+create table tests.toy_day_sizes (
+  org_id uuid not null, day date not null, events integer not null, visitors integer not null,
+  primary key (org_id, day, events)
+);
+create function tests.compute_toy_day_sizes(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof tests.toy_day_sizes
+language sql stable as $$
+  with touched as (
+    select distinct t.org_id, (t.occurred_at at time zone 'UTC')::date as day
+    from analytics.events as t
+    where t.org_id = md5('org:engine')::uuid and (p_org_id is null or t.org_id = p_org_id)
+      and t.received_at >= p_after and t.received_at < p_upto
+  ), upstream as (
+    select v.org_id, v.day, v.events from tests.toy_visitor_days as v where p_org_id is null
+    union all
+    select v.org_id, v.day, v.events
+    from private.rollup_rows(null::tests.toy_visitor_days, p_org_id) as v where p_org_id is not null
+  )
+  select u.org_id, u.day, u.events, pg_catalog.count(*)::integer
+  from upstream as u join touched as d on d.org_id = u.org_id and d.day = u.day
+  group by 1, 2, 3
+$$;
+create function tests.toy_sizes_raw() returns table (day date, events integer, visitors integer)
+language sql stable as $$
+  select r.day, r.events, pg_catalog.count(*)::integer from tests.toy_raw() as r group by 1, 2
+$$;
+
+select throws_ok($$ select private.register_rollup('tests.toy_sizes', 'analytics.events', 'tests.toy_day_sizes',
+                   'tests.compute_toy_day_sizes', '{org_id,day,events}', 'day', '{tests.toy}', 'toy sizes', '{day}') $$,
+                 '22023', 'rollup tests.toy_sizes: unit columns (day) are not a subset of the key (org_id, day, events) with org_id',
+                 'a unit without org_id is refused');
+select lives_ok($$ select private.register_rollup('tests.toy_sizes', 'analytics.events', 'tests.toy_day_sizes',
+                  'tests.compute_toy_day_sizes', '{org_id,day,events}', 'day', '{tests.toy}', 'toy sizes', '{org_id,day}') $$,
+                'a rollup of tests.toy with unit (org_id, day) registers');
+select throws_ok($$ select private.apply_rollup('tests.toy_sizes', '2030-01-03 10:00Z', true) $$, '22023',
+                 'rollup tests.toy_sizes: 2030-01-03 10:00:00+00 is past the watermark 2030-01-02 10:00:00+00 of a rollup it reads',
+                 'a dependent is never applied past its dependency''s watermark, even with p_allow_unsafe_upto');
+select is(private.apply_rollup('tests.toy_sizes', '2030-01-02 10:00Z', true), 3::bigint,
+          'applied up to tests.toy''s watermark: (01-01, 1 event, 2 visitors), (01-01, 2, 1), (01-02, 1, 1)');
+
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine')::uuid, '2030-01-01 21:00Z', '2030-01-03 09:00Z', 'page_view', 'v2'),
+       (md5('org:engine')::uuid, '2030-01-01 22:00Z', '2030-01-03 09:00Z', 'page_view', 'v3');
+select results_eq($$ select day, events, visitors from private.rollup_rows(null::tests.toy_day_sizes, md5('org:engine')::uuid) order by 1, 2 $$,
+                  $$ select * from tests.toy_sizes_raw() order by 1, 2 $$,
+                  'before any apply, rollup_rows replaces the touched unit whole: (01-01, 2 events, 3 visitors), (01-02, 1, 1); the vanished group is not shown');
+select is(private.apply_rollup('tests.toy', '2030-01-03 10:00Z', true) + private.apply_rollup('tests.toy_sizes', '2030-01-03 10:00Z', true),
+          4::bigint, 'apply: 2 visitor-days changed, then (01-01, 2) changed and (01-01, 1) deleted');
+select results_eq($$ select day, events, visitors from tests.toy_day_sizes order by 1, 2 $$,
+                  $$ select * from tests.toy_sizes_raw() order by 1, 2 $$,
+                  'the stored dependent equals the raw counts: the vanished group is deleted');
 
 select * from finish();

@@ -1,3 +1,4 @@
+-- requires: functions/private/rollup_match.sql
 -- Applies the source rows received since a rollup's watermark: upserts
 -- compute(null, watermark, bound) into its target (on conflict on the key, writing only
 -- rows that changed) and moves the watermark to bound. bound is
@@ -5,11 +6,16 @@
 -- or p_upto when given; a p_upto above the safe bound is refused unless
 -- p_allow_unsafe_upto (for tests and benchmarks inside a transaction that is rolled back:
 -- committed, it would skip rows that in-flight transactions are still writing).
+-- A rollup that depends on others is applied no further than the lowest of their
+-- watermarks (its compute function reads their targets); a p_upto above it is refused.
+-- A rollup with unit columns (migrations/0600) also deletes the stored rows of every unit
+-- the compute function returned that it no longer returns, in the same statement.
 -- Two runs at once serialize on the registry row; the second finds the watermark moved
 -- and applies only what is left. A full rebuild is the same call after
 -- private.reset_rollup. Returns the number of target rows inserted or changed.
 -- Called by private.run_refresh (one logged step per rollup); owner / DBA sessions only.
--- Errors: 22023 for an unknown rollup or an unsafe p_upto.
+-- Errors: 22023 for an unknown rollup, an unsafe p_upto, or a p_upto past a dependency's
+-- watermark.
 create or replace function private.apply_rollup(
   p_name text,
   p_upto timestamptz default null,
@@ -26,6 +32,9 @@ declare
   v_upto timestamptz;
   v_columns text;
   v_changes text;
+  v_keys text;
+  v_dependencies timestamptz;
+  v_upsert text;
   v_rows bigint;
   v_started timestamptz := pg_catalog.clock_timestamp();
 begin
@@ -41,6 +50,13 @@ begin
     raise exception 'rollup %: % is above the safe bound %', p_name, v_upto, v_bound
       using errcode = '22023', hint = 'rows below it may still be in flight; omit p_upto';
   end if;
+  select pg_catalog.min(d.watermark) into v_dependencies
+  from private.rollups as d where d.name = any (v_rollup.depends_on);
+  if p_upto > v_dependencies then
+    raise exception 'rollup %: % is past the watermark % of a rollup it reads', p_name, p_upto, v_dependencies
+      using errcode = '22023', hint = 'apply ' || pg_catalog.array_to_string(v_rollup.depends_on, ', ') || ' first';
+  end if;
+  v_upto := least(v_upto, v_dependencies);
   if v_upto <= v_rollup.watermark then
     return 0;
   end if;
@@ -52,14 +68,31 @@ begin
   from pg_catalog.pg_attribute as a
   where a.attrelid = v_rollup.target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
 
-  execute pg_catalog.format(
-    'insert into %1$s as t (%2$s) select %2$s from %3$s(null, $1, $2) on conflict (%4$s) %5$s',
-    v_rollup.target, v_columns, v_rollup.compute_function,
-    (select pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') from pg_catalog.unnest(v_rollup.key_columns) as k),
+  select pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') into v_keys
+  from pg_catalog.unnest(v_rollup.key_columns) as k;
+  v_upsert := pg_catalog.format(
+    'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
+    v_rollup.target, v_columns, v_keys,
     case when v_changes is null then 'do nothing'
-         else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end)
-  using v_rollup.watermark, v_upto;
-  get diagnostics v_rows = row_count;
+         else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
+  if v_rollup.unit_columns is null then
+    execute pg_catalog.format('with fresh as (select * from %s(null, $1, $2)) ', v_rollup.compute_function) || v_upsert
+    using v_rollup.watermark, v_upto;
+    get diagnostics v_rows = row_count;
+  else
+    -- Stored rows of a returned unit whose key the result no longer has are gone groups.
+    execute pg_catalog.format(
+      'with fresh as materialized (select * from %1$s(null, $1, $2)), '
+      'upserted as (%2$s returning 1), '
+      'gone as (delete from %3$s as t where exists (select 1 from fresh as f where %4$s) '
+      'and not exists (select 1 from fresh as f where %5$s) returning 1) '
+      'select (select pg_catalog.count(*) from upserted) + (select pg_catalog.count(*) from gone)',
+      v_rollup.compute_function, v_upsert, v_rollup.target,
+      private.rollup_match(v_rollup.target, v_rollup.unit_columns, 'f', 't'),
+      private.rollup_match(v_rollup.target, v_rollup.key_columns, 'f', 't'))
+    into v_rows
+    using v_rollup.watermark, v_upto;
+  end if;
 
   update private.rollups as r
   set watermark = v_upto, applied_at = pg_catalog.clock_timestamp(), applied_rows = v_rows,

@@ -2,10 +2,14 @@
 -- source log, compute function f(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 -- returning setof the target's row type, key columns (with org_id; target must have a
 -- unique index on exactly them), the bucket column readers filter on, and the rollups
--- that must be applied before it. See migrations/0100 for the pattern.
+-- that must be applied before it (a rollup of a rollup: its compute function reads their
+-- targets, and its watermark never passes theirs), and optionally the unit of replacement
+-- (a subset of the key with org_id, for rollups whose rows are groups that can vanish:
+-- see migrations/0600). See migrations/0100 for the pattern.
 -- Called from migrations; owner / DBA sessions only (no grants).
 -- Errors: 22023 with a hint naming what is missing (function, signature, return type,
--- received_at, unique index, bucket column, unknown dependency).
+-- received_at, unique index, bucket column, unknown dependency, unit not within the key).
+drop function if exists private.register_rollup(text, regclass, regclass, text, text[], text, text[], text);
 create or replace function private.register_rollup(
   p_name text,
   p_source regclass,
@@ -14,7 +18,8 @@ create or replace function private.register_rollup(
   p_key_columns text[],
   p_bucket_column text,
   p_depends_on text[],
-  p_description text
+  p_description text,
+  p_unit_columns text[] default null
 )
 returns void
 language plpgsql
@@ -62,6 +67,12 @@ begin
     raise exception 'rollup %: % has no unique index on exactly (%)', p_name, p_target, pg_catalog.array_to_string(p_key_columns, ', ')
       using errcode = '22023', hint = 'apply_rollup upserts on the key: give the target a primary key or unique index on it';
   end if;
+  if p_unit_columns is not null
+     and not (p_unit_columns <@ p_key_columns and 'org_id' = any (p_unit_columns) and pg_catalog.cardinality(p_unit_columns) > 0) then
+    raise exception 'rollup %: unit columns (%) are not a subset of the key (%) with org_id', p_name,
+      pg_catalog.array_to_string(p_unit_columns, ', '), pg_catalog.array_to_string(p_key_columns, ', ')
+      using errcode = '22023', hint = 'the unit of replacement groups whole keys: name key columns, org_id among them';
+  end if;
   select pg_catalog.string_agg(d, ', ') into v_missing
   from pg_catalog.unnest(p_depends_on) as d
   where not exists (select 1 from private.rollups as r where r.name = d);
@@ -70,17 +81,18 @@ begin
       using errcode = '22023', hint = 'register the rollups it reads first';
   end if;
 
-  insert into private.rollups as r (name, source, target, compute_function, key_columns, bucket_column, depends_on, description)
+  insert into private.rollups as r (name, source, target, compute_function, key_columns, bucket_column, depends_on, description, unit_columns)
   select p_name, p_source, p_target, pg_catalog.format('%I.%I', n.nspname, p.proname),
-         p_key_columns, p_bucket_column, coalesce(p_depends_on, '{}'), p_description
+         p_key_columns, p_bucket_column, coalesce(p_depends_on, '{}'), p_description,
+         case when p_unit_columns is null or p_unit_columns @> p_key_columns then null else p_unit_columns end
   from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
   where p.oid = v_proc
   on conflict (name) do update
     set source = excluded.source, target = excluded.target, compute_function = excluded.compute_function,
         key_columns = excluded.key_columns, bucket_column = excluded.bucket_column,
-        depends_on = excluded.depends_on, description = excluded.description;
+        depends_on = excluded.depends_on, description = excluded.description, unit_columns = excluded.unit_columns;
 end;
 $$;
-revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text) from public;
-comment on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text) is
-  'Registers a rollup (target, source log, compute function, key, bucket column, dependencies) or updates its definition keeping its watermark. Owner only.';
+revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]) from public;
+comment on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]) is
+  'Registers a rollup (target, source log, compute function, key, bucket column, dependencies, unit of replacement) or updates its definition keeping its watermark. Owner only.';

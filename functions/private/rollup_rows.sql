@@ -1,7 +1,9 @@
+-- requires: functions/private/rollup_match.sql
 -- The rows of a rollup for one organization, exact at every moment (the real-time
 -- aggregate of the pattern in migrations/0100): the stored rows of p_org_id whose key no
 -- source row received since the rollup's watermark touches, plus the rollup's compute
--- function over [watermark, infinity) for the keys that such rows touch. With p_from and
+-- function over [watermark, infinity) for the keys that such rows touch (for a rollup with
+-- unit columns, migrations/0600: stored rows are replaced unit by unit). With p_from and
 -- p_to, only rows whose bucket column lies in [p_from, p_to).
 -- The rollup is the one whose target's row type is that of p_row:
 --   select * from private.rollup_rows(null::private.visitor_days, p_org_id, p_from, p_to)
@@ -17,7 +19,7 @@ set search_path = ''
 as $$
 declare
   v_rollup private.rollups;
-  v_keys text;
+  v_match text;
   v_range text := '';
 begin
   select r.* into v_rollup
@@ -34,13 +36,12 @@ begin
     end if;
     v_range := pg_catalog.format(' and ($3 is null or %1$s.%2$I >= $3) and ($4 is null or %1$s.%2$I < $4)', '%1$s', v_rollup.bucket_column);
   end if;
-  select pg_catalog.string_agg(pg_catalog.format('%%1$s.%I', k), ', ') into v_keys
-  from pg_catalog.unnest(v_rollup.key_columns) as k;
+  v_match := private.rollup_match(v_rollup.target, coalesce(v_rollup.unit_columns, v_rollup.key_columns), 'f', 't');
 
   return query execute pg_catalog.format(
     'with fresh as materialized (select c.* from %1$s($1, $2, ''infinity'') as c where c.org_id = $1) '
     'select t.* from %2$s as t where t.org_id = $1' || pg_catalog.format(v_range, 't') ||
-    ' and not exists (select 1 from fresh as f where (' || pg_catalog.format(v_keys, 'f') || ') = (' || pg_catalog.format(v_keys, 't') || '))'
+    ' and not exists (select 1 from fresh as f where ' || v_match || ')'
     ' union all select f.* from fresh as f where true' || pg_catalog.format(v_range, 'f'),
     v_rollup.compute_function, v_rollup.target)
   using p_org_id, v_rollup.watermark, p_from, p_to;
