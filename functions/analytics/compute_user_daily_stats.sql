@@ -17,7 +17,7 @@ language sql
 stable
 as $$
   with ev as materialized (
-    select k.* from analytics.touched_day_events(p_org_id, p_after, p_upto, true) as k
+    select k.* from analytics.touched_day_events(p_org_id, p_after, p_upto, true, false) as k
   ),
   plays_per_item as (
     select e.org_id, e.entity_id, e.day, pg_catalog.count(*) as plays, pg_catalog.bool_or(e.fresh) as fresh

@@ -4,19 +4,23 @@
 -- (analytics.retention_state.raw_events_from: their raw events were dropped) are left
 -- out, so their rollup rows stay as they are. The touched days of the rollups of
 -- migrations 0030 / 0160 (analytics.touched_day_events, and the organization-day
--- dependents). ROWS 10: a few days per call, so that callers join each day to
--- analytics.events through its primary key (org_id, occurred_at); SET search_path keeps it
--- from being inlined, which would drop that estimate.
+-- dependents). Planned for the actual bounds at every call (force_custom_plan): a full
+-- rebuild (p_after '-infinity') hashes every event, a minute's apply reads a BRIN range.
+-- ROWS 10: a few days per call for the callers' plans.
 -- Internal helper of the engine-registered daily rollups: owner only.
 create or replace function analytics.received_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns table (org_id uuid, day date, from_ts timestamptz, to_ts timestamptz, timezone text)
-language sql
+language plpgsql
 stable
 rows 10
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
+#variable_conflict use_column
+begin
+  return query
   select d.org_id, d.day, (d.day::timestamp at time zone o.timezone), ((d.day + 1)::timestamp at time zone o.timezone),
-         o.timezone
+         o.timezone::text
   from (
     select distinct e.org_id, (e.occurred_at at time zone o.timezone)::date as day
     from analytics.events as e
@@ -27,7 +31,8 @@ as $$
   ) as d
   join app.organizations as o on o.id = d.org_id
   left join analytics.retention_state as r on r.id = 1
-  where r.raw_events_from is null or (d.day::timestamp at time zone o.timezone) >= r.raw_events_from
+  where r.raw_events_from is null or (d.day::timestamp at time zone o.timezone) >= r.raw_events_from;
+end;
 $$;
 revoke execute on function analytics.received_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.received_days(uuid, timestamptz, timestamptz) is
