@@ -13,8 +13,10 @@ import Refresh
 public struct MaintenanceBenchmark: Sendable {
   public init() {}
 
-  /// `bench audience`: a refresh run step by step, update_customers incremental after a
-  /// day of new events and in full, and the export (fetch_segment_export) of about 10,000 customers.
+  /// `bench audience`: a refresh run step by step, update_customers (the customers rollup's
+  /// apply) incremental after a day of new events, its floor (one sorted scan of the events
+  /// and orders a full build reads, timed just before it), the full build (the same apply
+  /// after private.reset_rollup), and the export (fetch_segment_export) of about 10,000 customers.
   public func audience(_ connection: Connection, subject: BenchmarkSubject) throws -> [MaintenanceTiming] {
     var steps = try refresh(connection)
     steps.append(
@@ -24,17 +26,34 @@ public struct MaintenanceBenchmark: Sendable {
           step: "update_customers, incremental", ms: ms,
           detail: "after \(added.formatted()) new events of one day: \(changed.formatted()) customer rows changed")
       })
+    let (scanned, floorMs) = try timed { try connection.scalar(SQL(unsafeSQL: Self.customersFloor), as: Int.self) ?? 0 }
+    steps.append(
+      MaintenanceTiming(
+        step: "update_customers, floor", ms: floorMs,
+        detail: "one sorted scan of \(scanned.formatted()) non-bot events and orders by (organization, visitor key, time)"))
     steps.append(
       try rolledBack(connection) {
-        try connection.execute("delete from audience.customers")
-        try connection.execute("delete from audience.customer_watermarks")
+        try connection.execute("select private.reset_rollup('audience.customers')")
         let (changed, ms) = try timed { try connection.scalar("select audience.update_customers()", as: Int.self) ?? 0 }
         return MaintenanceTiming(
-          step: "update_customers, full", ms: ms, detail: "from an empty table: \(changed.formatted()) customer rows")
+          step: "update_customers, full", ms: ms,
+          detail: "from an empty table: \(changed.formatted()) customer rows (\(String(format: "%.1f", ms / max(floorMs, 0.001)))x the floor)")
       })
     if let segment = try segmentExport(connection, subject: subject) { steps.append(segment) }
     return steps
   }
+
+  /// The floor of a full customers build: read every non-bot event and every order once,
+  /// sorted by what the build groups on (organization, visitor key, time), nothing computed.
+  static let customersFloor = """
+    select count(*)::bigint from (
+      select e.org_id, coalesce(e.visitor_id, 'user:' || e.user_id::text) as k, e.occurred_at, e.id
+        from analytics.events as e where not e.is_bot and (e.visitor_id is not null or e.user_id is not null)
+      union all
+      select o.org_id, coalesce(o.visitor_id, 'user:' || o.user_id::text), o.occurred_at, 0
+        from audience.orders as o where o.visitor_id is not null or o.user_id is not null
+      order by 1, 2, 3, 4 offset 0) as s
+    """
 
   /// The daily rollups of the dashboards (migrations 0030 / 0160), upstream first.
   static let dailyRollups = [

@@ -89,7 +89,7 @@ extension AudienceCtl {
     struct AudienceBench: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "audience",
-        abstract: "p50/p95 of the audience RPCs for the largest organization (load seed scale first), the rollup readers again with the last 24 hours not yet refreshed, then the refresh run, update_customers incremental and full, and fetch_segment_export of ~10,000 customers.",
+        abstract: "p50/p95 of the audience RPCs for the largest organization (load seed scale first), the rollup readers again with the last 24 hours not yet refreshed, then the refresh run, update_customers (the customers rollup) incremental, its floor and full, and fetch_segment_export of ~10,000 customers.",
         discussion: "Maintenance changes are made in transactions that are rolled back; the refresh run itself is kept.")
       @OptionGroup var options: RPCBenchOptions
 

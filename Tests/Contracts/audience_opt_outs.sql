@@ -79,7 +79,9 @@ select tests.authenticate_as(tests.audience_user('admin'));
 select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid, 'C2'), true, 'withdrawn');
 select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid, 'C2'), false, 'a second withdrawal finds none');
 select tests.clear_authentication();
-select tests.audience_event(md5('org:aud-berlin')::uuid, 'C2', now() - interval '1 hour', 'page_view', 'desktop', 'wifi');
+-- Received after the last apply's bound (clock_timestamp(), as a later transaction would store it).
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, device_type, network_type)
+values (md5('org:aud-berlin')::uuid, now() - interval '1 hour', clock_timestamp(), 'page_view', 'C2', 'desktop', 'wifi');
 select audience.update_customers(md5('org:aud-berlin')::uuid);
 select results_eq($$ select orders_count, revenue_cents from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2' $$,
   $$ values (3, 6000::bigint) $$, 'with their next event C2''s row is rebuilt from the whole history (3 orders, 6000)');

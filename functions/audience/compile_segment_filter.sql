@@ -1,8 +1,9 @@
--- Compiles a segment filter (jsonb) into a SQL predicate over audience.customers (alias
--- c) that reads every value from the filter itself, passed as parameter $1: the returned
+-- Compiles a segment filter (jsonb) into a SQL predicate over the rows of
+-- audience.customers_now (alias c: the customers with stage, intent and propensity as of
+-- now) that reads every value from the filter itself, passed as parameter $1: the returned
 -- text contains only whitelisted column names, operators and array positions generated
 -- here, never text taken from the filter, so no filter can inject SQL. Callers run
---   execute format('... from audience.customers as c where c.org_id = $2 and (%s)', predicate)
+--   execute format('... from audience.customers_now($2, false) as c where (%s)', predicate)
 --   using filter, org_id
 -- Internal helper of create_segment / preview_segment / materialize_segment.
 --

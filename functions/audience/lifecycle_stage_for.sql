@@ -5,7 +5,9 @@
 --   repeat_buyer  2 or 3 orders
 --   customer      1 order
 --   prospect      no order
--- Orders are audience.orders rows that were not refunded. Internal helper (inlined).
+-- Orders are audience.orders rows that were not refunded. STABLE (timestamptz - interval
+-- depends on the time zone): declared so it is inlined into audience.customers_now.
+-- Internal helper (inlined).
 create or replace function audience.lifecycle_stage_for(
   p_orders_count     integer,
   p_engagement_score integer,
@@ -14,7 +16,7 @@ create or replace function audience.lifecycle_stage_for(
 )
 returns audience.lifecycle_stage
 language sql
-immutable
+stable
 parallel safe
 as $$
   select case when p_last_seen_at <= p_as_of - interval '180 days' then 'churned'::audience.lifecycle_stage

@@ -21,7 +21,8 @@
 -- jumps up to 30 minutes per probe and stops at the first gap of 30 minutes or more
 -- (repeat visitor) or when the whole window is covered. plpgsql with a cached generic
 -- plan: planning these probes costs more than running them for a few visitors.
--- Internal helper (calculate_propensity_score, get_high_intent_visitors, update_customers).
+-- Internal helper (calculate_propensity_score, get_high_intent_visitors). Customer rows store
+-- the dates instead and derive the same score at read time (audience.propensity_from_dates).
 create or replace function audience.propensity_scores(p_org_ids uuid[], p_visitor_keys text[], p_as_of timestamptz)
 returns table (
   org_id            uuid,

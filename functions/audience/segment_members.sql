@@ -1,6 +1,9 @@
 -- requires: functions/audience/compile_segment_filter.sql
+-- requires: functions/audience/customers_now.sql
 -- The customers of organization p_org_id that segment filter p_filter matches now, as
--- exported: opted-out visitors (audience.opt_outs) never appear; email and phone (the
+-- exported (audience.customers_now(org, false): the stored rows with stage and propensity
+-- derived at now(); customers with activity received since the last refresh as of that
+-- refresh, see audience.customers_now): opted-out visitors (audience.opt_outs) never appear; email and phone (the
 -- visitor's active subscriptions in audience.subscribers) only when p_include_pii, else
 -- NULL. Ordered by visitor_id. Internal: no membership check (the export RPCs check
 -- first); executable by nobody but its owner and the definer RPCs that call it.
@@ -35,7 +38,7 @@ begin
     'select c.visitor_id::text, c.user_id, c.lifecycle_stage, c.intent_level, c.propensity_score, c.engagement_score,
             c.orders_count, c.revenue_cents, c.first_source::text, c.last_source::text, c.device_type::text,
             c.country::text, c.city, c.first_seen_at, c.last_seen_at, ct.email, ct.phone
-     from audience.customers as c
+     from audience.customers_now($2, false) as c
      left join lateral (
        select pg_catalog.min(sb.contact) filter (where sb.channel = ''email'') as email,
               pg_catalog.min(sb.contact) filter (where sb.channel = ''sms'') as phone
@@ -45,9 +48,7 @@ begin
          and sb.visitor_id = c.visitor_id
          and sb.unsubscribed_at is null
      ) as ct on true
-     where c.org_id = $2
-       and not exists (select 1 from audience.opt_outs as x where x.org_id = c.org_id and x.visitor_id = c.visitor_id)
-       and %s
+     where %s
      order by c.visitor_id', audience.compile_segment_filter(p_filter))
     using p_filter, p_org_id, p_include_pii;
 end;

@@ -2,7 +2,8 @@
 -- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
 -- private.apply_rollup) in dependency order, every materialized view in dependency order
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
--- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers,
+-- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers
+-- (the customers rollup is applied with the others; this step sweeps after it),
 -- then insights.refresh_aggregates for every organization; the daily rollups of 0030, once
 -- the step analytics.aggregate_daily, are registered rollups since 0161), then the usage steps usage.detect_anomalies and
 -- usage.generate_recommendations, and last the retention of raw events (step

@@ -6,8 +6,9 @@
 -- minutes without an event), -2 slow network (the network_type of the latest event is
 -- slow-2g, 2g or 3g), +3 past purchaser (an order, any time before now, not refunded);
 -- clamped to 0..10. A visitor with no activity scores 0. The same set-based definition
--- (audience.propensity_scores) scores many visitors at once in get_high_intent_visitors
--- and update_customers. p_visitor_id is the visitor key (visitor_id, or 'user:<user_id>').
+-- (audience.propensity_scores) scores many visitors at once in get_high_intent_visitors;
+-- customer rows derive it from stored dates (audience.propensity_from_dates).
+-- p_visitor_id is the visitor key (visitor_id, or 'user:<user_id>').
 -- A visitor who opted out (audience.opt_outs) is not scored: NULL.
 -- 42501: not a member / below analyst; 22023: p_visitor_id NULL or empty.
 create or replace function public.calculate_propensity_score(p_org_id uuid, p_visitor_id text)

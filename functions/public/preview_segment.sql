@@ -1,10 +1,13 @@
 -- requires: functions/audience/compile_segment_filter.sql
+-- requires: functions/audience/customers_now.sql
 -- How many customers of an organization a segment filter matches now (a count only,
 -- nothing about who). Callable by members (analyst or above) and service_role.
 -- The filter is validated and compiled by audience.compile_segment_filter (whitelisted
 -- fields and operators; values are bound, never concatenated into SQL). Visitors who
--- opted out (audience.opt_outs) are never counted. Customers are as of the last
--- audience.update_customers run.
+-- opted out (audience.opt_outs) are never counted. Customers are the stored rows of the
+-- customers rollup (audience.customers_now(org, false)) with stage, intent and propensity
+-- derived at now(): a customer with an event or order received since the last refresh
+-- counts as of that refresh (or not at all when new since); see audience.customers_now.
 -- 42501: not a member / below analyst; 22023: invalid filter (the hint lists what is
 -- allowed).
 create or replace function public.preview_segment(p_org_id uuid, p_filter jsonb)
@@ -21,10 +24,7 @@ declare
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
   execute pg_catalog.format(
-    'select pg_catalog.count(*) from audience.customers as c
-     where c.org_id = $2
-       and not exists (select 1 from audience.opt_outs as x where x.org_id = c.org_id and x.visitor_id = c.visitor_id)
-       and %s', audience.compile_segment_filter(p_filter))
+    'select pg_catalog.count(*) from audience.customers_now($2, false) as c where %s', audience.compile_segment_filter(p_filter))
     into v_count
     using p_filter, p_org_id;
   return v_count;

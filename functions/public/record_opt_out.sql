@@ -2,8 +2,8 @@
 -- Records that a visitor opted out of an organization's profiling (audience.opt_outs);
 -- returns when the opt-out was first recorded (recording it again keeps that time and
 -- source). From then on the visitor appears in no person-level output: their customer
--- row (audience.customers) is deleted here at once and never rebuilt
--- (audience.update_customers), and hot leads (get_high_intent_visitors, get_hot_lead_detail),
+-- row (audience.customers) is deleted here at once and never rebuilt (the rollup's
+-- compute function audience.compute_customers skips opted-out visitors), and hot leads (get_high_intent_visitors, get_hot_lead_detail),
 -- segment previews and exports (preview_segment, materialize_segment) and
 -- calculate_propensity_score leave them out. Aggregate dashboards still count their
 -- anonymous events.

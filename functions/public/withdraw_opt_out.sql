@@ -1,9 +1,9 @@
 -- requires: functions/audience/visitor_key.sql
 -- Withdraws a visitor's opt-out of an organization's profiling (deletes their
 -- audience.opt_outs row); returns true when there was one. Person-level outputs include
--- the visitor again from then on; their customer row is rebuilt from their whole history
--- by the next audience.update_customers after their next event or order (until then they
--- have none).
+-- the visitor again from then on; their customer row (the rollup audience.customers) is
+-- rebuilt from their whole history once their next event or order is received (at once
+-- in audience.customers_now, by the next refresh in the table; until then they have none).
 -- p_visitor_id: the visitor key; NULL: the caller's own 'user:<auth.uid()>'.
 -- Callable as public.record_opt_out: service_role, admins / owners, or a signed-in user
 -- for themselves. Errors: 42501 anyone else; 22023 empty or too long visitor key;
