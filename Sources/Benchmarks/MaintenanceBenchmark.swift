@@ -1,10 +1,10 @@
 // The maintenance half of `bench audience|dashboards|insights`: refresh, incremental
 // against full recomputation, segment export and generation, each timed once.
 //
-// Whatever a measurement needs to change (a day of new events, forgotten watermarks, a
-// segment) happens inside a transaction that is rolled back: the database is left as it
-// was found, except for what a scheduler would have done anyway (the refresh run, the
-// aggregation catch-up, and the insights a generation stores).
+// Whatever a measurement needs to change (a day of new events, reset rollups, forgotten
+// watermarks, a segment) happens inside a transaction that is rolled back: the database is
+// left as it was found, except for what a scheduler would have done anyway (the refresh
+// run, the daily rollups' catch-up, and the insights a generation stores).
 import Foundation
 import Insights
 import PostgresClient
@@ -55,31 +55,45 @@ public struct MaintenanceBenchmark: Sendable {
       order by 1, 2, 3, 4 offset 0) as s
     """
 
-  /// `bench dashboards`: the aggregation catch-up, then an incremental run after one day of
-  /// new events against a full recomputation; returns the steps and the ratio.
-  public func dashboards(_ connection: Connection) throws -> (steps: [MaintenanceTiming], notes: [String]) {
-    let aggregate = "select count(*)::bigint as orgs, coalesce(sum(days), 0)::bigint as days from analytics.aggregate_daily()"
-    func orgDays(_ row: Row) throws -> String {
-      "\(try row.decode("days", as: Int.self).formatted()) org-days of \(try row.decode("orgs", as: Int.self).formatted()) organizations"
+  /// The daily rollups of the dashboards (migrations 0030 / 0660), upstream first.
+  static let dailyRollups = [
+    "analytics.visitor_daily_counts", "analytics.entity_daily_stats", "analytics.entity_daily_visitors",
+    "analytics.user_daily_stats", "analytics.org_daily_stats", "analytics.org_daily_visitors", "analytics.profile_daily_stats",
+  ]
+
+  /// Applies the daily rollups (private.apply_rollup, dependency order); the total time and rows written.
+  func applyDailyRollups(_ connection: Connection) throws -> (rows: Int, ms: Double) {
+    var rows = 0
+    let (_, ms) = try timed {
+      for name in Self.dailyRollups {
+        rows += try connection.scalar("select private.apply_rollup(\(name))::bigint", as: Int.self) ?? 0
+      }
     }
-    let (caughtUp, catchUpMs) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
+    return (rows, ms)
+  }
+
+  /// `bench dashboards`: the daily rollups' catch-up, then their apply after one day of new
+  /// events against a rebuild from empty (private.reset_rollup, then the same apply);
+  /// returns the steps and the ratio.
+  public func dashboards(_ connection: Connection) throws -> (steps: [MaintenanceTiming], notes: [String]) {
+    let caughtUp = try applyDailyRollups(connection)
     var steps = [
-      MaintenanceTiming(step: "aggregate_daily, catch-up", ms: catchUpMs, detail: try caughtUp.map(orgDays) ?? "")
+      MaintenanceTiming(step: "daily rollups, catch-up", ms: caughtUp.ms, detail: "\(caughtUp.rows.formatted()) rows written")
     ]
     let incremental = try withOneDayOfNewEvents(connection) { added in
-      let (row, ms) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
+      let applied = try applyDailyRollups(connection)
       return MaintenanceTiming(
-        step: "aggregate_daily, incremental", ms: ms,
-        detail: "after \(added.formatted()) new events of one day: \(try row.map(orgDays) ?? "")")
+        step: "daily rollups, after one day", ms: applied.ms,
+        detail: "after \(added.formatted()) new events of one day: \(applied.rows.formatted()) rows written")
     }
     let full = try rolledBack(connection) {
-      try connection.execute("select analytics.reset_aggregation()")
-      let (row, ms) = try timed { try connection.query(SQL(unsafeSQL: aggregate)).first }
-      return MaintenanceTiming(step: "aggregate_daily, full", ms: ms, detail: "every day: \(try row.map(orgDays) ?? "")")
+      for name in Self.dailyRollups { try connection.execute("select private.reset_rollup(\(name))") }
+      let applied = try applyDailyRollups(connection)
+      return MaintenanceTiming(step: "daily rollups, from empty", ms: applied.ms, detail: "\(applied.rows.formatted()) rows written")
     }
     steps += [incremental, full]
     let ratio = full.ms / max(incremental.ms, 0.001)
-    return (steps, ["incremental is \(String(format: "%.1f", ratio))x faster than full recomputation (target 20x)"])
+    return (steps, ["after one day is \(String(format: "%.1f", ratio))x faster than from empty"])
   }
 
   /// `bench insights`: one generation with the offline template provider for the
@@ -147,6 +161,13 @@ public struct MaintenanceBenchmark: Sendable {
   /// summaries of the block ranges those rows went into would keep their receipt times,
   /// and every later "received since" question would read those ranges in full.
   func withOneDayOfNewEvents<T>(_ connection: Connection, _ body: (Int) throws -> T) throws -> T {
+    try withNewEvents(connection, span: "interval '1 day'", body)
+  }
+
+  /// The same with the events of a shorter span: those that occurred in the `span` (an SQL
+  /// interval) before now - 1 day, copied one day later, received now (`interval '1 minute'`:
+  /// a minute of new events).
+  func withNewEvents<T>(_ connection: Connection, span: String, _ body: (Int) throws -> T) throws -> T {
     let value = try rolledBack(connection) {
       guard let columns = try connection.scalar(
         """
@@ -160,7 +181,7 @@ public struct MaintenanceBenchmark: Sendable {
           unsafeSQL: """
             insert into analytics.events (occurred_at, \(columns))
             select occurred_at + interval '1 day', \(columns) from analytics.events
-             where occurred_at >= pg_catalog.now() - interval '2 days' and occurred_at < pg_catalog.now() - interval '1 day'
+             where occurred_at >= pg_catalog.now() - interval '1 day' - \(span) and occurred_at < pg_catalog.now() - interval '1 day'
             """)) ?? 0
       return try body(added)
     }

@@ -155,6 +155,7 @@ public struct LocalCluster: Sendable {
         created = true
       }
       if case .stopped = try state() {
+        try ensureCronHost()
         let result = try runServerTool(
           bin.appendingPathComponent("pg_ctl").path,
           ["start", "-w", "-t", "60", "-D", dataDirectory.path, "-l", logFile.path])
@@ -222,12 +223,30 @@ public struct LocalCluster: Sendable {
     ]
     let libdir = (try? Shell.run("pg_config", ["--pkglibdir"]))?.text.trimmingCharacters(in: .whitespacesAndNewlines)
     if let libdir, fm.fileExists(atPath: libdir + "/pg_cron.so") {
-      settings += ["shared_preload_libraries = 'pg_cron'", "cron.database_name = '\(database)'"]
+      settings += ["shared_preload_libraries = 'pg_cron'", "cron.database_name = '\(database)'", cronHostSetting]
     }
     let conf = dataDirectory.appendingPathComponent("postgresql.conf")
     let handle = try FileHandle(forWritingTo: conf)
     try handle.seekToEnd()
     try handle.write(contentsOf: Data(("\n" + settings.joined(separator: "\n") + "\n").utf8))
+    try handle.close()
+  }
+
+  /// pg_cron runs each job through a libpq connection to cron.host (default localhost); this
+  /// cluster listens on its socket folder only, so every job would fail with "connection
+  /// failed" (`schedule install`'s jobs among them): the host is the socket folder.
+  private var cronHostSetting: String { "cron.host = '\(socketDirectory.path)'" }
+
+  /// Clusters created before cron.host was set: add it to postgresql.conf before a start
+  /// (it is read at server start only), when pg_cron is preloaded and the setting is missing.
+  private func ensureCronHost() throws {
+    let conf = dataDirectory.appendingPathComponent("postgresql.conf")
+    guard let text = try? String(contentsOf: conf, encoding: .utf8),
+      text.contains("shared_preload_libraries = 'pg_cron'"), !text.contains("\ncron.host = ")
+    else { return }
+    let handle = try FileHandle(forWritingTo: conf)
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data((cronHostSetting + "\n").utf8))
     try handle.close()
   }
 

@@ -116,9 +116,47 @@ public enum ScheduleOutcome: Sendable, Equatable {
   case crontab(line: String, reason: String)
 }
 
+/// How often `schedule install --every` runs the refresh: whole minutes that divide an
+/// hour (`1m`, `2m`, `5m`, `10m`, `15m`, `30m`...) or whole hours that divide a day (`1h`,
+/// `2h`, `6h`, `12h`...). A run waits at most half the period for one still running.
+public struct RefreshPeriod: Sendable, Equatable, CustomStringConvertible {
+  public let minutes: Int
+
+  /// Parses `<N>m` or `<N>h`; nil for anything else (including periods that do not divide
+  /// an hour or a day evenly, which cron cannot express as a fixed interval).
+  public init?(_ text: String) {
+    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+    guard let unit = trimmed.last, let n = Int(trimmed.dropLast()), n > 0 else { return nil }
+    switch unit {
+    case "m" where 60 % n == 0: minutes = n
+    case "h" where 24 % n == 0: minutes = n * 60
+    default: return nil
+    }
+  }
+
+  /// The cron schedule: every minute `* * * * *`, every N minutes `*/N * * * *`, hourly
+  /// `0 * * * *`, every N hours `0 */N * * *`.
+  public var cron: String {
+    switch minutes {
+    case 1: "* * * * *"
+    case ..<60: "*/\(minutes) * * * *"
+    case 60: "0 * * * *"
+    default: "0 */\(minutes / 60) * * *"
+    }
+  }
+
+  /// Seconds a run waits for a refresh still running before it gives up (55P03): half the period.
+  public var waitSeconds: Int { minutes * 30 }
+
+  public var description: String { minutes < 60 ? "\(minutes)m" : "\(minutes / 60)h" }
+}
+
 public struct Scheduler: Sendable {
   public static let jobName = "audience-db-refresh"
-  public static let command = "call private.run_refresh(null, null, 600)"
+  /// The nightly job's command: a run waits up to 10 minutes for one still running.
+  public static let command = command(waitSeconds: 600)
+  /// The refresh job's command for a run that waits at most `waitSeconds` for one still running.
+  public static func command(waitSeconds: Int) -> String { "call private.run_refresh(null, null, \(waitSeconds))" }
   /// The daily insight generation: queue the organizations due, expire stale insights
   /// (`audiencectl insights work` then processes the queued runs).
   public static let insightsJobName = "audience-db-insights"
@@ -163,15 +201,21 @@ public struct Scheduler: Sendable {
     return nil
   }
 
-  /// Registers the nightly refresh with pg_cron when it is usable, else returns the crontab line.
-  public func install(_ connection: Connection, schedule: String, crontabCommand: String, forceCrontab: Bool) throws -> ScheduleOutcome {
+  /// Registers the refresh with pg_cron when it is usable, else returns the crontab line.
+  /// One job (audience-db-refresh): a reinstall replaces its schedule and command
+  /// (cron.schedule upserts by name). Its run waits at most `waitSeconds` for a refresh
+  /// still running (10 minutes for the nightly default; half the period with `--every`).
+  public func install(
+    _ connection: Connection, schedule: String, waitSeconds: Int = 600, crontabCommand: String, forceCrontab: Bool
+  ) throws -> ScheduleOutcome {
     let reason = forceCrontab ? "--crontab was given" : try pgCronUnavailableReason(connection)
     if let reason {
       return .crontab(line: "\(schedule) \(crontabCommand)", reason: reason)
     }
     try createPgCron(connection)
+    let command = Self.command(waitSeconds: waitSeconds)
     let jobId =
-      try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(Self.command))::bigint", as: Int.self) ?? 0
-    return .pgCron(jobId: jobId, schedule: schedule, command: Self.command)
+      try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(command))::bigint", as: Int.self) ?? 0
+    return .pgCron(jobId: jobId, schedule: schedule, command: command)
   }
 }

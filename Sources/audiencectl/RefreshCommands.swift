@@ -31,24 +31,40 @@ extension AudienceCtl {
   }
 
   struct Schedule: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Schedule the nightly refresh.", subcommands: [Install.self])
+    static let configuration = CommandConfiguration(abstract: "Schedule the refresh (nightly, or every few minutes).", subcommands: [Install.self])
 
     struct Install: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Register the nightly refresh with pg_cron when available, or print the crontab line to use.")
+        abstract: "Register the refresh with pg_cron when available, or print the crontab line to use.",
+        discussion: """
+          Nightly by default (--schedule, a cron expression). With --every (1m, 5m, 1h...) the refresh runs that often \
+          and a run waits at most half the period for one still running. One job either way: installing again replaces it.
+          """)
       @OptionGroup var connection: ConnectionOptions
       @Option(help: "Cron schedule (server time for pg_cron).") var schedule = "15 3 * * *"
+      @Option(help: "Run the refresh every N minutes or hours instead (1m, 5m, 1h...: a divisor of an hour or a day).") var every: String?
       @Flag(help: "Print the crontab line even when pg_cron is available.") var crontab = false
 
+      func validate() throws {
+        if let every, RefreshPeriod(every) == nil {
+          throw ValidationError("--every \(every): give whole minutes that divide an hour (1m, 2m, 5m, 10m, 15m, 30m) or hours that divide a day (1h, 2h, 6h, 12h)")
+        }
+      }
+
       func run() throws {
+        let period = every.flatMap(RefreshPeriod.init)
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let root = connection.projectValue.root.path
         var command = "cd \(quoteShell(root)) && \(quoteShell(executable)) refresh --json >> \(quoteShell(root + "/refresh.log")) 2>&1"
         if let url = connection.url, redactPassword(in: url) == url {
           command = "cd \(quoteShell(root)) && \(quoteShell(executable)) refresh --url \(quoteShell(url)) --json >> \(quoteShell(root + "/refresh.log")) 2>&1"
         }
+        // With --every, the crontab's run also waits at most half the period for one still running.
+        let refreshCommand = period.map { command.replacingOccurrences(of: " --json >> ", with: " --wait \($0.waitSeconds) --json >> ") } ?? command
         let outcome = try reportingErrors {
-          try Scheduler().install(connection.open(), schedule: schedule, crontabCommand: command, forceCrontab: crontab)
+          try Scheduler().install(
+            connection.open(), schedule: period?.cron ?? schedule, waitSeconds: period?.waitSeconds ?? 600,
+            crontabCommand: refreshCommand, forceCrontab: crontab)
         }
         switch outcome {
         case .pgCron(let jobId, let schedule, let sql):

@@ -6,7 +6,7 @@
 -- adm-b 7 / 3. Orders: 06-01 EUR 1000, EUR 500 (refunded: excluded), USD 250.
 -- Expected differences: organizations +2 each day; active organizations +1, +2, +0;
 -- events +10, +12, +0; active users +4, +5, +0; revenue 06-01 EUR +1000, USD +250.
-select plan(10);
+select plan(11);
 
 select tests.create_user('ada@adm.test');
 select tests.create_user('owner@adm.test');
@@ -52,6 +52,19 @@ select results_eq(
   'both calls are audited with their arguments');
 select throws_ok($$ select * from public.get_admin_overview('2031-06-04', '2031-06-01') $$, '22023', null,
                  'a reversed period is refused');
+
+-- A late event counts at once, before any refresh (the rollups are read through
+-- private.rollup_rows): a page view of adm-b on 06-03, received now.
+select tests.clear_authentication();
+update app.organizations set timezone = 'UTC' where id = md5('org:adm-b')::uuid;
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id)
+values (md5('org:adm-b')::uuid, '2031-06-03 12:00Z', 'page_view', 'adm-late');
+select tests.authenticate_as(md5('ada@adm.test')::uuid);
+select results_eq(
+  $$ select a.active_organizations - b.active_organizations, a.events - b.events, a.active_users - b.active_users
+     from public.get_admin_overview('2031-06-03', '2031-06-04') as a join adm_before as b using (day) $$,
+  $$ values (1::bigint, 1::bigint, 1::bigint) $$,
+  'the event received now for adm-b on 06-03 counts at once: +1 active organization, event and user');
 
 -- Nobody else ------------------------------------------------------------------------------------
 select tests.authenticate_as(md5('owner@adm.test')::uuid);

@@ -41,9 +41,10 @@ insert into app.content_items (id, org_id, kind, title) values
   ('00000000-0000-4000-8000-0000000000c2', md5('org:dash')::uuid, 'mashup', 'Track Two'),
   ('00000000-0000-4000-8000-0000000000c3', md5('org:dash')::uuid, 'release', 'Track Three');
 
-insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id,
+-- Received now (received_at default), as live events: the rollups follow received_at.
+insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id,
                               utm_source, referrer_domain, country, device_type, is_bot)
-select md5('org:dash')::uuid, x.at::timestamptz, x.at::timestamptz, x.type,
+select md5('org:dash')::uuid, x.at::timestamptz, x.type,
        case when x.item is not null then 'content_item' end,
        case x.item when 'c1' then '00000000-0000-4000-8000-0000000000c1'::uuid
                    when 'c2' then '00000000-0000-4000-8000-0000000000c2'::uuid end,
@@ -76,7 +77,7 @@ from (values
   ('2025-03-01 00:00:00Z', 'follow', null, 'v7', null, null)
 ) as x (at, type, item, visitor, utm, referrer);
 
--- Never aggregated yet: everything comes from raw events.
+-- Not applied yet: private.rollup_rows computes every row from the raw events.
 select tests.authenticate_as(md5('owner@dash.test')::uuid);
 create temp table dash_raw as select public.get_dashboard(md5('org:dash')::uuid, '2025-03-10', '2025-03-13') as d;
 
@@ -129,12 +130,12 @@ select is((select array[(select sum((x ->> 'percentage')::numeric) from jsonb_ar
 select is((select (d ->> 'days')::int || ' ' || (d ->> 'timezone') from dash_raw), '3 Asia/Tokyo',
           'the answer names its length in days and the organization''s time zone');
 
--- The same answer from the rollups.
+-- The same answer from the applied rollups.
 select tests.clear_authentication();
-select lives_ok($$ select analytics.aggregate_daily(md5('org:dash')::uuid) $$, 'aggregate the organization');
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply the daily rollups');
 select tests.authenticate_as(md5('owner@dash.test')::uuid);
 select is(public.get_dashboard(md5('org:dash')::uuid, '2025-03-10', '2025-03-13'), (select d from dash_raw),
-          'after aggregation the dashboard (read from the rollups) is identical to the raw computation');
+          'after the apply the dashboard (read from the stored rows) is identical to the computation from raw events');
 select is(public.get_dashboard(md5('org:dash')::uuid, '2025-03-10', '2025-03-13'),
           (select d from dash_raw), 'a second call gives the same answer');
 
@@ -145,7 +146,7 @@ select tests.authenticate_as_service_role();
 select is(public.get_dashboard(md5('org:dash')::uuid, '2025-03-10', '2025-03-13') -> 'summary' ->> 'plays', '7',
           'service_role reads the dashboard');
 
--- Rollups for whole past days, raw events for today (Tokyo).
+-- Yesterday and today (Tokyo), applied or not, and a late event: always exact.
 select tests.clear_authentication();
 create temp table dash_today as
   select (now() at time zone 'Asia/Tokyo')::date as today,
@@ -158,20 +159,20 @@ from dash_today t
 union all
 select md5('org:dash')::uuid, t.today_start, clock_timestamp(), 'play', 'content_item', '00000000-0000-4000-8000-0000000000c1'::uuid, 'vt2'
 from dash_today t;
-select lives_ok($$ select analytics.aggregate_daily(md5('org:dash')::uuid) $$, 'aggregate again: yesterday is rolled up');
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply again: yesterday and today are rolled up');
 select is((select count(*) from analytics.org_daily_stats s, dash_today t
             where s.org_id = md5('org:dash')::uuid and s.day = t.today - 1 and s.plays = 1), 1::bigint,
           'yesterday (Tokyo) has its rollup row: 1 play');
-insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id)
-select md5('org:dash')::uuid, t.today_start, 'like', 'content_item', '00000000-0000-4000-8000-0000000000c1', 'vt2'
+insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id)
+select md5('org:dash')::uuid, t.today_start, clock_timestamp(), 'like', 'content_item', '00000000-0000-4000-8000-0000000000c1', 'vt2'
 from dash_today t;
 select tests.authenticate_as(md5('owner@dash.test')::uuid);
 select is((select (public.get_dashboard(md5('org:dash')::uuid, t.today - 1, t.today + 1) -> 'summary')
              - 'total_followers'::text - 'following'::text from dash_today t),
           '{"plays": 2, "likes": 1, "shares": 0, "comments": 0, "page_views": 0, "visitors": 2, "followers": 0}'::jsonb,
-          'yesterday from the rollup (1 play) plus today from raw events (1 play, and the like stored after the aggregation)');
+          'yesterday and today from the rollups (1 play each) plus the like received after the apply');
 
--- A late event for yesterday: invisible until the next aggregation recomputes that day.
+-- A late event for yesterday counts at once, before any apply.
 select tests.clear_authentication();
 insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id)
 select md5('org:dash')::uuid, t.today_start - interval '2 hours', clock_timestamp(), 'play', 'content_item',
@@ -179,14 +180,14 @@ select md5('org:dash')::uuid, t.today_start - interval '2 hours', clock_timestam
 from dash_today t;
 select tests.authenticate_as(md5('owner@dash.test')::uuid);
 select is((select (public.get_dashboard(md5('org:dash')::uuid, t.today - 1, t.today) -> 'summary' ->> 'plays')::int
-             from dash_today t), 1,
-          'a whole past day is read from its rollup: the late event is not there yet');
+             from dash_today t), 2,
+          'the late event for yesterday counts at once: 2 plays before the next apply');
 select tests.clear_authentication();
-select lives_ok($$ select analytics.aggregate_daily(md5('org:dash')::uuid) $$, 'aggregate: the late event re-aggregates yesterday');
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply: the late event''s units are recomputed');
 select tests.authenticate_as(md5('owner@dash.test')::uuid);
 select is((select (public.get_dashboard(md5('org:dash')::uuid, t.today - 1, t.today) -> 'summary' ->> 'plays')::int
              from dash_today t), 2,
-          'after the aggregation yesterday counts 2 plays');
+          'after the apply yesterday still counts 2 plays');
 
 -- Who may call, and bad arguments.
 select tests.authenticate_as(md5('outsider@dash.test')::uuid);

@@ -1,5 +1,5 @@
 -- Contract: the stored insight aggregates (migration 0040, insights.refresh_aggregates, the
--- refresh step after analytics.aggregate_daily) give exactly the raw answer of insights.metric_snapshot and
+-- refresh step) give exactly the raw answer of insights.metric_snapshot and
 -- insights.detect_candidates for the default period (the last 30 local days vs the 30
 -- before), before any refresh, after it, and after a late event for an aggregated day.
 -- Organization ins-roll (Europe/Berlin): 58 days of link clicks and page views from
@@ -47,8 +47,7 @@ select is((select array[(s -> 'traffic' ->> 'events')::int, (s -> 'traffic' ->> 
           'the fixture: 297 events of 41 returning visitors now, 168 before, 5 candidates');
 
 -- Refresh: stored, and the same answer.
-select lives_ok($$ select analytics.aggregate_daily(pg_catalog.md5('org:ins-roll')::uuid) $$, 'aggregate the organization');
-select insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid);  -- the refresh step after it
+select is(insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid), 'computed', 'the refresh step computes the organization''s aggregates');
 select is((select count(*) from private.insight_aggregate_rows where org_id = pg_catalog.md5('org:ins-roll')::uuid) > 0, true,
           'the refresh stored the aggregates of the default period');
 select tests.authenticate_as_service_role();
@@ -70,7 +69,7 @@ select tests.clear_authentication();
 update private.insight_aggregate_rows set events_3 = events_3 - 1000000
  where org_id = pg_catalog.md5('org:ins-roll')::uuid and dim = 'all';
 
--- A late event: received after the refresh, about a day 20 days ago (already aggregated).
+-- A late event: received after the refresh, about a day 20 days ago (already stored).
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, city, country, link_type, platform, device_type)
 values (pg_catalog.md5('org:ins-roll')::uuid,
         ((pg_catalog.now() at time zone 'Europe/Berlin')::date - 20 + time '21:30') at time zone 'Europe/Berlin',
@@ -95,10 +94,9 @@ select tests.authenticate_as_service_role();
 select is(insights.metric_snapshot(pg_catalog.md5('org:ins-roll')::uuid), (select s from roll_late),
           'with the late event, the snapshot equals the raw computation');
 
--- The next refresh re-aggregates with the late event; stored answers equal the raw ones.
+-- The next refresh recomputes with the late event; stored answers equal the raw ones.
 select tests.clear_authentication();
-select lives_ok($$ select analytics.aggregate_daily(pg_catalog.md5('org:ins-roll')::uuid) $$, 'aggregate again');
-select insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid);  -- the refresh step after it
+select is(insights.refresh_aggregates(pg_catalog.md5('org:ins-roll')::uuid), 'computed', 'the next refresh step recomputes them (a late event in the range)');
 select tests.authenticate_as_service_role();
 select is(insights.metric_snapshot(pg_catalog.md5('org:ins-roll')::uuid), (select s from roll_late),
           'after the refresh the stored snapshot includes the late event and equals the raw computation');

@@ -11,12 +11,14 @@
 --   M1 = 2001-03, M2 = 2001-04 (both end before the cutoff; partitions created here).
 --   a1 a2 a3   M1 + 9 days, 10:00 .. 12:00: page_view v1 (session s1), play v1, page_view vU (user U)
 --   b1 b2      M2 + 4 days, 10:00 / 11:00: page_view v2 (session s2), like v2
---   b3         M2 + 5 days: page_view v4, received after the aggregation (not covered yet)
+--   b3         M2 + 5 days: page_view v4, received an hour from now, after the rollups' watermarks
+--              (not covered yet)
 --   d1         2019-06-15 10:00 (no partition: the DEFAULT partition): page_view v1, user U, session s9
 --   n1         cutoff + 1 day: page_view v1, user U (recent: untouched)
 -- Run 1: M1 is dropped whole (3 rows); M2 holds the uncovered b3, so it is kept and the
 -- dropping stops there; b1, b2, d1 (covered, before the cutoff) are anonymized, b3 waits.
--- Run 2 (after aggregating b3): M2 is dropped (3 rows), nothing of ret is left to anonymize.
+-- Run 2 (after every rollup applied b3): M2 is dropped (3 rows), nothing of ret is left to anonymize.
+-- Events are received now (b3: later), as live events: the rollups follow received_at.
 select plan(20);
 select tests.reset_retention_horizon();
 
@@ -34,8 +36,8 @@ alter table analytics.events attach partition analytics.events_p2001_03 for valu
 create table analytics.events_p2001_04 (like analytics.events including defaults including constraints including storage);
 alter table analytics.events attach partition analytics.events_p2001_04 for values from ('2001-04-01Z') to ('2001-05-01Z');
 
-insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id, session_id)
-select md5('org:ret')::uuid, x.at, x.at, x.type, x.visitor, x.user_id, x.session
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id, session_id)
+select md5('org:ret')::uuid, x.at, x.type, x.visitor, x.user_id, x.session
 from ret_t t
 cross join lateral (values
   (t.m1 + interval '9 days 10 hours', 'page_view', 'v1', null::uuid, 's1'),
@@ -46,9 +48,9 @@ cross join lateral (values
   ('2019-06-15 10:00:00Z'::timestamptz, 'page_view', 'v1', md5('fan@ret.test')::uuid, 's9'),
   (t.cutoff + interval '1 day', 'page_view', 'v1', md5('fan@ret.test')::uuid, null)
 ) as x (at, type, visitor, user_id, session);
-select analytics.aggregate_daily(md5('org:ret')::uuid);
+select tests.apply_daily_rollups();
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
-select md5('org:ret')::uuid, t.m2 + interval '5 days', clock_timestamp(), 'page_view', 'v4' from ret_t t;
+select md5('org:ret')::uuid, t.m2 + interval '5 days', clock_timestamp() + interval '1 hour', 'page_view', 'v4' from ret_t t;
 
 select tests.authenticate_as_service_role();
 create temp table ret_run1 as select * from analytics.apply_retention(90);
@@ -85,21 +87,33 @@ select results_eq($$ select visitor_id collate "default", user_id from analytics
                       order by e.occurred_at $$,
                   $$ values ('v4'::text, null::uuid), ('v1', md5('fan@ret.test')::uuid) $$,
                   'untouched: the uncovered old event and the event after the cutoff');
-select results_eq($$ select rows_changed from analytics.aggregate_daily(md5('org:ret')::uuid, (select (m2 at time zone 'UTC')::date + 4 from ret_t)) $$,
-                  $$ values (0::bigint) $$,
-                  'recomputing an anonymized day changes no rollup row: distinct visitors are unchanged');
-select is((select analytics.reset_aggregation(md5('org:ret')::uuid)), 1, 'forget the watermark');
-select lives_ok($$ select analytics.aggregate_daily(md5('org:ret')::uuid) $$, 'a full recomputation after the drop');
+select results_eq($$ select c.visitor_key, c.events, pg_catalog.cardinality(c.sessions)
+                     from analytics.compute_visitor_daily_counts(md5('org:ret')::uuid, '-infinity', 'infinity') c, ret_t t
+                     where c.day = (t.m2 at time zone 'UTC')::date + 4 $$,
+                  $$ select v.visitor_key, v.events, pg_catalog.cardinality(v.sessions) from analytics.visitor_daily_counts v, ret_t t
+                     where v.org_id = md5('org:ret')::uuid and v.day = (t.m2 at time zone 'UTC')::date + 4 $$,
+                  'recomputing an anonymized day from its events gives the same visitor-days: visitor keys, events and sessions unchanged');
+select is((select count(*) from analytics.compute_org_daily_stats(md5('org:ret')::uuid, '-infinity', 'infinity') c, ret_t t
+            where c.day = (t.m1 at time zone 'UTC')::date + 9), 0::bigint,
+          'a rebuild from empty never recomputes a day before the horizon (analytics.received_days)');
+select is((select count(*) from analytics.compute_visitor_daily_counts(md5('org:ret')::uuid, '-infinity', 'infinity') c, ret_t t
+            where c.day = (t.m1 at time zone 'UTC')::date + 9), 0::bigint,
+          'nor its visitor-days');
 select results_eq($$ select s.events from analytics.org_daily_stats s, ret_t t
                       where s.org_id = md5('org:ret')::uuid and s.day = (t.m1 at time zone 'UTC')::date + 9 $$,
-                  $$ values (3::bigint) $$, 'days before the horizon are never recomputed: the dropped day keeps its rollup');
+                  $$ values (3::bigint) $$, 'so the dropped day keeps its rollup');
+
+-- Every registered rollup applies b3 (an apply up to two hours from now, rolled back with
+-- the contract).
+select count(private.apply_rollup(r.name, now() + interval '2 hours', true))
+from (select r.name from private.rollups as r order by pg_catalog.cardinality(r.depends_on), r.name) as r;
 
 -- Run 2: everything is covered now.
 select tests.authenticate_as_service_role();
 create temp table ret_run2 as select * from analytics.apply_retention(90);
 select tests.clear_authentication();
 select results_eq($$ select r.action, r.rows from ret_run2 r, ret_t t where r.target = t.m2_name $$,
-                  $$ values ('dropped_partition'::text, 3::bigint) $$, 'once aggregated, M2 (3 events) is dropped');
+                  $$ values ('dropped_partition'::text, 3::bigint) $$, 'once every rollup covers b3, M2 (3 events) is dropped');
 select results_eq($$ select count(*), count(*) filter (where visitor_id like 'anon:%')
                      from analytics.events e, ret_t t where e.org_id = md5('org:ret')::uuid and e.occurred_at < t.cutoff $$,
                   $$ values (1::bigint, 1::bigint) $$, 'of ret''s old events only d1 (DEFAULT partition, anonymized once) is left, nothing waits');

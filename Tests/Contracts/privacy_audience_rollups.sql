@@ -49,7 +49,7 @@ select analytics.ensure_partitions(0, 5);
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
 values (md5('org:keep')::uuid, date_trunc('day', now()) - interval '100 days' + interval '10 hours', now() - interval '1 hour', 'page_view', 'k1'),
        (md5('org:keep')::uuid, date_trunc('day', now()) - interval '2 days' + interval '10 hours', now() - interval '1 hour', 'page_view', 'k1');
-select count(*) from analytics.aggregate_daily(md5('org:keep')::uuid);
+select tests.apply_daily_rollups();
 select count(*) from private.refresh_audience_rollups(md5('org:keep')::uuid);
 select is((select count(*) from private.audience_visitor_days where org_id = md5('org:keep')::uuid), 2::bigint,
   'keep has 2 visitor-days before retention');

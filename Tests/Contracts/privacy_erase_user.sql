@@ -4,7 +4,8 @@
 -- experiment rows.
 -- Expected rows removed: analytics.events 6 (era: 2 signed in, 1 signed out on dev1,
 -- 1 without visitor id, 1 anonymized; era-b: 1); org_daily_visitors 4 (era 04-01 dev1 and
--- user:U, era 03-31 dev1's key, era-b dev2); entity_daily_visitors 1; user_daily_stats 3
+-- user:U, era 03-31 dev1's key, era-b dev2); visitor_daily_counts 4 (the same visitor-days);
+-- entity_daily_visitors 1; user_daily_stats 3
 -- (era U, era hashed U of 03-31, era-b U); memberships 1; profiles 1; orders 1 (and
 -- the removed-order marker its deletion wrote for the customers rollup, orders_removed 1);
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
@@ -34,7 +35,7 @@ create temp table era_result as select * from app.erase_user(md5('fan@era.test')
 select tests.clear_authentication();
 select results_eq($$ select table_name, rows from era_result order by table_name $$,
   $$ values ('analytics.entity_daily_visitors'::text, 1::bigint), ('analytics.events', 6), ('analytics.org_daily_visitors', 4),
-            ('analytics.user_daily_stats', 3), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),
+            ('analytics.user_daily_stats', 3), ('analytics.visitor_daily_counts', 4), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),
             ('audience.orders_removed', 1), ('audience.subscribers', 2), ('auth.users', 1), ('experiments.assignments', 2), ('experiments.events', 1),
             ('experiments.experiments', 1) $$,
   'the count of rows removed (or de-referenced) per table, exactly');
@@ -81,6 +82,6 @@ select results_eq($$ select events, visitors from analytics.org_daily_stats wher
                   $$ values (5::bigint, 3::bigint) $$, 'aggregate counts without identifiers keep their numbers');
 select results_eq($$ select count(*) from analytics.org_daily_visitors where org_id = md5('org:era')::uuid and day = '2025-04-01' $$,
                   $$ values (1::bigint) $$, 'only the other fan is left in the visitor set of 04-01');
-select is((select count(*) from era_result), 13::bigint, 'thirteen tables were touched, in one transaction');
+select is((select count(*) from era_result), 14::bigint, 'fourteen tables were touched, in one transaction');
 
 select * from finish();

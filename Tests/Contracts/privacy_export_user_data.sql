@@ -13,7 +13,7 @@ create temp table exp_doc as select app.export_user_data(md5('fan@era.test')::uu
 select results_eq(
   $$ select t.key, jsonb_array_length(t.value) from exp_doc, jsonb_each(d -> 'tables') as t order by t.key $$,
   $$ values ('analytics.entity_daily_visitors'::text, 1), ('analytics.events', 6), ('analytics.org_daily_visitors', 4),
-            ('analytics.user_daily_stats', 3), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),
+            ('analytics.user_daily_stats', 3), ('analytics.visitor_daily_counts', 4), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),
             ('audience.subscribers', 2), ('experiments.assignments', 2), ('experiments.events', 1),
             ('experiments.experiments', 1) $$,
   'a user exports their own data: every table that holds something about them, with its rows');

@@ -26,7 +26,7 @@ cross join lateral (values
   (t.m1 + interval '9 days 11 hours', 'play', 'v1', null, null),
   (t.m1 + interval '9 days 12 hours', 'page_view', null, md5('fan@arc.test')::uuid, null)
 ) as x (at, type, visitor, user_id, session);
-select analytics.aggregate_daily(md5('org:arc')::uuid);
+select tests.apply_daily_rollups();
 
 select tests.authenticate_as_service_role();
 create temp table arc_run as select * from analytics.apply_retention(90);

@@ -28,27 +28,28 @@ struct BenchTests {
   func fingerprint(_ connection: Connection) throws -> String {
     try connection.scalar(
       """
-      select format('%s events, %s customers, %s watermarks, %s segments',
+      select format('%s events, %s customers, %s visitor-days, %s segments',
                     (select count(*) from analytics.events), (select count(*) from audience.customers),
-                    (select count(*) from analytics.aggregation_watermarks), (select count(*) from audience.segments))
+                    (select count(*) from analytics.visitor_daily_counts), (select count(*) from audience.segments))
       """, as: String.self) ?? ""
   }
 
-  @Test("bench dashboards: the four RPCs for the largest organization; aggregation incremental after a rolled-back day, then full")
+  @Test("bench dashboards: the four RPCs for the largest organization; the daily rollups after a rolled-back day, then from empty")
   func dashboards() throws {
     let db = try demoDatabase()
     let connection = try db.connect()
-    let before = try fingerprint(connection)
     // The day of new events the benchmark adds: the events of now - 2 days .. now - 1 day, one day later.
-    let expected = try connection.query(
+    let expected = try connection.scalar(
+      "select count(*)::int from analytics.events where occurred_at >= now() - interval '2 days' and occurred_at < now() - interval '1 day'",
+      as: Int.self) ?? 0
+    let stored = try connection.scalar(
       """
-      select count(*)::int as events,
-             count(distinct (e.org_id, ((e.occurred_at + interval '1 day') at time zone o.timezone)::date))::int as org_days,
-             count(distinct e.org_id)::int as orgs
-        from analytics.events e join app.organizations o on o.id = e.org_id
-       where e.occurred_at >= now() - interval '2 days' and e.occurred_at < now() - interval '1 day'
-      """
-    ).first!
+      select ((select count(*) from analytics.visitor_daily_counts) + (select count(*) from analytics.entity_daily_stats)
+              + (select count(*) from analytics.entity_daily_visitors) + (select count(*) from analytics.user_daily_stats)
+              + (select count(*) from analytics.org_daily_stats) + (select count(*) from analytics.org_daily_visitors)
+              + (select count(*) from analytics.profile_daily_stats))::int
+      """, as: Int.self) ?? 0
+    let before = try fingerprint(connection)
     let report = try bench("dashboards", db)
     let nachtfalter = try connection.scalar("select id::text from app.organizations where slug = 'demo-nachtfalter'", as: String.self)
     #expect(report["org"]?.stringValue == nachtfalter)
@@ -57,22 +58,42 @@ struct BenchTests {
     #expect(timings.compactMap { $0["call"]?.stringValue } == ["get_dashboard", "get_entity_analytics", "get_realtime_stats", "get_conversion_funnel"])
     #expect(timings.allSatisfy { $0["error"] == nil })
     let steps = report["maintenance"]?.arrayValue ?? []
-    #expect(steps.compactMap { $0["step"]?.stringValue } == ["aggregate_daily, catch-up", "aggregate_daily, incremental", "aggregate_daily, full"])
-    let events: Int = try expected.decode("events")
-    let orgDays: Int = try expected.decode("org_days")
-    let orgs: Int = try expected.decode("orgs")
-    #expect(steps.first?["detail"]?.stringValue == "0 org-days of 0 organizations")  // refresh already aggregated everything
-    #expect(steps.dropFirst().first?["detail"]?.stringValue == "after \(events) new events of one day: \(orgDays) org-days of \(orgs) organizations")
-    // A full recomputation covers every local day from an organization's first event to its last.
-    let allDays = try connection.scalar(
-      """
-      select sum(d)::int from (
-        select max((e.occurred_at at time zone o.timezone)::date) - min((e.occurred_at at time zone o.timezone)::date) + 1 as d
-          from analytics.events e join app.organizations o on o.id = e.org_id group by e.org_id) x
-      """, as: Int.self) ?? 0
-    let demoOrgs = try connection.scalar("select count(distinct org_id)::int from analytics.events", as: Int.self) ?? 0  // 4 with demo-club-nord
-    #expect(steps.last?["detail"]?.stringValue == "every day: \(allDays) org-days of \(demoOrgs) organizations")
-    #expect(report["notes"]?.arrayValue?.first?.stringValue?.hasPrefix("incremental is ") == true)
+    #expect(steps.compactMap { $0["step"]?.stringValue } == ["daily rollups, catch-up", "daily rollups, after one day", "daily rollups, from empty"])
+    #expect(steps.first?["detail"]?.stringValue == "0 rows written")  // refresh already applied everything
+    #expect(steps.dropFirst().first?["detail"]?.stringValue?.hasPrefix("after \(expected) new events of one day: ") == true)
+    // From empty, every stored row is written again.
+    #expect(steps.last?["detail"]?.stringValue == "\(stored.formatted()) rows written")
+    #expect(report["notes"]?.arrayValue?.first?.stringValue?.hasPrefix("after one day is ") == true)
+    #expect(try fingerprint(connection) == before)
+  }
+
+  @Test("bench refresh: from empty, after a day and after a minute, every step of the refresh, all rolled back")
+  func refresh() throws {
+    let db = try demoDatabase()
+    let connection = try db.connect()
+    let result = try audiencectl(["bench", "refresh", "--json", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONValue.parse(result.stdout)
+    let before = try fingerprint(connection)
+    let scenarios = report["scenarios"]?.arrayValue ?? []
+    #expect(scenarios.compactMap { $0["name"]?.stringValue } == ["from empty", "after one day of new events", "after one minute of new events"])
+    let all = try connection.scalar("select count(*)::int from analytics.events", as: Int.self)
+    #expect(scenarios.first?["events"]?.numberValue.map { Int($0) } == all)
+    for scenario in scenarios {
+      let steps = scenario["steps"]?.arrayValue ?? []
+      let names = steps.compactMap { $0["step"]?.stringValue }
+      #expect(steps.allSatisfy { $0["error"] == nil }, "\(scenario)")
+      #expect(names.firstIndex(of: "analytics.org_daily_stats")! > names.firstIndex(of: "analytics.visitor_daily_counts")!)
+      #expect(names.contains("audience.update_customers") && names.contains("private.mv_cohort_retention"))
+      #expect((scenario["floorMs"]?.numberValue ?? 0) > 0)
+    }
+    // From empty, the daily visitor rollup writes every row it holds.
+    let visitorDays = try connection.scalar("select count(*)::int from analytics.visitor_daily_counts", as: Int.self) ?? 0
+    let first = scenarios.first?["steps"]?.arrayValue?.first { $0["step"]?.stringValue == "analytics.visitor_daily_counts" }
+    #expect(first?["detail"]?.stringValue == "\(visitorDays.formatted()) rows")
+    // A second run finds the database as the first left it (rerunnable).
+    let again = try audiencectl(["bench", "refresh", "--json", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
+    #expect(again.status == 0, "\(again.stderr)")
     #expect(try fingerprint(connection) == before)
   }
 

@@ -2,6 +2,7 @@
 // a failing step, overlapping runs, a running migrate, pg_cron or the crontab line.
 import Foundation
 import PostgresClient
+import Refresh
 import TestSupport
 import Testing
 
@@ -42,8 +43,11 @@ struct RefreshTests {
     let names = steps.compactMap { $0["step"]?.stringValue }
     // Partitions first, maintenance last; this test's views by dependency depth (mv_a reads mv_z), then name.
     #expect(names.first == "analytics.ensure_partitions")
-    #expect(names.suffix(6) == ["audience.update_customers", "analytics.aggregate_daily", "insights.refresh_aggregates",
+    #expect(names.suffix(5) == ["audience.update_customers", "insights.refresh_aggregates",
                                 "usage.detect_anomalies", "usage.generate_recommendations", "analytics.apply_retention"])
+    #expect(!names.contains("analytics.aggregate_daily"))
+    #expect(names.contains("analytics.visitor_daily_counts"))
+    #expect(names.firstIndex(of: "analytics.org_daily_stats")! > names.firstIndex(of: "analytics.visitor_daily_counts")!)
     #expect(names.filter { ["private.mv_ratio", "private.mv_z", "private.mv_a"].contains($0) } == ["private.mv_ratio", "private.mv_z", "private.mv_a"])
     #expect(names.firstIndex(of: "private.mv_a")! > names.firstIndex(of: "private.mv_z")!)
     let failed = steps.filter { $0["error"] != nil }
@@ -136,7 +140,7 @@ struct RefreshTests {
   }
 }
 
-@Suite("schedule")
+@Suite("schedule", .serialized)
 struct ScheduleTests {
   @Test("without pg_cron in this database: the crontab line, with the URL, is printed")
   func crontabLine() throws {
@@ -152,6 +156,71 @@ struct ScheduleTests {
     #expect(lines[2] == "CRON_TZ=UTC")
     #expect(lines[3] == "0 6 * * * cd \(root) && \(bin) insights work --due --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
     #expect(lines[5] == "*/5 * * * * cd \(root) && \(bin) insights work --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
+  }
+
+  @Test("--every 1m without pg_cron: the crontab line runs every minute and waits at most 30 s for a running refresh")
+  func crontabEveryMinute() throws {
+    let db = try migratedDatabase()
+    let result = try audiencectl(["schedule", "install", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--every", "1m", "--crontab"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    let root = TestEnvironment.packageRoot.path
+    let bin = TestEnvironment.audiencectl.path
+    #expect(lines[0] == "pg_cron is not used (--crontab was given). Add this line to the crontab (crontab -e); set DATABASE_URL there if the database needs a password:")
+    #expect(lines[1] == "* * * * * cd \(root) && \(bin) refresh --url '\(db.url)' --wait 30 --json >> \(root)/refresh.log 2>&1")
+    #expect(lines[5] == "*/5 * * * * cd \(root) && \(bin) insights work --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
+    let bad = try audiencectl(["schedule", "install", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--every", "7m"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("--every 7m: give whole minutes that divide an hour"))
+  }
+
+  @Test("the periods of --every: cron schedule and wait")
+  func periods() {
+    #expect(RefreshPeriod("1m").map { [$0.cron, "\($0.waitSeconds)"] } == ["* * * * *", "30"])
+    #expect(RefreshPeriod("15m").map { [$0.cron, "\($0.waitSeconds)"] } == ["*/15 * * * *", "450"])
+    #expect(RefreshPeriod("1h").map { [$0.cron, "\($0.waitSeconds)"] } == ["0 * * * *", "1800"])
+    #expect(RefreshPeriod("6h").map { [$0.cron, "\($0.waitSeconds)"] } == ["0 */6 * * *", "10800"])
+    #expect(RefreshPeriod("7m") == nil && RefreshPeriod("0m") == nil && RefreshPeriod("5") == nil && RefreshPeriod("5d") == nil)
+    #expect(Scheduler.command(waitSeconds: 30) == "call private.run_refresh(null, null, 30)")
+  }
+
+  @Test("with pg_cron: --every 1m registers one job that pg_cron runs at the next minute; reinstalling replaces it")
+  func pgCronEveryMinute() throws {
+    let cronURL = TestEnvironment.url(TestEnvironment.adminURL, database: "audience")
+    guard let connection = try? Connection(.url(cronURL)),
+      try connection.scalar("select current_setting('shared_preload_libraries') like '%pg_cron%' and current_setting('cron.database_name', true) = 'audience'", as: Bool.self) == true
+    else {
+      // The server was not started by audiencectl (DATABASE_URL): pg_cron is its operator's choice.
+      return
+    }
+    defer {
+      _ = try? connection.execute("select cron.unschedule(jobid) from cron.job where jobname in ('audience-db-refresh', 'audience-db-insights')")
+    }
+    for _ in 0..<2 {
+      let result = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path, "--every", "1m"])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout.contains(") runs `call private.run_refresh(null, null, 30)` at * * * * *.\n"))
+    }
+    let jobs = try connection.query("select jobid, schedule, command from cron.job where jobname = 'audience-db-refresh'")
+    #expect(jobs.count == 1)
+    #expect(jobs.first?["schedule"] == "* * * * *")
+    #expect(jobs.first?["command"] == "call private.run_refresh(null, null, 30)")
+    let jobId = try #require(jobs.first.map { try $0.decode("jobid", as: Int.self) })
+    // pg_cron really runs it: a successful run of this job at the next minute (plus the run).
+    var status: String?
+    for _ in 0..<180 where status != "succeeded" && status != "failed" {
+      status = try connection.scalar(
+        "select status from cron.job_run_details where jobid = \(jobId) order by runid desc limit 1", as: String.self)
+      if status != "succeeded" && status != "failed" { Thread.sleep(forTimeInterval: 1) }
+    }
+    #expect(status == "succeeded", "pg_cron's run of the refresh job: \(status ?? "none within 180 s")")
+    // Reinstalling with the nightly default replaces the job (same name, one row).
+    let nightly = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path])
+    #expect(nightly.status == 0, "\(nightly.stderr)")
+    let replaced = try connection.query("select schedule, command from cron.job where jobname = 'audience-db-refresh'")
+    #expect(replaced.count == 1)
+    #expect(replaced.first?["schedule"] == "15 3 * * *")
+    #expect(replaced.first?["command"] == "call private.run_refresh(null, null, 600)")
   }
 
   @Test("with pg_cron in its database: the job is registered once, with the refresh procedure")

@@ -32,11 +32,7 @@ begin
               and e.visitor_id !~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
           or (e.visitor_id is null and e.user_id is not null)
           or (e.visitor_id is null and e.user_id is null and pg_catalog.left(e.session_id, 5) <> 'anon:'))
-     and not exists (select 1
-                       from app.organizations as o
-                       left join analytics.aggregation_watermarks as w on w.org_id = o.id
-                      where o.id = e.org_id
-                        and (w.events_received is null or e.received_at >= w.events_received));
+     and e.received_at < (select coalesce(pg_catalog.min(r.watermark), 'infinity') from private.rollups as r);
   get diagnostics v_rows = row_count;
   return v_rows;
 end;

@@ -7,12 +7,10 @@
 -- Callable by service_role (the nightly job) and DBA sessions.
 --
 -- cutoff = midnight UTC p_raw_days days ago (today's UTC midnight - p_raw_days days).
--- Covered: an event is covered by the rollups when its organization's aggregation
--- watermark is later than its received_at (events of organizations that no longer exist
--- count as covered: nothing aggregates them any more) and, for dropping or archiving a
--- partition, every rollup registered with the engine (private.rollups) has a watermark
--- later than its received_at: the run first applies each of them (private.apply_rollup,
--- in dependency order), so only events received during the run stay uncovered.
+-- Covered: an event is covered by the rollups when every rollup registered with the
+-- engine (private.rollups; the daily rollups of 0030 among them) has a watermark later
+-- than its received_at: the run first applies each of them (private.apply_rollup, in
+-- dependency order), so only events received during the run stay uncovered.
 -- 1. Drop. Monthly partitions (bounds from the catalog) whose upper bound is at or
 --    before the cutoff are taken oldest first; each one whose events are all covered is
 --    detached (ALTER TABLE ... DETACH PARTITION: a brief ACCESS EXCLUSIVE lock on
@@ -22,8 +20,9 @@
 --    analytics.retention_state.archive_partitions on, step 2 runs first and each such
 --    partition is moved to schema archive (ALTER TABLE ... SET SCHEMA) instead of
 --    dropped: action archived_partition, target archive.<name>. analytics.retention_state.
---    raw_events_from moves to the upper bound of the last dropped partition; the
---    aggregation never recomputes a day that starts before it, so those rollups stay.
+--    raw_events_from moves to the upper bound of the last dropped partition; the daily
+--    rollups never recompute a day that starts before it (analytics.received_days), so
+--    those rollups stay.
 -- 2. "Kept longer" = every event with occurred_at before the cutoff that is still stored
 --    after step 1: the rows before the cutoff in the partition that straddles it, rows of
 --    old partitions not dropped yet, and rows of the DEFAULT partition. Of these, the
@@ -115,9 +114,7 @@ begin
     execute pg_catalog.format(
       'select exists (select 1 from %s as e
                        join app.organizations as o on o.id = e.org_id
-                       left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
-                      where w.events_received is null or e.received_at >= w.events_received
-                         or e.received_at >= $1)', v_part.name)
+                      where e.received_at >= $1)', v_part.name)
       into v_uncovered using v_rollups_upto;
     if v_uncovered then
       action := 'kept_uncovered_partition'; target := v_part.name; rows := null;
@@ -175,9 +172,8 @@ begin
   select pg_catalog.count(*) into v_rows
   from analytics.events as e
   join app.organizations as o on o.id = e.org_id
-  left join analytics.aggregation_watermarks as w on w.org_id = e.org_id
   where e.occurred_at < v_cutoff
-    and (w.events_received is null or e.received_at >= w.events_received);
+    and e.received_at >= v_rollups_upto;
   action := 'waiting_for_rollups'; target := 'analytics.events'; rows := v_rows;
   return next;
 

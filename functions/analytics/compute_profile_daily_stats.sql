@@ -1,44 +1,62 @@
--- requires: functions/analytics/keyed_event_array.sql
--- analytics.profile_daily_stats rows of one organization from its keyed events of the
--- local days from p_from_day on (p_events); no rows unless the organization is of
--- kind artist or venue. total_followers = the new_followers of the rolled-up days before
--- p_from_day plus the running sum within the range. Ratings: properties.rating when it
--- is a number from 1 to 5 (anything else is ignored).
--- Internal helper: owner only.
-create or replace function analytics.compute_profile_daily_stats(p_org_id uuid, p_from_day date, p_events analytics.keyed_event[])
-returns table (org_id uuid, day date, profile_kind app.org_kind, profile_views bigint, new_followers bigint,
-               total_followers bigint, event_impressions bigint, reviews_received bigint, rating_sum numeric,
-               rating_count bigint)
+-- requires: functions/private/register_rollup.sql
+-- requires: functions/analytics/org_day_counts.sql
+-- Compute function of the rollup analytics.profile_daily_stats (migration 0030 states the
+-- columns), a rollup of the rollup analytics.visitor_daily_counts, for organizations of
+-- kind artist or venue only. A day has a row when it has a profile_view, follow or review
+-- event or an impression / event_view of a tour_date. The counts of each touched
+-- organization-day are summed from its visitor rows (analytics.org_day_counts);
+-- total_followers is the running total of new_followers through the day, so a touched day
+-- changes the total of every later day: the result holds, for each touched organization,
+-- every day from its first touched day on (the later days from the stored rows, with
+-- their totals recomputed).
+-- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
+create or replace function analytics.compute_profile_daily_stats(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof analytics.profile_daily_stats
 language sql
 stable
 as $$
-  with org as (
-    select o.kind from app.organizations as o where o.id = p_org_id and o.kind in ('artist', 'venue')
+  with fresh as materialized (
+    select v.org_id, v.day, o.kind,
+           pg_catalog.sum(v.profile_views)::bigint as profile_views,
+           pg_catalog.sum(v.profile_follows)::bigint as new_followers,
+           pg_catalog.sum(v.event_impressions)::bigint as event_impressions,
+           pg_catalog.sum(v.reviews)::bigint as reviews_received,
+           pg_catalog.sum(v.rating_sum) as rating_sum,
+           pg_catalog.sum(v.rating_count)::bigint as rating_count,
+           pg_catalog.sum(v.profile_views + v.follows + v.reviews + v.event_impressions) as relevant
+    from analytics.org_day_counts(p_org_id, p_after, p_upto) as v
+    join app.organizations as o on o.id = v.org_id and o.kind in ('artist', 'venue')
+    group by v.org_id, v.day, o.kind
   ),
-  daily as (
-    select e.day,
-           pg_catalog.count(*) filter (where e.event_type = 'profile_view') as profile_views,
-           pg_catalog.count(*) filter (where e.event_type = 'follow'
-                                          and (e.entity_type is null or e.entity_type in ('artist', 'venue'))) as new_followers,
-           pg_catalog.count(*) filter (where e.event_type in ('impression', 'event_view')
-                                          and e.entity_type = 'tour_date') as event_impressions,
-           pg_catalog.count(*) filter (where e.event_type = 'review') as reviews_received,
-           coalesce(pg_catalog.sum(e.rating), 0) as rating_sum,
-           pg_catalog.count(e.rating) as rating_count
-    from pg_catalog.unnest(p_events) as e
-    where exists (select 1 from org)
-    group by e.day
-    having pg_catalog.count(*) filter (where e.event_type in ('profile_view', 'follow', 'review')
-                                          or (e.event_type in ('impression', 'event_view') and e.entity_type = 'tour_date')) > 0
+  firsts as (
+    select f.org_id, f.kind, pg_catalog.min(f.day) as first_day from fresh as f group by f.org_id, f.kind
+  ),
+  days as (
+    select f.org_id, f.day, f.kind, f.profile_views, f.new_followers, f.event_impressions, f.reviews_received,
+           f.rating_sum, f.rating_count
+    from fresh as f
+    where f.relevant > 0
+    union all
+    select s.org_id, s.day, x.kind, s.profile_views, s.new_followers, s.event_impressions, s.reviews_received,
+           s.rating_sum, s.rating_count
+    from firsts as x
+    join analytics.profile_daily_stats as s on s.org_id = x.org_id and s.day >= x.first_day
+    where not exists (select 1 from fresh as f where f.org_id = s.org_id and f.day = s.day)
   )
-  select p_org_id, d.day, (select org.kind from org), d.profile_views, d.new_followers,
-         (select coalesce(pg_catalog.sum(s.new_followers), 0)
-            from analytics.profile_daily_stats as s
-           where s.org_id = p_org_id and s.day < p_from_day)::bigint
-         + pg_catalog.sum(d.new_followers) over (order by d.day)::bigint,
-         d.event_impressions, d.reviews_received, d.rating_sum, d.rating_count
-  from daily as d
+  select d.org_id, d.day, d.kind, d.profile_views, d.new_followers,
+         (select coalesce(pg_catalog.sum(s.new_followers), 0) from analytics.profile_daily_stats as s
+           where s.org_id = d.org_id and s.day < x.first_day)::bigint
+         + (pg_catalog.sum(d.new_followers) over (partition by d.org_id order by d.day))::bigint,
+         d.event_impressions, d.reviews_received, d.rating_sum, d.rating_count,
+         case when d.rating_count > 0 then pg_catalog.round(d.rating_sum / d.rating_count, 2) end   -- the generated average_rating
+  from days as d
+  join firsts as x on x.org_id = d.org_id
 $$;
-revoke execute on function analytics.compute_profile_daily_stats(uuid, date, analytics.keyed_event[]) from public, anon, authenticated;
-comment on function analytics.compute_profile_daily_stats(uuid, date, analytics.keyed_event[]) is
-  'analytics.profile_daily_stats rows of an organization (kind artist or venue) from its keyed events of a range of local days. Internal helper (owner only).';
+revoke execute on function analytics.compute_profile_daily_stats(uuid, timestamptz, timestamptz) from public, anon, authenticated;
+comment on function analytics.compute_profile_daily_stats(uuid, timestamptz, timestamptz) is
+  'Compute function of the rollup analytics.profile_daily_stats (a rollup of analytics.visitor_daily_counts): the touched artist / venue days and every later day (running follower totals). Internal (owner only).';
+
+select private.register_rollup(
+  'analytics.profile_daily_stats', 'analytics.events', 'analytics.profile_daily_stats', 'analytics.compute_profile_daily_stats',
+  array['org_id', 'day'], 'day', array['analytics.visitor_daily_counts'],
+  'Per artist / venue organization and local day: profile views, followers (new and running total), tour-date impressions, reviews and ratings (migration 0030); from analytics.visitor_daily_counts.');

@@ -1,7 +1,6 @@
 -- The per-bucket event aggregates of an organization that insights.metric_snapshot and
 -- insights.detect_candidates read (rows and definitions: insights.event_aggregates_raw).
--- Returns the result stored by insights.refresh_aggregates (analytics.aggregate_daily,
--- i.e. `audiencectl refresh`) when insights.stored_aggregates_current proves it equal to a
+-- Returns the result stored by insights.refresh_aggregates (a step of `audiencectl refresh`) when insights.stored_aggregates_current proves it equal to a
 -- fresh computation (same bucket boundaries, no late event since, ...); otherwise computes
 -- it from the raw events. Definer (it reads schema private); called by those definer
 -- functions after their membership check; granted to service_role only.

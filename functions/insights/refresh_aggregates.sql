@@ -1,12 +1,12 @@
 -- Brings the stored insights.event_aggregates result of one organization (migration 0040)
 -- up to date for its default insight period (insights.period_bounds with no dates, the
 -- referrer window of insights.metric_snapshot / detect_candidates): kept, with
--- complete_before advanced to the aggregation watermark, when still current; recomputed
--- from raw events when the period moved (a new local day), a late event arrived in it, a
--- release or the retention state changed; removed when the organization has no watermark.
--- Returns 'kept', 'computed' or 'removed'. Called for every organization by the refresh
--- step insights.refresh_aggregates (private.run_refresh), after analytics.aggregate_daily
--- moved the watermarks. Internal: owner only.
+-- complete_before advanced to the safe bound (private.received_upper_bound: every event
+-- received before it is committed and visible), when still current; recomputed from raw
+-- events when the period moved (a new local day), a late event arrived in it, a release
+-- or the retention state changed. Returns 'kept' or 'computed'. Called for every
+-- organization by the refresh step insights.refresh_aggregates (private.run_refresh).
+-- Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text
 language plpgsql
@@ -26,11 +26,8 @@ declare
   v_w4       timestamptz;
   v_started  timestamptz := pg_catalog.clock_timestamp();
 begin
-  select w.events_received into v_mark from analytics.aggregation_watermarks as w where w.org_id = p_org_id;
-  if v_mark is null then
-    delete from private.insight_aggregates as a where a.org_id = p_org_id;
-    return 'removed';
-  end if;
+  -- The safe bound first: the result computed below sees every event received before it.
+  v_mark := private.received_upper_bound();
 
   -- The parameters insights.metric_snapshot and insights.detect_candidates pass.
   select * into v_bounds from insights.period_bounds(p_org_id, null, null);
@@ -53,7 +50,7 @@ begin
   if insights.stored_aggregates_current(p_org_id, v_bounds.comparison_start, v_b2, v_bounds.period_start, v_b4,
                                         v_bounds.period_end, v_bounds.timezone, v_ws, v_w2, v_wm, v_w4) then
     -- No event of the range was received since complete_before, and every event received
-    -- before the watermark is committed: the stored result is complete up to it.
+    -- before the bound is committed: the stored result is complete up to it.
     update private.insight_aggregates as a
        set complete_before = v_mark
      where a.org_id = p_org_id and a.complete_before < v_mark;
@@ -81,4 +78,4 @@ end;
 $$;
 revoke execute on function insights.refresh_aggregates(uuid) from public, anon, authenticated;
 comment on function insights.refresh_aggregates(uuid) is
-  'Keeps (advancing complete_before to the watermark) or recomputes from raw events the stored insights.event_aggregates result of an organization''s default insight period; removes it without a watermark. Returns kept / computed / removed. Internal step of analytics.aggregate_daily (owner only).';
+  'Keeps (advancing complete_before to the safe bound) or recomputes from raw events the stored insights.event_aggregates result of an organization''s default insight period. Returns kept / computed. Internal step of private.run_refresh (owner only).';

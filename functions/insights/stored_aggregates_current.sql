@@ -1,8 +1,10 @@
 -- Whether the stored insights.event_aggregates result of an organization
 -- (private.insight_aggregates / insight_aggregate_rows) equals what the raw events give now
--- for these bucket boundaries: same boundaries and releases, no retention run since, the
--- aggregation watermark not behind it, and no event of the read range received since it
--- was complete (late events; BRIN on received_at). See migration 0040.
+-- for these bucket boundaries: same boundaries and releases, no retention run since, and
+-- no event of the read range received since it was complete (late events; BRIN on
+-- received_at). See migration 0040 (its aggregation watermark condition went with
+-- analytics.aggregation_watermarks, migration 0661: complete_before is the safe bound
+-- private.received_upper_bound of the run that stored the result).
 -- Internal helper: owner only (insights.event_aggregates, insights.refresh_aggregates).
 create or replace function insights.stored_aggregates_current(
   p_org_id            uuid,
@@ -27,7 +29,6 @@ declare
 begin
   select a.* into v_stored
   from private.insight_aggregates as a
-  join analytics.aggregation_watermarks as w on w.org_id = a.org_id and w.events_received >= a.complete_before
   where a.org_id = p_org_id
     and a.comparison_start = p_comparison_start and a.comparison_mid = p_comparison_mid
     and a.period_start = p_period_start and a.period_mid = p_period_mid and a.period_end = p_period_end

@@ -4,7 +4,7 @@
 -- incremental run may move its watermark up to it. Needs the caller to see other
 -- sessions' xact_start (superuser or pg_read_all_stats); without that, now minus 10
 -- minutes (assumes no writing transaction runs longer). Internal helper of
--- analytics.aggregate_daily and private.refresh_audience_rollups; SECURITY INVOKER.
+-- private.apply_rollup, insights.refresh_aggregates and private.refresh_audience_rollups; SECURITY INVOKER.
 create or replace function private.received_upper_bound()
 returns timestamptz
 language plpgsql

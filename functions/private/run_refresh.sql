@@ -4,8 +4,8 @@
 -- (CONCURRENTLY when it is populated and has a unique index), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers
 -- (the customers rollup is applied with the others; this step sweeps after it),
--- analytics.aggregate_daily, then insights.refresh_aggregates for every organization, which
--- reads the aggregation watermarks), then the usage steps usage.detect_anomalies and
+-- then insights.refresh_aggregates for every organization; the daily rollups of 0030, once
+-- the step analytics.aggregate_daily, are registered rollups since 0661), then the usage steps usage.detect_anomalies and
 -- usage.generate_recommendations, and last the retention of raw events (step
 -- analytics.apply_retention: analytics.apply_retention_due(90), i.e. 90 days, once per UTC
 -- day, after the rollups that must cover what it drops).
@@ -109,9 +109,6 @@ begin
     select 2, -1, 'private.refresh_kpi_benchmarks', 'select private.refresh_kpi_benchmarks()'
      where pg_catalog.to_regproc('private.refresh_kpi_benchmarks') is not null
     union all
-    select 3, 0, 'analytics.aggregate_daily', 'select analytics.aggregate_daily()'
-     where pg_catalog.to_regproc('analytics.aggregate_daily') is not null
-    union all
     select 4, 0, 'insights.refresh_aggregates',
            'select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r'
      where pg_catalog.to_regproc('insights.refresh_aggregates') is not null
@@ -158,7 +155,7 @@ begin
   perform pg_catalog.pg_advisory_unlock(v_refresh_key);
   if p_only is not null and pg_catalog.cardinality(v_steps) = 0 then
     raise exception 'no refresh step is named %', p_only
-      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, analytics.aggregate_daily, insights.refresh_aggregates, usage.detect_anomalies or usage.generate_recommendations';
+      using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, insights.refresh_aggregates, usage.detect_anomalies or usage.generate_recommendations';
   end if;
 end;
 $$;

@@ -3,7 +3,9 @@
 -- at least one non-bot event that day), events, active_users and net revenue per currency.
 -- Every call is written to app.admin_access_log (who, arguments, when) before it answers.
 -- Definitions: day = each organization's own local day for the event counts (from
--- analytics.org_daily_stats, i.e. as of the last analytics.aggregate_daily run), and the
+-- analytics.org_daily_stats through private.rollup_rows for each organization with events
+-- received since the rollup's watermark, the stored rows for the others, which are the
+-- same: exact whether or not refresh has run, a late event counts at once), and the
 -- UTC day for organizations and revenue; active_users = the sum over organizations of
 -- their distinct visitors that day (visitor keys are per organization by design, so one
 -- person active in two organizations counts twice); net_revenue_cents = a JSON object
@@ -35,11 +37,32 @@ begin
   with days as (
     select pg_catalog.generate_series(p_from, p_to - 1, interval '1 day')::date as day
   ),
+  mark as (
+    select r.watermark from private.rollups as r where r.name = 'analytics.org_daily_stats'
+  ),
+  touched as materialized (
+    -- Organizations with a non-bot event received since the rollup's watermark: only their
+    -- rows can differ from the stored ones (a row is recomputed only for such events).
+    select distinct e.org_id from analytics.events as e, mark as m
+    where e.received_at >= m.watermark and not e.is_bot
+  ),
+  rows as (
+    select s.day, s.events, s.visitors
+    from app.organizations as o
+    cross join lateral private.rollup_rows(null::analytics.org_daily_stats, o.id, p_from, p_to) as s
+    where o.id in (select t.org_id from touched as t)
+    union all
+    select s.day, s.events, s.visitors
+    from analytics.org_daily_stats as s
+    where s.day >= p_from and s.day < p_to
+      and s.org_id not in (select t.org_id from touched as t)
+      and s.org_id in (select o.id from app.organizations as o)
+  ),
   stats as (
     select s.day, pg_catalog.count(*) as active_orgs, pg_catalog.sum(s.events)::bigint as events,
            pg_catalog.sum(s.visitors)::bigint as users
-    from analytics.org_daily_stats as s
-    where s.day >= p_from and s.day < p_to and s.events > 0
+    from rows as s
+    where s.events > 0
     group by s.day
   ),
   revenue as (

@@ -18,8 +18,13 @@
 --     reaching step k-1 and step k, one decimal; NULL for step 1.
 -- 42501: not a member (or anon). 22023: bad period, fewer than 2 or more than 10 steps,
 -- a NULL or unknown event type, a window that is NULL, not positive or over 90 days.
--- Built as one statement with one join per step (generated from the step count only; the
--- event types are bound parameters), each join grouped per visitor before the next.
+-- Built as one statement (generated from the step count only; the event types are bound
+-- parameters): the period's events of the step types are reduced to one row per visitor
+-- holding, per step, the sorted times of that step's events; each step k is then the first
+-- time in its array after step k-1 and before t1 + p_window, found per visitor (no join
+-- between steps, so no plan depends on how many visitors reach a step). Reads the raw
+-- events of the period and window of the step types only, through the primary key
+-- (org_id, occurred_at).
 create or replace function public.get_conversion_funnel(
   p_org_id uuid,
   p_steps  text[],
@@ -69,36 +74,48 @@ begin
   v_to_ts := p_to::timestamp at time zone v_tz;
 
   -- $1 org, $2 steps, $3 period start, $4 period end, $5 window.
-  v_sql := 'with ev as materialized (
+  v_sql := 'with ev as (
       select coalesce(e.visitor_id, ''user:'' || e.user_id::text) as visitor, e.event_type, e.occurred_at
       from analytics.events as e
       where e.org_id = $1 and e.occurred_at >= $3 and e.occurred_at < $4 + $5
         and e.event_type = any ($2) and not e.is_bot
         and (e.visitor_id is not null or e.user_id is not null)
     ),
-    s1 as (
-      select ev.visitor, pg_catalog.min(ev.occurred_at) as t1, null::timestamptz as t_prev, pg_catalog.min(ev.occurred_at) as t
-      from ev
-      where ev.event_type = $2[1] and ev.occurred_at < $4
-      group by ev.visitor
-    )';
-  for k in 2 .. v_n loop
-    v_sql := v_sql || pg_catalog.format(',
-    s%1$s as (
-      select a.visitor, a.t1, a.t as t_prev, pg_catalog.min(ev.occurred_at) as t
-      from s%2$s as a
-      join ev on ev.visitor = a.visitor and ev.event_type = $2[%1$s]
-             and ev.occurred_at > a.t and ev.occurred_at < a.t1 + $5
-      group by a.visitor, a.t1, a.t
-    )', k, k - 1);
-  end loop;
-  v_sql := v_sql || ',
-    steps as (';
+    per_visitor as materialized (
+      select ev.visitor';
   for k in 1 .. v_n loop
-    v_sql := v_sql || pg_catalog.format('%s
-      select %2$s as step, pg_catalog.count(*) as visitors,
-             pg_catalog.percentile_cont(0.5) within group (order by extract(epoch from s.t - s.t_prev)) as median
-      from s%2$s as s', case when k > 1 then ' union all' else '' end, k);
+    v_sql := v_sql || pg_catalog.format(',
+             pg_catalog.array_agg(ev.occurred_at order by ev.occurred_at) filter (where ev.event_type = $2[%1$s]) as a%1$s', k);
+  end loop;
+  v_sql := v_sql || '
+      from ev
+      group by ev.visitor
+      having pg_catalog.min(ev.occurred_at) filter (where ev.event_type = $2[1]) < $4
+    ),
+    reached as (
+      select p.a1[1] as t1';
+  for k in 2 .. v_n loop
+    v_sql := v_sql || pg_catalog.format(', s%s.t as t%1$s', k);
+  end loop;
+  v_sql := v_sql || '
+      from per_visitor as p';
+  for k in 2 .. v_n loop
+    v_sql := v_sql || pg_catalog.format('
+      left join lateral (select pg_catalog.min(x.t) as t from pg_catalog.unnest(p.a%1$s) as x (t)
+                          where x.t > %2$s and x.t < p.a1[1] + $5) as s%1$s on true',
+                                        k, case when k = 2 then 'p.a1[1]' else pg_catalog.format('s%s.t', k - 1) end);
+  end loop;
+  v_sql := v_sql || '
+    ),
+    steps as (
+      select 1 as step, pg_catalog.count(*) as visitors, null::double precision as median from reached as r';
+  for k in 2 .. v_n loop
+    v_sql := v_sql || pg_catalog.format('
+      union all
+      select %1$s, pg_catalog.count(r.t%1$s),
+             pg_catalog.percentile_cont(0.5) within group (order by extract(epoch from r.t%1$s - r.t%2$s))
+               filter (where r.t%1$s is not null)
+      from reached as r', k, k - 1);
   end loop;
   v_sql := v_sql || '
     )

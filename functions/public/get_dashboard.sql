@@ -36,16 +36,11 @@
 --     Percentages have one decimal and add up to exactly 100.0: largest remainder method
 --     (analytics.percentages): each entry gets floor(visitors x 1000 / total) tenths and
 --     the tenths missing to 1000 go one each to the largest remainders.
--- Reads the daily rollups for whole past days already aggregated and raw events only for
--- the rest (the current day, and any day after the aggregation watermark).
--- What lags: days before the local day of the organization's aggregation watermark
--- (analytics.aggregation_watermarks.events_received, moved by each refresh) are read from
--- the daily rollups, which hold the events received before that watermark; an event
--- received after it for such a day (a late event: occurred_at on an earlier day) is not
--- counted until the next refresh runs analytics.aggregate_daily (with `schedule install`'s
--- default, up to a day). The watermark's day and later days are read from raw events and
--- are exact.
--- The mashup block reads rollups of the engine (private.rollup_rows) and has no such lag.
+-- Reads the daily rollups of the rollup engine through private.rollup_rows
+-- (analytics.org_daily_stats, org_daily_visitors, entity_daily_stats,
+-- entity_daily_visitors and the mashup rollups): the stored rows plus the rows recomputed
+-- for the keys touched by events received since each rollup's watermark, so every answer
+-- is exact whether or not refresh has run; a late event counts at once.
 -- 42501: not a member (or anon); 22023: a NULL / empty / reversed / infinite period or
 -- one over 366 days. JIT is off: compiling would cost more than these queries take.
 create or replace function public.get_dashboard(p_org_id uuid, p_from date, p_to date)
@@ -59,26 +54,18 @@ as $$
 declare
   v_tz        text;
   v_prev_from date;
-  v_raw_from  date;
-  v_raw       analytics.keyed_event[] := '{}';
   v_result    jsonb;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
   perform analytics.check_period(p_from, p_to);      -- raises 22023
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   v_prev_from := p_from - (p_to - p_from);
-  -- Days from v_raw_from on are not (completely) rolled up: their raw events, read and
-  -- keyed once for every part of the answer.
-  v_raw_from := analytics.raw_from_day(p_org_id);
-  if v_raw_from < p_to then
-    v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, p_to);
-  end if;
 
   with stats as materialized (
-    select s.* from analytics.org_stats_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as s
+    select s.* from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, v_prev_from, p_to) as s
   ),
   visitors as materialized (
-    select v.* from analytics.org_visitors_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as v
+    select v.* from private.rollup_rows(null::analytics.org_daily_visitors, p_org_id, v_prev_from, p_to) as v
   ),
   attributed as materialized (
     -- Each visitor once, with the attributes of their first day in the period.
@@ -97,7 +84,7 @@ begin
              'visitors', (select pg_catalog.count(*) from attributed),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day >= p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_to, v_raw_from, v_raw) as a),
+                                   from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, null::date, p_to) as a),
              'following', (select pg_catalog.count(*) from app.organization_follows as f
                             where f.org_id = p_org_id and f.created_at < (p_to::timestamp at time zone v_tz))) as current,
            pg_catalog.jsonb_build_object(
@@ -110,7 +97,7 @@ begin
                                                            group by v.visitor_key) as d),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day < p_from), 0),
              'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from analytics.org_stats_between(p_org_id, '-infinity'::date, p_from, v_raw_from, v_raw) as a),
+                                   from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, null::date, p_from) as a),
              'following', (select pg_catalog.count(*) from app.organization_follows as f
                             where f.org_id = p_org_id and f.created_at < (p_from::timestamp at time zone v_tz))) as previous
     from stats as s
@@ -129,7 +116,7 @@ begin
            pg_catalog.sum(e.likes) filter (where e.day >= p_from) as likes,
            pg_catalog.sum(e.shares) filter (where e.day >= p_from) as shares,
            coalesce(pg_catalog.sum(e.plays) filter (where e.day < p_from), 0) as previous_plays
-    from analytics.entity_stats_between(p_org_id, v_prev_from, p_to, v_raw_from, v_raw) as e
+    from private.rollup_rows(null::analytics.entity_daily_stats, p_org_id, v_prev_from, p_to) as e
     group by e.entity_type, e.entity_id
   ),
   top as (
@@ -141,7 +128,7 @@ begin
   ),
   listeners as (
     select v.entity_type, v.entity_id, pg_catalog.count(distinct v.visitor_key) as listeners
-    from analytics.entity_visitors_between(p_org_id, p_from, p_to, v_raw_from, v_raw) as v
+    from private.rollup_rows(null::analytics.entity_daily_visitors, p_org_id, p_from, p_to) as v
     where v.played and (v.entity_type, v.entity_id) in (select t.entity_type, t.entity_id from top as t)
     group by v.entity_type, v.entity_id
   ),
@@ -189,4 +176,4 @@ $$;
 revoke execute on function public.get_dashboard(uuid, date, date) from public, anon;
 grant execute on function public.get_dashboard(uuid, date, date) to authenticated, service_role;
 comment on function public.get_dashboard(uuid, date, date) is
-  'Dashboard of an organization for local days [p_from, p_to) as jsonb: summary (plays, likes, shares, comments, page_views, visitors, followers, total_followers, following) and previous_summary, trends per day, top_content (10, growth % vs the previous equal period), traffic_sources and demographics (countries, devices) with percentages adding up to exactly 100.0 (largest remainder). Rollups for aggregated past days, raw events for the rest. Viewer or above; 42501 otherwise; 22023 on a bad period.';
+  'Dashboard of an organization for local days [p_from, p_to) as jsonb: summary (plays, likes, shares, comments, page_views, visitors, followers, total_followers, following) and previous_summary, trends per day, top_content (10, growth % vs the previous equal period), traffic_sources and demographics (countries, devices) with percentages adding up to exactly 100.0 (largest remainder). Exact at all times (engine rollups through private.rollup_rows). Viewer or above; 42501 otherwise; 22023 on a bad period.';

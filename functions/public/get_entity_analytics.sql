@@ -27,17 +27,11 @@
 -- title / kind / created_at / published_at from app.content_items when the id is one of
 -- its items, else null;
 -- entity_type: the type most events about it carry.
--- Reads the daily rollups for whole past days already aggregated and raw events for the
--- rest (analytics.raw_from_day: the current day, and any day from the aggregation
--- watermark's on).
--- What lags: days before the local day of the organization's aggregation watermark
--- (analytics.aggregation_watermarks.events_received, moved by each refresh) are read from
--- the daily rollups, which hold the events received before that watermark; an event
--- received after it for such a day (a late event: occurred_at on an earlier day) is not
--- counted until the next refresh runs analytics.aggregate_daily (with `schedule install`'s
--- default, up to a day). The watermark's day and later days are read from raw events and
--- are exact. The "interactions" block reads rollups of the engine (private.rollup_rows) and
--- has no such lag.
+-- Reads the daily rollups of the rollup engine through private.rollup_rows
+-- (analytics.entity_daily_stats, entity_daily_visitors and the interaction rollups): the
+-- stored rows plus the rows recomputed for the keys touched by events received since each
+-- rollup's watermark, so every answer is exact whether or not refresh has run; a late
+-- event counts at once.
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
 create or replace function public.get_entity_analytics(p_org_id uuid, p_entity_id uuid, p_from date, p_to date)
@@ -50,8 +44,6 @@ set jit = off
 as $$
 declare
   v_tz       text;
-  v_raw_from date;
-  v_raw      analytics.keyed_event[];
   v_result   jsonb;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
@@ -61,16 +53,12 @@ begin
       using errcode = '22023', hint = 'Pass the id of a content item or of another entity of your events.';
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
-  -- Days from v_raw_from on are not (completely) rolled up: their raw events, read and
-  -- keyed once.
-  v_raw_from := analytics.raw_from_day(p_org_id);
-  v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, 'infinity'::date);
 
   with life as materialized (
-    select s.* from analytics.entity_stats_between(p_org_id, '-infinity'::date, 'infinity'::date, v_raw_from, v_raw, p_entity_id) as s
+    select s.* from private.rollup_rows(null::analytics.entity_daily_stats, p_org_id) as s where s.entity_id = p_entity_id
   ),
   life_visitors as materialized (
-    select v.* from analytics.entity_visitors_between(p_org_id, '-infinity'::date, 'infinity'::date, v_raw_from, v_raw, p_entity_id) as v
+    select v.* from private.rollup_rows(null::analytics.entity_daily_visitors, p_org_id) as v where v.entity_id = p_entity_id
   ),
   totals as (
     select pg_catalog.jsonb_build_object(

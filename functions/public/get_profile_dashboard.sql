@@ -19,8 +19,8 @@
 -- (analytics.entity_daily_interactions); event_performance: the 10 tour dates with the
 -- most detail views in the period (ties: impressions, then id), rates as in
 -- get_entity_analytics' interactions (two decimals, NULL over 0).
--- Profile stats of days already aggregated come from analytics.profile_daily_stats, the
--- rest from raw events (analytics.raw_from_day); interactions through private.rollup_rows.
+-- Profile stats (analytics.profile_daily_stats) and interactions through
+-- private.rollup_rows: exact whether or not refresh has run (a late event counts at once).
 -- Callable by members (viewer or above) and service_role.
 -- Errors: 42501 not a member; 22023 bad period, or an organization that is neither an
 -- artist nor a venue (hint: its kind).
@@ -35,8 +35,6 @@ as $$
 declare
   v_kind     app.org_kind;
   v_tz       text;
-  v_raw_from date;
-  v_raw      analytics.keyed_event[] := '{}';
 begin
   perform app.assert_org_role(p_org_id, 'viewer');   -- raises 42501; NULL is never "allowed"
   perform analytics.check_period(p_from, p_to);      -- raises 22023
@@ -45,29 +43,19 @@ begin
     raise exception 'organization % is a %, not an artist or a venue', p_org_id, v_kind
       using errcode = '22023', hint = 'Profile dashboards exist for organizations of kind artist or venue; use get_dashboard.';
   end if;
-  v_raw_from := analytics.raw_from_day(p_org_id);
-  if v_raw_from < p_to then
-    v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, p_to);
-  end if;
 
   return (
-    with computed as materialized (
-      select c.* from analytics.compute_profile_daily_stats(p_org_id, v_raw_from, v_raw) as c where c.day < p_to
+    with rows as materialized (
+      select r.* from private.rollup_rows(null::analytics.profile_daily_stats, p_org_id, null::date, p_to) as r
     ),
     p as materialized (
       select r.day, r.profile_views, r.new_followers, r.event_impressions, r.reviews_received, r.rating_sum, r.rating_count
-      from analytics.profile_daily_stats as r
-      where r.org_id = p_org_id and r.day >= p_from and r.day < least(p_to, v_raw_from)
-      union all
-      select c.day, c.profile_views, c.new_followers, c.event_impressions, c.reviews_received, c.rating_sum, c.rating_count
-      from computed as c
-      where c.day >= p_from
+      from rows as r
+      where r.day >= p_from
     ),
     followers_before as (
-      -- follows of every day before the period: stored days, then computed (raw) days
-      select coalesce((select pg_catalog.sum(s.new_followers) from analytics.profile_daily_stats as s
-                        where s.org_id = p_org_id and s.day < least(p_from, v_raw_from)), 0)
-           + coalesce((select pg_catalog.sum(c.new_followers) from computed as c where c.day < p_from), 0) as n
+      -- follows of every day before the period
+      select coalesce((select pg_catalog.sum(r.new_followers) from rows as r where r.day < p_from), 0) as n
     ),
     i as materialized (
       select x.* from private.rollup_rows(null::analytics.entity_daily_interactions, p_org_id, p_from, p_to) as x

@@ -15,8 +15,8 @@
 -- avg_session_duration_seconds = time_spent_seconds / sessions (one decimal; NULL without
 -- sessions); average_view_seconds = view seconds / timed views and median_view_seconds
 -- the exact median of the durations (one decimal); max_scroll_depth_pct the highest of the
--- days. user_daily_stats rows of days already aggregated, computed from raw events for the
--- rest (analytics.raw_from_day), user_daily_interactions through private.rollup_rows.
+-- days. user_daily_stats and user_daily_interactions through private.rollup_rows: exact
+-- whether or not refresh has run (a late event counts at once).
 -- Who may call: a signed-in user about themselves (p_user_id NULL or their own id: no
 -- membership needed, an end user's stats are their own); analysts or above of the
 -- organization and service_role about any user (p_user_id).
@@ -31,8 +31,6 @@ set jit = off
 as $$
 declare
   v_user     uuid := coalesce(p_user_id, auth.uid());
-  v_raw_from date;
-  v_raw      analytics.keyed_event[] := '{}';
 begin
   if v_user is null or v_user is distinct from auth.uid() then
     perform app.assert_org_role(p_org_id, 'analyst');   -- raises 42501 (anon, non-analysts)
@@ -41,22 +39,13 @@ begin
     end if;
   end if;
   perform analytics.check_period(p_from, p_to);        -- raises 22023
-  v_raw_from := analytics.raw_from_day(p_org_id);
-  if v_raw_from < p_to then
-    v_raw := analytics.keyed_event_array(p_org_id, v_raw_from, p_to);
-  end if;
 
   return (
     with s as materialized (
       select r.day, r.plays, r.plays_received, r.followers_gained, r.items_created, r.events_viewed, r.events_clicked,
              r.events_interested, r.ticket_links_clicked, r.reviews, r.searches, r.sessions, r.time_spent_seconds
-      from analytics.user_daily_stats as r
-      where r.org_id = p_org_id and r.user_id = v_user and r.day >= p_from and r.day < least(p_to, v_raw_from)
-      union all
-      select c.day, c.plays, c.plays_received, c.followers_gained, c.items_created, c.events_viewed, c.events_clicked,
-             c.events_interested, c.ticket_links_clicked, c.reviews, c.searches, c.sessions, c.time_spent_seconds
-      from analytics.compute_user_daily_stats(p_org_id, v_raw) as c
-      where c.user_id = v_user and c.day >= greatest(p_from, v_raw_from) and c.day < p_to
+      from private.rollup_rows(null::analytics.user_daily_stats, p_org_id, p_from, p_to) as r
+      where r.org_id = p_org_id and r.user_id = v_user
     ),
     i as materialized (
       select x.* from private.rollup_rows(null::analytics.user_daily_interactions, p_org_id, p_from, p_to) as x

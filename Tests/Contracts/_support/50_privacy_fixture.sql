@@ -7,7 +7,7 @@
 -- leaves it (visitor 'anon:<key of dev1>', user id = keyed hash). Orders: U/dev1 500,
 -- other 700. Subscribers: dev1 (sms), FAN@era.test (e-mail, no visitor), other. Experiment
 -- EX created by U; assignments user:U (with a purchase), dev1, other (with a purchase).
--- Both organizations are aggregated.
+-- Events are received now; the daily rollups are applied (tests.apply_daily_rollups).
 create or replace function tests.create_privacy_fixture()
 returns void
 language plpgsql
@@ -24,8 +24,8 @@ begin
   insert into app.content_items (id, org_id, kind, title)
   values ('00000000-0000-4000-8000-00000000eac1', md5('org:era')::uuid, 'release', 'Era Song');
 
-  insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id, user_id, session_id)
-  select x.org, x.at::timestamptz, x.at::timestamptz, x.type, x.etype, x.entity::uuid, x.visitor, x.user_id, x.session
+  insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id, user_id, session_id)
+  select x.org, x.at::timestamptz, x.type, x.etype, x.entity::uuid, x.visitor, x.user_id, x.session
   from (values
     (md5('org:era')::uuid, '2025-04-01 10:00:00Z', 'page_view', null, null, 'dev1', md5('fan@era.test')::uuid, 's1'),
     (md5('org:era')::uuid, '2025-04-01 10:05:00Z', 'play', 'content_item', '00000000-0000-4000-8000-00000000eac1', 'dev1', md5('fan@era.test')::uuid, 's1'),
@@ -35,8 +35,8 @@ begin
     (md5('org:era-b')::uuid, '2025-04-01 10:00:00Z', 'page_view', null, null, 'dev2', md5('fan@era.test')::uuid, null)
   ) as x (org, at, type, etype, entity, visitor, user_id, session);
   -- The fan's event of 03-31 as analytics.apply_retention leaves it: keyed hashes only.
-  insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id)
-  select md5('org:era')::uuid, '2025-03-31 10:00:00Z', '2025-03-31 10:00:00Z', 'page_view',
+  insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id)
+  select md5('org:era')::uuid, '2025-03-31 10:00:00Z', 'page_view',
          'anon:' || private.pseudonymize_visitor(k.inner_pad, k.outer_pad, md5('org:era')::uuid, 'dev1'),
          private.hmac_uuid(k.inner_pad, k.outer_pad, md5('org:era')::uuid::text || ':user_id:' || md5('fan@era.test')::uuid::text)
   from private.pseudonymization_key k;
@@ -58,8 +58,7 @@ begin
   insert into experiments.events (org_id, experiment_id, subject, event_type) values
     (md5('org:era')::uuid, '00000000-0000-4000-8000-0000000000ea', 'user:' || md5('fan@era.test')::uuid, 'purchase'),
     (md5('org:era')::uuid, '00000000-0000-4000-8000-0000000000ea', 'other', 'purchase');
-  perform analytics.aggregate_daily(md5('org:era')::uuid);
-  perform analytics.aggregate_daily(md5('org:era-b')::uuid);
+  perform tests.apply_daily_rollups();
 end;
 $fixture$;
 comment on function tests.create_privacy_fixture() is 'Creates the privacy contracts'' fixture: organizations era and era-b, the fan fan@era.test and everything stored about them.';

@@ -1,9 +1,13 @@
--- Contract: analytics.aggregate_daily and the daily rollups (organization, visitor sets,
--- entities, users, venue profile), the watermark, idempotence, late events and the plan's
--- wrapper names.
+-- Contract: the daily rollups of migrations 0030 / 0660 on the rollup engine
+-- (analytics.visitor_daily_counts; organization, visitor sets, entities, users, venue
+-- profile): exact readers before any apply (private.rollup_rows), the applied rows, the
+-- watermark, idempotence, a late event, an event received exactly at the watermark, a
+-- late follower moving the running totals, the rebuild from empty equal to the
+-- incremental result, and who may read what.
 -- Fixture: venue "roll" in America/New_York. DST starts 2025-03-09 at 07:00 UTC, so the
 -- local day 03-09 lasts 23 hours: [03-09 05:00Z, 03-10 04:00Z). c1 is a content item,
--- T1 a tour date, U a signed-in fan (visitor vU). Times UTC -> local day:
+-- T1 a tour date, U a signed-in fan (visitor vU). Events are received now (as live
+-- events; the engine follows received_at). Times UTC -> local day:
 --   1  03-09 05:30     -> 03-09  content_created c1 by U (vU)
 --   2  03-09 06:00     -> 03-09  page_view v1
 --   3  03-10 03:59:59  -> 03-09  play c1 v2 (23:59:59 EDT)
@@ -18,7 +22,7 @@
 --   25 03-13 12:00  play c1 by a bot (never counted)
 -- Daily distinct visitors 03-09..03-16: 3, 2, 3, 2, 1, 1, 1, 1; over the week 03-10..03-16
 -- the sum of the days is 11 but the distinct visitors are v1 v2 v3 vU = 4.
-select plan(31);
+select plan(30);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@roll.test');
@@ -28,9 +32,9 @@ select tests.create_org('roll', md5('owner@roll.test')::uuid);
 select tests.create_org('roll-other', md5('outsider@roll.test')::uuid);
 update app.organizations set timezone = 'America/New_York', kind = 'venue' where id = md5('org:roll')::uuid;
 
-insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id, user_id,
+insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id, user_id,
                               session_id, properties, is_bot)
-select md5('org:roll')::uuid, x.at::timestamptz, x.at::timestamptz, x.type, x.etype,
+select md5('org:roll')::uuid, x.at::timestamptz, x.type, x.etype,
        case x.entity when 'c1' then '00000000-0000-4000-8000-00000000a0c1'::uuid
                      when 'T1' then '00000000-0000-4000-8000-00000000a071'::uuid
                      when 'U' then md5('fan@roll.test')::uuid end,
@@ -77,23 +81,28 @@ create function tests.roll_snapshot() returns text language sql as $$
   ) as x
 $$;
 
--- First run: no watermark yet, so every day from the first to the last event.
+-- The expected rows, by construction.
+create temp table roll_expected_org (day date, events bigint, plays bigint, page_views bigint, follows bigint, profile_views bigint,
+                                     searches bigint, ticket_clicks bigint, link_clicks bigint, visitors bigint, sessions bigint);
+insert into roll_expected_org values
+  ('2025-03-09', 3, 1, 1, 0, 0, 0, 0, 0, 3, 0), ('2025-03-10', 4, 1, 1, 1, 1, 0, 0, 0, 2, 0),
+  ('2025-03-11', 8, 0, 2, 0, 0, 1, 1, 1, 3, 1), ('2025-03-12', 5, 0, 2, 1, 0, 0, 0, 0, 2, 0),
+  ('2025-03-13', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0), ('2025-03-14', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0),
+  ('2025-03-15', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0), ('2025-03-16', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0);
+
+-- Before any apply: the readers' rows are already exact (computed from the raw events).
 select results_eq(
-  $$ select days, first_day, last_day, rows_changed > 0 from analytics.aggregate_daily(md5('org:roll')::uuid) $$,
-  $$ values (8, '2025-03-09'::date, '2025-03-16'::date, true) $$,
-  'the first run aggregates the organization in full: 8 local days 03-09 .. 03-16');
+  $$ select day, events, plays, page_views, follows, profile_views, searches, ticket_clicks, link_clicks, visitors, sessions
+     from private.rollup_rows(null::analytics.org_daily_stats, md5('org:roll')::uuid) order by day $$,
+  $$ select * from roll_expected_org order by day $$,
+  'before any apply, rollup_rows gives org_daily_stats per New York day from the raw events: 03-10 03:59:59Z falls on the 23-hour DST day 03-09, 04:00:00Z on 03-10; the bot play is not counted');
+
+select cmp_ok(tests.apply_daily_rollups(), '>', 0::bigint, 'apply the seven daily rollups');
 select results_eq(
   $$ select day, events, plays, page_views, follows, profile_views, searches, ticket_clicks, link_clicks, visitors, sessions
      from analytics.org_daily_stats where org_id = md5('org:roll')::uuid order by day $$,
-  $$ values ('2025-03-09'::date, 3::bigint, 1::bigint, 1::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 3::bigint, 0::bigint),
-            ('2025-03-10', 4, 1, 1, 1, 1, 0, 0, 0, 2, 0),
-            ('2025-03-11', 8, 0, 2, 0, 0, 1, 1, 1, 3, 1),
-            ('2025-03-12', 5, 0, 2, 1, 0, 0, 0, 0, 2, 0),
-            ('2025-03-13', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0),
-            ('2025-03-14', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0),
-            ('2025-03-15', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0),
-            ('2025-03-16', 1, 0, 1, 0, 0, 0, 0, 0, 1, 0) $$,
-  'org_daily_stats per New York day: 03-10 03:59:59Z falls on the 23-hour DST day 03-09, 04:00:00Z on 03-10; the bot play is not counted');
+  $$ select * from roll_expected_org order by day $$,
+  'the applied org_daily_stats rows (summed from visitor_daily_counts) are the same 8 days');
 select results_eq(
   $$ select sum(visitors)::bigint from analytics.org_daily_stats
       where org_id = md5('org:roll')::uuid and day between '2025-03-10' and '2025-03-16' $$,
@@ -109,6 +118,11 @@ select results_eq(
   $$ values ('2025-03-11'::date, '(direct)'::text, null::char(2), null::text, 1), ('2025-03-11', '(direct)', null, null, 2),
             ('2025-03-11', '(direct)', null, null, 5) $$,
   'the visitor set of 03-11: v1 (1 event), v2 (2), vU (5), keyed by pseudonymous keys');
+select results_eq(
+  $$ select day, events, page_views, searches, reviews, rating_sum, pg_catalog.cardinality(sessions)
+     from analytics.visitor_daily_counts where org_id = md5('org:roll')::uuid and day = '2025-03-11' order by events $$,
+  $$ values ('2025-03-11'::date, 1, 1, 0, 0, 0::numeric, 0), ('2025-03-11', 2, 1, 0, 1, 4, 0), ('2025-03-11', 5, 0, 1, 0, 0, 1) $$,
+  'visitor_daily_counts of 03-11: v1 (a page view), v2 (a page view and a review rated 4), vU (5 events in one session)');
 select is((select count(*) from analytics.org_daily_visitors
             where org_id = md5('org:roll')::uuid and visitor_key::text like 'v%'), 0::bigint,
           'no raw visitor id is stored in the visitor sets');
@@ -136,76 +150,96 @@ select results_eq(
             ('2025-03-11', 'venue', 0, 0, 1, 1, 1, 4.00),
             ('2025-03-12', 'venue', 0, 0, 1, 2, 1, 5.00) $$,
   'venue stats: a profile view and a follower on 03-10, reviews rated 4 and 5 (the "x" rating is ignored); following user U is not a venue follower');
-select ok((select w.events_received > '2025-03-16 16:00:00Z'::timestamptz from analytics.aggregation_watermarks w
-            where w.org_id = md5('org:roll')::uuid), 'the watermark is past every event received');
+select ok((select bool_and(r.watermark > now()) from private.rollups as r
+            where r.name in ('analytics.visitor_daily_counts', 'analytics.entity_daily_stats', 'analytics.entity_daily_visitors',
+                             'analytics.user_daily_stats', 'analytics.org_daily_stats', 'analytics.org_daily_visitors',
+                             'analytics.profile_daily_stats')),
+          'every watermark is past the fixture''s events');
 
--- Running twice changes nothing: no row rewritten, nothing reported.
+-- Applying twice changes nothing: no row rewritten.
 create temp table roll_before as select tests.roll_snapshot() as s;
-select is_empty($$ select * from analytics.aggregate_daily(md5('org:roll')::uuid) $$,
-                'a second incremental run finds nothing to recompute');
-select results_eq($$ select rows_changed from analytics.aggregate_daily(md5('org:roll')::uuid, '2025-03-11') $$,
-                  $$ values (0::bigint) $$, 'recomputing a day whose events did not change writes no row');
+select is(tests.apply_daily_rollups(), 0::bigint, 'a second apply writes no row');
 select is(tests.roll_snapshot(), (select s from roll_before),
-          'after both runs every rollup row is byte-for-byte the same row version (xmin unchanged)');
+          'every rollup row is byte-for-byte the same row version (xmin unchanged)');
 
--- A late event (occurred on 03-11, received now) re-aggregates its day, and only it.
+-- A late event (occurred on 03-11, received now): the readers count it at once; apply
+-- then recomputes the units it touches (a visitor-day, an entity-day, ...), and only them.
 insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id)
 values (md5('org:roll')::uuid, '2025-03-11 16:30:00Z', clock_timestamp(), 'play', 'content_item',
         '00000000-0000-4000-8000-00000000a0c1', 'v9');
+select results_eq($$ select plays, visitors from private.rollup_rows(null::analytics.org_daily_stats, md5('org:roll')::uuid, '2025-03-11'::date, '2025-03-12'::date) $$,
+                  $$ values (1::bigint, 4::bigint) $$, 'before the next apply, rollup_rows already counts the late play and its visitor on 03-11');
+select results_eq($$ select plays, visitors from analytics.org_daily_stats where org_id = md5('org:roll')::uuid and day = '2025-03-11' $$,
+                  $$ values (0::bigint, 3::bigint) $$, 'the stored row of 03-11 does not have it yet');
 create temp table roll_other_days as
   select s.day, s.xmin::text as version from analytics.org_daily_stats s where s.org_id = md5('org:roll')::uuid and s.day <> '2025-03-11';
-select results_eq($$ select days, first_day, last_day from analytics.aggregate_daily(md5('org:roll')::uuid) $$,
-                  $$ values (1, '2025-03-11'::date, '2025-03-11'::date) $$,
-                  'the late event recomputes its own day 03-11 only');
+create temp table roll_other_visitors as
+  select s.day, s.visitor_key, s.xmin::text as version from analytics.visitor_daily_counts s where s.org_id = md5('org:roll')::uuid;
+select is(tests.apply_daily_rollups(), 6::bigint,
+          'apply writes 6 rows: v9''s visitor-day and visitor set row, the c1 entity-day of 03-11 and its visitor, the 03-11 organization row, and U''s 03-11 row (a play of the item U created)');
 select results_eq($$ select plays, visitors from analytics.org_daily_stats where org_id = md5('org:roll')::uuid and day = '2025-03-11' $$,
                   $$ values (1::bigint, 4::bigint) $$, '03-11 now has the late play and its visitor');
 select is((select count(*) from analytics.org_daily_stats s join roll_other_days o on o.day = s.day
             where s.org_id = md5('org:roll')::uuid and s.xmin::text = o.version), 7::bigint,
           'the 7 other days were not rewritten');
+select is((select count(*) from analytics.visitor_daily_counts s join roll_other_visitors o on (o.day, o.visitor_key) = (s.day, s.visitor_key)
+            where s.org_id = md5('org:roll')::uuid and s.xmin::text = o.version), (select count(*) from roll_other_visitors),
+          'no other visitor-day was rewritten');
 select results_eq(
   $$ select count(distinct visitor_key) from analytics.org_daily_visitors
       where org_id = md5('org:roll')::uuid and day between '2025-03-10' and '2025-03-16' $$,
   $$ values (5::bigint) $$, 'distinct visitors over the week: 5 with the late visitor');
 
--- A late follower on 03-09 moves the running follower totals of the later days.
+-- A late follower on 03-09 received exactly at the watermark: it belongs to the next
+-- apply ([watermark, bound)); the readers count it at once, and it moves the running
+-- follower totals of every later day.
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
-values (md5('org:roll')::uuid, '2025-03-09 20:00:00Z', clock_timestamp(), 'follow', 'v5');
-select results_eq($$ select days, first_day from analytics.aggregate_daily(md5('org:roll')::uuid) $$,
-                  $$ values (1, '2025-03-09'::date) $$, 'the late follow recomputes 03-09');
+select md5('org:roll')::uuid, '2025-03-09 20:00:00Z', r.watermark, 'follow', 'v5'
+from private.rollups as r where r.name = 'analytics.visitor_daily_counts';
+select results_eq(
+  $$ select day, new_followers, total_followers from private.rollup_rows(null::analytics.profile_daily_stats, md5('org:roll')::uuid) order by day $$,
+  $$ values ('2025-03-09'::date, 1::bigint, 1::bigint), ('2025-03-10', 1, 2), ('2025-03-11', 0, 2), ('2025-03-12', 0, 2) $$,
+  'before the apply, rollup_rows has the follower received at the watermark: total followers 1 from 03-09, 2 from 03-10 on');
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply');
 select results_eq(
   $$ select day, new_followers, total_followers from analytics.profile_daily_stats where org_id = md5('org:roll')::uuid order by day $$,
   $$ values ('2025-03-09'::date, 1::bigint, 1::bigint), ('2025-03-10', 1, 2), ('2025-03-11', 0, 2), ('2025-03-12', 0, 2) $$,
-  'total followers: 1 from 03-09, 2 from 03-10 on');
+  'the applied rows agree');
 
--- The plan's names.
-select results_eq($$ select days, rows_changed from analytics.aggregate_mashup_stats('2025-03-12') where org_id = md5('org:roll')::uuid $$,
-                  $$ values (1, 0::bigint) $$, 'aggregate_mashup_stats(day) recomputes that day (nothing changed)');
-select results_eq($$ select days, rows_changed from analytics.aggregate_daily_analytics('2025-03-12') where org_id = md5('org:roll')::uuid $$,
-                  $$ values (1, 0::bigint) $$, 'aggregate_daily_analytics(day) recomputes that day (nothing changed)');
+-- The rebuild from empty (the same compute function over every received row) equals the
+-- incremental result, row for row, for the fixture's organization.
+select is((select count(*) from (
+             (select 'o', to_jsonb(c) from analytics.compute_org_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'v', to_jsonb(c) from analytics.compute_org_daily_visitors(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'c', to_jsonb(c) from analytics.compute_visitor_daily_counts(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'e', to_jsonb(c) from analytics.compute_entity_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'w', to_jsonb(c) from analytics.compute_entity_daily_visitors(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'u', to_jsonb(c) from analytics.compute_user_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity') c
+              union all select 'p', to_jsonb(c) from analytics.compute_profile_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity') c)
+             except all
+             (select 'o', to_jsonb(t) from analytics.org_daily_stats t where t.org_id = md5('org:roll')::uuid
+              union all select 'v', to_jsonb(t) from analytics.org_daily_visitors t where t.org_id = md5('org:roll')::uuid
+              union all select 'c', to_jsonb(t) from analytics.visitor_daily_counts t where t.org_id = md5('org:roll')::uuid
+              union all select 'e', to_jsonb(t) from analytics.entity_daily_stats t where t.org_id = md5('org:roll')::uuid
+              union all select 'w', to_jsonb(t) from analytics.entity_daily_visitors t where t.org_id = md5('org:roll')::uuid
+              union all select 'u', to_jsonb(t) from analytics.user_daily_stats t where t.org_id = md5('org:roll')::uuid
+              union all select 'p', to_jsonb(t) from analytics.profile_daily_stats t where t.org_id = md5('org:roll')::uuid)) as d),
+          0::bigint, 'every row recomputed from empty is a stored row');
+select is((select count(*) from analytics.org_daily_stats t where t.org_id = md5('org:roll')::uuid)
+          + (select count(*) from analytics.visitor_daily_counts t where t.org_id = md5('org:roll')::uuid)
+          + (select count(*) from analytics.profile_daily_stats t where t.org_id = md5('org:roll')::uuid),
+          (select count(*) from analytics.compute_org_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity'))
+          + (select count(*) from analytics.compute_visitor_daily_counts(md5('org:roll')::uuid, '-infinity', 'infinity'))
+          + (select count(*) from analytics.compute_profile_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity')),
+          'and no stored row is missing from the rebuild');
 
--- A full recomputation (after forgetting the watermark) reproduces the incremental result.
-create temp table roll_incremental as select tests.roll_snapshot() as s;
-select is(analytics.reset_aggregation(md5('org:roll')::uuid), 1, 'reset_aggregation removes the watermark');
-select results_eq($$ select days, rows_changed from analytics.aggregate_daily(md5('org:roll')::uuid) $$,
-                  $$ values (8, 0::bigint) $$, 'the full recomputation covers 8 days and changes no row');
-select is(tests.roll_snapshot(), (select s from roll_incremental), 'full and incremental rollups are identical');
-
--- Raw events removed: recomputing the day removes what no longer exists.
-delete from analytics.events where org_id = md5('org:roll')::uuid and event_type = 'profile_view';
-select results_eq($$ select days, rows_changed from analytics.aggregate_daily(md5('org:roll')::uuid, '2025-03-10') $$,
-                  $$ values (1, 3::bigint) $$, 'recomputing 03-10 rewrites 3 rows: the day''s org row, v3''s visitor row (2 events -> 1) and the venue row');
-select is((select profile_views from analytics.profile_daily_stats where org_id = md5('org:roll')::uuid and day = '2025-03-10'),
-          0::bigint, 'the deleted profile view is gone from the rollup');
-
--- Who may run it and read it.
-select throws_ok($$ select * from analytics.aggregate_daily(md5('org:nope')::uuid) $$, '22023', null,
-                 'an unknown organization is 22023');
+-- Who may read what.
 select tests.authenticate_as(md5('owner@roll.test')::uuid);
-select throws_ok($$ select * from analytics.aggregate_daily() $$, '42501', null,
-                 'a signed-in user (even an owner) may not run the aggregation');
 select is((select count(*) from analytics.org_daily_stats), 8::bigint, 'a member reads the organization''s 8 daily rows (RLS)');
 select throws_ok($$ select count(*) from analytics.org_daily_visitors $$, '42501', null,
                  'the visitor sets are not readable by API users');
+select throws_ok($$ select count(*) from analytics.visitor_daily_counts $$, '42501', null,
+                 'nor the visitor-day counts');
 select tests.authenticate_as(md5('outsider@roll.test')::uuid);
 select is((select count(*) from analytics.org_daily_stats where org_id = md5('org:roll')::uuid), 0::bigint,
           'a member of another organization reads none of them');

@@ -1,0 +1,182 @@
+// `audiencectl bench refresh`: the whole refresh, step by step, from empty, after one day
+// of new events and after one minute of new events, beside the floor (one sorted scan of
+// the same events) and issue 11's targets.
+//
+// Each scenario runs in a transaction that is rolled back, so the database is left as it
+// was found and the command can be rerun. private.run_refresh commits between its steps
+// and cannot run inside one; the steps here are the same statements in the same order:
+// every registered rollup (private.apply_rollup, dependency order), the materialized views,
+// then the maintenance functions that exist in this database (the audience rollups,
+// customers, KPI benchmarks, insight aggregates, usage anomalies and recommendations).
+// Partitions and retention are left out (they change the schema, and retention runs once a
+// day). "From empty": every registered rollup reset (private.reset_rollup) and the
+// watermarks of the maintenance functions that keep their own forgotten, so each builds
+// in full.
+import Foundation
+import PostgresClient
+import Refresh
+
+public struct RefreshScenario: Sendable, Codable {
+  public var name: String
+  /// The events this scenario refreshes: every event (from empty) or the new ones.
+  public var events: Int
+  public var steps: [MaintenanceTiming]
+  public var totalMs: Double
+  /// One sorted scan of the same events (the floor), in ms.
+  public var floorMs: Double
+  public var target: String
+}
+
+public struct RefreshBenchmarkReport: Sendable, Codable {
+  public var totalEvents: Int
+  public var organizations: Int
+  public var scenarios: [RefreshScenario]
+
+  public var rendered: String {
+    var lines = ["refresh of \(totalEvents.formatted()) events of \(organizations.formatted()) organizations (each scenario rolled back):"]
+    for scenario in scenarios {
+      lines.append("")
+      lines.append(
+        "\(scenario.name): \(scenario.events.formatted()) events, \(Self.ms(scenario.totalMs)) "
+          + "(floor \(Self.ms(scenario.floorMs)), \(String(format: "%.1fx", scenario.totalMs / max(scenario.floorMs, 0.001))) the floor; target \(scenario.target))")
+      let width = max(40, scenario.steps.map(\.step.count).max() ?? 0)
+      for step in scenario.steps {
+        let name = step.step.padding(toLength: width, withPad: " ", startingAt: 0)
+        let ms = Self.ms(step.ms).padding(toLength: 12, withPad: " ", startingAt: 0)
+        lines.append("  \(step.error == nil ? "ok  " : "FAIL") \(name) \(ms) \(step.error ?? step.detail)")
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func ms(_ value: Double) -> String {
+    value >= 10_000 ? String(format: "%.1f s", value / 1000) : String(format: "%.1f ms", value)
+  }
+}
+
+public struct RefreshBenchmark: Sendable {
+  public init() {}
+
+  public func run(_ connection: Connection) throws -> RefreshBenchmarkReport {
+    let totals = try connection.query(
+      "select (select count(*) from analytics.events)::bigint as events, (select count(*) from app.organizations)::bigint as orgs"
+    ).first!
+    let maintenance = MaintenanceBenchmark()
+    var scenarios: [RefreshScenario] = []
+
+    scenarios.append(
+      try maintenance.rolledBack(connection) {
+        try resetEverything(connection)
+        let events = try connection.scalar("select count(*)::bigint from analytics.events", as: Int.self) ?? 0
+        let floor = try floorMs(connection, since: nil)
+        let steps = try refreshSteps(connection)
+        return RefreshScenario(
+          name: "from empty", events: events, steps: steps, totalMs: steps.reduce(0) { $0 + $1.ms }, floorMs: floor,
+          target: "<= 30 s at 1M events / 100 orgs, <= 5 min at 10M / 1,000 orgs")
+      })
+    // Bring everything current first with a real refresh (kept: a scheduler would have
+    // done it), so that the next two scenarios time only what is new.
+    _ = try Refresher().refresh(connection, only: nil, waitSeconds: 600)
+
+    scenarios.append(
+      try maintenance.withOneDayOfNewEvents(connection) { added in
+        let floor = try floorMs(connection, since: "pg_catalog.now()")
+        let steps = try refreshSteps(connection)
+        return RefreshScenario(
+          name: "after one day of new events", events: added, steps: steps, totalMs: steps.reduce(0) { $0 + $1.ms },
+          floorMs: floor, target: "<= 10 s at 10M events")
+      })
+    scenarios.append(
+      try maintenance.withNewEvents(connection, span: "interval '1 minute'") { added in
+        let floor = try floorMs(connection, since: "pg_catalog.now()")
+        let steps = try refreshSteps(connection)
+        return RefreshScenario(
+          name: "after one minute of new events", events: added, steps: steps, totalMs: steps.reduce(0) { $0 + $1.ms },
+          floorMs: floor, target: "<= 1 s at 10M events")
+      })
+    return RefreshBenchmarkReport(
+      totalEvents: try totals.decode("events", as: Int.self), organizations: try totals.decode("orgs", as: Int.self),
+      scenarios: scenarios)
+  }
+
+  /// The floor: one sorted scan of the events refreshed (all, or those received since).
+  func floorMs(_ connection: Connection, since: String?) throws -> Double {
+    let filter = since.map { "where e.received_at >= \($0)" } ?? ""
+    let started = ContinuousClock.now
+    _ = try connection.scalar(
+      SQL(
+        unsafeSQL: """
+          select count(*)::bigint from (select e.org_id, e.occurred_at, e.event_type, e.visitor_id from analytics.events as e \(filter)
+                                         order by e.org_id, e.occurred_at) as s
+          """), as: Int.self)
+    return started.duration(to: .now).secondsValue * 1000
+  }
+
+  /// Forgets everything derived: every registered rollup reset, the watermarks of the
+  /// maintenance functions that keep their own (audience rollups, customers) and the stored
+  /// insight aggregates removed, in the current transaction.
+  func resetEverything(_ connection: Connection) throws {
+    try connection.execute("select private.reset_rollup(r.name) from private.rollups as r")
+    for table in ["private.audience_rollup_watermarks", "audience.customer_watermarks", "audience.customers", "private.insight_aggregates"] {
+      if try connection.scalar("select pg_catalog.to_regclass(\(table)) is not null", as: Bool.self) == true {
+        try connection.execute(SQL(unsafeSQL: "delete from \(table)"))
+      }
+    }
+  }
+
+  /// The statements of private.run_refresh's steps (see the file header), each timed.
+  func refreshSteps(_ connection: Connection) throws -> [MaintenanceTiming] {
+    var plan: [(step: String, sql: String)] = try connection.query(
+      """
+      with recursive depth as (
+        select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
+        union all
+        select r.name, d.level + 1 from private.rollups as r join depth as d on d.name = any (r.depends_on) where d.level < 32
+      )
+      select d.name as step, pg_catalog.format('select private.apply_rollup(%L)::bigint', d.name) as sql
+        from depth as d group by d.name order by pg_catalog.max(d.level), d.name
+      """
+    ).rows.map { (try $0.decode("step", as: String.self), try $0.decode("sql", as: String.self)) }
+    plan += try connection.query(
+      """
+      select pg_catalog.format('%I.%I', n.nspname, c.relname) as step,
+             pg_catalog.format('refresh materialized view %I.%I', n.nspname, c.relname) as sql
+        from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+       where c.relkind = 'm' and not exists (select 1 from pg_catalog.pg_depend as d where d.objid = c.oid and d.deptype = 'e')
+       order by 1
+      """
+    ).rows.map { (try $0.decode("step", as: String.self), try $0.decode("sql", as: String.self)) }
+    let maintenance: [(String, String)] = [
+      ("private.refresh_audience_rollups", "select pg_catalog.count(*) from private.refresh_audience_rollups()"),
+      ("private.refresh_kpi_benchmarks", "select private.refresh_kpi_benchmarks()"),
+      ("audience.update_customers", "select audience.update_customers()"),
+      ("insights.refresh_aggregates", "select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r"),
+      ("usage.detect_anomalies",
+       "select usage.detect_anomalies(null, pg_catalog.date_trunc('hour', pg_catalog.now()) - interval '2 days', pg_catalog.date_trunc('hour', pg_catalog.now()))"),
+      ("usage.generate_recommendations",
+       "select pg_catalog.count(*) from app.organizations as o, usage.generate_recommendations(o.id, (pg_catalog.now() at time zone o.timezone)::date) as r "
+         + "where exists (select 1 from usage.model_requests as q where q.org_id = o.id and q.occurred_at >= pg_catalog.now() - interval '30 days')"),
+    ]
+    for (step, sql) in maintenance where try connection.scalar("select pg_catalog.to_regproc(\(step)) is not null", as: Bool.self) == true {
+      plan.append((step, sql))
+    }
+    var timings: [MaintenanceTiming] = []
+    for (step, sql) in plan {
+      let started = ContinuousClock.now
+      do {
+        try connection.execute("savepoint refresh_step")
+        let result = try connection.query(SQL(unsafeSQL: sql))
+        try connection.execute("release savepoint refresh_step")
+        let ms = started.duration(to: .now).secondsValue * 1000
+        let rows = result.rows.first.flatMap { try? $0.decode(at: 0, as: Int.self) }
+        timings.append(MaintenanceTiming(step: step, ms: ms, detail: rows.map { "\($0.formatted()) rows" } ?? ""))
+      } catch let error as PostgresError {
+        _ = try? connection.execute("rollback to savepoint refresh_step")
+        timings.append(
+          MaintenanceTiming(
+            step: step, ms: started.duration(to: .now).secondsValue * 1000, detail: "", error: "\(error.code.rawValue): \(error.message)"))
+      }
+    }
+    return timings
+  }
+}
