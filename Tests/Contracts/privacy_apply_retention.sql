@@ -106,7 +106,7 @@ select results_eq($$ select s.events from analytics.org_daily_stats s, ret_t t
 -- Every registered rollup applies b3 (an apply up to two hours from now, rolled back with
 -- the contract).
 select count(private.apply_rollup(r.name, now() + interval '2 hours', true))
-from (select r.name from private.rollups as r order by pg_catalog.cardinality(r.depends_on), r.name) as r;
+from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r;
 
 -- Run 2: everything is covered now.
 select tests.authenticate_as_service_role();

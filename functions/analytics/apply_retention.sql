@@ -1,3 +1,4 @@
+-- requires: functions/private/rollups_in_order.sql
 -- requires: functions/private/pseudonymize_visitor.sql
 -- requires: functions/analytics/anonymize_old_events.sql
 -- requires: functions/private/retain_audience_touch_days.sql
@@ -75,14 +76,7 @@ begin
   -- 0. Every rollup registered with the engine (private.rollups) first applies what it has
   --    not yet, in dependency order: raw partitions are dropped or archived only once those
   --    rollups reflect them too (v_rollups_upto: the lowest watermark after that).
-  for v_rollup in
-    with recursive depth as (
-      select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
-      union all
-      select r.name, d.level + 1 from private.rollups as r join depth as d on d.name = any (r.depends_on)
-       where d.level < 32
-    )
-    select d.name from depth as d group by d.name order by pg_catalog.max(d.level), d.name
+  for v_rollup in select o.name from private.rollups_in_order() as o order by o.level, o.name
   loop
     perform private.apply_rollup(v_rollup);
   end loop;

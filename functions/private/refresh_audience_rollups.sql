@@ -6,7 +6,7 @@
 -- see migrations/0050) up to date; one row per organization it changed.
 -- Called by private.run_refresh (`audiencectl refresh`); owner / DBA sessions only.
 --
--- Incremental by received_at, as analytics.aggregate_daily: for an organization with a
+-- Incremental by received_at: for an organization with a
 -- watermark (private.audience_rollup_watermarks) the local days of the events received
 -- since, and the day after each (its first session may continue one of the evening
 -- before), are recomputed from analytics.events; a late event recomputes its own day.
@@ -16,7 +16,7 @@
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
 -- watermark is built in full. The new watermark is the start of the oldest transaction
--- still running (see analytics.aggregate_daily); it never moves backwards. Organizations
+-- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves.
 -- Concurrent runs serialize per organization (transaction-level advisory lock).
 create or replace function private.refresh_audience_rollups(p_org_id uuid default null)
@@ -38,7 +38,7 @@ declare
   v_sessions integer;
   v_session_days date[];
 begin
-  -- The safe upper bound first (as analytics.aggregate_daily does).
+  -- The safe upper bound first.
   v_upper := private.received_upper_bound();
 
   create temp table if not exists audience_rollup_keys (visitor_key text collate "C" primary key) on commit drop;

@@ -1,3 +1,4 @@
+-- requires: functions/private/rollups_in_order.sql
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
 -- private.apply_rollup) in dependency order, every materialized view in dependency order
@@ -80,18 +81,13 @@ begin
       select v.oid, 0 as level from views v
       union all
       select e.v, d.level + 1 from edges e join depth d on d.oid = e.u where d.level < 32
-    ), rollup_depth as (
-      -- registered rollups (private.rollups): each after the ones it depends on
-      select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
-      union all
-      select r.name, d.level + 1 from private.rollups as r join rollup_depth as d on d.name = any (r.depends_on)
-       where d.level < 32
     )
     select 0 as phase, 0 as level, 'analytics.ensure_partitions' as name, 'select analytics.ensure_partitions(3)' as sql
      where pg_catalog.to_regproc('analytics.ensure_partitions') is not null
     union all
-    select 1, pg_catalog.max(d.level), d.name, pg_catalog.format('select private.apply_rollup(%L)', d.name)
-      from rollup_depth as d group by d.name
+    -- registered rollups (private.rollups): each after the ones it depends on
+    select 1, o.level, o.name, pg_catalog.format('select private.apply_rollup(%L)', o.name)
+      from private.rollups_in_order() as o
     union all
     select 1, 100 + l.level, v.name,
            case when v.populated and v.has_unique
