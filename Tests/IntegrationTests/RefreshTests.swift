@@ -196,6 +196,10 @@ struct ScheduleTests {
     defer {
       _ = try? connection.execute("select cron.unschedule(jobid) from cron.job where jobname in ('audience-db-refresh', 'audience-db-insights')")
     }
+    // pg_cron runs jobs in the cluster's own database, which a fresh clone has not migrated
+    // (the other tests use databases of their own): the job would fail on a missing schema.
+    let migrated = try audiencectl(["migrate", "--url", cronURL, "--project", TestEnvironment.packageRoot.path])
+    #expect(migrated.status == 0, "\(migrated.stderr)")
     for _ in 0..<2 {
       let result = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path, "--every", "1m"])
       #expect(result.status == 0, "\(result.stderr)")
