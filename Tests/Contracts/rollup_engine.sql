@@ -16,7 +16,7 @@
 -- 2030-01-03 09:00) make every 01-01 visitor a 2-event visitor, so the group (01-01, 1 event)
 -- vanishes: apply deletes it and rollup_rows no longer shows it.
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(27);
+select plan(34);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -96,6 +96,33 @@ select results_eq($$ select visitor_id, day, events from private.rollup_rows(nul
                   'rollup_rows with bucket bounds [01-01, 01-02): the late event''s key and e4''s key included');
 select is((select count(*) from private.rollup_rows(null::tests.toy_visitor_days, md5('org:nobody')::uuid)), 0::bigint,
           'another organization gets no rows');
+
+-- The generated reader (private.create_rollup_reader): same rows, inlined into the caller.
+select is(pg_catalog.to_regprocedure('private.toy_visitor_days_rows(uuid, date, date)') is not null, true,
+          'register_rollup created the reader private.toy_visitor_days_rows(uuid, date, date)');
+select results_eq($$ select visitor_id, day, events from private.toy_visitor_days_rows(md5('org:engine')::uuid, '-infinity', 'infinity') order by 1, 2 $$,
+                  $$ select * from tests.toy_raw() order by 1, 2 $$,
+                  'the reader equals the raw counts before the next apply');
+select results_eq($$ select visitor_id, events from private.toy_visitor_days_rows(md5('org:engine')::uuid, '2030-01-01', '2030-01-02')
+                     where visitor_id in ('v2', 'v3') order by 1 $$,
+                  $$ values ('v2', 1), ('v3', 1) $$,
+                  'the reader with bounds [01-01, 01-02) and a caller filter: the late event''s key (v2) and e4''s (v3)');
+select is((select count(*) from private.toy_visitor_days_rows(md5('org:engine')::uuid, null, 'infinity')), 0::bigint,
+          'a NULL bound matches nothing (bounds are required; -infinity / infinity are the open ends)');
+create function tests.toy_plan() returns text language plpgsql as $f$
+declare v_line text; v_plan text := '';
+begin
+  for v_line in explain (costs off) select * from private.toy_visitor_days_rows(md5('org:engine')::uuid, '2030-01-01', '2030-01-02') where visitor_id = 'v2' loop
+    v_plan := v_plan || v_line || E'\n';
+  end loop;
+  return v_plan;
+end $f$;
+select ok(tests.toy_plan() !~ 'toy_visitor_days_rows' and tests.toy_plan() ~ 'Seq Scan on toy_visitor_days t|Index Scan[^\n]* on toy_visitor_days t',
+          'the reader is inlined: the plan scans the target itself, no function scan of the reader');
+select ok(tests.toy_plan() ~ 'visitor_id = ''v2''',
+          'the caller''s filter on a key column reaches the scan of the stored rows');
+select is(has_function_privilege('authenticated', 'private.toy_visitor_days_rows(uuid, date, date)', 'execute'), false,
+          'API roles cannot execute a reader');
 
 select is(private.apply_rollup('tests.toy', '2030-01-02 10:00Z', true), 2::bigint,
           'the next apply writes exactly the 2 keys touched since W1: (v3, 01-01) and (v2, 01-01)');

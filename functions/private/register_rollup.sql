@@ -1,3 +1,4 @@
+-- requires: functions/private/create_rollup_reader.sql
 -- Registers a rollup (or updates its definition, keeping its watermark): target table,
 -- source log, compute function f(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 -- returning setof the target's row type, key columns (with org_id; target must have a
@@ -5,10 +6,12 @@
 -- that must be applied before it (a rollup of a rollup: its compute function reads their
 -- targets, and its watermark never passes theirs), and optionally the unit of replacement
 -- (a subset of the key with org_id, for rollups whose rows are groups that can vanish:
--- see migrations/0600). See migrations/0100 for the pattern.
+-- see migrations/0600). See migrations/0100 for the pattern. Then (re)creates the rollup's
+-- inlinable reader private.<target table name>_rows (private.create_rollup_reader).
 -- Called from migrations; owner / DBA sessions only (no grants).
 -- Errors: 22023 with a hint naming what is missing (function, signature, return type,
--- received_at, unique index, bucket column, unknown dependency, unit not within the key).
+-- received_at, unique index, bucket column, unknown dependency, unit not within the key,
+-- a target table name that another rollup's target already has).
 drop function if exists private.register_rollup(text, regclass, regclass, text, text[], text, text[], text);
 create or replace function private.register_rollup(
   p_name text,
@@ -91,6 +94,7 @@ begin
     set source = excluded.source, target = excluded.target, compute_function = excluded.compute_function,
         key_columns = excluded.key_columns, bucket_column = excluded.bucket_column,
         depends_on = excluded.depends_on, description = excluded.description, unit_columns = excluded.unit_columns;
+  perform private.create_rollup_reader(p_name);
 end;
 $$;
 revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]) from public;

@@ -1,20 +1,15 @@
--- requires: functions/private/rollup_match.sql
--- The rows of a rollup for one organization, exact at every moment (the real-time
--- aggregate of the pattern in migrations/0100): the stored rows of p_org_id whose key no
--- source row received since the rollup's watermark touches, plus the rollup's compute
--- function over [watermark, infinity) for the keys that such rows touch (for a rollup with
--- unit columns, migrations/0600: stored rows are replaced unit by unit). With p_from and
--- p_to, only rows whose bucket column lies in [p_from, p_to).
+-- requires: functions/private/register_rollup.sql
+-- The rows of a rollup for one organization, exact at every moment, through its generated
+-- reader private.<target table name>_rows (private.create_rollup_reader: stored rows of
+-- untouched keys plus private.rollup_fresh). With p_from and p_to, only rows whose bucket
+-- column lies in [p_from, p_to) (a NULL bound is an open end).
 -- The rollup is the one whose target's row type is that of p_row:
---   select * from private.rollup_rows(null::private.visitor_days, p_org_id, p_from, p_to)
--- Runs without JIT and parallel workers (SET below): the compute functions' queries are
--- planned generically over the whole partitioned log, whose estimates cross
--- jit_above_cost and the parallel thresholds, while a reader call finds a few new rows. At
--- 10M events (largest organization, nothing new since the watermark) one call of
--- org_daily_breakdowns took 0.9-1.3 s with JIT, 0.17-0.20 s with workers, 34 ms without.
--- Reads the watermark and the target in the caller's snapshot (STABLE), so a refresh
--- committing in between changes nothing. For the RPCs (which check membership first);
--- never granted to API roles.
+--   select * from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, p_from, p_to)
+-- For callers that do not know the target statically (contracts, run-time checks). An RPC
+-- calls the reader itself: this function is plpgsql and materializes every row of the
+-- range, and no caller filter reaches it; the reader is inlined into the caller's query.
+-- Runs without JIT and parallel workers (see private.rollup_fresh). Reads in the caller's
+-- snapshot (STABLE). Internal; never granted to API roles.
 -- Errors: 22023 when no rollup has that target, or bounds on a rollup without a bucket column.
 create or replace function private.rollup_rows(p_row anyelement, p_org_id uuid, p_from anycompatible, p_to anycompatible)
 returns setof anyelement
@@ -26,8 +21,8 @@ set max_parallel_workers_per_gather = 0
 as $$
 declare
   v_rollup private.rollups;
-  v_match text;
-  v_range text := '';
+  v_reader text;
+  v_bucket_type text;
 begin
   select r.* into v_rollup
   from private.rollups as r join pg_catalog.pg_class as c on c.oid = r.target
@@ -36,22 +31,23 @@ begin
     raise exception 'no rollup has the row type %', pg_catalog.pg_typeof(p_row)
       using errcode = '22023', hint = 'pass null::<target table> of a registered rollup (private.rollups)';
   end if;
-  if p_from is not null or p_to is not null then
-    if v_rollup.bucket_column is null then
+  select pg_catalog.format('private.%I', c.relname || '_rows'), pg_catalog.format_type(a.atttypid, a.atttypmod)
+  into v_reader, v_bucket_type
+  from pg_catalog.pg_class as c
+  left join pg_catalog.pg_attribute as a on a.attrelid = c.oid and a.attname = v_rollup.bucket_column
+  where c.oid = v_rollup.target;
+  if v_rollup.bucket_column is null then
+    if p_from is not null or p_to is not null then
       raise exception 'rollup % has no bucket column to filter on', v_rollup.name
         using errcode = '22023', hint = 'call private.rollup_rows without bounds';
     end if;
-    v_range := pg_catalog.format(' and ($3 is null or %1$s.%2$I >= $3) and ($4 is null or %1$s.%2$I < $4)', '%1$s', v_rollup.bucket_column);
+    return query execute pg_catalog.format('select * from %s($1)', v_reader) using p_org_id;
+  else
+    return query execute pg_catalog.format(
+      'select * from %1$s($1, coalesce($2::text, ''-infinity'')::%2$s, coalesce($3::text, ''infinity'')::%2$s)',
+      v_reader, v_bucket_type)
+    using p_org_id, p_from, p_to;
   end if;
-  v_match := private.rollup_match(v_rollup.target, coalesce(v_rollup.unit_columns, v_rollup.key_columns), 'f', 't');
-
-  return query execute pg_catalog.format(
-    'with fresh as materialized (select c.* from %1$s($1, $2, ''infinity'') as c where c.org_id = $1) '
-    'select t.* from %2$s as t where t.org_id = $1' || pg_catalog.format(v_range, 't') ||
-    ' and not exists (select 1 from fresh as f where ' || v_match || ')'
-    ' union all select f.* from fresh as f where true' || pg_catalog.format(v_range, 'f'),
-    v_rollup.compute_function, v_rollup.target)
-  using p_org_id, v_rollup.watermark, p_from, p_to;
 end;
 $$;
 
@@ -67,6 +63,6 @@ $$;
 revoke execute on function private.rollup_rows(anyelement, uuid, anycompatible, anycompatible) from public;
 revoke execute on function private.rollup_rows(anyelement, uuid) from public;
 comment on function private.rollup_rows(anyelement, uuid, anycompatible, anycompatible) is
-  'A registered rollup''s rows of one organization with bucket in [from, to), exact at every moment: stored rows of untouched keys plus the compute function since the watermark. Internal, for RPCs.';
+  'A registered rollup''s rows of one organization with bucket in [from, to), exact at every moment, through its generated reader private.<target>_rows. Internal, for callers that do not know the target statically.';
 comment on function private.rollup_rows(anyelement, uuid) is
-  'A registered rollup''s rows of one organization, exact at every moment. Internal, for RPCs.';
+  'A registered rollup''s rows of one organization, exact at every moment. Internal.';
