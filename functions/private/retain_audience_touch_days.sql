@@ -1,8 +1,10 @@
 -- Retention of the rollup private.audience_touch_days (migration 0700), a step of
 -- analytics.apply_retention: deletes the rows of local days wholly before p_cutoff (in
 -- each organization's time zone), as for the audience rollups' other per-visitor rows,
--- and clears the pointers that lead to such a day (nd_day), so that no answer credits a
--- touch whose row is gone. Returns the rows deleted.
+-- and the pointers that lead to such a day, so that no answer credits a touch whose row is
+-- gone: nd_*, prev_day and click_day are cleared; ft_* (the earliest touch of the 30 days
+-- up to the row) becomes the visitor's earliest remaining row, which lies in those 30 days
+-- (migration 0900). Returns the rows deleted.
 -- Internal: analytics.apply_retention (owner only).
 create or replace function private.retain_audience_touch_days(p_cutoff timestamptz)
 returns bigint
@@ -18,9 +20,24 @@ begin
   where o.id = d.org_id and d.day < (p_cutoff at time zone o.timezone)::date;
   get diagnostics v_rows = row_count;
   update private.audience_touch_days as d
-     set nd_day = null, nd_source = null, nd_medium = null, nd_campaign = null
-    from app.organizations as o
-   where o.id = d.org_id and d.nd_day < (p_cutoff at time zone o.timezone)::date;
+     set nd_day = case when d.nd_day >= x.cutoff then d.nd_day end,
+         nd_source = case when d.nd_day >= x.cutoff then d.nd_source end,
+         nd_medium = case when d.nd_day >= x.cutoff then d.nd_medium end,
+         nd_campaign = case when d.nd_day >= x.cutoff then d.nd_campaign end,
+         prev_day = case when d.prev_day >= x.cutoff then d.prev_day end,
+         click_day = case when d.click_day >= x.cutoff then d.click_day end
+    from (select o.id, (p_cutoff at time zone o.timezone)::date as cutoff from app.organizations as o) as x
+   where x.id = d.org_id and (d.nd_day < x.cutoff or d.prev_day < x.cutoff or d.click_day < x.cutoff);
+  update private.audience_touch_days as d
+     set ft_day = f.day, ft_source = f.source, ft_medium = f.medium, ft_campaign = f.campaign
+    from (select distinct on (s.org_id, s.visitor_key) s.org_id, s.visitor_key, s.day, s.source, s.medium, s.campaign
+          from private.audience_touch_days as s
+          where (s.org_id, s.visitor_key) in (select a.org_id, a.visitor_key
+                                              from private.audience_touch_days as a
+                                              join app.organizations as o on o.id = a.org_id
+                                              where a.ft_day < (p_cutoff at time zone o.timezone)::date)
+          order by s.org_id, s.visitor_key, s.day) as f
+   where f.org_id = d.org_id and f.visitor_key = d.visitor_key and d.ft_day < f.day;
   return v_rows;
 end;
 $$;
