@@ -1,6 +1,6 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
--- requires: functions/private/rollup_rows.sql
+-- requires: functions/private/create_rollup_reader.sql
 -- requires: functions/private/compute_audience_touch_days.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to) under an
 -- attribution model: the columns and definitions of public.get_audience_acquisition,
@@ -21,13 +21,21 @@
 --   * with p_lookback_days = 0 and 'first_touch' the answer is get_audience_acquisition's;
 --   * visitors, clicks and conversions are of the period only (the lookback only chooses
 --     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)').
--- Reads the touches from the engine rollup private.audience_touch_days through
--- private.rollup_rows (exact whether or not refresh has run): last touch and last
--- non-direct read the period's rows only (each row points to the visitor's latest earlier
--- non-direct touch), first touch also the lookback's.
--- p_lookback_days: 0 to 365, default 30.
--- Errors: 42501 not a member; 22023 bad period, unknown model (hint lists them), lookback
--- outside 0..365 (hint gives the range).
+-- Reads the touches from the engine rollup private.audience_touch_days through its inlinable
+-- reader private.audience_touch_days_rows (exact whether or not refresh has run; the
+-- filters reach its index), one row per visitor instead of every visitor-day:
+--   * first touch: the visitor's first row of the period (prev_day before it) gives the
+--     first day and the touch (its own when no touch lies in the lookback; the stored first
+--     touch of the 30 days up to it, ft_*, for lookbacks up to 30 days when it lies in the
+--     lookback; else the earliest row of the lookback, a second read over [p_from -
+--     p_lookback_days, p_from) for lookbacks other than 0 and 30); clicked: the last row's
+--     click_day (latest click up to it) in the period, read for visitors with several rows;
+--   * last touch and last non-direct: the visitor's last row of the period (next_day after
+--     it), a buyer's latest row up to the conversion day (else first row): its touch, its
+--     click_day and its latest earlier non-direct touch (nd_*); the first day is looked up
+--     only for a direct touch whose nd_* lies before the period where the lookback decides.
+-- plan_cache_mode force_custom_plan: the model's branch alone is planned (a generic plan
+-- ran the look-up per row of a whole-period read: 51 s).
 create or replace function public.get_audience_attribution(
   p_org_id uuid, p_from date, p_to date, p_model text default 'first_touch', p_lookback_days integer default 30)
 returns table (
@@ -40,9 +48,11 @@ stable
 security definer
 set search_path = ''
 set jit = off
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_tz text;
+  v_buyers text[];
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -55,17 +65,13 @@ begin
       using errcode = '22023', hint = 'Pass a lookback between 0 and 365 days.';
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  select pg_catalog.array_agg(distinct audience.visitor_key(o.visitor_id, o.user_id)) into v_buyers
+  from audience.orders as o
+  where o.org_id = p_org_id and o.refunded_at is null
+    and o.occurred_at >= (p_from::timestamp at time zone v_tz) and o.occurred_at < (p_to::timestamp at time zone v_tz);
 
   return query
-  with touches as materialized (
-    -- Last touch and last non-direct touch need the period's rows only (the pointer of
-    -- each row reaches back); first touch also the lookback's.
-    select r.day, r.visitor_key, r.source, r.medium, r.campaign, r.clicked,
-           r.nd_day, r.nd_source, r.nd_medium, r.nd_campaign
-    from private.rollup_rows(null::private.audience_touch_days, p_org_id,
-                             case when p_model = 'first_touch' then p_from - p_lookback_days else p_from end, p_to) as r
-  ),
-  buyer_rows as materialized (
+  with buyer_rows as materialized (
     select audience.visitor_key(o.visitor_id, o.user_id) collate "C" as visitor_key,
            pg_catalog.count(*) as orders, pg_catalog.sum(o.amount_cents) as revenue_cents,
            (pg_catalog.min(o.occurred_at) at time zone v_tz)::date as conversion_day
@@ -81,40 +87,85 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- Each visitor with a day in the period: first day, whether they clicked in it, and
-  -- the day of their latest touch up to the window's end (hi: the conversion day, not
-  -- before the first day, for buyers; the last day in the period otherwise).
-  visitors as materialized (
-    select t.visitor_key, pg_catalog.min(t.day) as first_day, pg_catalog.bool_or(t.clicked) as clicked,
-           case when b.conversion_day is null then pg_catalog.max(t.day)
-                else coalesce(pg_catalog.max(t.day) filter (where t.day <= b.conversion_day), pg_catalog.min(t.day)) end as touch_day
-    from touches as t
-    left join buyer_rows as b on b.visitor_key = t.visitor_key
-    where t.day >= p_from
-    group by t.visitor_key, b.conversion_day
+  -- First touch: each visitor's first row of the period (prev_day before it): its own
+  -- touch when no touch lies in the lookback (pick 0), the stored first touch of the 30
+  -- days up to it when that lies in the lookback (1), else the lookback's rows (2). Clicked
+  -- in the period: by the last row (this one, or a later one that clicked).
+  firsts as not materialized (
+    select t.visitor_key, coalesce(t.next_day >= p_to, true) as is_last, coalesce(t.click_day >= p_from, false) as clicked,
+           case when t.prev_day is null or t.prev_day < t.day - p_lookback_days then 0
+                when p_lookback_days <= 30 and t.ft_day >= t.day - p_lookback_days then 1 else 2 end as pick,
+           t.day, t.source, t.medium, t.campaign, t.ft_source, t.ft_medium, t.ft_campaign
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    where p_model = 'first_touch' and (t.prev_day is null or t.prev_day < p_from)
   ),
-  -- First touch: the earliest touch from the first day minus the lookback (before the
-  -- period: the lookback's rows; else the first day).
-  firsts as (
-    select v.visitor_key, pg_catalog.min(t.day) as day
-    from visitors as v
-    join touches as t on t.visitor_key = v.visitor_key and t.day < p_from and t.day >= v.first_day - p_lookback_days
-    where p_model = 'first_touch'
-    group by v.visitor_key
+  -- The visitors whose last row of the period, not their first, clicked.
+  later_clicks as (
+    select t.visitor_key
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    where p_model = 'first_touch' and t.prev_day >= p_from and (t.next_day is null or t.next_day >= p_to) and t.click_day >= p_from
+  ),
+  lookback as (
+    select distinct on (r.visitor_key) r.visitor_key, r.source, r.medium, r.campaign
+    from private.audience_touch_days_rows(p_org_id, p_from - p_lookback_days, p_from) as r
+    join firsts as f on f.pick = 2 and f.visitor_key = r.visitor_key and r.day >= f.day - p_lookback_days
+    where p_model = 'first_touch' and p_lookback_days not in (0, 30)
+    order by r.visitor_key, r.day
+  ),
+  -- Last touch and last non-direct touch: each visitor's touch, the last row of the period
+  -- (next_day after it); a buyer's, their latest row up to the conversion day (else their
+  -- first row of the period). v_buyers: an array, so the filters reach the index scans.
+  buyer_touches as materialized (
+    select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
+           coalesce(t.click_day >= p_from, false) as clicked_since, t.source, t.medium, t.campaign,
+           t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    where p_model <> 'first_touch' and t.visitor_key = any (v_buyers)
+  ),
+  ends as (
+    select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
+           coalesce(t.click_day >= p_from, false) as clicked, t.source, t.medium, t.campaign,
+           t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    where p_model <> 'first_touch' and (t.next_day is null or t.next_day >= p_to)
+      and not coalesce(t.visitor_key = any (v_buyers), false)
+    union all
+    (select distinct on (t.visitor_key) t.visitor_key, t.day, t.is_first,
+            exists (select 1 from buyer_touches as c where c.visitor_key = t.visitor_key and c.clicked_since),
+            t.source, t.medium, t.campaign, t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
+     from buyer_touches as t
+     join buyer_rows as b on b.visitor_key = t.visitor_key
+     order by t.visitor_key, t.day <= b.conversion_day desc, case when t.day <= b.conversion_day then t.day end desc, t.day)
+  ),
+  -- Last non-direct: a direct touch pointing to a non-direct one before the period is
+  -- credited to it when it lies in the window, from the first day minus the lookback: known
+  -- when the touch is the visitor's first row of the period, else the first day is looked up
+  -- (by visitor, for these few rows only).
+  lasts as (
+    select e.visitor_key, e.clicked,
+           p_model = 'last_non_direct' and e.source = '(direct)' and e.nd_day is not null
+             and (e.nd_day >= p_from or e.nd_day >= e.day - p_lookback_days
+                  or (not e.is_first and e.nd_day >= p_from - p_lookback_days
+                      and (select pg_catalog.min(f.day) from private.audience_touch_days_rows(p_org_id, p_from, p_to) as f
+                           where f.visitor_key = e.visitor_key) <= e.nd_day + p_lookback_days)) as pick,
+           e.source, e.medium, e.campaign, e.nd_source, e.nd_medium, e.nd_campaign
+    from ends as e
+    offset 0   -- not flattened into credited, whose three columns would each repeat the look-up
   ),
   credited as (
-    select v.visitor_key, v.clicked,
-           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
-                then t.nd_source else t.source end as source,
-           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
-                then t.nd_medium else t.medium end as medium,
-           case when p_model = 'last_non_direct' and t.source = '(direct)' and t.nd_day >= v.first_day - p_lookback_days
-                then t.nd_campaign else t.campaign end as campaign
-    from visitors as v
-    left join firsts as f on f.visitor_key = v.visitor_key
-    join touches as t
-      on t.visitor_key = v.visitor_key
-     and t.day = case when p_model = 'first_touch' then coalesce(f.day, v.first_day) else v.touch_day end
+    select f.visitor_key, f.clicked or c.visitor_key is not null as clicked,
+           case f.pick when 0 then f.source when 1 then f.ft_source else l.source end as source,
+           case f.pick when 0 then f.medium when 1 then f.ft_medium else l.medium end as medium,
+           case f.pick when 0 then f.campaign when 1 then f.ft_campaign else l.campaign end as campaign
+    from firsts as f
+    left join later_clicks as c on not f.is_last and c.visitor_key = f.visitor_key
+    left join lookback as l on f.pick = 2 and l.visitor_key = f.visitor_key
+    union all
+    select l.visitor_key, l.clicked,
+           case when l.pick then l.nd_source else l.source end,
+           case when l.pick then l.nd_medium else l.medium end,
+           case when l.pick then l.nd_campaign else l.campaign end
+    from lasts as l
   ),
   channels as (
     select coalesce(c.source, '(untracked)') as source, coalesce(c.medium, '(none)') as medium,
