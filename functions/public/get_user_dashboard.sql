@@ -1,3 +1,5 @@
+-- requires: functions/analytics/compute_user_daily_stats.sql
+-- requires: functions/analytics/compute_user_daily_interactions.sql
 -- A user's own dashboard in one organization for the local days [p_from, p_to), from
 -- analytics.user_daily_stats (what the user did and received) and
 -- analytics.user_daily_interactions (view duration, social and feed actions), as jsonb:
@@ -15,8 +17,9 @@
 -- avg_session_duration_seconds = time_spent_seconds / sessions (one decimal; NULL without
 -- sessions); average_view_seconds = view seconds / timed views and median_view_seconds
 -- the exact median of the durations (one decimal); max_scroll_depth_pct the highest of the
--- days. user_daily_stats and user_daily_interactions through private.rollup_rows: exact
--- whether or not refresh has run (a late event counts at once).
+-- days. user_daily_stats and user_daily_interactions through their inlinable readers
+-- (private.<target>_rows): exact whether or not refresh has run (a late event counts at
+-- once); the user filter reaches the stored rows' primary key (org_id, user_id, day).
 -- Who may call: a signed-in user about themselves (p_user_id NULL or their own id: no
 -- membership needed, an end user's stats are their own); analysts or above of the
 -- organization and service_role about any user (p_user_id).
@@ -44,12 +47,12 @@ begin
     with s as materialized (
       select r.day, r.plays, r.plays_received, r.followers_gained, r.items_created, r.events_viewed, r.events_clicked,
              r.events_interested, r.ticket_links_clicked, r.reviews, r.searches, r.sessions, r.time_spent_seconds
-      from private.rollup_rows(null::analytics.user_daily_stats, p_org_id, p_from, p_to) as r
-      where r.org_id = p_org_id and r.user_id = v_user
+      from private.user_daily_stats_rows(p_org_id, p_from, p_to) as r
+      where r.user_id = v_user
     ),
     i as materialized (
-      select x.* from private.rollup_rows(null::analytics.user_daily_interactions, p_org_id, p_from, p_to) as x
-      where x.org_id = p_org_id and x.user_id = v_user
+      select x.* from private.user_daily_interactions_rows(p_org_id, p_from, p_to) as x
+      where x.user_id = v_user
     ),
     days as (
       select g.day, s.plays, s.events_viewed, s.sessions, s.time_spent_seconds, i.messages_sent, i.shares_sent,
