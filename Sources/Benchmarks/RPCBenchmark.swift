@@ -144,7 +144,8 @@ public struct RPCBenchmark: Sendable {
         ("get_conversion_funnel", "select count(*) from public.get_conversion_funnel($org, array['page_view','link_click','purchase'], $from, $to)"),
       ]
     case .interactions:
-      // Issue 15's readers of the engine-registered rollups. The user is the organization's
+      // Issue 15's readers of the engine-registered rollups (attribution: each model, over
+      // private.audience_touch_days). The user is the organization's
       // first signed-in user (none in seed scale data: the call then reads no user rows);
       // the profile dashboard answers 22023 unless the organization is an artist or a venue.
       return [
@@ -154,6 +155,9 @@ public struct RPCBenchmark: Sendable {
         ("entity_interactions", "select analytics.entity_interactions($org, $entity, $from, $to)"),
         ("get_user_dashboard", "select public.get_user_dashboard($org, $from, $to, $user)"),
         ("get_profile_dashboard", "select case when o.kind in ('artist', 'venue') then public.get_profile_dashboard(o.id, $from, $to) end from app.organizations as o where o.id = $org"),
+        ("get_audience_attribution (first touch, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'first_touch', 30)"),
+        ("get_audience_attribution (last touch, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'last_touch', 30)"),
+        ("get_audience_attribution (last non-direct, 30 d)", "select count(*) from public.get_audience_attribution($org, $from, $to, 'last_non_direct', 30)"),
       ]
     case .insights:
       return [

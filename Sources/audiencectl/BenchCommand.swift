@@ -127,7 +127,7 @@ extension AudienceCtl {
     struct InteractionsBench: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "interactions",
-        abstract: "p50/p95 of issue 15's RPCs (mashup fields, search analytics, entity funnel and interactions, user and profile dashboards) for the largest organization.",
+        abstract: "p50/p95 of issue 15's RPCs (mashup fields, search analytics, entity funnel and interactions, user and profile dashboards, attribution by model) for the largest organization.",
         discussion: "Their rollups are maintained by refresh (the rollup engine); run refresh first to time the refreshed case.")
       @OptionGroup var options: RPCBenchOptions
 
