@@ -1,4 +1,5 @@
 -- requires: functions/private/assert_period.sql
+-- requires: functions/usage/compute_dimension_days.sql
 -- Engagement of the platform's users in one organization for the local days
 -- [p_from, p_to), as one JSON object:
 --   active_users: distinct users with a request in the period; new_users: those whose
@@ -10,8 +11,10 @@
 --   cohorts: weekly retention of the users whose first request ever falls in the period,
 --   by the ISO week (Monday, local) of that first request: [{"cohort_week", "users",
 --   "retained": [users active in week 0, 1, 2, ... up to the week of p_to - 1]}].
--- Who: analysts and above (it lists organization-wide counts). Reads usage.user_days
--- through private.rollup_rows (all of the organization's history: first requests).
+-- Who: analysts and above (it lists organization-wide counts). Reads the user rows of
+-- usage.dimension_days (one row per active user and local day) through the inlined reader
+-- private.dimension_days_rows, all of the organization's history up to p_to (first
+-- requests): an index-only range of index_dimension_days_on_org_id_dimension_day_key.
 -- Errors: 42501 not a member or below analyst; 22023 bad period.
 create or replace function public.get_user_activity(p_org_id uuid, p_from date, p_to date)
 returns jsonb
@@ -27,9 +30,9 @@ begin
   perform app.assert_org_role(p_org_id, 'analyst');
   perform private.assert_period(p_from, p_to);
   with ud as materialized (
-    select distinct d.user_id, d.day
-    from private.rollup_rows(null::usage.user_days, p_org_id, null::date, p_to) as d
-    where d.org_id = p_org_id and d.user_id <> '00000000-0000-0000-0000-000000000000'
+    select d.key as user_id, d.day
+    from private.dimension_days_rows(p_org_id, '-infinity', p_to) as d
+    where d.dimension = 'user' and d.key <> '00000000-0000-0000-0000-000000000000'
   ),
   firsts as (select u.user_id, pg_catalog.min(u.day) as first_day from ud as u group by u.user_id),
   cohort_users as (
