@@ -1,5 +1,4 @@
 -- requires: functions/private/register_rollup.sql
--- requires: functions/private/rollup_rows.sql
 -- requires: functions/usage/touched_user_days.sql
 -- requires: functions/usage/register_rollups.sql
 -- The compute function of the rollup usage.dimension_days, a dependent of usage.user_days
@@ -10,9 +9,9 @@
 -- requests, cost and tokens (input + output + cached input + cache write).
 -- Reads the upstream target directly when p_org_id is NULL (apply: the engine caps p_upto
 -- at usage.user_days' watermark; from '-infinity', the full rebuild, in one grouped scan
--- of it) and private.rollup_rows(null::usage.user_days, ...) for one organization
--- (readers: exact).
--- Internal: the engine (service_role) and private.rollup_rows call it.
+-- of it) and its inlined reader private.user_days_rows for one organization (readers:
+-- exact).
+-- Internal: the engine (service_role) and the reader private.dimension_days_rows call it.
 create or replace function usage.compute_dimension_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.dimension_days
 language plpgsql
@@ -43,9 +42,9 @@ begin
       where p_org_id is null and p_after = '-infinity'
       union all
       select d.*                                                    -- one organization: exact rows of its touched days
-      from private.rollup_rows(null::usage.user_days, p_org_id,
-                               coalesce((select pg_catalog.min(t.day) from touched as t), 'infinity'),
-                               coalesce((select pg_catalog.max(t.day) + 1 from touched as t), 'infinity')) as d
+      from private.user_days_rows(p_org_id,
+             coalesce((select pg_catalog.min(t.day) from touched as t), 'infinity'),
+             coalesce((select pg_catalog.max(t.day) + 1 from touched as t), 'infinity')) as d
       where p_org_id is not null and exists (select from touched)   -- nothing touched: no call at all
         and d.day in (select t.day from touched as t)
     )

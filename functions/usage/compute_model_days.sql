@@ -1,5 +1,4 @@
 -- requires: functions/private/register_rollup.sql
--- requires: functions/private/rollup_rows.sql
 -- requires: functions/usage/touched_user_days.sql
 -- requires: functions/usage/register_rollups.sql
 -- The compute function of the rollup usage.model_days, a dependent of usage.model_hours
@@ -11,8 +10,8 @@
 -- Reads the upstream target directly when p_org_id is NULL (apply: the engine caps p_upto
 -- at usage.model_hours' watermark, so it holds every request received before p_upto; from
 -- '-infinity', the full rebuild, in one grouped scan of it) and
--- private.rollup_rows(null::usage.model_hours, ...) for one organization (readers: exact).
--- Internal: the engine (service_role) and private.rollup_rows call it.
+-- its inlined reader private.model_hours_rows for one organization (readers: exact).
+-- Internal: the engine (service_role) and the reader private.model_days_rows call it.
 create or replace function usage.compute_model_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.model_days
 language plpgsql
@@ -46,9 +45,9 @@ begin
       where p_org_id is null and p_after = '-infinity'
       union all
       select h.*, t.day                                             -- one organization: exact rows of its touched days
-      from private.rollup_rows(null::usage.model_hours, p_org_id,
-                               coalesce((select pg_catalog.min(t.day::timestamp at time zone t.timezone) from touched as t), 'infinity'),
-                               coalesce((select pg_catalog.max((t.day + 1)::timestamp at time zone t.timezone) from touched as t), 'infinity')) as h
+      from private.model_hours_rows(p_org_id,
+             coalesce((select pg_catalog.min(t.day::timestamp at time zone t.timezone) from touched as t), 'infinity'),
+             coalesce((select pg_catalog.max((t.day + 1)::timestamp at time zone t.timezone) from touched as t), 'infinity')) as h
       join touched as t
         on t.org_id = h.org_id
        and h.hour >= (t.day::timestamp at time zone t.timezone) and h.hour < ((t.day + 1)::timestamp at time zone t.timezone)
