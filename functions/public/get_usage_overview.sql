@@ -82,7 +82,7 @@ begin
     from md as d, unnest(d.latency_buckets, d.latency_counts) as b (b, n)
   ),
   periods (period, f, t) as (values (1, p_from, p_to), (0, p_from - v_n, p_from)),
-  m as (
+  m as materialized (                                            -- once: ms reads v three times
     select p.period,
            (select pg_catalog.jsonb_build_object(
               'requests', coalesce(pg_catalog.sum(d.requests), 0),

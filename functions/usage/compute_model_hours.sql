@@ -13,7 +13,7 @@
 -- Internal: the engine (service_role) and private.rollup_rows call it.
 create or replace function usage.compute_model_hours(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.model_hours
-language sql
+language plpgsql
 stable
 set search_path = ''
 set jit = off
@@ -25,6 +25,11 @@ set max_parallel_workers_per_gather = 0
 set enable_hashjoin = off
 set enable_mergejoin = off
 as $$
+begin
+  -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function with SET
+  -- clauses is planned again at every call: a reader's call of it paid the planning of
+  -- this union over every partition each time).
+  return query
   -- The touched keys are found per (organization, local hour): every request of such an
   -- hour is read once (one index range per hour, not one per key) and grouped by the full
   -- key, so each returned row is complete.
@@ -101,7 +106,8 @@ as $$
          pg_catalog.sum(k.regrets)::bigint,
          array[pg_catalog.sum(k.c0)::bigint, pg_catalog.sum(k.c1)::bigint, pg_catalog.sum(k.c2)::bigint, pg_catalog.sum(k.c3)::bigint, pg_catalog.sum(k.c4)::bigint, pg_catalog.sum(k.c5)::bigint, pg_catalog.sum(k.c6)::bigint, pg_catalog.sum(k.c7)::bigint, pg_catalog.sum(k.c8)::bigint, pg_catalog.sum(k.c9)::bigint]
   from per_bucket as k
-  group by 1, 2, 3, 4, 5
+  group by 1, 2, 3, 4, 5;
+end;
 $$;
 revoke execute on function usage.compute_model_hours(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 grant execute on function usage.compute_model_hours(uuid, timestamptz, timestamptz) to service_role;
