@@ -28,6 +28,9 @@ set jit = off
 -- No parallel workers: the plan is generic (estimates for every request), and starting
 -- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
 set max_parallel_workers_per_gather = 0
+-- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
+-- off for their anti-joins): the touched keys are few and reach the source by index.
+set enable_nestloop = on
 as $$
 begin
   -- A reader's call (one organization) that finds no request received in the range returns

@@ -20,6 +20,9 @@ set jit = off
 -- No parallel workers: the plan is generic (estimates for every request), and starting
 -- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
 set max_parallel_workers_per_gather = 0
+-- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
+-- off for their anti-joins): the touched keys are few and reach the source by index.
+set enable_nestloop = on
 -- The touched hours are few (readers: the rows since the watermark): one index range per
 -- hour. A generic plan that hashed the whole request table instead cost 0.6 s per reader.
 set enable_hashjoin = off
