@@ -43,7 +43,8 @@ begin
       where p_org_id is not null or p_after > '-infinity'
     ),
     requests as (
-      select t.org_id, t.day, r.user_id, r.team, r.project, r.feature, r.cost,    -- the touched days' requests
+      select t.org_id, t.day, coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text as user_key,  -- the touched days
+             r.team, r.project, r.feature, r.cost,
              r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
       from touched as t
       join usage.model_requests as r
@@ -51,20 +52,26 @@ begin
        and r.occurred_at >= (t.day::timestamp at time zone t.timezone)
        and r.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)
       union all
-      select r.org_id, (r.occurred_at at time zone o.timezone)::date, r.user_id,   -- full rebuild: every request
+      select r.org_id, (r.occurred_at at time zone o.timezone)::date,                -- full rebuild: every request
+             coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text,
              r.team, r.project, r.feature, r.cost,
              r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens
       from usage.model_requests as r
       join app.organizations as o on o.id = r.org_id
       where p_org_id is null and p_after = '-infinity'
     )
-    select q.org_id, q.day, k.dimension, k.key,
+    -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
+    -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
+    -- per column left out).
+    select q.org_id, q.day,
+           case grouping(q.user_key, q.team, q.project, q.feature)
+             when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
+           case grouping(q.user_key, q.team, q.project, q.feature)
+             when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
            pg_catalog.count(*), coalesce(pg_catalog.sum(q.cost), 0), pg_catalog.sum(q.tokens)::bigint
     from requests as q
-    cross join lateral (values ('user'::text, coalesce(q.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text),
-                               ('team', q.team), ('project', q.project), ('feature', q.feature))
-      as k (dimension, key)
-    group by q.org_id, q.day, k.dimension, k.key;
+    group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
+                            (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
 end;
 $$;
 revoke execute on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
