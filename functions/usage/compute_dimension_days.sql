@@ -27,6 +27,11 @@ set max_parallel_workers_per_gather = 0
 -- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
 -- off for their anti-joins): the touched keys are few and reach the source by index.
 set enable_nestloop = on
+-- One generic plan for the session: a reader's call (one organization, one touched day) was
+-- planned anew at every call, as much as the work itself on the loaded 10M machine. The
+-- branches a call does not take are one-time filters; the touched keys join their source by
+-- index in the generic plan too (an apply of one hour at 10M: 30-80 ms instead of 120-190).
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   -- A reader's call (one organization) that finds no request received in the range returns
