@@ -17,6 +17,10 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
   public var runs: Int
   /// Seconds of every run of each path: copyFloor, ingest, logModelRequests.
   public var samples: [String: [Double]]
+  /// CPU seconds of the server session (user + system, from /proc/self/stat: a local
+  /// cluster on Linux, superuser) of every run of each path, same keys; empty when not
+  /// readable. Less noisy than wall time on a shared machine.
+  public var cpuSamples: [String: [Double]]
   /// Medians.
   public var copyFloorSeconds: Double
   public var ingestSeconds: Double
@@ -35,6 +39,10 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
       if runs > 1, let values = samples[key], let low = values.min(), let high = values.max() {
         text += String(format: "  (runs %.2f-%.2f s)", low, high)
       }
+      if let cpu = Self.median(cpuSamples[key]), let floor = Self.median(cpuSamples["copyFloor"]) {
+        text += String(format: "; server CPU %.2f s", cpu)
+        if key != "copyFloor" { text += String(format: " (%.2fx)", cpu / max(floor, 1e-9)) }
+      }
       return text
     }
     let load = [loadBefore, loadAfter].compactMap { $0 }.map { String(format: "%.1f", $0) }.joined(separator: " -> ")
@@ -44,6 +52,12 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
         \(line("audiencectl ingest --kind model-requests", "ingest", ingestSeconds))  (target: within 1.5x)
         \(line("public.log_model_requests (\(batches) batches)", "logModelRequests", logModelRequestsSeconds))
       """
+  }
+
+  static func median(_ samples: [Double]?) -> Double? {
+    let values = (samples ?? []).sorted()
+    guard !values.isEmpty else { return nil }
+    return values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
   }
 }
 
@@ -114,45 +128,44 @@ public struct UsageIngestBenchmark: Sendable {
     let pieces = stride(from: 0, to: floorRows.count, by: 1 << 20).map { Array(floorRows[$0..<min($0 + (1 << 20), floorRows.count)]) }
     floorRows = []
 
+    var samples: [String: [Double]] = [:]
+    var cpuSamples: [String: [Double]] = [:]
     /// Empties the table (and checkpoints, so that no path pays for another's writes), runs
-    /// `body`, checks that the same requests and costs were stored; returns the seconds.
-    func timed(_ path: String, _ body: () throws -> Void) throws -> Double {
+    /// `body`, checks that the same requests and costs were stored; records the seconds
+    /// (and the server session's CPU seconds) under `key`.
+    func timed(_ key: String, _ body: () throws -> Void) throws {
       try connection.execute("truncate usage.model_requests")
       try connection.execute("checkpoint")
+      let cpu = Self.serverCPU(connection)
       let started = ContinuousClock.now
       try body()
-      let seconds = started.duration(to: .now).secondsValue
+      samples[key, default: []].append(started.duration(to: .now).secondsValue)
+      if let cpu, let now = Self.serverCPU(connection) { cpuSamples[key, default: []].append(now - cpu) }
       let stored = try totals(connection)
-      guard stored == expected else { throw LoadingError("\(path) stored \(stored), expected \(expected)") }
-      return seconds
+      guard stored == expected else { throw LoadingError("\(key) stored \(stored), expected \(expected)") }
     }
 
     let loadBefore = Self.loadAverage()
-    var samples: [String: [Double]] = [:]
     for _ in 0..<runs {
-      samples["copyFloor", default: []].append(try timed("COPY") {
+      try timed("copyFloor") {
         _ = try connection.copyIn(SQL(unsafeSQL: "copy usage.model_requests (\(Self.columns)) from stdin"), chunks: pieces)
-      })
-      samples["ingest", default: []].append(try timed("ingest") {
+      }
+      try timed("ingest") {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw LoadingError("cannot read \(file)") }
         defer { try? handle.close() }
         let report = try Ingester(kind: .modelRequests).ingest(
           handle, totalBytes: nil, rejectsPath: file + ".rejects", connection: connection)
         guard report.progress.rejected == 0 else { throw LoadingError("ingest rejected \(report.progress.rejected) lines") }
-      })
-      samples["logModelRequests", default: []].append(try timed("log_model_requests") {
+      }
+      try timed("logModelRequests") {
         for batch in batches {
           try connection.execute("select public.log_model_requests(\(batch.org)::uuid, \(batch.batch)::jsonb)")
         }
-      })
+      }
     }
-    func median(_ key: String) -> Double {
-      let values = (samples[key] ?? []).sorted()
-      guard !values.isEmpty else { return 0 }
-      return values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-    }
+    func median(_ key: String) -> Double { UsageIngestBenchmarkReport.median(samples[key]) ?? 0 }
     return UsageIngestBenchmarkReport(
-      requests: requests, organizations: organizations, runs: runs, samples: samples,
+      requests: requests, organizations: organizations, runs: runs, samples: samples, cpuSamples: cpuSamples,
       copyFloorSeconds: median("copyFloor"), ingestSeconds: median("ingest"),
       logModelRequestsSeconds: median("logModelRequests"), batches: batches.count,
       loadBefore: loadBefore, loadAfter: Self.loadAverage())
@@ -167,6 +180,17 @@ public struct UsageIngestBenchmark: Sendable {
                        sum(input_tokens), count(distinct org_id))
       from usage.model_requests
       """, as: String.self) ?? ""
+  }
+
+  /// The CPU seconds (user + system) the server process of `connection` has used so far:
+  /// /proc/self/stat read by the server (a superuser on a Linux host); nil otherwise.
+  static func serverCPU(_ connection: Connection) -> Double? {
+    guard let stat = try? connection.scalar("select pg_catalog.pg_read_file('/proc/self/stat')", as: String.self) else { return nil }
+    // Fields after the command name (which is in parentheses): state is field 3; utime, stime 14, 15.
+    guard let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / 100   // clock ticks (USER_HZ, 100 on Linux)
   }
 
   /// The 1-minute load average (Linux), if readable.

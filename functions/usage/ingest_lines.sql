@@ -34,9 +34,11 @@ declare
   v_line_nos bigint[];
   v_requests jsonb[];
 begin
-  -- The chunk's non-blank lines, parsed once, in line order.
-  select pg_catalog.array_agg(l.line_no order by l.line_no),
-         pg_catalog.array_agg(case when p_safe then analytics.try_parse_jsonb(l.raw) else l.raw::jsonb end order by l.line_no)
+  -- The chunk's non-blank lines, parsed once; both arrays in the same (scan) order, so that
+  -- element n of the one is line n of the other (no sort: the insert sorts by line when
+  -- the order matters, with ON CONFLICT).
+  select pg_catalog.array_agg(l.line_no),
+         pg_catalog.array_agg(case when p_safe then analytics.try_parse_jsonb(l.raw) else l.raw::jsonb end)
   into v_line_nos, v_requests
   from pg_temp.ingest_staging as l
   where pg_catalog.btrim(l.raw) <> '';

@@ -43,11 +43,15 @@
 -- analytics.rfc3339_parts, as analytics.parse_event) is cast directly, any other goes to
 -- usage.try_timestamptz (the RFC 3339 regex, then the cast in an exception block: a
 -- subtransaction, only for odd values); a count that is a JSON number of 1-9 digits is
--- valid, any other goes to usage.token_reason. Organizations, models and prices are left
--- joins whose conditions read only the batch's columns, so the planner joins them to the
--- whole batch at once (callers raise join_collapse_limit: these are 9 relations); one
--- owner's prices never overlap (usage.prices.exclude_prices_overlap), so each price join
--- finds at most one row. Use the typed columns only where reason is NULL.
+-- valid, any other goes to usage.token_reason. The models are NOT IN sub-plans (hashed
+-- for a large batch; evaluated only where the earlier checks passed; a join costs a
+-- projection of every column at each join), the organization an EXISTS (only for the
+-- bulk load); the prices are left joins whose conditions read only the batch's columns,
+-- so that the planner joins them to the whole batch at once (callers raise
+-- join_collapse_limit: with the levels these are more than 8 relations and were otherwise
+-- run once per request); one owner's prices never overlap
+-- (usage.prices.exclude_prices_overlap), so each price join finds at most one row.
+-- Use the typed columns only where reason is NULL.
 create or replace function usage.parse_requests(p_requests jsonb[], p_org_id uuid, p_now timestamptz)
 returns table (
   ord bigint, reason text, org_id uuid, request_id text, occurred_at timestamptz, received_at timestamptz, user_id uuid,
@@ -63,11 +67,13 @@ parallel safe
 as $$
   select c.ord,
          coalesce(c.frame_reason,
-                  case when p_org_id is null and o.id is null then 'unknown_org: ' || c.org_text end,
+                  case when p_org_id is null and not exists (select 1 from app.organizations as o where o.id = c.org_id)
+                       then 'unknown_org: ' || c.org_text end,
                   c.early_reason,
-                  case when m.model is null then 'unknown_model: ' || c.provider || '/' || c.model
-                       when c.model_requested is not null and mr.model is null then 'unknown_model: ' || c.model_requested
-                       when c.baseline_model is not null and mb.model is null
+                  case when (c.provider, c.model) not in (select m.provider, m.model from usage.models as m) then 'unknown_model: ' || c.provider || '/' || c.model
+                       when c.model_requested is not null and c.model_requested not in (select m.model from usage.models as m) then 'unknown_model: ' || c.model_requested
+                       when c.baseline_model is not null
+                         and (c.baseline_provider, c.baseline_model) not in (select m.provider, m.model from usage.models as m)
                          then 'unknown_model: ' || c.baseline_provider || '/' || c.baseline_model
                   end,
                   c.late_reason),
@@ -124,8 +130,9 @@ as $$
                when p_org_id is null and f.org_id is null then 'invalid: org_id'
              end as frame_reason,
              case
+               -- Lengths in characters; the byte length (no scan) is checked first: it is never less.
                when f.request_id is null or f.request_id = '' then 'missing: request_id'
-               when pg_catalog.char_length(f.request_id) > 128 then 'invalid: request_id'
+               when pg_catalog.octet_length(f.request_id) > 128 and pg_catalog.char_length(f.request_id) > 128 then 'invalid: request_id'
                when coalesce(f.occurred_at, '') = '' then 'missing: occurred_at'
                when f.occurred_ts is null then 'invalid: occurred_at'
                when f.occurred_ts > p_now + interval '5 minutes' then 'future: occurred_at'
@@ -137,9 +144,9 @@ as $$
                              and f.user_id collate "C" ~ '^[-0-9A-Fa-f]+$'
                              and pg_catalog.octet_length(pg_catalog.replace(f.user_id, '-', '')) = 32)
                  then 'invalid: user_id'
-               when pg_catalog.char_length(f.team) > 64 then 'too_long: team'
-               when pg_catalog.char_length(f.project) > 64 then 'too_long: project'
-               when pg_catalog.char_length(f.feature) > 64 then 'too_long: feature'
+               when pg_catalog.octet_length(f.team) > 64 and pg_catalog.char_length(f.team) > 64 then 'too_long: team'
+               when pg_catalog.octet_length(f.project) > 64 and pg_catalog.char_length(f.project) > 64 then 'too_long: project'
+               when pg_catalog.octet_length(f.feature) > 64 and pg_catalog.char_length(f.feature) > 64 then 'too_long: feature'
                when f.model = '' then 'missing: model'
                when f.provider = '' then 'missing: provider'
              end as early_reason,
@@ -247,13 +254,6 @@ as $$
     ) as r
     offset 0
   ) as c
-  -- The models (hash joins for a large batch; every condition on c only, so that the
-  -- planner may join them after the caller's rows): the model used, the one requested
-  -- (any provider), the baseline.
-  left join app.organizations as o on o.id = c.org_id
-  left join usage.models as m on m.provider = c.provider and m.model = c.model
-  left join (select distinct m2.model from usage.models as m2) as mr on mr.model = c.model_requested
-  left join usage.models as mb on mb.provider = c.baseline_provider and mb.model = c.baseline_model
   -- The effective price (usage.price_at, as joins): the organization's own, else the public one.
   left join usage.prices as po
          on po.org_id = c.org_id and po.provider = c.provider and po.model = c.model and po.valid_during @> c.occurred_ts
