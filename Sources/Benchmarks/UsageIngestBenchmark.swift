@@ -18,8 +18,8 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
   /// Seconds of every run of each path: copyFloor, ingest, logModelRequests.
   public var samples: [String: [Double]]
   /// CPU seconds of the server session (user + system, from /proc/self/stat: a local
-  /// cluster on Linux, superuser) of every run of each path, same keys; empty when not
-  /// readable. Less noisy than wall time on a shared machine.
+  /// cluster on Linux, superuser) of every run of the one-session paths, same keys; empty
+  /// when not readable. Less noisy than wall time on a shared machine.
   public var cpuSamples: [String: [Double]]
   /// Medians.
   public var copyFloorSeconds: Double
@@ -27,6 +27,12 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
   public var logModelRequestsSeconds: Double
   /// Batches sent to log_model_requests (one organization each, at most 1,000 requests).
   public var batches: Int
+  /// Sessions of `ingest --jobs N` (the command's default is 2) and of the floor of N plain
+  /// COPYs at once, each of an equal share of the rows (samples ingestParallel,
+  /// copyFloorParallel; not measured when 1).
+  public var jobs: Int
+  public var ingestParallelSeconds: Double?
+  public var copyFloorParallelSeconds: Double?
   /// The machine's load average (1 minute) before the first and after the last run.
   public var loadBefore: Double?
   public var loadAfter: Double?
@@ -45,12 +51,18 @@ public struct UsageIngestBenchmarkReport: Sendable, Codable {
       }
       return text
     }
+    var parallel = ""
+    if let ingest = ingestParallelSeconds, let copy = copyFloorParallelSeconds {
+      parallel = "\n  " + line("audiencectl ingest ... --jobs \(jobs)", "ingestParallel", ingest)
+        + String(format: "; %.2fx %d COPYs at once", ingest / max(copy, 1e-9), jobs)
+        + "\n  " + line("plain COPY, \(jobs) sessions at once", "copyFloorParallel", copy)
+    }
     let load = [loadBefore, loadAfter].compactMap { $0 }.map { String(format: "%.1f", $0) }.joined(separator: " -> ")
     return """
       bench usage-ingest: \(requests) model requests of \(organizations) organizations, \(runs == 1 ? "one run" : "medians of \(runs) runs") per path, one session, load average \(load)
         \(line("plain COPY into usage.model_requests", "copyFloor", copyFloorSeconds))  (the floor)
         \(line("audiencectl ingest --kind model-requests", "ingest", ingestSeconds))  (target: within 1.5x)
-        \(line("public.log_model_requests (\(batches) batches)", "logModelRequests", logModelRequestsSeconds))
+        \(line("public.log_model_requests (\(batches) batches)", "logModelRequests", logModelRequestsSeconds))\(parallel)
       """
   }
 
@@ -67,13 +79,15 @@ public struct UsageIngestBenchmark: Sendable {
   public var requests: Int
   public var organizations: Int
   public var runs: Int
+  public var jobs: Int
 
-  public init(project: Project, target: ConnectionTarget, requests: Int, organizations: Int, runs: Int) {
+  public init(project: Project, target: ConnectionTarget, requests: Int, organizations: Int, runs: Int, jobs: Int = 2) {
     self.project = project
     self.target = target
     self.requests = max(1, requests)
     self.organizations = max(1, organizations)
     self.runs = max(1, runs)
+    self.jobs = max(1, jobs)
   }
 
   /// The columns a plain COPY writes (everything but id and received_at, which default).
@@ -126,6 +140,17 @@ public struct UsageIngestBenchmark: Sendable {
     defer { unlink(file) }
     ndjson = []
     let pieces = stride(from: 0, to: floorRows.count, by: 1 << 20).map { Array(floorRows[$0..<min($0 + (1 << 20), floorRows.count)]) }
+    // For the parallel floor: row n goes to share n % jobs.
+    var shares = [[UInt8]](repeating: [], count: jobs)
+    if jobs > 1 {
+      var row = 0
+      var start = 0
+      for (i, byte) in floorRows.enumerated() where byte == UInt8(ascii: "\n") {
+        shares[row % jobs] += floorRows[start...i]
+        start = i + 1
+        row += 1
+      }
+    }
     floorRows = []
 
     var samples: [String: [Double]] = [:]
@@ -133,10 +158,10 @@ public struct UsageIngestBenchmark: Sendable {
     /// Empties the table (and checkpoints, so that no path pays for another's writes), runs
     /// `body`, checks that the same requests and costs were stored; records the seconds
     /// (and the server session's CPU seconds) under `key`.
-    func timed(_ key: String, _ body: () throws -> Void) throws {
+    func timed(_ key: String, cpu measureCPU: Bool = true, _ body: () throws -> Void) throws {
       try connection.execute("truncate usage.model_requests")
       try connection.execute("checkpoint")
-      let cpu = Self.serverCPU(connection)
+      let cpu = measureCPU ? Self.serverCPU(connection) : nil
       let started = ContinuousClock.now
       try body()
       samples[key, default: []].append(started.duration(to: .now).secondsValue)
@@ -162,12 +187,31 @@ public struct UsageIngestBenchmark: Sendable {
           try connection.execute("select public.log_model_requests(\(batch.org)::uuid, \(batch.batch)::jsonb)")
         }
       }
+      if jobs > 1 {
+        // Wall time only: the work is spread over several server sessions.
+        try timed("ingestParallel", cpu: false) {
+          guard let handle = FileHandle(forReadingAtPath: file) else { throw LoadingError("cannot read \(file)") }
+          defer { try? handle.close() }
+          let report = try Ingester(jobs: jobs, kind: .modelRequests).ingest(
+            handle, totalBytes: nil, rejectsPath: file + ".rejects", connection: connection, openSession: { try Connection(database) })
+          guard report.progress.rejected == 0 else { throw LoadingError("ingest rejected \(report.progress.rejected) lines") }
+        }
+        try timed("copyFloorParallel", cpu: false) {
+          let columns = Self.columns
+          let parts = shares
+          _ = try IngestBenchmark.inParallel(clients: jobs, target: database) { session, client in
+            _ = try session.copyIn(SQL(unsafeSQL: "copy usage.model_requests (\(columns)) from stdin"), chunks: [parts[client]])
+          }
+        }
+      }
     }
     func median(_ key: String) -> Double { UsageIngestBenchmarkReport.median(samples[key]) ?? 0 }
     return UsageIngestBenchmarkReport(
       requests: requests, organizations: organizations, runs: runs, samples: samples, cpuSamples: cpuSamples,
       copyFloorSeconds: median("copyFloor"), ingestSeconds: median("ingest"),
-      logModelRequestsSeconds: median("logModelRequests"), batches: batches.count,
+      logModelRequestsSeconds: median("logModelRequests"), batches: batches.count, jobs: jobs,
+      ingestParallelSeconds: jobs > 1 ? median("ingestParallel") : nil,
+      copyFloorParallelSeconds: jobs > 1 ? median("copyFloorParallel") : nil,
       loadBefore: loadBefore, loadAfter: Self.loadAverage())
   }
 

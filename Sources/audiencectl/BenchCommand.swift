@@ -94,10 +94,11 @@ extension AudienceCtl {
       @Option(help: "Model requests (seed scale --model-requests, seed 1).") var requests = 200_000
       @Option(help: "Organizations they belong to.") var orgs = 1_000
       @Option(help: "Runs of each path: the median is reported, with the range.") var runs = 1
+      @Option(help: "Also measure ingest --jobs N (the command's default: 2) beside N plain COPYs at once (1: not measured).") var jobs = 2
       @Flag(help: "Print JSON.") var json = false
 
       func validate() throws {
-        guard requests >= 1, orgs >= 1, runs >= 1 else { throw ValidationError("--requests, --orgs and --runs must be at least 1.") }
+        guard requests >= 1, orgs >= 1, runs >= 1, jobs >= 1 else { throw ValidationError("--requests, --orgs, --runs and --jobs must be at least 1.") }
       }
 
       func run() throws {
@@ -105,7 +106,9 @@ extension AudienceCtl {
           try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
         }
         let report = try loadingErrors {
-          try UsageIngestBenchmark(project: connection.projectValue, target: target, requests: requests, organizations: orgs, runs: runs).run()
+          try UsageIngestBenchmark(
+            project: connection.projectValue, target: target, requests: requests, organizations: orgs, runs: runs, jobs: jobs
+          ).run()
         }
         if json { try printJSON(report) } else { print(report.rendered) }
       }
