@@ -1,9 +1,9 @@
 -- requires: functions/usage/parse_requests.sql
 -- requires: functions/analytics/try_parse_jsonb.sql
--- The work of usage.ingest_staged, as ONE statement over pg_temp.ingest_staging: parses
+-- The work of usage.ingest_staged over pg_temp.ingest_staging, in two statements: parses
 -- each non-blank line once (p_safe: with analytics.try_parse_jsonb, so that a line that
 -- is not JSON becomes 'invalid_json'; otherwise with a plain cast, which raises), gathers
--- the chunk into one jsonb[] (line order), validates and prices it with
+-- the chunk into one jsonb[] (the line numbers alongside), validates and prices it with
 -- usage.parse_requests (inlined: the lines flow through it as a set; each names its
 -- organization), writes the rejects to pg_temp.ingest_rejects and
 -- stores the valid requests: with ON CONFLICT DO NOTHING (in line order: the first of two

@@ -9,8 +9,8 @@
 -- 'unknown_org: <id>'; blank lines are ignored. Idempotent by (org_id, request_id,
 -- occurred_at): a rerun stores nothing new. Afterwards pg_temp.ingest_rejects holds
 -- (line_no, reason) of this call's rejected lines and pg_temp.ingest_staging is empty.
--- Set-based: one statement (usage.ingest_lines) parses, validates, prices, records
--- rejects and stores. It first parses with a plain cast and stores with a plain INSERT;
+-- Set-based: usage.ingest_lines parses the chunk, then one statement validates, prices,
+-- records rejects and stores. It first parses with a plain cast and stores with a plain INSERT;
 -- only if some line is not JSON, or some request is stored already or repeated in the
 -- chunk, is the statement redone, with ON CONFLICT DO NOTHING (and the non-raising parser
 -- analytics.try_parse_jsonb when a line is not JSON).
