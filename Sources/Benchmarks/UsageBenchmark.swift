@@ -15,9 +15,14 @@ public struct UsageBenchmark: Sendable {
   static let calls: [(String, String)] = [
     ("get_usage_overview", "select count(*) from public.get_usage_overview($org, $from, $to)"),
     ("get_cost_breakdown (model)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'model', 10)"),
+    ("get_cost_breakdown (provider)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'provider', 10)"),
     ("get_cost_breakdown (user)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'user', 10)"),
+    ("get_cost_breakdown (team)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'team', 10)"),
+    ("get_cost_breakdown (project)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'project', 10)"),
+    ("get_cost_breakdown (feature)", "select count(*) from public.get_cost_breakdown($org, $from, $to, 'feature', 10)"),
     ("get_model_comparison", "select count(*) from public.get_model_comparison($org, $from, $to)"),
     ("get_usage_trends (day)", "select count(*) from public.get_usage_trends($org, $from, $to, 'day')"),
+    ("get_usage_trends (hour)", "select count(*) from public.get_usage_trends($org, $from, $to, 'hour')"),
     ("get_router_savings", "select count(*) from public.get_router_savings($org, $from, $to)"),
     ("get_budget_status", "select count(*) from public.get_budget_status($org)"),
     ("forecast_costs", "select count(*) from public.forecast_costs($org)"),
@@ -43,7 +48,8 @@ public struct UsageBenchmark: Sendable {
   }
 
   /// The usage rollups in dependency order (each dependent after its upstream).
-  static let rollups = ["usage.user_days", "usage.model_hours", "usage.model_days", "usage.dimension_days", "usage.active_user_days"]
+  static let rollups = ["usage.user_days", "usage.model_hours", "usage.model_days", "usage.dimension_days", "usage.active_user_days",
+                        "usage.org_days", "usage.org_hours"]
 
   public func run(_ connection: Connection, maintenance: Bool) throws -> RPCBenchmarkReport {
     let subject = try Self.subject(connection)

@@ -8,7 +8,7 @@ import PostgresClient
 extension AudienceCtl {
   struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, InteractionsBench.self, UsageBench.self, ReportBench.self, RefreshBench.self])
+      abstract: "Measure performance; record the figures in BENCHMARKS.md.", subcommands: [MigrateBench.self, IngestBench.self, AudienceBench.self, DashboardsBench.self, InsightsBench.self, InteractionsBench.self, UsageBench.self, UsageIngestBench.self, ReportBench.self, RefreshBench.self])
 
     struct ReportBench: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -80,6 +80,34 @@ extension AudienceCtl {
         let report = try loadingErrors {
           try IngestBenchmark(
             project: connection.projectValue, target: target, events: events, seedEvents: seedEvents, clients: clients, runs: runs
+          ).run()
+        }
+        if json { try printJSON(report) } else { print(report.rendered) }
+      }
+    }
+
+    struct UsageIngestBench: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "usage-ingest",
+        abstract: "Model requests through ingest --kind model-requests and through log_model_requests (batches of 1,000 of one organization) beside a plain COPY of the same rows (the floor), in one fresh database, the paths interleaved run after run.")
+      @OptionGroup var connection: ConnectionOptions
+      @Option(help: "Model requests (seed scale --model-requests, seed 1).") var requests = 200_000
+      @Option(help: "Organizations they belong to.") var orgs = 1_000
+      @Option(help: "Runs of each path: the median is reported, with the range.") var runs = 1
+      @Option(help: "Also measure ingest --jobs N (the command's default: 2) beside N plain COPYs at once (1: not measured).") var jobs = 2
+      @Flag(help: "Print JSON.") var json = false
+
+      func validate() throws {
+        guard requests >= 1, orgs >= 1, runs >= 1, jobs >= 1 else { throw ValidationError("--requests, --orgs, --runs and --jobs must be at least 1.") }
+      }
+
+      func run() throws {
+        let target = try reportingErrors {
+          try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+        }
+        let report = try loadingErrors {
+          try UsageIngestBenchmark(
+            project: connection.projectValue, target: target, requests: requests, organizations: orgs, runs: runs, jobs: jobs
           ).run()
         }
         if json { try printJSON(report) } else { print(report.rendered) }

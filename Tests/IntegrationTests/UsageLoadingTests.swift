@@ -49,6 +49,59 @@ struct UsageLoadingTests {
     #expect(try connection.scalar("select count(*)::int from usage.model_requests", as: Int.self) == 4)
   }
 
+  @Test("ingest --kind model-requests: frame and timestamp rejects keep their line numbers; fractions, offsets, leap days and 1000.0 are stored; a repeat in the chunk is a duplicate")
+  func ingestModelRequestEdges() throws {
+    let db = try migratedDatabase()
+    let connection = try db.connect()
+    try connection.execute(
+      "insert into app.organizations (id, slug, name, kind) values (\(UUID(uuidString: Self.org)!), 'usage-ingest', 'Usage Ingest', 'brand')")
+    try connection.execute("insert into usage.models (provider, model, display_name) values ('ul-test', 'm', 'M')")
+    try connection.execute(
+      "insert into usage.prices (provider, model, input_per_mtok, output_per_mtok, valid_during) values ('ul-test', 'm', 1, 2, tstzrange('2020-01-01', null))")
+    let unknownOrg = "5e5e5e5e-0000-4000-8000-0000000000ff"
+    let lines = [
+      request(1),                                                                           // 1 stored
+      request(2, at: "2026-02-30T10:00:00Z"),                                              // 2 invalid: occurred_at (no such day)
+      "[1, 2]",                                                                             // 3 not_an_object
+      #"{"request_id":"r4","occurred_at":"2026-05-01T18:30:00Z","provider":"ul-test","model":"m"}"#,   // 4 missing: org_id
+      request(5).replacingOccurrences(of: Self.org, with: "nope"),                          // 5 invalid: org_id
+      request(6).replacingOccurrences(of: Self.org, with: unknownOrg),                      // 6 unknown_org
+      request(7, at: "2026-05-01T20:30:00.250+02:00"),                                     // 7 stored (18:30:00.25 UTC)
+      request(8, at: "2024-02-29T12:00:00Z"),                                              // 8 stored (a leap day)
+      request(9, extra: #","input_tokens":1000.0"#),                                       // 9 stored, 1000 tokens
+      request(1),                                                                           // 10 repeats line 1: a duplicate
+      request(11, at: "2026-05-01T18:30:00+15:00"),                                        // 11 stored (an offset beyond 14:59)
+    ]
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("usage-ingest-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("requests.ndjson").path
+    try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+    let root = TestEnvironment.packageRoot.path
+
+    let first = try audiencectl(["ingest", file, "--kind", "model-requests", "--url", db.url, "--project", root])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains(": 5 stored, 1 already stored, 5 rejected"), "\(first.stdout)")
+    let rejects = try String(contentsOfFile: file + ".rejects.ndjson", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    #expect(rejects.map { $0["line"]?.intValue } == [2, 3, 4, 5, 6])
+    #expect(rejects.map { $0["reason"]?.stringValue } == [
+      "invalid: occurred_at", "not_an_object", "missing: org_id", "invalid: org_id", "unknown_org: \(unknownOrg)",
+    ])
+    let stored = try connection.query(
+      """
+      select request_id::text as id, occurred_at::text as at, input_tokens, cost::text as cost
+      from usage.model_requests order by request_id
+      """
+    ).rows.map { "\(try $0.decode("id", as: String.self)) \(try $0.decode("at", as: String.self)) \(try $0.decode("input_tokens", as: Int.self)) \(try $0.decode("cost", as: String.self))" }
+    #expect(stored == [
+      "r1 2026-05-01 18:30:00+00 1000 0.00200000000000000000",
+      "r11 2026-05-01 03:30:00+00 1000 0.00200000000000000000",
+      "r7 2026-05-01 18:30:00.25+00 1000 0.00200000000000000000",
+      "r8 2024-02-29 12:00:00+00 1000 0.00200000000000000000",
+      "r9 2026-05-01 18:30:00+00 1000 0.00200000000000000000",
+    ])
+  }
+
   @Test("seed scale --model-requests: the same seed gives the same requests, a rerun stores nothing new")
   func seedScaleModelRequests() throws {
     let db = try migratedDatabase()

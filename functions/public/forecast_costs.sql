@@ -1,5 +1,6 @@
 -- requires: functions/usage/forecast_daily.sql
 -- requires: functions/usage/period_interval.sql
+-- requires: functions/usage/compute_org_days.sql
 -- Cost forecast of one organization for the current month, quarter and year (p_horizon
 -- 'month', 'quarter', 'year' or 'all'), "current" being the periods of p_as_of, by
 -- default today's local date in the organization's time zone. Per period: period_start,
@@ -16,7 +17,8 @@
 -- the price cut of 2026-06-10 (-$2/day) nor the batch cost spike of 2026-06-08 (+$7.13).
 -- Periods are local dates, so the first day of a period, and DST changes (a 23- or
 -- 25-hour day is one day), need nothing special.
--- Who: analysts and above. Errors: 42501 not a member or below analyst; 22023 unknown
+-- Daily spend is read from usage.org_days (one row a local day) through its inlined reader
+-- private.org_days_rows. Who: analysts and above. Errors: 42501 not a member or below analyst; 22023 unknown
 -- horizon (hint).
 create or replace function public.forecast_costs(p_org_id uuid, p_horizon text default 'all', p_as_of date default null)
 returns table (horizon text, period_start date, period_end date, status text, method text, history_days integer,
@@ -43,11 +45,9 @@ begin
     from (values (1, 'month'), (2, 'quarter'), (3, 'year')) as p (ord, h)
     where p_horizon in ('all', p.h)
   ),
-  spend as (
-    select d.day, pg_catalog.sum(d.cost) as cost
-    from private.rollup_rows(null::usage.user_days, p_org_id, (select pg_catalog.min(p.ps) from periods as p), v_today + 1) as d
-    where d.org_id = p_org_id
-    group by d.day
+  spend as materialized (
+    select d.day, d.cost
+    from private.org_days_rows(p_org_id, (select pg_catalog.min(p.ps) from periods as p), v_today + 1) as d
   ),
   fc as (select * from usage.forecast_daily(p_org_id, v_today, (select pg_catalog.max(p.pe) from periods as p) - v_today))
   select p.h, p.ps, p.pe,

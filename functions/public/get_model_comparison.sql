@@ -12,7 +12,7 @@
 -- each $0.001 per request divides it by 2 at equal quality; NULL when unrated or unpriced.
 -- Ordered by requests (desc), then model.
 -- Who: analysts and above (a plain member gets 42501: the comparison is organization-wide).
--- Reads usage.model_days through private.rollup_rows.
+-- Reads usage.model_days through its inlined reader private.model_days_rows.
 -- Errors: 42501 not a member or below analyst; 22023 bad period.
 create or replace function public.get_model_comparison(p_org_id uuid, p_from date, p_to date)
 returns table (model text, requests bigint, share_pct numeric, latency_p50_ms numeric, latency_p95_ms numeric,
@@ -29,8 +29,7 @@ begin
   perform private.assert_period(p_from, p_to);
   return query
   with h as materialized (
-    select r.* from private.rollup_rows(null::usage.model_days, p_org_id, p_from, p_to) as r
-    where r.org_id = p_org_id
+    select r.* from private.model_days_rows(p_org_id, p_from, p_to) as r
   ),
   m as (
     select h.provider || '/' || h.model as model, pg_catalog.sum(h.requests)::bigint as requests,

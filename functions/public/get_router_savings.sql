@@ -1,4 +1,5 @@
 -- requires: functions/private/assert_period.sql
+-- requires: functions/usage/compute_org_days.sql
 -- What the smart router saved one organization in the local days [p_from, p_to):
 -- routed_requests (was_routed); compared_requests (routed, with the cost paid and the
 -- baseline model's cost for the same tokens both known); cost_paid and baseline_cost
@@ -7,8 +8,9 @@
 -- requests that failed, i.e. error or timeout, or were rated <= 2) and regret_rate_pct of
 -- routed requests; confidence: routed requests by router confidence tenth
 -- ({"0.0": n, "0.1": n, ..., "0.9": n}; "0.9" holds [0.9, 1.0]).
--- Who: analysts and above (organization-wide numbers). Reads usage.model_hours through
--- private.rollup_rows. Errors: 42501 not a member or below analyst; 22023 bad period.
+-- Who: analysts and above (organization-wide numbers). Reads usage.org_days (one row a
+-- local day: the day's sums of usage.model_hours) through its inlined reader
+-- private.org_days_rows. Errors: 42501 not a member or below analyst; 22023 bad period.
 create or replace function public.get_router_savings(p_org_id uuid, p_from date, p_to date)
 returns table (routed_requests bigint, compared_requests bigint, cost_paid numeric, baseline_cost numeric,
                savings numeric, savings_rate_pct numeric, regrets bigint, regret_rate_pct numeric, confidence jsonb)
@@ -18,17 +20,13 @@ security definer
 set search_path = ''
 set jit = off
 as $$
-declare
-  v_tz text;
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
   perform private.assert_period(p_from, p_to);
-  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
-  with h as (
-    select r.* from private.rollup_rows(null::usage.model_hours, p_org_id,
-                                        p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
-    where r.org_id = p_org_id
+  with h as materialized (
+    select r.routed, r.routed_compared, r.routed_cost, r.baseline_cost, r.regrets, r.confidence_counts
+    from private.org_days_rows(p_org_id, p_from, p_to) as r
   ),
   s as (
     select coalesce(pg_catalog.sum(h.routed), 0)::bigint as routed, coalesce(pg_catalog.sum(h.routed_compared), 0)::bigint as compared,

@@ -1,6 +1,6 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/usage/histogram_percentile.sql
--- requires: functions/usage/compute_model_days.sql
+-- requires: functions/usage/compute_org_days.sql
 -- requires: functions/usage/compute_active_user_days.sql
 -- Usage overview of one organization for the local days [p_from, p_to) against the
 -- previous period of equal length [p_from - n, p_from): one row per metric with its
@@ -21,8 +21,9 @@
 --   dau_avg / mau (1 decimal). Distinct counts are exact: users of [f, t) are counted on
 --   their first active day of the range (usage.active_user_days: rows with day in [f, t)
 --   and previous active day before f), never sums of daily counts.
--- Who: members. Analysts and above see the organization (read from usage.model_days and
--- usage.active_user_days through private.rollup_rows, exact at every moment); any other
+-- Who: members. Analysts and above see the organization (read from usage.org_days and
+-- usage.active_user_days through their inlined readers private.org_days_rows and
+-- private.active_user_days_rows: a few rows a day, exact at every moment); any other
 -- member sees the numbers of their own requests only, computed from those requests (one
 -- user's, a small index range; latency NULL: the histogram has no user dimension).
 -- Errors: 42501 not a member (hint); 22023 bad period (hint).
@@ -51,9 +52,9 @@ begin
       and r.occurred_at >= (least(p_from - v_n, p_to - v_n - 30)::timestamp at time zone v_tz)
       and r.occurred_at < (p_to::timestamp at time zone v_tz)
   ),
-  md as materialized (                                            -- the organization: model days
-    select d.* from private.rollup_rows(null::usage.model_days, p_org_id, p_from - v_n, p_to) as d
-    where v_own is null and d.org_id = p_org_id
+  md as materialized (                                            -- the organization: one row a day
+    select d.* from private.org_days_rows(p_org_id, p_from - v_n, p_to) as d
+    where v_own is null
   ),
   days as materialized (                                          -- the sums per day
     select d.day, d.requests, d.errors, d.cost, d.unpriced, d.baseline_cost - d.routed_cost as savings,
@@ -70,8 +71,8 @@ begin
   ),
   active as materialized (                                        -- users per day by previous active day
     select a.day, a.prev_day, a.users
-    from private.rollup_rows(null::usage.active_user_days, p_org_id, least(p_from - v_n, p_to - v_n - 30), p_to) as a
-    where v_own is null and a.org_id = p_org_id
+    from private.active_user_days_rows(p_org_id, least(p_from - v_n, p_to - v_n - 30), p_to) as a
+    where v_own is null
     union all
     select x.day, coalesce(pg_catalog.lag(x.day) over (order by x.day), '-infinity'), 1
     from (select distinct o.day from own as o) as x
@@ -81,7 +82,7 @@ begin
     from md as d, unnest(d.latency_buckets, d.latency_counts) as b (b, n)
   ),
   periods (period, f, t) as (values (1, p_from, p_to), (0, p_from - v_n, p_from)),
-  m as (
+  m as materialized (                                            -- once: ms reads v three times
     select p.period,
            (select pg_catalog.jsonb_build_object(
               'requests', coalesce(pg_catalog.sum(d.requests), 0),

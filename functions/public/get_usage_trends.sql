@@ -1,6 +1,6 @@
 -- requires: functions/private/assert_period.sql
--- requires: functions/usage/histogram_percentile.sql
--- requires: functions/usage/compute_model_days.sql
+-- requires: functions/usage/compute_org_days.sql
+-- requires: functions/usage/compute_org_hours.sql
 -- requires: functions/usage/compute_active_user_days.sql
 -- The series the charts and sparklines of one organization draw over the local days
 -- [p_from, p_to), one row per bucket (every bucket of the range, zeros included):
@@ -10,8 +10,10 @@
 -- within 4.4 %), active_users (distinct users of the day, exact; NULL for hours: the
 -- hourly rollup has no user dimension).
 -- Who: analysts and above (a plain member gets 42501: the series are organization-wide).
--- Reads through private.rollup_rows usage.model_days and usage.active_user_days (day:
--- active users of a day = the sum of its rows) or usage.model_hours (hour). Errors: 42501 not a member or below analyst; 22023 bad period,
+-- Reads one row a bucket through the inlined readers: usage.org_days and
+-- usage.active_user_days (day: active users of a day = the sum of its rows) or
+-- usage.org_hours (hour); the p95 of each day or hour is stored with it (the same
+-- usage.histogram_percentile of its merged histogram). Errors: 42501 not a member or below analyst; 22023 bad period,
 -- unknown grain, more than 31 days at hour grain.
 create or replace function public.get_usage_trends(p_org_id uuid, p_from date, p_to date, p_grain text default 'day')
 returns table (bucket_start timestamptz, requests bigint, cost numeric, errors bigint, error_rate_pct numeric,
@@ -36,15 +38,14 @@ begin
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
-  with h as materialized (
-    select r.day::timestamp at time zone v_tz as bucket, r.requests, r.cost, r.errors, r.latency_buckets, r.latency_counts
-    from private.rollup_rows(null::usage.model_days, p_org_id, p_from, p_to) as r
-    where p_grain = 'day' and r.org_id = p_org_id
+  with a as (
+    select r.day::timestamp at time zone v_tz as bucket, r.requests, r.cost, r.errors, r.latency_p95_ms as p95
+    from private.org_days_rows(p_org_id, p_from, p_to) as r
+    where p_grain = 'day'
     union all
-    select r.hour, r.requests, r.cost, r.errors, r.latency_buckets, r.latency_counts
-    from private.rollup_rows(null::usage.model_hours, p_org_id,
-                             p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
-    where p_grain = 'hour' and r.org_id = p_org_id
+    select r.hour, r.requests, r.cost, r.errors, r.latency_p95_ms
+    from private.org_hours_rows(p_org_id, p_from::timestamp at time zone v_tz, p_to::timestamp at time zone v_tz) as r
+    where p_grain = 'hour'
   ),
   buckets as (
     select case when p_grain = 'day' then d::date::timestamp at time zone v_tz end as bucket
@@ -56,30 +57,17 @@ begin
                                     interval '1 hour') as t
     where p_grain = 'hour'
   ),
-  a as (
-    select h.bucket, pg_catalog.sum(h.requests)::bigint as requests, pg_catalog.sum(h.cost) as cost,
-           pg_catalog.sum(h.errors)::bigint as errors
-    from h group by h.bucket
-  ),
-  l as (
-    select g.bucket, usage.histogram_percentile(pg_catalog.array_agg(g.b), pg_catalog.array_agg(g.n), 0.95) as p95
-    from (select h.bucket, b.b, pg_catalog.sum(b.n)::bigint as n   -- merged per bucket first
-          from h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-          group by 1, 2) as g
-    group by g.bucket
-  ),
   u as (
     select a.day::timestamp at time zone v_tz as bucket, pg_catalog.sum(a.users)::bigint as users
-    from private.rollup_rows(null::usage.active_user_days, p_org_id, p_from, p_to) as a
-    where a.org_id = p_org_id and p_grain = 'day'
+    from private.active_user_days_rows(p_org_id, p_from, p_to) as a
+    where p_grain = 'day'
     group by a.day
   )
   select k.bucket, coalesce(a.requests, 0), pg_catalog.round(coalesce(a.cost, 0), 2), coalesce(a.errors, 0),
-         pg_catalog.round(100.0 * a.errors / nullif(a.requests, 0), 1), l.p95,
+         pg_catalog.round(100.0 * a.errors / nullif(a.requests, 0), 1), a.p95,
          case when p_grain = 'day' then coalesce(u.users, 0) end
   from buckets as k
   left join a on a.bucket = k.bucket
-  left join l on l.bucket = k.bucket
   left join u on u.bucket = k.bucket
   order by k.bucket;
 end;

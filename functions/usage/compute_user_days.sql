@@ -9,14 +9,29 @@
 -- Internal: the engine (service_role) and private.rollup_rows call it.
 create or replace function usage.compute_user_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.user_days
-language sql
+language plpgsql
 stable
 set search_path = ''
 set jit = off
 -- No parallel workers: the plan is generic (estimates for every request), and starting
 -- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
 set max_parallel_workers_per_gather = 0
+-- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
+-- off for their anti-joins): the touched keys are few and reach the source by index.
+set enable_nestloop = on
 as $$
+begin
+  -- A reader's call (one organization) that finds no request received in the range returns
+  -- at once: the query below, planned anew for each call's parameters, is not planned at all.
+  if p_org_id is not null and not exists (
+       select from usage.model_requests as q
+       where q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto) then
+    return;
+  end if;
+  -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function with SET
+  -- clauses is planned again at every call: a reader's call of it paid the planning of
+  -- this union over every partition each time).
+  return query
   with touched as (
     select distinct r.org_id, (r.occurred_at at time zone o.timezone)::date as day, o.timezone, r.user_id
     from (select q.* from usage.model_requests as q              -- one organization: its (org_id, received_at) index
@@ -64,7 +79,8 @@ as $$
          coalesce(pg_catalog.sum(x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null), 0),
          coalesce(pg_catalog.sum(x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null), 0)
   from rows as x
-  group by x.org_id, x.day, x.user_id, x.team, x.project, x.feature, x.provider, x.model
+  group by x.org_id, x.day, x.user_id, x.team, x.project, x.feature, x.provider, x.model;
+end;
 $$;
 revoke execute on function usage.compute_user_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 grant execute on function usage.compute_user_days(uuid, timestamptz, timestamptz) to service_role;

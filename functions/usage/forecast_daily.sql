@@ -1,4 +1,5 @@
 -- requires: functions/usage/threshold.sql
+-- requires: functions/usage/compute_org_days.sql
 -- The daily cost forecast of one organization made on local day p_as_of (which it does
 -- not use: only complete days before it) for the p_days local days from p_as_of on.
 -- Method: weekday-seasonal run rate times a linear trend. Over the history (the complete
@@ -8,6 +9,7 @@
 -- mean spend (1 when the mean is 0); forecast y_t = max(0, (a + b t) x f_w(t)); sigma =
 -- the standard deviation of the history's residuals y - (a + b t) x f_w. Days are local
 -- dates, so a 23- or 25-hour day (DST) is one day like any other.
+-- Daily spend: usage.org_days through its inlined reader private.org_days_rows.
 -- Returns one row per forecast day with history_days and sigma repeated; no row when the
 -- history is shorter than forecast.min_history_days ("insufficient data": callers say so).
 create or replace function usage.forecast_daily(p_org_id uuid, p_as_of date, p_days integer)
@@ -30,11 +32,9 @@ begin
     return;
   end if;
   return query
-  with spend as (
-    select d.day, pg_catalog.sum(d.cost) as cost
-    from private.rollup_rows(null::usage.user_days, p_org_id, p_as_of - v_h, p_as_of) as d
-    where d.org_id = p_org_id
-    group by d.day
+  with spend as materialized (
+    select d.day, d.cost
+    from private.org_days_rows(p_org_id, p_as_of - v_h, p_as_of) as d
   ),
   hist as (
     select (g.d - p_as_of) as t, extract(isodow from g.d)::integer as dow, coalesce(s.cost, 0)::double precision as y

@@ -2,7 +2,8 @@
 -- latency_ms, time_to_first_token_ms: an integer 0..2147483647, or absent / null): NULL
 -- when valid, else 'negative_tokens: <key>' (a negative number of a *_tokens key) or
 -- 'invalid: <key>'. A plain expression (no SET clause): the planner inlines it into
--- usage.check_request_batch, which asks it for six keys of every request.
+-- usage.parse_requests, which asks it only for values that are not a JSON number of 1-9
+-- digits.
 create or replace function usage.token_reason(p_request jsonb, p_key text)
 returns text
 language sql

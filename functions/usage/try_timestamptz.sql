@@ -1,6 +1,8 @@
 -- An RFC 3339 date-time (seconds required, optional fraction, Z or a +hh:mm offset) as a
 -- timestamptz; NULL for anything else (an invalid date such as 2026-02-30 included).
--- Used by usage.check_request_batch. Callable by service_role (it reads nothing).
+-- The exact, slow check of usage.parse_requests (the cast in an exception block enters a
+-- subtransaction): used there only for values its plain checks do not accept.
+-- Callable by service_role (it reads nothing).
 create or replace function usage.try_timestamptz(p_text text)
 returns timestamptz
 language plpgsql
