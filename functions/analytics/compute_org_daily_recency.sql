@@ -1,5 +1,6 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/org_day_counts.sql
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/compute_visitor_daily_counts.sql
 -- Compute function of the rollup analytics.org_daily_recency (migration 0880 states the
 -- rows and how readers sum them), a rollup of the rollup analytics.visitor_daily_counts,
@@ -20,6 +21,9 @@ set search_path = ''
 set work_mem = '256MB'
 as $$
 begin
+  if p_after > '-infinity' and not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new (a reader's common case): no query to plan
+  end if;
   return query
   with touched as materialized (
     select c.org_id, c.day, c.visitor_key, c.source, c.country, c.device_type
