@@ -59,6 +59,7 @@ public struct MaintenanceBenchmark: Sendable {
   static let dailyRollups = [
     "analytics.visitor_daily_counts", "analytics.entity_daily_stats", "analytics.entity_daily_visitors",
     "analytics.user_daily_stats", "analytics.org_daily_stats", "analytics.org_daily_visitors", "analytics.profile_daily_stats",
+    "analytics.org_daily_recency", "analytics.entity_daily_recency",
   ]
 
   /// Applies the daily rollups (private.apply_rollup, dependency order); the total time and rows written.

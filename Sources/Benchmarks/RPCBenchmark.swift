@@ -177,6 +177,7 @@ public struct RPCBenchmark: Sendable {
        "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)",
        "get_audience_attribution (first touch, 30 d)"]
     case .interactions: Set(calls(.interactions).map { $0.0 })
+    case .dashboards: ["get_dashboard", "get_entity_analytics"]
     default: []
     }
   }

@@ -47,7 +47,8 @@ struct BenchTests {
       select ((select count(*) from analytics.visitor_daily_counts) + (select count(*) from analytics.entity_daily_stats)
               + (select count(*) from analytics.entity_daily_visitors) + (select count(*) from analytics.user_daily_stats)
               + (select count(*) from analytics.org_daily_stats) + (select count(*) from analytics.org_daily_visitors)
-              + (select count(*) from analytics.profile_daily_stats))::int
+              + (select count(*) from analytics.profile_daily_stats) + (select count(*) from analytics.org_daily_recency)
+              + (select count(*) from analytics.entity_daily_recency))::int
       """, as: Int.self) ?? 0
     let before = try fingerprint(connection)
     let report = try bench("dashboards", db)

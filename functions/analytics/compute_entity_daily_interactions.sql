@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/view_seconds.sql
@@ -8,9 +9,15 @@
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function analytics.compute_entity_daily_interactions(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof analytics.entity_daily_interactions
-language sql
+language plpgsql
 stable
+set search_path = ''
 as $$
+begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan (a reader's common case)
+  end if;
+  return query
   with ev as (
     select t.org_id, t.day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id, e.event_type, e.link_type,
            analytics.view_seconds(e.event_type, e.properties) as seconds,
@@ -41,7 +48,8 @@ as $$
   from ev
   group by ev.org_id, ev.entity_type, ev.entity_id, ev.day
   having pg_catalog.count(ev.seconds) > 0
-      or pg_catalog.count(*) filter (where ev.event_type not in ('page_view', 'profile_view')) > 0
+      or pg_catalog.count(*) filter (where ev.event_type not in ('page_view', 'profile_view')) > 0;
+end;
 $$;
 revoke execute on function analytics.compute_entity_daily_interactions(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_entity_daily_interactions(uuid, timestamptz, timestamptz) is

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/tier_label.sql
@@ -10,9 +11,15 @@
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function analytics.compute_org_daily_breakdowns(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof analytics.org_daily_breakdowns
-language sql
+language plpgsql
 stable
+set search_path = ''
 as $$
+begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan (a reader's common case)
+  end if;
+  return query
   with ev as (
     select t.org_id, t.day, e.event_type,
            (e.occurred_at at time zone t.timezone) as local_ts,
@@ -47,7 +54,8 @@ as $$
               else pg_catalog.lower(pg_catalog.btrim(l.raw)) end as label,
          pg_catalog.count(*)
   from labelled as l
-  group by 1, 2, 3, 4
+  group by 1, 2, 3, 4;
+end;
 $$;
 revoke execute on function analytics.compute_org_daily_breakdowns(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_org_daily_breakdowns(uuid, timestamptz, timestamptz) is

@@ -1,7 +1,6 @@
 -- requires: functions/analytics/compute_entity_daily_interactions.sql
--- requires: functions/private/rollup_rows.sql
 -- One entity's interaction figures for local days [p_from, p_to) of an organization,
--- from the rollup analytics.entity_daily_interactions (exact: private.rollup_rows):
+-- from the rollup analytics.entity_daily_interactions (exact: its inlined reader, filtered on the entity's key):
 --   { "timed_views", "average_view_seconds", "median_view_seconds",
 --     "impressions", "clicks", "click_through_rate_pct", "ticket_clicks", "detail_views",
 --     "ticket_conversion_rate_pct", "reviews", "average_rating",
@@ -22,7 +21,7 @@ stable
 set search_path = ''
 as $$
   with r as materialized (
-    select x.* from private.rollup_rows(null::analytics.entity_daily_interactions, p_org_id, p_from, p_to) as x
+    select x.* from private.entity_daily_interactions_rows(p_org_id, p_from, p_to) as x
     where x.entity_id = p_entity_id
   ),
   per_day as (

@@ -1,8 +1,8 @@
 -- requires: functions/analytics/share_list.sql
 -- requires: functions/analytics/compute_org_daily_breakdowns.sql
--- requires: functions/private/rollup_rows.sql
+-- requires: functions/private/create_rollup_reader.sql
 -- The mashup dashboard's fields for local days [p_from, p_to) of one organization, from
--- the rollup analytics.org_daily_breakdowns (exact: private.rollup_rows), as jsonb:
+-- the rollup analytics.org_daily_breakdowns (exact: its reader private.org_daily_breakdowns_rows), as jsonb:
 --   { "exports":      {"total", "by_platform": [{"platform", "exports", "percentage"}],
 --                               "by_format":   [{"format", "exports", "percentage"}]},
 --     "ai_reactions": {"total", "by_reaction": [{"reaction", "reactions", "percentage"}]},
@@ -26,7 +26,7 @@ set search_path = ''
 as $$
   with b as materialized (
     select r.metric, r.label, r.day, r.events
-    from private.rollup_rows(null::analytics.org_daily_breakdowns, p_org_id, p_from, p_to) as r
+    from private.org_daily_breakdowns_rows(p_org_id, p_from, p_to) as r
   ),
   sums as (
     select b.metric, b.label, pg_catalog.sum(b.events)::bigint as n from b group by b.metric, b.label

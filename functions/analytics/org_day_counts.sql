@@ -1,5 +1,6 @@
 -- requires: functions/private/rollup_rows.sql
 -- requires: functions/analytics/received_days.sql
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/compute_visitor_daily_counts.sql
 -- The analytics.visitor_daily_counts rows of the organization-days touched by non-bot
 -- events received in [p_after, p_upto) (analytics.received_days): the input of the
@@ -15,6 +16,9 @@ stable
 set search_path = ''
 as $$
 begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new (a reader's common case): no upstream reader to run
+  end if;
   if p_org_id is null then
     return query
     select v.*

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_any.sql
 -- The (organization, local day) pairs that the non-bot events received in
 -- [p_after, p_upto) fall on (p_org_id NULL: every organization), with the day's bounds and
 -- the organization's time zone; days that start before the retention horizon
@@ -18,6 +19,9 @@ set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan
+  end if;
   return query
   select d.org_id, d.day, (d.day::timestamp at time zone o.timezone), ((d.day + 1)::timestamp at time zone o.timezone),
          o.timezone::text

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/received_days.sql
 -- requires: functions/private/pseudonymize_visitor.sql
 -- Every non-bot event of the organization-days touched by the events received in
@@ -41,6 +42,9 @@ declare
   v_to    timestamptz[];
   v_zones text[];
 begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan
+  end if;
   select pg_catalog.array_agg(x.org_id), pg_catalog.array_agg(x.day), pg_catalog.array_agg(x.from_ts),
          pg_catalog.array_agg(x.to_ts), pg_catalog.array_agg(x.timezone)
   into v_orgs, v_days, v_from, v_to, v_zones

@@ -1,3 +1,5 @@
+-- requires: functions/analytics/compute_org_daily_recency.sql
+-- requires: functions/analytics/compute_entity_daily_recency.sql
 -- The analytics dashboard of one organization for the local days [p_from, p_to): summary,
 -- daily trends, top content with growth, traffic sources and demographics, as jsonb.
 -- Callable by members (viewer or above) and service_role.
@@ -36,11 +38,13 @@
 --     Percentages have one decimal and add up to exactly 100.0: largest remainder method
 --     (analytics.percentages): each entry gets floor(visitors x 1000 / total) tenths and
 --     the tenths missing to 1000 go one each to the largest remainders.
--- Reads the daily rollups of the rollup engine through private.rollup_rows
--- (analytics.org_daily_stats, org_daily_visitors, entity_daily_stats,
--- entity_daily_visitors and the mashup rollups): the stored rows plus the rows recomputed
+-- Reads the daily rollups of the rollup engine through their inlined readers
+-- (private.<target>_rows: analytics.org_daily_stats, org_daily_recency, entity_daily_stats,
+-- entity_daily_recency and the mashup rollups): the stored rows plus the rows recomputed
 -- for the keys touched by events received since each rollup's watermark, so every answer
--- is exact whether or not refresh has run; a late event counts at once.
+-- is exact whether or not refresh has run; a late event counts at once. Distinct visitors
+-- and listeners of a period, and each visitor's first day in it, are sums of the recency
+-- rollups' rows (migration 0880), never a scan of the period's visitor-days.
 -- 42501: not a member (or anon); 22023: a NULL / empty / reversed / infinite period or
 -- one over 366 days. JIT is off: compiling would cost more than these queries take.
 create or replace function public.get_dashboard(p_org_id uuid, p_from date, p_to date)
@@ -61,18 +65,26 @@ begin
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   v_prev_from := p_from - (p_to - p_from);
 
-  with stats as materialized (
-    select s.* from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, v_prev_from, p_to) as s
+  with history as materialized (
+    -- Every day before p_to: the period, the previous one, and the follows before them.
+    select s.day, s.plays, s.likes, s.shares, s.comments, s.page_views, s.follows, s.visitors
+    from private.org_daily_stats_rows(p_org_id, '-infinity', p_to) as s
   ),
-  visitors as materialized (
-    select v.* from private.rollup_rows(null::analytics.org_daily_visitors, p_org_id, v_prev_from, p_to) as v
+  stats as (
+    select h.* from history as h where h.day >= v_prev_from
   ),
-  attributed as materialized (
-    -- Each visitor once, with the attributes of their first day in the period.
-    select distinct on (v.visitor_key) v.source, v.country::text as country, v.device_type
-    from visitors as v
-    where v.day >= p_from
-    order by v.visitor_key, v.day
+  firsts as materialized (
+    -- Visitors whose first day in their period (this one, or the previous) is that day, by
+    -- label: the recency rollup's rows of both periods (migration 0880).
+    select r.day, r.dimension, r.label,
+           r.visitors - coalesce(r.returning_visitors[pg_catalog.width_bucket(r.day - case when r.day >= p_from then p_from else v_prev_from end,
+                                                                             r.gaps)], 0) as visitors
+    from private.org_daily_recency_rows(p_org_id, v_prev_from, p_to) as r
+  ),
+  followers as (
+    select coalesce(pg_catalog.sum(h.follows), 0) as before_to,
+           coalesce(pg_catalog.sum(h.follows) filter (where h.day < p_from), 0) as before_from
+    from history as h
   ),
   summary as (
     select pg_catalog.jsonb_build_object(
@@ -81,10 +93,10 @@ begin
              'shares', coalesce(pg_catalog.sum(s.shares) filter (where s.day >= p_from), 0),
              'comments', coalesce(pg_catalog.sum(s.comments) filter (where s.day >= p_from), 0),
              'page_views', coalesce(pg_catalog.sum(s.page_views) filter (where s.day >= p_from), 0),
-             'visitors', (select pg_catalog.count(*) from attributed),
+             'visitors', (select coalesce(pg_catalog.sum(f.visitors), 0) from firsts as f
+                           where f.dimension = 'device_type' and f.day >= p_from),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day >= p_from), 0),
-             'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, null::date, p_to) as a),
+             'total_followers', (select f.before_to from followers as f),
              'following', (select pg_catalog.count(*) from app.organization_follows as f
                             where f.org_id = p_org_id and f.created_at < (p_to::timestamp at time zone v_tz))) as current,
            pg_catalog.jsonb_build_object(
@@ -93,11 +105,10 @@ begin
              'shares', coalesce(pg_catalog.sum(s.shares) filter (where s.day < p_from), 0),
              'comments', coalesce(pg_catalog.sum(s.comments) filter (where s.day < p_from), 0),
              'page_views', coalesce(pg_catalog.sum(s.page_views) filter (where s.day < p_from), 0),
-             'visitors', (select pg_catalog.count(*) from (select v.visitor_key from visitors as v where v.day < p_from
-                                                           group by v.visitor_key) as d),
+             'visitors', (select coalesce(pg_catalog.sum(f.visitors), 0) from firsts as f
+                           where f.dimension = 'device_type' and f.day < p_from),
              'followers', coalesce(pg_catalog.sum(s.follows) filter (where s.day < p_from), 0),
-             'total_followers', (select coalesce(pg_catalog.sum(a.follows), 0)
-                                   from private.rollup_rows(null::analytics.org_daily_stats, p_org_id, null::date, p_from) as a),
+             'total_followers', (select f.before_from from followers as f),
              'following', (select pg_catalog.count(*) from app.organization_follows as f
                             where f.org_id = p_org_id and f.created_at < (p_from::timestamp at time zone v_tz))) as previous
     from stats as s
@@ -116,7 +127,7 @@ begin
            pg_catalog.sum(e.likes) filter (where e.day >= p_from) as likes,
            pg_catalog.sum(e.shares) filter (where e.day >= p_from) as shares,
            coalesce(pg_catalog.sum(e.plays) filter (where e.day < p_from), 0) as previous_plays
-    from private.rollup_rows(null::analytics.entity_daily_stats, p_org_id, v_prev_from, p_to) as e
+    from private.entity_daily_stats_rows(p_org_id, v_prev_from, p_to) as e
     group by e.entity_type, e.entity_id
   ),
   top as (
@@ -127,10 +138,13 @@ begin
     limit 10
   ),
   listeners as (
-    select v.entity_type, v.entity_id, pg_catalog.count(distinct v.visitor_key) as listeners
-    from private.rollup_rows(null::analytics.entity_daily_visitors, p_org_id, p_from, p_to) as v
-    where v.played and (v.entity_type, v.entity_id) in (select t.entity_type, t.entity_id from top as t)
-    group by v.entity_type, v.entity_id
+    -- Distinct listeners of the period: each counted on their first day with a play in it
+    -- (the recency rollup's rows, migration 0880).
+    select r.entity_type, r.entity_id,
+           pg_catalog.sum(r.listeners - coalesce(r.returning_listeners[pg_catalog.width_bucket(r.day - p_from, r.listener_gaps)], 0)) as listeners
+    from private.entity_daily_recency_rows(p_org_id, p_from, p_to) as r
+    where (r.entity_type, r.entity_id) in (select t.entity_type, t.entity_id from top as t)
+    group by r.entity_type, r.entity_id
   ),
   top_json as (
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -146,11 +160,14 @@ begin
   ),
   breakdowns as (
     select (select analytics.share_list(pg_catalog.array_agg(x.label), pg_catalog.array_agg(x.n), 'source')
-              from (select a.source as label, pg_catalog.count(*) as n from attributed as a group by a.source) as x) as sources,
+              from (select f.label::text as label, pg_catalog.sum(f.visitors)::bigint as n from firsts as f
+                     where f.dimension = 'source' and f.day >= p_from group by f.label) as x) as sources,
            (select analytics.share_list(pg_catalog.array_agg(x.label), pg_catalog.array_agg(x.n), 'country')
-              from (select a.country as label, pg_catalog.count(*) as n from attributed as a group by a.country) as x) as countries,
+              from (select f.label::text as label, pg_catalog.sum(f.visitors)::bigint as n from firsts as f
+                     where f.dimension = 'country' and f.day >= p_from group by f.label) as x) as countries,
            (select analytics.share_list(pg_catalog.array_agg(x.label), pg_catalog.array_agg(x.n), 'device_type')
-              from (select a.device_type as label, pg_catalog.count(*) as n from attributed as a group by a.device_type) as x) as devices
+              from (select f.label::text as label, pg_catalog.sum(f.visitors)::bigint as n from firsts as f
+                     where f.dimension = 'device_type' and f.day >= p_from group by f.label) as x) as devices
   )
   select pg_catalog.jsonb_build_object(
            'org_id', p_org_id,
@@ -176,4 +193,4 @@ $$;
 revoke execute on function public.get_dashboard(uuid, date, date) from public, anon;
 grant execute on function public.get_dashboard(uuid, date, date) to authenticated, service_role;
 comment on function public.get_dashboard(uuid, date, date) is
-  'Dashboard of an organization for local days [p_from, p_to) as jsonb: summary (plays, likes, shares, comments, page_views, visitors, followers, total_followers, following) and previous_summary, trends per day, top_content (10, growth % vs the previous equal period), traffic_sources and demographics (countries, devices) with percentages adding up to exactly 100.0 (largest remainder). Exact at all times (engine rollups through private.rollup_rows). Viewer or above; 42501 otherwise; 22023 on a bad period.';
+  'Dashboard of an organization for local days [p_from, p_to) as jsonb: summary (plays, likes, shares, comments, page_views, visitors, followers, total_followers, following) and previous_summary, trends per day, top_content (10, growth % vs the previous equal period), traffic_sources and demographics (countries, devices) with percentages adding up to exactly 100.0 (largest remainder). Exact at all times (engine rollups through their readers; distinct visitors from the recency rollups). Viewer or above; 42501 otherwise; 22023 on a bad period.';

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/compute_entity_daily_recency.sql
 -- Analytics of one entity (a content item, a tour date, any events.entity_id) of an
 -- organization: lifetime totals, retention, daily series and peak hours for the local
 -- days [p_from, p_to), as jsonb. Callable by members (viewer or above) and service_role.
@@ -27,11 +28,14 @@
 -- title / kind / created_at / published_at from app.content_items when the id is one of
 -- its items, else null;
 -- entity_type: the type most events about it carry.
--- Reads the daily rollups of the rollup engine through private.rollup_rows
--- (analytics.entity_daily_stats, entity_daily_visitors and the interaction rollups): the
--- stored rows plus the rows recomputed for the keys touched by events received since each
--- rollup's watermark, so every answer is exact whether or not refresh has run; a late
--- event counts at once.
+-- Reads the daily rollups of the rollup engine through their inlined readers
+-- (private.<target>_rows: analytics.entity_daily_stats, entity_daily_recency and the
+-- interaction rollups), filtered on the entity through their keys: the stored rows plus
+-- the rows recomputed for the keys touched by events received since each rollup's
+-- watermark, so every answer is exact whether or not refresh has run; a late event counts
+-- at once. Distinct visitors and listeners are sums of the recency rollup's rows
+-- (migration 0880; the visitor sets of entity_daily_visitors only for an id that carries
+-- several entity types).
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
 create or replace function public.get_entity_analytics(p_org_id uuid, p_entity_id uuid, p_from date, p_to date)
@@ -55,10 +59,10 @@ begin
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
 
   with life as materialized (
-    select s.* from private.rollup_rows(null::analytics.entity_daily_stats, p_org_id) as s where s.entity_id = p_entity_id
+    select s.* from private.entity_daily_stats_rows(p_org_id, '-infinity', 'infinity') as s where s.entity_id = p_entity_id
   ),
-  life_visitors as materialized (
-    select v.* from private.rollup_rows(null::analytics.entity_daily_visitors, p_org_id) as v where v.entity_id = p_entity_id
+  recency as materialized (
+    select r.* from private.entity_daily_recency_rows(p_org_id, '-infinity', 'infinity') as r where r.entity_id = p_entity_id
   ),
   totals as (
     select pg_catalog.jsonb_build_object(
@@ -96,11 +100,25 @@ begin
     from life as l
   ),
   distinct_visitors as (
-    select pg_catalog.count(distinct v.visitor_key) filter (where v.played) as listeners,
-           pg_catalog.count(distinct v.visitor_key) as visitors,
-           pg_catalog.count(distinct v.visitor_key) filter (where v.played and v.day >= p_from and v.day < p_to) as period_listeners,
-           pg_catalog.count(distinct v.visitor_key) filter (where v.day >= p_from and v.day < p_to) as period_visitors
-    from life_visitors as v
+    -- Sums of the recency rollup (migration 0880): lifetime = the first-timers; a period =
+    -- each visitor on their first day in it. When the id carries several entity types, the
+    -- visitors of all of them are counted once, from the visitor sets themselves.
+    select coalesce(pg_catalog.sum(r.first_listeners), 0) as listeners,
+           coalesce(pg_catalog.sum(r.first_visitors), 0) as visitors,
+           coalesce(pg_catalog.sum(r.listeners - coalesce(r.returning_listeners[pg_catalog.width_bucket(r.day - p_from, r.listener_gaps)], 0))
+                      filter (where r.day >= p_from and r.day < p_to), 0) as period_listeners,
+           coalesce(pg_catalog.sum(r.visitors - coalesce(r.returning_visitors[pg_catalog.width_bucket(r.day - p_from, r.visitor_gaps)], 0))
+                      filter (where r.day >= p_from and r.day < p_to), 0) as period_visitors
+    from recency as r
+    where (select pg_catalog.count(distinct x.entity_type) from recency as x) <= 1
+    union all
+    select pg_catalog.count(distinct v.visitor_key) filter (where v.played),
+           pg_catalog.count(distinct v.visitor_key),
+           pg_catalog.count(distinct v.visitor_key) filter (where v.played and v.day >= p_from and v.day < p_to),
+           pg_catalog.count(distinct v.visitor_key) filter (where v.day >= p_from and v.day < p_to)
+    from private.entity_daily_visitors_rows(p_org_id, '-infinity', 'infinity') as v
+    where v.entity_id = p_entity_id
+      and (select pg_catalog.count(distinct x.entity_type) from recency as x) > 1
   ),
   daily as (
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
