@@ -1,4 +1,4 @@
--- Contract: the recency rollups of migration 0880 (analytics.org_daily_recency, a rollup of
+-- Contract: the recency rollups of migration 0920 (analytics.org_daily_recency, a rollup of
 -- visitor_daily_counts; analytics.entity_daily_recency, a rollup of entity_daily_visitors):
 -- the distinct visitors (and listeners) of EVERY period of the fixture, and each visitor's
 -- first-day attributes, are exact sums of their rows, before any apply (the readers), after

@@ -1,14 +1,14 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/received_days.sql
 -- requires: functions/analytics/compute_entity_daily_visitors.sql
--- Compute function of the rollup analytics.entity_daily_recency (migration 0880 states the
+-- Compute function of the rollup analytics.entity_daily_recency (migration 0920 states the
 -- rows and how readers sum them), a rollup of the rollup analytics.entity_daily_visitors:
 -- the row of every entity-day of the organization-days that non-bot events received in
 -- [p_after, p_upto) touch (analytics.received_days), and of the next day of each of their
 -- visitors on the same entity (whose gap the touched day may have shortened; for a
 -- listener, also the next day they played it). Gaps: the day minus the visitor's previous
 -- day on the entity (any event; a play for listeners), the later of the previous stored
--- day (the index of migration 0881) and the previous recomputed day; first_*: no previous
+-- day (the index of migration 0921) and the previous recomputed day; first_*: no previous
 -- day at all. A rebuild (p_after -infinity) takes every gap from one ordered pass.
 -- p_org_id NULL (apply): the upstream's stored rows; an organization (readers): exact rows
 -- (private.entity_daily_visitors_rows).
@@ -138,4 +138,4 @@ comment on function analytics.compute_entity_daily_recency(uuid, timestamptz, ti
 select private.register_rollup(
   'analytics.entity_daily_recency', 'analytics.events', 'analytics.entity_daily_recency', 'analytics.compute_entity_daily_recency',
   array['org_id', 'entity_id', 'entity_type', 'day'], 'day', array['analytics.entity_daily_visitors'],
-  'Per organization, entity and local day: visitors and listeners, their gaps since their previous day on the entity and the first-timers, for exact distinct visitors and listeners of any period (migration 0880); from analytics.entity_daily_visitors.');
+  'Per organization, entity and local day: visitors and listeners, their gaps since their previous day on the entity and the first-timers, for exact distinct visitors and listeners of any period (migration 0920); from analytics.entity_daily_visitors.');

@@ -2,13 +2,13 @@
 -- requires: functions/analytics/org_day_counts.sql
 -- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/compute_visitor_daily_counts.sql
--- Compute function of the rollup analytics.org_daily_recency (migration 0880 states the
+-- Compute function of the rollup analytics.org_daily_recency (migration 0920 states the
 -- rows and how readers sum them), a rollup of the rollup analytics.visitor_daily_counts,
 -- unit (organization, day): every row of each organization-day that non-bot events
 -- received in [p_after, p_upto) touch (analytics.org_day_counts), and of the next active
 -- day of each visitor of those days (whose gap the touched day may have shortened). Each
 -- visitor-day's gap is its day minus the visitor's previous active day: the later of the
--- previous stored day (the index of migration 0881) and the previous recomputed day. A
+-- previous stored day (the index of migration 0921) and the previous recomputed day. A
 -- rebuild (p_after -infinity) takes every gap from one ordered pass over the visitor-days.
 -- p_org_id NULL (apply): the upstream's stored rows; an organization (readers): exact rows
 -- (analytics.org_day_counts, private.visitor_daily_counts_rows).
@@ -97,5 +97,5 @@ comment on function analytics.compute_org_daily_recency(uuid, timestamptz, times
 select private.register_rollup(
   'analytics.org_daily_recency', 'analytics.events', 'analytics.org_daily_recency', 'analytics.compute_org_daily_recency',
   array['org_id', 'day', 'dimension', 'label'], 'day', array['analytics.visitor_daily_counts'],
-  'Per organization, local day and source / country / device label: visitors and their gaps since their previous active day, for exact distinct visitors of any period (migration 0880); from analytics.visitor_daily_counts.',
+  'Per organization, local day and source / country / device label: visitors and their gaps since their previous active day, for exact distinct visitors of any period (migration 0920); from analytics.visitor_daily_counts.',
   array['org_id', 'day']);

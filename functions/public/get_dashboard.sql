@@ -44,7 +44,7 @@
 -- for the keys touched by events received since each rollup's watermark, so every answer
 -- is exact whether or not refresh has run; a late event counts at once. Distinct visitors
 -- and listeners of a period, and each visitor's first day in it, are sums of the recency
--- rollups' rows (migration 0880), never a scan of the period's visitor-days.
+-- rollups' rows (migration 0920), never a scan of the period's visitor-days.
 -- 42501: not a member (or anon); 22023: a NULL / empty / reversed / infinite period or
 -- one over 366 days. JIT is off: compiling would cost more than these queries take.
 create or replace function public.get_dashboard(p_org_id uuid, p_from date, p_to date)
@@ -75,7 +75,7 @@ begin
   ),
   firsts as materialized (
     -- Visitors whose first day in their period (this one, or the previous) is that day, by
-    -- label: the recency rollup's rows of both periods (migration 0880).
+    -- label: the recency rollup's rows of both periods (migration 0920).
     select r.day, r.dimension, r.label,
            r.visitors - coalesce(r.returning_visitors[pg_catalog.width_bucket(r.day - case when r.day >= p_from then p_from else v_prev_from end,
                                                                              r.gaps)], 0) as visitors
@@ -139,7 +139,7 @@ begin
   ),
   listeners as (
     -- Distinct listeners of the period: each counted on their first day with a play in it
-    -- (the recency rollup's rows, migration 0880).
+    -- (the recency rollup's rows, migration 0920).
     select r.entity_type, r.entity_id,
            pg_catalog.sum(r.listeners - coalesce(r.returning_listeners[pg_catalog.width_bucket(r.day - p_from, r.listener_gaps)], 0)) as listeners
     from private.entity_daily_recency_rows(p_org_id, p_from, p_to) as r

@@ -34,7 +34,7 @@
 -- the rows recomputed for the keys touched by events received since each rollup's
 -- watermark, so every answer is exact whether or not refresh has run; a late event counts
 -- at once. Distinct visitors and listeners are sums of the recency rollup's rows
--- (migration 0880; the visitor sets of entity_daily_visitors only for an id that carries
+-- (migration 0920; the visitor sets of entity_daily_visitors only for an id that carries
 -- several entity types).
 -- 42501: not a member (or anon); 22023: bad period or NULL entity id; P0002: no content
 -- item and no event with this id in the organization.
@@ -100,7 +100,7 @@ begin
     from life as l
   ),
   distinct_visitors as (
-    -- Sums of the recency rollup (migration 0880): lifetime = the first-timers; a period =
+    -- Sums of the recency rollup (migration 0920): lifetime = the first-timers; a period =
     -- each visitor on their first day in it. When the id carries several entity types, the
     -- visitors of all of them are counted once, from the visitor sets themselves.
     select coalesce(pg_catalog.sum(r.first_listeners), 0) as listeners,

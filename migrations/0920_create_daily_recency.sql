@@ -1,4 +1,4 @@
--- 0880: the recency rollups under the dashboards' distinct-visitor counts.
+-- 0920: the recency rollups under the dashboards' distinct-visitor counts.
 --
 -- A count of distinct visitors over a period [from, to) is the number of visitor-days in
 -- the period whose visitor was not active earlier in the period: a visitor-day on day d
@@ -34,7 +34,7 @@ create table analytics.org_daily_recency (
   constraint check_org_daily_recency_arrays check (pg_catalog.cardinality(gaps) = pg_catalog.cardinality(returning_visitors))
 );
 comment on table analytics.org_daily_recency is
-  'Rollup analytics.org_daily_recency (engine, migration 0880; a rollup of analytics.visitor_daily_counts, unit organization-day): per organization, local day, dimension (source, country, device_type) and label (the attribute of the visitor''s day; ''(unknown)'' when none), the visitors of the day and how recently each was active before it. Distinct visitors of any period are exact sums of these rows (see the migration). Not readable by API roles.';
+  'Rollup analytics.org_daily_recency (engine, migration 0920; a rollup of analytics.visitor_daily_counts, unit organization-day): per organization, local day, dimension (source, country, device_type) and label (the attribute of the visitor''s day; ''(unknown)'' when none), the visitors of the day and how recently each was active before it. Distinct visitors of any period are exact sums of these rows (see the migration). Not readable by API roles.';
 comment on column analytics.org_daily_recency.visitors is 'Visitors (visitor keys other than the nil key) active that day with this label.';
 comment on column analytics.org_daily_recency.gaps is
   'The distinct gaps of those visitors (days since their previous active day, any label), ascending, at most 366.';
@@ -70,7 +70,7 @@ create table analytics.entity_daily_recency (
 );
 create index index_entity_daily_recency_on_org_id_day on analytics.entity_daily_recency (org_id, day);
 comment on table analytics.entity_daily_recency is
-  'Rollup analytics.entity_daily_recency (engine, migration 0880; a rollup of analytics.entity_daily_visitors, unit entity-day): per organization, entity and local day, its visitors (any event about it) and listeners (a play), how recently each was last seen on the entity, and how many were never seen on it before. Distinct visitors / listeners of any period, and of the whole history, are exact sums of these rows (see the migration). Not readable by API roles.';
+  'Rollup analytics.entity_daily_recency (engine, migration 0920; a rollup of analytics.entity_daily_visitors, unit entity-day): per organization, entity and local day, its visitors (any event about it) and listeners (a play), how recently each was last seen on the entity, and how many were never seen on it before. Distinct visitors / listeners of any period, and of the whole history, are exact sums of these rows (see the migration). Not readable by API roles.';
 comment on column analytics.entity_daily_recency.first_visitors is 'Visitors with no earlier day with an event about the entity (the lifetime distinct visitors are their sum).';
 comment on column analytics.entity_daily_recency.visitor_gaps is
   'Distinct gaps (days since the visitor''s previous day with an event about the entity), ascending, at most 366; returning_visitors[i]: the visitors whose gap is at most visitor_gaps[i].';

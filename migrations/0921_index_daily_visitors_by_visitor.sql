@@ -1,5 +1,5 @@
 -- audiencectl:no-transaction
--- 0881: the recency rollups of 0880 look up a visitor's previous and next active day
+-- 0921: the recency rollups of 0920 look up a visitor's previous and next active day
 -- (analytics.compute_org_daily_recency, analytics.compute_entity_daily_recency): one index
 -- range per visitor instead of a scan of the organization's history. Both tables may be
 -- large (6.6 M and 2.7 M rows at 10 M events): built concurrently, outside a transaction (a
