@@ -1,3 +1,4 @@
+-- requires: functions/private/rollup_for_row.sql
 -- The rows a rollup's compute function returns for one organization since its watermark:
 -- compute(p_org_id, watermark, infinity), i.e. the recomputed rows of every key (or unit)
 -- that source rows received since the last apply touch. The fresh half of every reader
@@ -21,13 +22,7 @@ as $$
 declare
   v_rollup private.rollups;
 begin
-  select r.* into v_rollup
-  from private.rollups as r join pg_catalog.pg_class as c on c.oid = r.target
-  where c.reltype = pg_catalog.pg_typeof(p_row)::oid;
-  if not found then
-    raise exception 'no rollup has the row type %', pg_catalog.pg_typeof(p_row)
-      using errcode = '22023', hint = 'pass null::<target table> of a registered rollup (private.rollups)';
-  end if;
+  v_rollup := private.rollup_for_row(p_row);
   return query execute pg_catalog.format(
     'select c.* from %s($1, $2, ''infinity'') as c where c.org_id = $1', v_rollup.compute_function)
   using p_org_id, v_rollup.watermark;

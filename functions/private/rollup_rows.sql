@@ -1,4 +1,5 @@
 -- requires: functions/private/register_rollup.sql
+-- requires: functions/private/rollup_for_row.sql
 -- The rows of a rollup for one organization, exact at every moment, through its generated
 -- reader private.<target table name>_rows (private.create_rollup_reader: stored rows of
 -- untouched keys plus private.rollup_fresh). With p_from and p_to, only rows whose bucket
@@ -24,13 +25,7 @@ declare
   v_reader text;
   v_bucket_type text;
 begin
-  select r.* into v_rollup
-  from private.rollups as r join pg_catalog.pg_class as c on c.oid = r.target
-  where c.reltype = pg_catalog.pg_typeof(p_row)::oid;
-  if not found then
-    raise exception 'no rollup has the row type %', pg_catalog.pg_typeof(p_row)
-      using errcode = '22023', hint = 'pass null::<target table> of a registered rollup (private.rollups)';
-  end if;
+  v_rollup := private.rollup_for_row(p_row);
   select pg_catalog.format('private.%I', c.relname || '_rows'), pg_catalog.format_type(a.atttypid, a.atttypmod)
   into v_reader, v_bucket_type
   from pg_catalog.pg_class as c
