@@ -2,6 +2,7 @@
 -- requires: functions/usage/touched_user_days.sql
 -- requires: functions/usage/histogram_percentile.sql
 -- requires: functions/usage/register_rollups.sql
+-- requires: functions/usage/received_any.sql
 -- The compute function of the rollup usage.org_days, a dependent of usage.model_hours
 -- (engine contract, migrations/0100): the row of every (organization, local day) touched by
 -- requests received in [p_after, p_upto) (usage.touched_user_days), recomputed from the
@@ -37,9 +38,7 @@ as $$
 begin
   -- A reader's call (one organization) that finds no request received in the range returns
   -- at once: the query below, planned anew for each call's parameters, is not planned at all.
-  if p_org_id is not null and not exists (
-       select from usage.model_requests as q
-       where q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto) then
+  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
   -- PL/pgSQL: its plan is cached for the session (a SQL function is planned again at

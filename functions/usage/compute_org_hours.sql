@@ -1,6 +1,7 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/usage/histogram_percentile.sql
 -- requires: functions/usage/register_rollups.sql
+-- requires: functions/usage/received_any.sql
 -- The compute function of the rollup usage.org_hours, a dependent of usage.model_hours
 -- (engine contract, migrations/0100): the row of every (organization, local hour) touched
 -- by requests received in [p_after, p_upto) (hour = date_trunc('hour', occurred_at, the
@@ -32,9 +33,7 @@ as $$
 begin
   -- A reader's call (one organization) that finds no request received in the range returns
   -- at once: the query below, planned anew for each call's parameters, is not planned at all.
-  if p_org_id is not null and not exists (
-       select from usage.model_requests as q
-       where q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto) then
+  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
   return query

@@ -1,3 +1,4 @@
+-- requires: functions/usage/received_any.sql
 -- The compute function of the rollup usage.user_days (engine contract): the complete,
 -- recomputed rows of every (org, local day, user) touched by requests received in
 -- [p_after, p_upto) (p_org_id NULL: every organization), from the raw requests of just
@@ -23,9 +24,7 @@ as $$
 begin
   -- A reader's call (one organization) that finds no request received in the range returns
   -- at once: the query below, planned anew for each call's parameters, is not planned at all.
-  if p_org_id is not null and not exists (
-       select from usage.model_requests as q
-       where q.org_id = p_org_id and q.received_at >= p_after and q.received_at < p_upto) then
+  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
   -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function with SET
