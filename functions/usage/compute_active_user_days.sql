@@ -26,26 +26,15 @@ language plpgsql
 stable
 set search_path = ''
 set jit = off
--- No parallel workers: the plan is generic (estimates for every request), and starting
--- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
+-- Plan settings and the early exit below: README, "Usage rollups: plan settings".
 set max_parallel_workers_per_gather = 0
--- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
--- off for their anti-joins): the touched keys are few and reach the source by index.
 set enable_nestloop = on
--- One generic plan for the session: a reader's call (one organization, one touched day) was
--- planned anew at every call, as much as the work itself on the loaded 10M machine. The
--- branches a call does not take are one-time filters; the touched keys join their source by
--- index in the generic plan too (an apply of one hour at 10M: 30-80 ms instead of 120-190).
 set plan_cache_mode = force_generic_plan
 as $$
 begin
-  -- A reader's call (one organization) that finds no request received in the range returns
-  -- at once: the query below, planned anew for each call's parameters, is not planned at all.
   if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
-  -- PL/pgSQL: its plan is cached for the session (a SQL function is planned again at
-  -- every call: 10-20 ms of a reader's time).
   return query
     with new_days as materialized (                                 -- (org, day, user) of the new requests
       select t.org_id, t.day, t.user_id::text as key,

@@ -18,31 +18,19 @@ language plpgsql
 stable
 set search_path = ''
 set jit = off
--- No parallel workers: the plan is generic (estimates for every request), and starting
--- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
+-- Plan settings and the early exit below: README, "Usage rollups: plan settings".
 set max_parallel_workers_per_gather = 0
--- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
--- off for their anti-joins): the touched keys are few and reach the source by index.
 set enable_nestloop = on
 -- The touched hours are few (readers: the rows since the watermark): one index range per
 -- hour. A generic plan that hashed the whole request table instead cost 0.6 s per reader.
 set enable_hashjoin = off
 set enable_mergejoin = off
--- One generic plan for the session: the custom plan of each reader call (one organization, a
--- few new requests) was planned anew, ~15 ms of an unrefreshed read on the loaded 10M
--- machine. Safe for apply and rebuild: joins are nested loops either way (above), and the
--- branches a call does not take are one-time filters.
 set plan_cache_mode = force_generic_plan
 as $$
 begin
-  -- A reader's call (one organization) that finds no request received in the range returns
-  -- at once: the query below, planned anew for each call's parameters, is not planned at all.
   if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
-  -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function with SET
-  -- clauses is planned again at every call: a reader's call of it paid the planning of
-  -- this union over every partition each time).
   return query
   -- The touched keys are found per (organization, local hour): every request of such an
   -- hour is read once (one index range per hour, not one per key) and grouped by the full

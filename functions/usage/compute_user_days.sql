@@ -14,22 +14,14 @@ language plpgsql
 stable
 set search_path = ''
 set jit = off
--- No parallel workers: the plan is generic (estimates for every request), and starting
--- workers cost 20-30 ms per call of a reader that finds nothing or one hour to recompute.
+-- Plan settings and the early exit below: README, "Usage rollups: plan settings".
 set max_parallel_workers_per_gather = 0
--- Nested loops on, whatever the caller set (get_cost_breakdown and get_user_activity turn them
--- off for their anti-joins): the touched keys are few and reach the source by index.
 set enable_nestloop = on
 as $$
 begin
-  -- A reader's call (one organization) that finds no request received in the range returns
-  -- at once: the query below, planned anew for each call's parameters, is not planned at all.
   if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
-  -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function with SET
-  -- clauses is planned again at every call: a reader's call of it paid the planning of
-  -- this union over every partition each time).
   return query
   with touched as (
     select distinct r.org_id, (r.occurred_at at time zone o.timezone)::date as day, o.timezone, r.user_id
