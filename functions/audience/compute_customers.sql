@@ -7,7 +7,8 @@
 -- Compute function of the rollup audience.customers (migrations/0010, 0640): the complete
 -- rows of every customer (organization, visitor key = audience.visitor_key) touched by a
 -- row received in [p_after, p_upto) (p_org_id NULL: every organization), recomputed from
--- all of that customer's non-bot events and orders. Touched by:
+-- all of that customer's non-bot events and orders, or continued from the stored row
+-- (below). Touched by:
 --   * analytics.events.received_at (the registered source): a non-bot event of the key
 --     (visitor ids pseudonymized by retention, 'anon:...', are never profiled);
 --   * audience.orders.received_at (the second source): an order stored, or changed (a
@@ -30,6 +31,24 @@
 -- AOV without refunded orders, lifetime engagement, and the dates from which time-relative
 -- values are derived at read time (audience.customers_now): latest event and its network
 -- type, latest ticket CTA, latest checkout start, the event before the latest 30-minute gap.
+-- A touched customer whose stored row exists and whose new events (received in
+-- [p_after, p_upto)) all occurred after the stored row's last event is not recomputed from
+-- its history: its row is the stored row continued by the new events ("fast"). Every
+-- column then combines exactly: counts and sessions add up (the first new event starts a
+-- session when it comes 30 minutes or more after the stored last event), the latest
+-- values (last touch, user id, device, country, city, network type) are the new events'
+-- where they carry one, maxima and minima combine, first touch stays, last_gap_at may
+-- become the stored last event, and the engagement score (least(100, 5 x sessions + 2 x
+-- engaged events)) adds 5 and 2 per new session and engaged event, as its sum below 100
+-- is exact and 100 stays 100. The stored row reflects exactly the events before the
+-- watermark except in cases that all fall back to the full recompute: no stored row (new
+-- customer, opt-out withdrawn, erased), a new event at or before the stored last event (a
+-- late event; also an event that an earlier apply's snapshot already counted), a touch by
+-- orders or removed orders (orders are always recomputed), and a stored first_seen_at
+-- before the last retention cutoff or the first raw event kept (analytics.retention_state:
+-- retention may have pseudonymized or dropped events that the stored row still counts;
+-- not covered: an earlier run with a later cutoff than the last run's, i.e. retention
+-- lengthened since, for a customer not touched between the two runs).
 -- One sort of the touched customers' events by (customer, occurred_at, id), no ordered
 -- aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
 -- (-infinity, bound), which reads the events and the orders in one scan each, without
@@ -52,8 +71,10 @@ set max_parallel_workers_per_gather = 0
 as $$
 begin
   return query
-  with touched as (
-    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key
+  with new_ev as materialized (
+    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, e.id, e.occurred_at, e.event_type,
+           e.user_id, e.utm_source, e.utm_medium, e.utm_campaign, e.referrer_domain, e.device_type, e.country, e.city,
+           e.network_type
     from analytics.events as e
     where p_after > '-infinity'
       and e.received_at >= p_after and e.received_at < p_upto
@@ -61,25 +82,43 @@ begin
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
       and (e.visitor_id is null or e.visitor_id not like 'anon:%')
-    union
-    select o.org_id, audience.visitor_key(o.visitor_id, o.user_id)
+  ),
+  touched as (
+    select n.org_id, n.visitor_key, n.occurred_at as new_first, false as by_orders
+    from new_ev as n
+    union all
+    select o.org_id, audience.visitor_key(o.visitor_id, o.user_id), null, true
     from audience.orders as o
     where p_after > '-infinity'
       and o.received_at >= p_after and o.received_at < p_upto
       and (p_org_id is null or o.org_id = p_org_id)
       and (o.visitor_id is not null or o.user_id is not null)
-    union
-    select r.org_id, r.visitor_id
+    union all
+    select r.org_id, r.visitor_id, null, true
     from audience.orders_removed as r
     where p_after > '-infinity'
       and r.received_at >= p_after and r.received_at < p_upto
       and (p_org_id is null or r.org_id = p_org_id)
   ),
-  keys as materialized (
-    select t.org_id, t.visitor_key collate "C" as visitor_key,
-           case when t.visitor_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                then pg_catalog.substr(t.visitor_key, 6)::uuid end as key_user_id
+  touched_keys as (
+    select t.org_id, t.visitor_key collate "C" as visitor_key, pg_catalog.min(t.new_first) as new_first,
+           pg_catalog.bool_or(t.by_orders) as by_orders
     from touched as t
+    group by 1, 2
+  ),
+  -- fast: the stored row plus the new events is the complete row (see the header).
+  keys as materialized (
+    select t.org_id, t.visitor_key,
+           case when t.visitor_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                then pg_catalog.substr(t.visitor_key, 6)::uuid end as key_user_id,
+           coalesce(not t.by_orders and t.new_first > c.last_event_at
+                    and c.first_seen_at >= (select coalesce(greatest(s.last_cutoff, s.raw_events_from), '-infinity')
+                                            from analytics.retention_state as s where s.id = 1),
+                    false) as fast,
+           c.last_event_at as stored_last_at,
+           case when t.new_first > c.last_event_at then c end as stored
+    from touched_keys as t
+    left join audience.customers as c on c.org_id = t.org_id and c.visitor_id = t.visitor_key
     where not exists (select 1 from audience.opt_outs as x where x.org_id = t.org_id and x.visitor_id = t.visitor_key)
   ),
   -- The events of the touched customers. Every key touched (a full rebuild from
@@ -103,6 +142,7 @@ begin
     from keys as k
     join analytics.events as e on e.org_id = k.org_id and e.visitor_id = k.visitor_key
     where p_after > '-infinity'
+      and not k.fast
       and not e.is_bot
     union all
     select k.org_id, k.visitor_key, e.id, e.occurred_at, e.event_type, e.user_id, e.utm_source, e.utm_medium,
@@ -110,6 +150,7 @@ begin
     from keys as k
     join analytics.events as e on e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.key_user_id
     where p_after > '-infinity'
+      and not k.fast
       and k.key_user_id is not null
       and not e.is_bot
   ),
@@ -170,11 +211,13 @@ begin
     select k.org_id, k.visitor_key, o.user_id, o.occurred_at, o.amount_cents, o.refunded_at
     from keys as k
     join audience.orders as o on o.org_id = k.org_id and o.visitor_id = k.visitor_key
+    where not k.fast
     union all
     select k.org_id, k.visitor_key, o.user_id, o.occurred_at, o.amount_cents, o.refunded_at
     from keys as k
     join audience.orders as o on o.org_id = k.org_id and o.visitor_id is null and o.user_id = k.key_user_id
-    where k.key_user_id is not null
+    where not k.fast
+      and k.key_user_id is not null
   ),
   orders as (
     select r.org_id, r.visitor_key,
@@ -187,6 +230,52 @@ begin
            pg_catalog.max(r.occurred_at) as last_activity
     from order_rows as r
     group by r.org_id, r.visitor_key
+  ),
+  -- The fast keys: their new events in order, the stored row's last event before the
+  -- first of them (every new event is later than it). Sessions, gaps and "the last event
+  -- with X" continue the stored row's; the later values replace its values.
+  fast_sequenced as (
+    select n.*, k.stored_last_at,
+           pg_catalog.row_number() over w as rn,
+           pg_catalog.lag(n.occurred_at) over w as previous_at,
+           pg_catalog.lead(n.occurred_at) over w as next_at
+    from new_ev as n
+    join keys as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
+    where k.fast
+    window w as (partition by n.org_id, n.visitor_key order by n.occurred_at, n.id)
+  ),
+  fast_positioned as (
+    select s.*,
+           pg_catalog.max(s.rn) over c as last_rn,
+           pg_catalog.max(s.rn) filter (where s.utm_source is not null or s.referrer_domain is not null) over c as channel_rn,
+           pg_catalog.max(s.rn) filter (where s.user_id is not null) over c as user_rn,
+           pg_catalog.max(s.rn) filter (where s.device_type is not null) over c as device_rn,
+           pg_catalog.max(s.rn) filter (where s.country is not null) over c as country_rn,
+           pg_catalog.max(s.rn) filter (where s.city is not null) over c as city_rn
+    from fast_sequenced as s
+    window c as (partition by s.org_id, s.visitor_key)
+  ),
+  fast_stats as (
+    select s.org_id, s.visitor_key,
+           pg_catalog.min(s.occurred_at) as first_new_at,
+           pg_catalog.max(s.occurred_at) as last_event_at,
+           pg_catalog.max(s.channel_rn) as channel_rn,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = s.channel_rn) as last_campaign,
+           pg_catalog.min(s.user_id::text) filter (where s.rn = s.user_rn)::uuid as user_id,
+           pg_catalog.min(s.device_type) filter (where s.rn = s.device_rn) as device_type,
+           pg_catalog.min(s.country) filter (where s.rn = s.country_rn) as country,
+           pg_catalog.min(s.city) filter (where s.rn = s.city_rn) as city,
+           pg_catalog.min(s.network_type) filter (where s.rn = s.last_rn) as last_network_type,
+           pg_catalog.count(*) as events_count,
+           pg_catalog.count(*) filter (where s.occurred_at - coalesce(s.previous_at, s.stored_last_at) >= interval '30 minutes') as sessions_count,
+           pg_catalog.count(*) filter (where s.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as engaged_events,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'ticket_cta') as last_ticket_cta_at,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'checkout_started') as last_checkout_at,
+           pg_catalog.max(s.occurred_at) filter (where s.next_at - s.occurred_at >= interval '30 minutes') as last_gap_at
+    from fast_positioned as s
+    group by s.org_id, s.visitor_key
   )
   select coalesce(s.org_id, r.org_id), coalesce(s.visitor_key, r.visitor_key),
          coalesce(s.user_id, r.user_id),
@@ -204,7 +293,27 @@ begin
   from stats as s
   full join orders as r on r.org_id = s.org_id and r.visitor_key = s.visitor_key
   where not exists (select 1 from audience.opt_outs as x
-                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key));
+                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key))
+  union all
+  -- The stored row with the new events: counts add up; the score, 5 x sessions + 2 x
+  -- engaged events capped at 100, is below 100 only as exactly that sum, so it adds up too.
+  select c.org_id, c.visitor_id, coalesce(f.user_id, c.user_id),
+         least(c.first_seen_at, f.first_new_at), greatest(c.last_seen_at, f.last_event_at),
+         c.first_source, c.first_medium, c.first_campaign,
+         case when f.channel_rn is null then c.last_source else coalesce(f.last_source, '(direct)') end,
+         case when f.channel_rn is null then c.last_medium else coalesce(f.last_medium, '(none)') end,
+         case when f.channel_rn is null then c.last_campaign else coalesce(f.last_campaign, '(none)') end,
+         coalesce(f.device_type, c.device_type), coalesce(f.country::char(2), c.country), coalesce(f.city, c.city),
+         c.events_count + f.events_count, c.sessions_count + f.sessions_count,
+         c.orders_count, c.revenue_cents, c.aov_cents, c.first_order_at, c.last_order_at,
+         least(100, c.engagement_score + 5 * f.sessions_count + 2 * f.engaged_events)::smallint,
+         f.last_event_at, f.last_network_type,
+         greatest(c.last_ticket_cta_at, f.last_ticket_cta_at), greatest(c.last_checkout_at, f.last_checkout_at),
+         greatest(c.last_gap_at, f.last_gap_at,
+                  case when f.first_new_at - c.last_event_at >= interval '30 minutes' then c.last_event_at end)
+  from fast_stats as f
+  join keys as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
+  cross join lateral (select (k.stored).*) as c;
 end;
 $$;
 revoke execute on function audience.compute_customers(uuid, timestamptz, timestamptz) from public, anon, authenticated;
