@@ -1,5 +1,8 @@
 -- Contract: audience.compute_customers continues a stored customer row with its new events
--- (the "fast" path) and recomputes it from its history otherwise; either way the rows equal
+-- when they all follow it, recomputes the part from a late event on when they do not
+-- (the stored row's prefix kept), and recomputes the whole history otherwise (a new
+-- customer, an order, a late event that fills the stored last gap or lowers a capped
+-- score); every way the rows equal
 -- a recomputation from all raw rows, and a rebuild from empty equals the incremental rows
 -- (organization "cust-incr"). Received times are in 2031, above any real watermark; the
 -- file moves the watermark itself inside its rolled-back transaction. B = now() - 10 days.
@@ -10,18 +13,24 @@
 --   e  20 page_views one hour apart: 20 sessions, score 100
 --   n  16 page_views one hour apart, likes 1 minute after the first 8: score 5*16 + 2*8 = 96
 --   g  B page_view                             h  B page_view, no visitor id, user U1
+--   k  B, B+2h page_view: 2 sessions, score 10  m  B+1h page_view (utm_source news)
+--   p  20 page_views 40 minutes apart: 20 sessions, score 100
 -- Batch 2, received in [W1, W2 = 2031-02-02 12:00):
 --   a  B+1d ticket_cta (desktop, 4g), received exactly at W1; B+1d+20m page_view
 --      (utm_source mail / email / spring, user U2); a bot event (never counted)
---   c  B+25m page_view: late, joins the two sessions into one (recomputed)
---   d  B+1h play: at the same instant as its stored last event (recomputed)
+--   c  B+25m page_view: late, joins the two sessions into one and fills the stored last
+--      gap (recomputed from its history)
+--   d  B+1h play: at the same instant as its stored last event (the part from B+1h on)
+--   k  B+1h like: late, a third session, score 17 (the part from B+1h on)
+--   m  B page_view (utm_source ads): before its first event (first touch ads)
+--   p  B+20m page_view: joins its first two sessions, 19 sessions, score 95 (recomputed)
 --   e  B+2d page_view: 21 sessions, score stays 100
 --   n  B+15h+5m like: same session, score 98
 --   f  B+1d page_view: a new customer      g  B+1d page_view and an order of 1500 (recomputed)
 --   h  B+1d page_view of user U1 (the 'user:<id>' key, continued)
 -- Batch 3, received 2031-02-03 10:00 (W3 = 2031-02-03 12:00):
 --   a  B+3d page_view; n B+15h+10m like (score 100), B+15h+15m play; c B+3d page_view
-select plan(15);
+select plan(17);
 
 select tests.create_user('owner@cust-incr.test');
 select tests.create_org('cust-incr', md5('owner@cust-incr.test')::uuid);
@@ -39,13 +48,18 @@ values ('a', null, '0', '2031-02-01 10:00Z', 'page_view', 'news', null, 'mobile'
        ('d', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
        ('d', null, '1 hour', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
        ('g', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
+       ('k', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
+       ('k', null, '2 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
+       ('m', null, '1 hour', '2031-02-01 10:00Z', 'page_view', 'news', null, null, null, null, null),
        (null, 1, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null);
 insert into incr_events (visitor, after_b, received, kind)
 select 'e', make_interval(hours => i), '2031-02-01 10:00Z'::timestamptz, 'page_view' from generate_series(0, 19) as i
 union all
 select 'n', make_interval(hours => i), '2031-02-01 10:00Z'::timestamptz, 'page_view' from generate_series(0, 15) as i
 union all
-select 'n', make_interval(hours => i, mins => 1), '2031-02-01 10:00Z'::timestamptz, 'like' from generate_series(0, 7) as i;
+select 'n', make_interval(hours => i, mins => 1), '2031-02-01 10:00Z'::timestamptz, 'like' from generate_series(0, 7) as i
+union all
+select 'p', make_interval(mins => 40 * i), '2031-02-01 10:00Z'::timestamptz, 'page_view' from generate_series(0, 19) as i;
 
 create function pg_temp.load_incr(p_received_from timestamptz, p_received_to timestamptz) returns void
 language sql as $$
@@ -58,13 +72,13 @@ language sql as $$
   where x.received >= p_received_from and x.received < p_received_to
 $$;
 select pg_temp.load_incr('-infinity', 'infinity');
-select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 7::bigint,
-          'batch 1 applied up to W1: 7 customers (a, c, d, e, g, n and user U1)');
+select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 10::bigint,
+          'batch 1 applied up to W1: 10 customers (a, c, d, e, g, k, m, n, p and user U1)');
 select results_eq(
   $$ select visitor_id collate "default", events_count, sessions_count, engagement_score::int
      from audience.customers where org_id = md5('org:cust-incr')::uuid order by visitor_id $$,
   $$ values ('a', 3::bigint, 2::bigint, 14), ('c', 2, 2, 10), ('d', 2, 2, 10), ('e', 20, 20, 100), ('g', 1, 1, 5),
-            ('n', 24, 16, 96), ('user:' || md5('user:cust-incr:1')::uuid, 1, 1, 5) $$,
+            ('k', 2, 2, 10), ('m', 1, 1, 5), ('n', 24, 16, 96), ('p', 20, 20, 100), ('user:' || md5('user:cust-incr:1')::uuid, 1, 1, 5) $$,
   'batch 1: events, sessions and scores as constructed');
 
 insert into incr_events (visitor, user_no, after_b, received, kind, source, medium, campaign, device, network, bot)
@@ -77,21 +91,25 @@ values ('a', null, '1 day', '2031-02-01 12:00Z', 'ticket_cta', null, null, null,
        ('n', null, '15 hours 5 minutes', '2031-02-01 13:00Z', 'like', null, null, null, null, null, false),
        ('f', null, '1 day', '2031-02-01 13:00Z', 'page_view', null, null, null, null, null, false),
        ('g', null, '1 day', '2031-02-01 13:00Z', 'page_view', null, null, null, null, null, false),
+       ('k', null, '1 hour', '2031-02-01 13:00Z', 'like', null, null, null, null, null, false),
+       ('m', null, '0', '2031-02-01 13:00Z', 'page_view', 'ads', null, null, null, null, false),
+       ('p', null, '20 minutes', '2031-02-01 13:00Z', 'page_view', null, null, null, null, null, false),
        (null, 1, '1 day', '2031-02-02 11:59:59.999999Z', 'page_view', null, null, null, 'tablet', null, false);
 select pg_temp.load_incr('2031-02-01 12:00Z', '2031-02-02 12:00Z');
 insert into audience.orders (org_id, kind, visitor_id, amount_cents, currency, occurred_at, received_at)
 values (md5('org:cust-incr')::uuid, 'purchase', 'g', 1500, 'EUR', now() - interval '9 days', '2031-02-01 14:00Z');
 
 -- Which rows are continued: a marker written into a stored column that no new event
--- changes survives the continuation and is gone where the row is recomputed.
+-- changes (first touch) survives where the stored row is continued and is gone where the
+-- customer's whole history is recomputed.
 create temp table incr_stored as select * from audience.customers where org_id = md5('org:cust-incr')::uuid;
 update audience.customers set first_campaign = 'marker' where org_id = md5('org:cust-incr')::uuid;
 select results_eq(
   $$ select visitor_id collate "default", first_campaign = 'marker'
      from audience.compute_customers(md5('org:cust-incr')::uuid, '2031-02-01 12:00Z', '2031-02-02 12:00Z') order by visitor_id $$,
-  $$ values ('a', true), ('c', false), ('d', false), ('e', true), ('f', false), ('g', false), ('n', true),
-            ('user:' || md5('user:cust-incr:1')::uuid, true) $$,
-  'continued: a, e, n and the user key (new events after the stored row); recomputed: c (late), d (same instant), f (new), g (an order)');
+  $$ values ('a', true), ('c', false), ('d', true), ('e', true), ('f', false), ('g', false), ('k', true), ('m', false),
+            ('n', true), ('p', false), ('user:' || md5('user:cust-incr:1')::uuid, true) $$,
+  'continued: a, e, n, the user key (after the stored row), d, k (from a late event on); recomputed: c (gap filled), f (new), g (an order), p (capped score lowered); m (before its first event: first touch recomputed)');
 update analytics.retention_state set last_cutoff = now() - interval '10 days' + interval '1 minute' where id = 1;
 select results_eq(
   $$ select pg_catalog.count(*) filter (where first_campaign = 'marker')
@@ -102,8 +120,8 @@ update analytics.retention_state as s set last_cutoff = null where s.id = 1;
 update audience.customers as c set first_campaign = b.first_campaign
 from incr_stored as b where b.org_id = c.org_id and b.visitor_id = c.visitor_id;
 
-select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 8::bigint,
-          'batch 2 applied up to W2: the 8 touched customers (the bot event touches nobody)');
+select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 11::bigint,
+          'batch 2 applied up to W2: the 11 touched customers (the bot event touches nobody)');
 select results_eq(
   $$ select * from audience.customers where org_id = md5('org:cust-incr')::uuid order by visitor_id $$,
   $$ select * from audience.compute_customers(md5('org:cust-incr')::uuid, '-infinity', 'infinity') order by visitor_id $$,
@@ -123,6 +141,16 @@ select results_eq(
      where org_id = md5('org:cust-incr')::uuid and visitor_id in ('f', 'g') order by visitor_id $$,
   $$ values ('f', 0, 0::bigint), ('g', 1, 1500::bigint) $$,
   'f new, g with its order');
+select results_eq(
+  $$ select visitor_id collate "default", events_count, sessions_count, engagement_score::int, first_seen_at = now() - interval '10 days',
+            last_gap_at - (now() - interval '10 days')
+     from audience.customers where org_id = md5('org:cust-incr')::uuid and visitor_id in ('d', 'k', 'm', 'p') order by visitor_id $$,
+  $$ values ('d', 3::bigint, 2::bigint, 12, true, interval '0'), ('k', 3, 3, 17, true, interval '1 hour'),
+            ('m', 2, 2, 10, true, interval '0'), ('p', 21, 19, 95, true, interval '12 hours') $$,
+  'late events: d one engaged event more; k a third session (score 17, last gap B+1h); m first seen at B; p 19 sessions (95)');
+select is((select first_source collate "default" from audience.customers where org_id = md5('org:cust-incr')::uuid and visitor_id = 'm'),
+          (select first_source collate "default" from audience.compute_customers(md5('org:cust-incr')::uuid, '-infinity', 'infinity') where visitor_id = 'm'),
+          'm: the first touch of its new first event');
 select is((select device_type collate "default" from audience.customers
            where org_id = md5('org:cust-incr')::uuid and visitor_id = 'user:' || md5('user:cust-incr:1')::uuid),
           'tablet', 'the user key continued with the event received just before W2');
