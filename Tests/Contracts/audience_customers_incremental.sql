@@ -15,6 +15,7 @@
 --   g  B page_view                             h  B page_view, no visitor id, user U1
 --   k  B, B+2h page_view: 2 sessions, score 10  m  B+1h page_view (utm_source news)
 --   p  20 page_views 40 minutes apart: 20 sessions, score 100
+--   q  B, B+2d page_view: 2 sessions
 -- Batch 2, received in [W1, W2 = 2031-02-02 12:00):
 --   a  B+1d ticket_cta (desktop, 4g), received exactly at W1; B+1d+20m page_view
 --      (utm_source mail / email / spring, user U2); a bot event (never counted)
@@ -24,6 +25,7 @@
 --   k  B+1h like: late, a third session, score 17 (the part from B+1h on)
 --   m  B page_view (utm_source ads): before its first event (first touch ads)
 --   p  B+20m page_view: joins its first two sessions, 19 sessions, score 95 (recomputed)
+--   q  B+1d+12h page_view: late, its stored event before it more than a day earlier
 --   e  B+2d page_view: 21 sessions, score stays 100
 --   n  B+15h+5m like: same session, score 98
 --   f  B+1d page_view: a new customer      g  B+1d page_view and an order of 1500 (recomputed)
@@ -51,6 +53,8 @@ values ('a', null, '0', '2031-02-01 10:00Z', 'page_view', 'news', null, 'mobile'
        ('k', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
        ('k', null, '2 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
        ('m', null, '1 hour', '2031-02-01 10:00Z', 'page_view', 'news', null, null, null, null, null),
+       ('q', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
+       ('q', null, '2 days', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null),
        (null, 1, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null, null, null);
 insert into incr_events (visitor, after_b, received, kind)
 select 'e', make_interval(hours => i), '2031-02-01 10:00Z'::timestamptz, 'page_view' from generate_series(0, 19) as i
@@ -72,13 +76,13 @@ language sql as $$
   where x.received >= p_received_from and x.received < p_received_to
 $$;
 select pg_temp.load_incr('-infinity', 'infinity');
-select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 10::bigint,
-          'batch 1 applied up to W1: 10 customers (a, c, d, e, g, k, m, n, p and user U1)');
+select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 11::bigint,
+          'batch 1 applied up to W1: 11 customers (a, c, d, e, g, k, m, n, p, q and user U1)');
 select results_eq(
   $$ select visitor_id collate "default", events_count, sessions_count, engagement_score::int
      from audience.customers where org_id = md5('org:cust-incr')::uuid order by visitor_id $$,
   $$ values ('a', 3::bigint, 2::bigint, 14), ('c', 2, 2, 10), ('d', 2, 2, 10), ('e', 20, 20, 100), ('g', 1, 1, 5),
-            ('k', 2, 2, 10), ('m', 1, 1, 5), ('n', 24, 16, 96), ('p', 20, 20, 100), ('user:' || md5('user:cust-incr:1')::uuid, 1, 1, 5) $$,
+            ('k', 2, 2, 10), ('m', 1, 1, 5), ('n', 24, 16, 96), ('p', 20, 20, 100), ('q', 2, 2, 10), ('user:' || md5('user:cust-incr:1')::uuid, 1, 1, 5) $$,
   'batch 1: events, sessions and scores as constructed');
 
 insert into incr_events (visitor, user_no, after_b, received, kind, source, medium, campaign, device, network, bot)
@@ -94,6 +98,7 @@ values ('a', null, '1 day', '2031-02-01 12:00Z', 'ticket_cta', null, null, null,
        ('k', null, '1 hour', '2031-02-01 13:00Z', 'like', null, null, null, null, null, false),
        ('m', null, '0', '2031-02-01 13:00Z', 'page_view', 'ads', null, null, null, null, false),
        ('p', null, '20 minutes', '2031-02-01 13:00Z', 'page_view', null, null, null, null, null, false),
+       ('q', null, '1 day 12 hours', '2031-02-01 13:00Z', 'page_view', null, null, null, null, null, false),
        (null, 1, '1 day', '2031-02-02 11:59:59.999999Z', 'page_view', null, null, null, 'tablet', null, false);
 select pg_temp.load_incr('2031-02-01 12:00Z', '2031-02-02 12:00Z');
 insert into audience.orders (org_id, kind, visitor_id, amount_cents, currency, occurred_at, received_at)
@@ -108,8 +113,8 @@ select results_eq(
   $$ select visitor_id collate "default", first_campaign = 'marker'
      from audience.compute_customers(md5('org:cust-incr')::uuid, '2031-02-01 12:00Z', '2031-02-02 12:00Z') order by visitor_id $$,
   $$ values ('a', true), ('c', false), ('d', true), ('e', true), ('f', false), ('g', false), ('k', true), ('m', false),
-            ('n', true), ('p', false), ('user:' || md5('user:cust-incr:1')::uuid, true) $$,
-  'continued: a, e, n, the user key (after the stored row), d, k (from a late event on); recomputed: c (gap filled), f (new), g (an order), p (capped score lowered); m (before its first event: first touch recomputed)');
+            ('n', true), ('p', false), ('q', true), ('user:' || md5('user:cust-incr:1')::uuid, true) $$,
+  'continued: a, e, n, the user key (after the stored row), d, k, q (from a late event on; q''s stored event before it 36 hours earlier); recomputed: c (gap filled), f (new), g (an order), p (capped score lowered); m (before its first event: first touch recomputed)');
 update analytics.retention_state set last_cutoff = now() - interval '10 days' + interval '1 minute' where id = 1;
 select results_eq(
   $$ select pg_catalog.count(*) filter (where first_campaign = 'marker')
@@ -120,8 +125,8 @@ update analytics.retention_state as s set last_cutoff = null where s.id = 1;
 update audience.customers as c set first_campaign = b.first_campaign
 from incr_stored as b where b.org_id = c.org_id and b.visitor_id = c.visitor_id;
 
-select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 11::bigint,
-          'batch 2 applied up to W2: the 11 touched customers (the bot event touches nobody)');
+select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 12::bigint,
+          'batch 2 applied up to W2: the 12 touched customers (the bot event touches nobody)');
 select results_eq(
   $$ select * from audience.customers where org_id = md5('org:cust-incr')::uuid order by visitor_id $$,
   $$ select * from audience.compute_customers(md5('org:cust-incr')::uuid, '-infinity', 'infinity') order by visitor_id $$,
@@ -144,10 +149,11 @@ select results_eq(
 select results_eq(
   $$ select visitor_id collate "default", events_count, sessions_count, engagement_score::int, first_seen_at = now() - interval '10 days',
             last_gap_at - (now() - interval '10 days')
-     from audience.customers where org_id = md5('org:cust-incr')::uuid and visitor_id in ('d', 'k', 'm', 'p') order by visitor_id $$,
+     from audience.customers where org_id = md5('org:cust-incr')::uuid and visitor_id in ('d', 'k', 'm', 'p', 'q') order by visitor_id $$,
   $$ values ('d', 3::bigint, 2::bigint, 12, true, interval '0'), ('k', 3, 3, 17, true, interval '1 hour'),
-            ('m', 2, 2, 10, true, interval '0'), ('p', 21, 19, 95, true, interval '12 hours') $$,
-  'late events: d one engaged event more; k a third session (score 17, last gap B+1h); m first seen at B; p 19 sessions (95)');
+            ('m', 2, 2, 10, true, interval '0'), ('p', 21, 19, 95, true, interval '12 hours'),
+            ('q', 3, 3, 15, true, interval '1 day 12 hours') $$,
+  'late events: d one engaged event more; k a third session (score 17, last gap B+1h); m first seen at B; p 19 sessions (95); q a third session');
 select is((select first_source collate "default" from audience.customers where org_id = md5('org:cust-incr')::uuid and visitor_id = 'm'),
           (select first_source collate "default" from audience.compute_customers(md5('org:cust-incr')::uuid, '-infinity', 'infinity') where visitor_id = 'm'),
           'm: the first touch of its new first event');

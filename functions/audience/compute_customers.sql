@@ -146,10 +146,17 @@ begin
   -- stored row minus the stored events read here.
   late_keys as materialized (
     select k.org_id, k.visitor_key, k.new_first, k.stored,
-           (select e.occurred_at from analytics.events as e
-            where e.org_id = k.org_id and e.visitor_id = k.visitor_key and e.occurred_at < k.new_first
-              and not e.is_bot and e.received_at < p_after
-            order by e.occurred_at desc limit 1) as prev_at
+           -- the day before first (one or two partitions), then all before it
+           coalesce((select e.occurred_at from analytics.events as e
+                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+                       and e.occurred_at >= k.new_first - interval '1 day' and e.occurred_at < k.new_first
+                       and not e.is_bot and e.received_at < p_after
+                     order by e.occurred_at desc limit 1),
+                    (select e.occurred_at from analytics.events as e
+                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+                       and e.occurred_at >= (k.stored).first_seen_at and e.occurred_at < k.new_first - interval '1 day'
+                       and not e.is_bot and e.received_at < p_after
+                     order by e.occurred_at desc limit 1)) as prev_at
     from keys as k
     where k.late
   ),
