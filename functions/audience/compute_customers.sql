@@ -117,6 +117,7 @@ begin
            pg_catalog.min(t.new_received) as new_received, pg_catalog.bool_or(t.by_orders) as by_orders
     from touched as t
     group by 1, 2
+    order by 1, 2   -- the stored rows are then read in key order (index and heap pages in turn)
   ),
   -- fast: the stored row plus the new events is the complete row (see the header).
   keys as materialized (
