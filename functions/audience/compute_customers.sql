@@ -119,7 +119,7 @@ begin
     group by 1, 2
     order by 1, 2   -- the stored rows are then read in key order (index and heap pages in turn)
   ),
-  -- fast: the stored row plus the new events is the complete row (see the header).
+  -- fast: continued from the stored row; late: recomputed from the first new event on (see the header).
   keys as materialized (
     select t.org_id, t.visitor_key,
            case when t.visitor_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
