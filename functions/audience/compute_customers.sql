@@ -7,7 +7,8 @@
 -- Compute function of the rollup audience.customers (migrations/0010, 0640): the complete
 -- rows of every customer (organization, visitor key = audience.visitor_key) touched by a
 -- row received in [p_after, p_upto) (p_org_id NULL: every organization), recomputed from
--- all of that customer's non-bot events and orders. Touched by:
+-- all of that customer's non-bot events and orders, or continued from the stored row
+-- (below). Touched by:
 --   * analytics.events.received_at (the registered source): a non-bot event of the key
 --     (visitor ids pseudonymized by retention, 'anon:...', are never profiled);
 --   * audience.orders.received_at (the second source): an order stored, or changed (a
@@ -30,6 +31,36 @@
 -- AOV without refunded orders, lifetime engagement, and the dates from which time-relative
 -- values are derived at read time (audience.customers_now): latest event and its network
 -- type, latest ticket CTA, latest checkout start, the event before the latest 30-minute gap.
+-- A touched customer whose stored row exists and whose new events (received in
+-- [p_after, p_upto)) all occurred after the stored row's last event is not recomputed from
+-- its history: its row is the stored row continued by the new events ("fast"). Every
+-- column then combines exactly: counts and sessions add up (the first new event starts a
+-- session when it comes 30 minutes or more after the stored last event), the latest
+-- values (last touch, user id, device, country, city, network type) are the new events'
+-- where they carry one, maxima and minima combine, first touch stays, last_gap_at may
+-- become the stored last event, and the engagement score (least(100, 5 x sessions + 2 x
+-- engaged events)) adds 5 and 2 per new session and engaged event, as its sum below 100
+-- is exact and 100 stays 100.
+-- A customer with a new event at or before its stored last event ("late") is recomputed
+-- from its first new event on: its events from that instant (stored ones, received before
+-- p_after, and the new ones) and the stored event just before it; the stored row minus
+-- the stored events read is the part before ("prefix": its events and sessions, its
+-- first touch, its latest values where the later part has none, its last gap when that
+-- lies before). Where that part cannot decide (the last gap of the stored row was in the
+-- later part and no gap is left there; a score of 100 whose sessions fell), and for
+-- 'user:<id>' keys, the whole history is read.
+-- These rest on the stored row reflecting exactly the events received before the
+-- watermark: every read here takes received_at < p_upto, and an apply of main's earlier
+-- code (which also counted events committed while it ran) is excluded for late keys by
+-- requiring their new events to be received after the last apply ended
+-- (private.rollups.applied_at; continued keys need nothing: an event counted twice would
+-- make the key late). The whole history is also read with no stored row (new customer,
+-- opt-out withdrawn, erased), on a touch by orders or removed orders (orders are always
+-- recomputed), and for a stored first_seen_at before the last retention cutoff or the
+-- first raw event kept (analytics.retention_state: retention may have pseudonymized or
+-- dropped events that the stored row still counts; not covered: an earlier run with a
+-- later cutoff than the last run's, i.e. retention lengthened since, for a customer not
+-- touched between the two runs).
 -- One sort of the touched customers' events by (customer, occurred_at, id), no ordered
 -- aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
 -- (-infinity, bound), which reads the events and the orders in one scan each, without
@@ -52,8 +83,10 @@ set max_parallel_workers_per_gather = 0
 as $$
 begin
   return query
-  with touched as (
-    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key
+  with new_ev as materialized (
+    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) as visitor_key, e.id, e.occurred_at, e.event_type,
+           e.user_id, e.utm_source, e.utm_medium, e.utm_campaign, e.referrer_domain, e.device_type, e.country, e.city,
+           e.network_type, e.received_at
     from analytics.events as e
     where p_after > '-infinity'
       and e.received_at >= p_after and e.received_at < p_upto
@@ -61,26 +94,150 @@ begin
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
       and (e.visitor_id is null or e.visitor_id not like 'anon:%')
-    union
-    select o.org_id, audience.visitor_key(o.visitor_id, o.user_id)
+  ),
+  touched as (
+    select n.org_id, n.visitor_key, n.occurred_at as new_first, n.received_at as new_received, false as by_orders
+    from new_ev as n
+    union all
+    select o.org_id, audience.visitor_key(o.visitor_id, o.user_id), null, null, true
     from audience.orders as o
     where p_after > '-infinity'
       and o.received_at >= p_after and o.received_at < p_upto
       and (p_org_id is null or o.org_id = p_org_id)
       and (o.visitor_id is not null or o.user_id is not null)
-    union
-    select r.org_id, r.visitor_id
+    union all
+    select r.org_id, r.visitor_id, null, null, true
     from audience.orders_removed as r
     where p_after > '-infinity'
       and r.received_at >= p_after and r.received_at < p_upto
       and (p_org_id is null or r.org_id = p_org_id)
   ),
-  keys as materialized (
-    select t.org_id, t.visitor_key collate "C" as visitor_key,
-           case when t.visitor_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                then pg_catalog.substr(t.visitor_key, 6)::uuid end as key_user_id
+  touched_keys as (
+    select t.org_id, t.visitor_key collate "C" as visitor_key, pg_catalog.min(t.new_first) as new_first,
+           pg_catalog.min(t.new_received) as new_received, pg_catalog.bool_or(t.by_orders) as by_orders
     from touched as t
+    group by 1, 2
+    order by 1, 2   -- the stored rows are then read in key order (index and heap pages in turn)
+  ),
+  -- fast: continued from the stored row; late: recomputed from the first new event on (see the header).
+  keys as materialized (
+    select t.org_id, t.visitor_key,
+           case when t.visitor_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                then pg_catalog.substr(t.visitor_key, 6)::uuid end as key_user_id,
+           coalesce(not t.by_orders and t.new_first > c.last_event_at
+                    and c.first_seen_at >= (select coalesce(greatest(s.last_cutoff, s.raw_events_from), '-infinity')
+                                            from analytics.retention_state as s where s.id = 1),
+                    false) as fast,
+           coalesce(not t.by_orders and t.new_first <= c.last_event_at
+                    and t.visitor_key !~ '^user:'
+                    and c.first_seen_at >= (select coalesce(greatest(s.last_cutoff, s.raw_events_from), '-infinity')
+                                            from analytics.retention_state as s where s.id = 1)
+                    and t.new_received >= (select r.applied_at from private.rollups as r where r.name = 'audience.customers'),
+                    false) as late,
+           t.new_first,
+           c.last_event_at as stored_last_at,
+           c as stored
+    from touched_keys as t
+    left join audience.customers as c on c.org_id = t.org_id and c.visitor_id = t.visitor_key
     where not exists (select 1 from audience.opt_outs as x where x.org_id = t.org_id and x.visitor_id = t.visitor_key)
+  ),
+  -- Late keys: their events from the first new one on (stored: received before p_after,
+  -- i.e. counted by the stored row; new: received in [p_after, p_upto)) and the stored
+  -- event just before them; the part of the stored row before them ("prefix") is the
+  -- stored row minus the stored events read here.
+  late_keys as materialized (
+    select k.org_id, k.visitor_key, k.new_first, k.stored,
+           -- the day before first (one or two partitions), then all before it
+           coalesce((select e.occurred_at from analytics.events as e
+                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+                       and e.occurred_at >= k.new_first - interval '1 day' and e.occurred_at < k.new_first
+                       and not e.is_bot and e.received_at < p_after
+                     order by e.occurred_at desc limit 1),
+                    (select e.occurred_at from analytics.events as e
+                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key
+                       and e.occurred_at >= (k.stored).first_seen_at and e.occurred_at < k.new_first - interval '1 day'
+                       and not e.is_bot and e.received_at < p_after
+                     order by e.occurred_at desc limit 1)) as prev_at
+    from keys as k
+    where k.late
+  ),
+  late_ev as (
+    select k.org_id, k.visitor_key, k.prev_at, k.stored, e.id, e.occurred_at, e.event_type, e.user_id, e.utm_source,
+           e.utm_medium, e.utm_campaign, e.referrer_domain, e.device_type, e.country, e.city, e.network_type,
+           e.received_at < p_after as is_stored
+    from late_keys as k
+    join analytics.events as e on e.org_id = k.org_id and e.visitor_id = k.visitor_key and e.occurred_at >= k.new_first
+    where not e.is_bot
+      and e.received_at < p_upto
+  ),
+  late_sequenced as (
+    select l.*,
+           pg_catalog.row_number() over w as rn,
+           pg_catalog.lag(l.occurred_at) over w as previous_at,
+           pg_catalog.lead(l.occurred_at) over w as next_at,
+           pg_catalog.lag(l.occurred_at) over (partition by l.org_id, l.visitor_key, l.is_stored order by l.occurred_at, l.id) as previous_same_at
+    from late_ev as l
+    window w as (partition by l.org_id, l.visitor_key order by l.occurred_at, l.id)
+  ),
+  late_positioned as (
+    select s.*,
+           pg_catalog.max(s.rn) over c as last_rn,
+           pg_catalog.max(s.rn) filter (where s.utm_source is not null or s.referrer_domain is not null) over c as channel_rn,
+           pg_catalog.max(s.rn) filter (where s.user_id is not null) over c as user_rn,
+           pg_catalog.max(s.rn) filter (where s.device_type is not null) over c as device_rn,
+           pg_catalog.max(s.rn) filter (where s.country is not null) over c as country_rn,
+           pg_catalog.max(s.rn) filter (where s.city is not null) over c as city_rn
+    from late_sequenced as s
+    window c as (partition by s.org_id, s.visitor_key)
+  ),
+  late_stats as (
+    select s.org_id, s.visitor_key,
+           (pg_catalog.array_agg(s.stored))[1] as stored,
+           pg_catalog.min(s.prev_at) as prev_at,
+           pg_catalog.min(s.occurred_at) as first_at,
+           pg_catalog.max(s.occurred_at) as last_event_at,
+           pg_catalog.max(s.channel_rn) as channel_rn,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = 1) as first_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = 1) as first_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = 1) as first_campaign,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = s.channel_rn) as last_campaign,
+           pg_catalog.min(s.user_id::text) filter (where s.rn = s.user_rn)::uuid as user_id,
+           pg_catalog.min(s.device_type) filter (where s.rn = s.device_rn) as device_type,
+           pg_catalog.min(s.country) filter (where s.rn = s.country_rn) as country,
+           pg_catalog.min(s.city) filter (where s.rn = s.city_rn) as city,
+           pg_catalog.min(s.network_type) filter (where s.rn = s.last_rn) as last_network_type,
+           pg_catalog.count(*) filter (where not s.is_stored) as new_events,
+           pg_catalog.count(*) filter (where coalesce(s.occurred_at - coalesce(s.previous_at, s.prev_at) >= interval '30 minutes', true)) as sessions,
+           pg_catalog.count(*) filter (where s.is_stored and coalesce(s.occurred_at - coalesce(s.previous_same_at, s.prev_at) >= interval '30 minutes', true)) as stored_sessions,
+           pg_catalog.count(*) filter (where not s.is_stored and s.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as new_engaged,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'ticket_cta') as last_ticket_cta_at,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'checkout_started') as last_checkout_at,
+           pg_catalog.max(s.occurred_at) filter (where s.next_at - s.occurred_at >= interval '30 minutes') as last_gap_at
+    from late_positioned as s
+    group by s.org_id, s.visitor_key
+  ),
+  -- The combined sessions and the score; a late key whose score or last gap the suffix
+  -- cannot decide (a capped score whose sessions fell, the stored last gap filled by a
+  -- late event) is recomputed with the others.
+  late_rows as (
+    select l.*,
+           (l.stored).sessions_count - l.stored_sessions + l.sessions as sessions_count,
+           greatest(l.last_gap_at,
+                    case when l.first_at - l.prev_at >= interval '30 minutes' then l.prev_at end) as suffix_gap_at,
+           (l.stored).engagement_score < 100
+             or 5 * (l.sessions - l.stored_sessions) + 2 * l.new_engaged >= 0 as score_known,
+           case when l.prev_at is null or l.last_gap_at is not null or l.first_at - l.prev_at >= interval '30 minutes' then true
+                else coalesce((l.stored).last_gap_at is null or (l.stored).last_gap_at < l.prev_at, false) end as gap_known
+    from late_stats as l
+  ),
+  slow_keys as (
+    select k.org_id, k.visitor_key, k.key_user_id from keys as k where not k.fast and not k.late
+    union all
+    select l.org_id, l.visitor_key, null::uuid
+    from late_rows as l
+    where not (l.score_known and l.gap_known)
   ),
   -- The events of the touched customers. Every key touched (a full rebuild from
   -- -infinity, which computes no touched keys): all profiled events in one scan, no join
@@ -93,6 +250,7 @@ begin
            e.network_type
     from analytics.events as e
     where p_after = '-infinity'
+      and e.received_at < p_upto
       and (p_org_id is null or e.org_id = p_org_id)
       and not e.is_bot
       and (e.visitor_id is not null or e.user_id is not null)
@@ -100,18 +258,20 @@ begin
     union all
     select k.org_id, k.visitor_key, e.id, e.occurred_at, e.event_type, e.user_id, e.utm_source, e.utm_medium,
            e.utm_campaign, e.referrer_domain, e.device_type, e.country, e.city, e.network_type
-    from keys as k
+    from slow_keys as k
     join analytics.events as e on e.org_id = k.org_id and e.visitor_id = k.visitor_key
     where p_after > '-infinity'
       and not e.is_bot
+      and e.received_at < p_upto
     union all
     select k.org_id, k.visitor_key, e.id, e.occurred_at, e.event_type, e.user_id, e.utm_source, e.utm_medium,
            e.utm_campaign, e.referrer_domain, e.device_type, e.country, e.city, e.network_type
-    from keys as k
+    from slow_keys as k
     join analytics.events as e on e.org_id = k.org_id and e.visitor_id is null and e.user_id = k.key_user_id
     where p_after > '-infinity'
       and k.key_user_id is not null
       and not e.is_bot
+      and e.received_at < p_upto
   ),
   -- One sort by (customer, occurred_at, id): position, neighbours, and per customer the
   -- position of the last event that carried each attribute (window aggregates over the
@@ -168,11 +328,11 @@ begin
       and (o.visitor_id is not null or o.user_id is not null)
     union all
     select k.org_id, k.visitor_key, o.user_id, o.occurred_at, o.amount_cents, o.refunded_at
-    from keys as k
+    from slow_keys as k
     join audience.orders as o on o.org_id = k.org_id and o.visitor_id = k.visitor_key
     union all
     select k.org_id, k.visitor_key, o.user_id, o.occurred_at, o.amount_cents, o.refunded_at
-    from keys as k
+    from slow_keys as k
     join audience.orders as o on o.org_id = k.org_id and o.visitor_id is null and o.user_id = k.key_user_id
     where k.key_user_id is not null
   ),
@@ -187,6 +347,52 @@ begin
            pg_catalog.max(r.occurred_at) as last_activity
     from order_rows as r
     group by r.org_id, r.visitor_key
+  ),
+  -- The fast keys: their new events in order, the stored row's last event before the
+  -- first of them (every new event is later than it). Sessions, gaps and "the last event
+  -- with X" continue the stored row's; the later values replace its values.
+  fast_sequenced as (
+    select n.*, k.stored_last_at,
+           pg_catalog.row_number() over w as rn,
+           pg_catalog.lag(n.occurred_at) over w as previous_at,
+           pg_catalog.lead(n.occurred_at) over w as next_at
+    from new_ev as n
+    join keys as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
+    where k.fast
+    window w as (partition by n.org_id, n.visitor_key order by n.occurred_at, n.id)
+  ),
+  fast_positioned as (
+    select s.*,
+           pg_catalog.max(s.rn) over c as last_rn,
+           pg_catalog.max(s.rn) filter (where s.utm_source is not null or s.referrer_domain is not null) over c as channel_rn,
+           pg_catalog.max(s.rn) filter (where s.user_id is not null) over c as user_rn,
+           pg_catalog.max(s.rn) filter (where s.device_type is not null) over c as device_rn,
+           pg_catalog.max(s.rn) filter (where s.country is not null) over c as country_rn,
+           pg_catalog.max(s.rn) filter (where s.city is not null) over c as city_rn
+    from fast_sequenced as s
+    window c as (partition by s.org_id, s.visitor_key)
+  ),
+  fast_stats as (
+    select s.org_id, s.visitor_key,
+           pg_catalog.min(s.occurred_at) as first_new_at,
+           pg_catalog.max(s.occurred_at) as last_event_at,
+           pg_catalog.max(s.channel_rn) as channel_rn,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = s.channel_rn) as last_campaign,
+           pg_catalog.min(s.user_id::text) filter (where s.rn = s.user_rn)::uuid as user_id,
+           pg_catalog.min(s.device_type) filter (where s.rn = s.device_rn) as device_type,
+           pg_catalog.min(s.country) filter (where s.rn = s.country_rn) as country,
+           pg_catalog.min(s.city) filter (where s.rn = s.city_rn) as city,
+           pg_catalog.min(s.network_type) filter (where s.rn = s.last_rn) as last_network_type,
+           pg_catalog.count(*) as events_count,
+           pg_catalog.count(*) filter (where s.occurred_at - coalesce(s.previous_at, s.stored_last_at) >= interval '30 minutes') as sessions_count,
+           pg_catalog.count(*) filter (where s.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as engaged_events,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'ticket_cta') as last_ticket_cta_at,
+           pg_catalog.max(s.occurred_at) filter (where s.event_type = 'checkout_started') as last_checkout_at,
+           pg_catalog.max(s.occurred_at) filter (where s.next_at - s.occurred_at >= interval '30 minutes') as last_gap_at
+    from fast_positioned as s
+    group by s.org_id, s.visitor_key
   )
   select coalesce(s.org_id, r.org_id), coalesce(s.visitor_key, r.visitor_key),
          coalesce(s.user_id, r.user_id),
@@ -204,7 +410,51 @@ begin
   from stats as s
   full join orders as r on r.org_id = s.org_id and r.visitor_key = s.visitor_key
   where not exists (select 1 from audience.opt_outs as x
-                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key));
+                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key))
+  union all
+  -- The stored row with the new events: counts add up; the score, 5 x sessions + 2 x
+  -- engaged events capped at 100, is below 100 only as exactly that sum, so it adds up too.
+  select c.org_id, c.visitor_id, coalesce(f.user_id, c.user_id),
+         least(c.first_seen_at, f.first_new_at), greatest(c.last_seen_at, f.last_event_at),
+         c.first_source, c.first_medium, c.first_campaign,
+         case when f.channel_rn is null then c.last_source else coalesce(f.last_source, '(direct)') end,
+         case when f.channel_rn is null then c.last_medium else coalesce(f.last_medium, '(none)') end,
+         case when f.channel_rn is null then c.last_campaign else coalesce(f.last_campaign, '(none)') end,
+         coalesce(f.device_type, c.device_type), coalesce(f.country::char(2), c.country), coalesce(f.city, c.city),
+         c.events_count + f.events_count, c.sessions_count + f.sessions_count,
+         c.orders_count, c.revenue_cents, c.aov_cents, c.first_order_at, c.last_order_at,
+         least(100, c.engagement_score + 5 * f.sessions_count + 2 * f.engaged_events)::smallint,
+         f.last_event_at, f.last_network_type,
+         greatest(c.last_ticket_cta_at, f.last_ticket_cta_at), greatest(c.last_checkout_at, f.last_checkout_at),
+         greatest(c.last_gap_at, f.last_gap_at,
+                  case when f.first_new_at - c.last_event_at >= interval '30 minutes' then c.last_event_at end)
+  from fast_stats as f
+  join keys as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
+  cross join lateral (select (k.stored).*) as c
+  union all
+  -- A late key: the stored row's prefix (before the first new event) with the suffix
+  -- recomputed; the engaged events of the stored row are (score - 5 x sessions) / 2 when
+  -- its score is below 100.
+  select c.org_id, c.visitor_id, coalesce(l.user_id, c.user_id),
+         least(c.first_seen_at, l.first_at), greatest(c.last_seen_at, l.last_event_at),
+         case when l.prev_at is null then coalesce(l.first_source, '(direct)') else c.first_source end,
+         case when l.prev_at is null then coalesce(l.first_medium, '(none)') else c.first_medium end,
+         case when l.prev_at is null then coalesce(l.first_campaign, '(none)') else c.first_campaign end,
+         case when l.channel_rn is null then c.last_source else coalesce(l.last_source, '(direct)') end,
+         case when l.channel_rn is null then c.last_medium else coalesce(l.last_medium, '(none)') end,
+         case when l.channel_rn is null then c.last_campaign else coalesce(l.last_campaign, '(none)') end,
+         coalesce(l.device_type, c.device_type), coalesce(l.country::char(2), c.country), coalesce(l.city, c.city),
+         c.events_count + l.new_events, l.sessions_count,
+         c.orders_count, c.revenue_cents, c.aov_cents, c.first_order_at, c.last_order_at,
+         case when c.engagement_score < 100
+              then audience.engagement_score_for(l.sessions_count, (c.engagement_score - 5 * c.sessions_count) / 2 + l.new_engaged)
+              else 100::smallint end,
+         l.last_event_at, l.last_network_type,
+         greatest(c.last_ticket_cta_at, l.last_ticket_cta_at), greatest(c.last_checkout_at, l.last_checkout_at),
+         coalesce(l.suffix_gap_at, case when c.last_gap_at < l.prev_at then c.last_gap_at end)
+  from late_rows as l
+  cross join lateral (select (l.stored).*) as c
+  where l.score_known and l.gap_known;
 end;
 $$;
 revoke execute on function audience.compute_customers(uuid, timestamptz, timestamptz) from public, anon, authenticated;
