@@ -52,17 +52,17 @@ create table private.audience_attribution_days (
   gaps     smallint[] not null,
   visitors integer[]  not null,
   clicked  integer[]  not null,
-  constraint pk_audience_attribution_days primary key (org_id, day, model, source, medium, campaign),
+  constraint pk_audience_attribution_days primary key (org_id, model, day, source, medium, campaign),
   constraint fk_audience_attribution_days_org_id foreign key (org_id) references app.organizations (id) on delete cascade,
   constraint check_audience_attribution_days_model check (model in ('ft', 'ft30', 'lt', 'nd0', 'nd30')),
   constraint check_audience_attribution_days_arrays check (
     pg_catalog.cardinality(gaps) between 1 and 366 and pg_catalog.cardinality(visitors) = pg_catalog.cardinality(gaps)
     and pg_catalog.cardinality(clicked) = pg_catalog.cardinality(gaps) and gaps[1] >= 0 and gaps[pg_catalog.cardinality(gaps)] <= 365)
 );
--- The attribution reads the rows of one organization, model and range of days: this index
--- only (the primary key serves the engine's upserts and its units, organization-days).
-create index index_audience_attribution_days_on_org_id_model_day_covering on private.audience_attribution_days (org_id, model, day)
-  include (source, medium, campaign, gaps, visitors, clicked);
+-- The attribution reads the rows of one organization, model and range of days through the
+-- primary key (a few hundred rows: no covering index, which would double the arrays); the
+-- engine replaces units, organization-days, through this one.
+create index index_audience_attribution_days_on_org_id_day on private.audience_attribution_days (org_id, day);
 comment on table private.audience_attribution_days is
   'Rollup private.audience_attribution_days (engine, migration 0950; a rollup of private.audience_touch_days, unit organization-day): per organization, local day, model (ft, ft30, lt, nd0, nd30) and channel, signed weights of visitors and clicked visitors by gap, cumulated, such that the attribution of any period [from, to) sums visitors[i] over the rows of its days, i = the number of gaps <= day - from (see the migration). Read by public.get_audience_attribution. Not readable by API roles.';
 comment on column private.audience_attribution_days.model is

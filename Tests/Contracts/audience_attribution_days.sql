@@ -4,7 +4,7 @@
 -- (as in audience_attribution.sql). Period [2026-06-01, 2026-06-15): V1 (instagram 06-10
 -- with a ticket_cta, direct 06-11), V2 (google.com 06-05), V3 (direct 06-12), V4
 -- (newsletter 06-01 00:30 Berlin), V6 (instagram 06-08, ticket_cta), V7 (direct 06-03).
-select plan(9);
+select plan(10);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 select tests.audience_event(md5('org:aud-berlin')::uuid, 'V1', tests.berlin('2026-05-25 10:00'), 'page_view', 'mobile', '4g', null, 'tiktok', 'social');
@@ -100,6 +100,15 @@ select results_eq(
 select is(pg_temp.mismatches(), 0::bigint,
   'computed by the reader: the sums equal the per-visitor definitions for 135 periods x 5 models and lookbacks');
 
+-- get_audience_attribution's answers while events are newer than the sums (per visitor),
+-- for every model with lookbacks 0 and 30.
+select tests.authenticate_as(tests.audience_user('viewer'));
+create temp table answers_per_visitor as
+select m, l, a::text as answer, row_number() over (partition by m, l) as n
+from unnest(array['first_touch', 'last_touch', 'last_non_direct']) as m, unnest(array[0, 30]) as l,
+     public.get_audience_attribution(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15', m, l) as a;
+select tests.clear_authentication();
+
 -- Stored as private.apply_rollup stores them (this organization only; the watermarks
 -- moved past the fixture, inside this rolled-back transaction).
 insert into private.audience_touch_days
@@ -110,6 +119,15 @@ select * from private.compute_audience_attribution_days(md5('org:aud-berlin')::u
 update private.rollups set watermark = clock_timestamp() where name = 'private.audience_attribution_days';
 select pg_temp.capture();
 select is(pg_temp.mismatches(), 0::bigint, 'from the stored rows: the same');
+select tests.authenticate_as(tests.audience_user('viewer'));
+select results_eq(
+  $$ select m, l, a::text, row_number() over (partition by m, l)
+     from unnest(array['first_touch', 'last_touch', 'last_non_direct']) as m, unnest(array[0, 30]) as l,
+          public.get_audience_attribution(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15', m, l) as a $$,
+  $$ select m, l, answer, n from answers_per_visitor $$,
+  'nothing received since: get_audience_attribution sums the stored rows, moving the buyers V1 and V3, with the same answers'
+);
+select tests.clear_authentication();
 
 -- Late events after the watermarks (received now): V3 from a newsletter on 06-01, V9 on
 -- 06-02 and 06-05, V6 again on 06-09 (direct). The reader recomputes their days.

@@ -241,6 +241,6 @@ comment on function private.compute_audience_attribution_days(uuid, timestamptz,
 
 select private.register_rollup(
   'private.audience_attribution_days', 'analytics.events', 'private.audience_attribution_days', 'private.compute_audience_attribution_days',
-  array['org_id', 'day', 'model', 'source', 'medium', 'campaign'], 'day', array['private.audience_touch_days'],
+  array['org_id', 'model', 'day', 'source', 'medium', 'campaign'], 'day', array['private.audience_touch_days'],
   'Per organization, local day, attribution model and channel: signed visitor and clicked-visitor weights by gap, cumulated, whose sums over a period are get_audience_attribution''s counts (migration 0950); from private.audience_touch_days.',
   array['org_id', 'day']);

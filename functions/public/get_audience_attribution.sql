@@ -4,6 +4,7 @@
 -- requires: functions/private/compute_audience_touch_days.sql
 -- requires: functions/private/compute_audience_attribution_days.sql
 -- requires: functions/private/audience_attribution_credits.sql
+-- requires: functions/analytics/received_any.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to) under an
 -- attribution model: the columns and definitions of public.get_audience_acquisition,
 -- except which channel each visitor (and so each buyer's orders) is credited to.
@@ -29,9 +30,10 @@
 -- every model with lookbacks 0 and 30 (last touch: any lookback); the buyers' windows end
 -- on their conversion day instead, so their credit is moved (the per-visitor credit of
 -- each buyer with and without it, private.audience_attribution_credits, through the
--- touch rows' visitor index). Other lookbacks (first touch and last non-direct), and
--- periods that start less than 30 days after the last retention cutoff (it clears the
--- touch rows' pointers to the days it deletes): every visitor's credit,
+-- touch rows' visitor index). Other lookbacks (first touch and last non-direct), periods
+-- that start less than 30 days after the last retention cutoff (it clears the touch rows'
+-- pointers to the days it deletes), and organizations with events received since the sums
+-- were last applied (analytics.received_any): every visitor's credit,
 -- private.audience_attribution_credits (one row per visitor of the period from
 -- private.audience_touch_days). Exact whether or not refresh has run.
 -- enable_nestloop and enable_mergejoin off: each reader's "stored rows not recomputed since
@@ -78,6 +80,13 @@ begin
   -- deleted days); the sums hold for periods from 30 days after it on.
   if exists (select 1 from analytics.retention_state as r
              where p_from < (r.last_cutoff at time zone v_tz)::date + 30) then
+    v_models := null;
+  end if;
+  -- Events of the organization received since the sums were applied: their reader would
+  -- recompute every touched day whole (all its visitors); the touch rows per visitor cost
+  -- less then (10M, largest org, a day not refreshed: 0.5-1.3 s against 1.3-1.6 s).
+  if v_models is not null and analytics.received_any(
+       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity') then
     v_models := null;
   end if;
   select pg_catalog.array_agg(distinct audience.visitor_key(o.visitor_id, o.user_id)) into v_buyers
