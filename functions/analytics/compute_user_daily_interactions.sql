@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/view_seconds.sql
@@ -6,12 +7,28 @@
 -- their counted events received in [p_after, p_upto), recomputed from all those events of
 -- the day. Users with none of the counted events get no row. max_scroll_depth_pct: the
 -- highest numeric properties.depth_pct of scroll_depth events, clipped to 0-100.
+-- PL/pgSQL for its plans and its early exit (README, "Usage rollups: plan settings"): as a
+-- SQL function it was planned over every partition at each reader call (~30 ms of
+-- get_user_dashboard at 10M with nothing new); its generic plan is now kept for the session
+-- (the touched days reach the events through their primary key whatever the bounds), and a
+-- reader's call that finds no event received since the watermark returns before planning
+-- anything (analytics.received_any).
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function analytics.compute_user_daily_interactions(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof analytics.user_daily_interactions
-language sql
+language plpgsql
 stable
+set search_path = ''
+set jit = off
+set max_parallel_workers_per_gather = 0
+set plan_cache_mode = force_generic_plan
+set enable_nestloop = on
 as $$
+begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan (a reader's common case)
+  end if;
+  return query
   with ev as (
     select t.org_id, t.day, e.user_id, e.event_type,
            analytics.view_seconds(e.event_type, e.properties) as seconds,
@@ -42,7 +59,8 @@ as $$
   from ev
   group by ev.org_id, ev.user_id, ev.day
   having pg_catalog.count(ev.seconds) > 0
-      or pg_catalog.count(*) filter (where ev.event_type not in ('event_view', 'page_view', 'profile_view')) > 0
+      or pg_catalog.count(*) filter (where ev.event_type not in ('event_view', 'page_view', 'profile_view')) > 0;
+end;
 $$;
 revoke execute on function analytics.compute_user_daily_interactions(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_user_daily_interactions(uuid, timestamptz, timestamptz) is

@@ -4,7 +4,8 @@
 -- and the pointers that lead to such a day, so that no answer credits a touch whose row is
 -- gone: nd_*, prev_day and click_day are cleared; ft_* (the earliest touch of the 30 days
 -- up to the row) becomes the visitor's earliest remaining row, which lies in those 30 days
--- (migration 0900). Returns the rows deleted.
+-- (migration 0900). The rows of private.audience_attribution_days of the deleted days go
+-- too. Returns the touch rows deleted.
 -- Internal: analytics.apply_retention (owner only).
 create or replace function private.retain_audience_touch_days(p_cutoff timestamptz)
 returns bigint
@@ -19,6 +20,12 @@ begin
   using app.organizations as o
   where o.id = d.org_id and d.day < (p_cutoff at time zone o.timezone)::date;
   get diagnostics v_rows = row_count;
+  -- The attribution's sums of those days (private.audience_attribution_days, migration
+  -- 0950) go too; get_audience_attribution reads the touch rows for periods that start
+  -- less than 30 days after the cutoff (pointers cleared below).
+  delete from private.audience_attribution_days as d
+  using app.organizations as o
+  where o.id = d.org_id and d.day < (p_cutoff at time zone o.timezone)::date;
   update private.audience_touch_days as d
      set nd_day = case when d.nd_day >= x.cutoff then d.nd_day end,
          nd_source = case when d.nd_day >= x.cutoff then d.nd_source end,

@@ -2,6 +2,9 @@
 -- requires: functions/audience/visitor_key.sql
 -- requires: functions/private/create_rollup_reader.sql
 -- requires: functions/private/compute_audience_touch_days.sql
+-- requires: functions/private/compute_audience_attribution_days.sql
+-- requires: functions/private/audience_attribution_credits.sql
+-- requires: functions/analytics/received_any.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to) under an
 -- attribution model: the columns and definitions of public.get_audience_acquisition,
 -- except which channel each visitor (and so each buyer's orders) is credited to.
@@ -21,26 +24,22 @@
 --   * with p_lookback_days = 0 and 'first_touch' the answer is get_audience_acquisition's;
 --   * visitors, clicks and conversions are of the period only (the lookback only chooses
 --     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)').
--- Reads the touches from the engine rollup private.audience_touch_days through its inlinable
--- reader private.audience_touch_days_rows (exact whether or not refresh has run; the
--- filters reach its index), one row per visitor instead of every visitor-day:
---   * first touch: the visitor's first row of the period (prev_day before it) gives the
---     first day and the touch (its own when no touch lies in the lookback; the stored first
---     touch of the 30 days up to it, ft_*, for lookbacks up to 30 days when it lies in the
---     lookback; else the earliest row of the lookback, a second read over [p_from -
---     p_lookback_days, p_from) for lookbacks other than 0 and 30); clicked: the last row's
---     click_day (latest click up to it) in the period, read for visitors with several rows;
---   * last touch and last non-direct: the visitor's last row of the period (next_day after
---     it), a buyer's latest row up to the conversion day (else first row): its touch, its
---     click_day and its latest earlier non-direct touch (nd_*), and for last non-direct the
---     visitor's first day (a second read: the first rows of visitors with several rows).
--- plan_cache_mode force_custom_plan: the model's branch alone is planned (a generic plan
--- joined per row of a whole-period read: 51 s). enable_nestloop and enable_mergejoin off:
--- each reader's "stored rows not recomputed since the watermark" is an anti-join with its
--- fresh rows, which the planner, estimating 5 fresh rows, made a nested loop or a merge
--- join rescanning them (with a day of events not refreshed, at 10M: 5,000 x 5,500 rows in
--- 17 s; 7.7M rows re-read in 2.5 s); a hash anti-join reads them once. The compute function
--- called by the readers sets both back on for itself.
+-- How (README, "Attribution as sums"): the visitors and clicked visitors of each channel are
+-- sums of the rollup private.audience_attribution_days (migration 0950) over the period's
+-- days, through its inlinable reader: each row's cumulated weight of the gaps <= day - p_from, for
+-- every model with lookbacks 0 and 30 (last touch: any lookback); the buyers' windows end
+-- on their conversion day instead, so their credit is moved (the per-visitor credit of
+-- each buyer with and without it, private.audience_attribution_credits, through the
+-- touch rows' visitor index). Other lookbacks (first touch and last non-direct), periods
+-- that start less than 30 days after the last retention cutoff (it clears the touch rows'
+-- pointers to the days it deletes), and organizations with events received since the sums
+-- were last applied (analytics.received_any): every visitor's credit,
+-- private.audience_attribution_credits (one row per visitor of the period from
+-- private.audience_touch_days). Exact whether or not refresh has run.
+-- enable_nestloop and enable_mergejoin off: each reader's "stored rows not recomputed since
+-- the watermark" is an anti-join with its fresh rows, which the planner, estimating a few
+-- fresh rows, made a nested loop rescanning them; a hash anti-join reads them once. The
+-- compute functions called by the readers set both back on for themselves.
 create or replace function public.get_audience_attribution(
   p_org_id uuid, p_from date, p_to date, p_model text default 'first_touch', p_lookback_days integer default 30)
 returns table (
@@ -60,6 +59,7 @@ as $$
 declare
   v_tz text;
   v_buyers text[];
+  v_models text[];   -- the rollup's models summed; NULL: the lookback is not covered
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -72,6 +72,23 @@ begin
       using errcode = '22023', hint = 'Pass a lookback between 0 and 365 days.';
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  v_models := case when p_model = 'last_touch' then array['lt']
+                   when p_lookback_days = 0 then case p_model when 'first_touch' then array['ft'] else array['lt', 'nd0'] end
+                   when p_lookback_days = 30 then case p_model when 'first_touch' then array['ft', 'ft30'] else array['lt', 'nd30'] end
+              end;
+  -- Retention rewrites the touch rows of the 30 days after its cutoff (their pointers to
+  -- deleted days); the sums hold for periods from 30 days after it on.
+  if exists (select 1 from analytics.retention_state as r
+             where p_from < (r.last_cutoff at time zone v_tz)::date + 30) then
+    v_models := null;
+  end if;
+  -- Events of the organization received since the sums were applied: their reader would
+  -- recompute every touched day whole (all its visitors); the touch rows per visitor cost
+  -- less then (10M, largest org, a day not refreshed: 0.5-1.3 s against 1.3-1.6 s).
+  if v_models is not null and analytics.received_any(
+       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity') then
+    v_models := null;
+  end if;
   select pg_catalog.array_agg(distinct audience.visitor_key(o.visitor_id, o.user_id)) into v_buyers
   from audience.orders as o
   where o.org_id = p_org_id and o.refunded_at is null
@@ -80,8 +97,7 @@ begin
   return query
   with buyer_rows as materialized (
     select audience.visitor_key(o.visitor_id, o.user_id) collate "C" as visitor_key,
-           pg_catalog.count(*) as orders, pg_catalog.sum(o.amount_cents) as revenue_cents,
-           (pg_catalog.min(o.occurred_at) at time zone v_tz)::date as conversion_day
+           pg_catalog.count(*) as orders, pg_catalog.sum(o.amount_cents) as revenue_cents
     from audience.orders as o
     where o.org_id = p_org_id and o.refunded_at is null
       and o.occurred_at >= (p_from::timestamp at time zone v_tz) and o.occurred_at < (p_to::timestamp at time zone v_tz)
@@ -94,102 +110,58 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- First touch: each visitor's first row of the period (prev_day before it): its own
-  -- touch when no touch lies in the lookback (pick 0), the stored first touch of the 30
-  -- days up to it when that lies in the lookback (1), else the lookback's rows (2). Clicked
-  -- in the period: by the last row (this one, or a later one that clicked).
-  firsts as not materialized (
-    select t.visitor_key, coalesce(t.next_day >= p_to, true) as is_last, coalesce(t.click_day >= p_from, false) as clicked,
-           case when t.prev_day is null or t.prev_day < t.day - p_lookback_days then 0
-                when p_lookback_days <= 30 and t.ft_day >= t.day - p_lookback_days then 1 else 2 end as pick,
-           t.day, t.source, t.medium, t.campaign, t.ft_source, t.ft_medium, t.ft_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
-    where p_model = 'first_touch' and (t.prev_day is null or t.prev_day < p_from)
+  buyer_credits as materialized (
+    select c.visitor_key collate "C" as visitor_key, c.clicked, c.source, c.medium, c.campaign
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, true) as c
+    where v_buyers is not null
   ),
-  -- The visitors whose last row of the period, not their first, clicked.
-  later_clicks as (
-    select t.visitor_key
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
-    where p_model = 'first_touch' and t.prev_day >= p_from and (t.next_day is null or t.next_day >= p_to) and t.click_day >= p_from
-  ),
-  lookback as (
-    select distinct on (r.visitor_key) r.visitor_key, r.source, r.medium, r.campaign
-    from private.audience_touch_days_rows(p_org_id, p_from - p_lookback_days, p_from) as r
-    join firsts as f on f.pick = 2 and f.visitor_key = r.visitor_key and r.day >= f.day - p_lookback_days
-    where p_model = 'first_touch' and p_lookback_days not in (0, 30)
-    order by r.visitor_key, r.day
-  ),
-  -- Last touch and last non-direct touch: each visitor's touch, the last row of the period
-  -- (next_day after it); a buyer's, their latest row up to the conversion day (else their
-  -- first row of the period). v_buyers: an array, so the filters reach the index scans.
-  buyer_touches as materialized (
-    select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
-           coalesce(t.click_day >= p_from, false) as clicked_since, t.source, t.medium, t.campaign,
-           t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
-    where p_model <> 'first_touch' and v_buyers is not null and t.visitor_key = any (v_buyers)
-  ),
-  ends as (
-    select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
-           coalesce(t.click_day >= p_from, false) as clicked, t.source, t.medium, t.campaign,
-           t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
-    where p_model <> 'first_touch' and (t.next_day is null or t.next_day >= p_to)
-      and not coalesce(t.visitor_key = any (v_buyers), false)
+  -- Visitors and clicked visitors per channel: the sums, with the buyers moved from the
+  -- credit of their last day (what the sums count for last touch and last non-direct) to
+  -- that of their conversion day; else one row per visitor.
+  weights as (
+    select a.source, a.medium, a.campaign,
+           coalesce(a.visitors[pg_catalog.width_bucket((a.day - p_from)::smallint, a.gaps)], 0) as visitors,
+           coalesce(a.clicked[pg_catalog.width_bucket((a.day - p_from)::smallint, a.gaps)], 0) as clicked
+    from private.audience_attribution_days_rows(p_org_id, p_from, p_to) as a
+    where v_models is not null and a.model = any (v_models)
     union all
-    (select distinct on (t.visitor_key) t.visitor_key, t.day, t.is_first,
-            exists (select 1 from buyer_touches as c where c.visitor_key = t.visitor_key and c.clicked_since),
-            t.source, t.medium, t.campaign, t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
-     from buyer_touches as t
-     join buyer_rows as b on b.visitor_key = t.visitor_key
-     order by t.visitor_key, t.day <= b.conversion_day desc, case when t.day <= b.conversion_day then t.day end desc, t.day)
-  ),
-  -- Last non-direct: a direct touch pointing to a non-direct one before the period is
-  -- credited to it when it lies in the window, from the first day minus the lookback: the
-  -- touch's own day when it is the visitor's first row of the period, else the first row's
-  -- (first_days: visitors with several rows).
-  first_days as (
-    select t.visitor_key, t.day
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
-    where p_model = 'last_non_direct' and (t.prev_day is null or t.prev_day < p_from) and t.next_day < p_to
-  ),
-  lasts as (
-    select e.visitor_key, e.clicked,
-           p_model = 'last_non_direct' and e.source = '(direct)'
-             and e.nd_day >= coalesce(f.day, e.day) - p_lookback_days as pick,
-           e.source, e.medium, e.campaign, e.nd_source, e.nd_medium, e.nd_campaign
-    from ends as e
-    left join first_days as f on f.visitor_key = e.visitor_key and not e.is_first
-  ),
-  credited as (
-    select f.visitor_key, f.clicked or c.visitor_key is not null as clicked,
-           case f.pick when 0 then f.source when 1 then f.ft_source else l.source end as source,
-           case f.pick when 0 then f.medium when 1 then f.ft_medium else l.medium end as medium,
-           case f.pick when 0 then f.campaign when 1 then f.ft_campaign else l.campaign end as campaign
-    from firsts as f
-    left join later_clicks as c on not f.is_last and c.visitor_key = f.visitor_key
-    left join lookback as l on f.pick = 2 and l.visitor_key = f.visitor_key
+    select c.source, c.medium, c.campaign, -1, -c.clicked::integer
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, false) as c
+    where v_models is not null and p_model <> 'first_touch' and v_buyers is not null
     union all
-    select l.visitor_key, l.clicked,
-           case when l.pick then l.nd_source else l.source end,
-           case when l.pick then l.nd_medium else l.medium end,
-           case when l.pick then l.nd_campaign else l.campaign end
-    from lasts as l
+    select c.source, c.medium, c.campaign, 1, c.clicked::integer
+    from buyer_credits as c
+    where v_models is not null and p_model <> 'first_touch'
+    union all
+    select c.source, c.medium, c.campaign, 1, c.clicked::integer
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, null, true) as c
+    where v_models is null
   ),
-  channels as (
-    select coalesce(c.source, '(untracked)') as source, coalesce(c.medium, '(none)') as medium,
-           coalesce(c.campaign, '(none)') as campaign,
-           pg_catalog.count(c.visitor_key) as visitors,
-           pg_catalog.count(*) filter (where c.clicked) as clicked_visitors,
-           pg_catalog.count(b.visitor_key) as buyers,
-           pg_catalog.count(b.visitor_key) filter (where c.visitor_key is not null) as converted,
-           coalesce(pg_catalog.sum(b.orders), 0)::bigint as orders,
-           coalesce(pg_catalog.sum(b.revenue_cents), 0)::bigint as revenue_cents,
+  visits as (
+    select w.source collate "C" as source, w.medium collate "C" as medium, w.campaign collate "C" as campaign,
+           pg_catalog.sum(w.visitors)::bigint as visitors, pg_catalog.sum(w.clicked)::bigint as clicked
+    from weights as w
+    group by 1, 2, 3
+    having pg_catalog.sum(w.visitors) <> 0
+  ),
+  sales as (
+    select coalesce(c.source, '(untracked)') collate "C" as source, coalesce(c.medium, '(none)') collate "C" as medium,
+           coalesce(c.campaign, '(none)') collate "C" as campaign,
+           pg_catalog.count(*) as buyers, pg_catalog.count(c.visitor_key) as converted,
+           pg_catalog.sum(b.orders) as orders, pg_catalog.sum(b.revenue_cents) as revenue_cents,
            pg_catalog.round(pg_catalog.avg(l.revenue_cents))::bigint as ltv_cents
-    from credited as c
-    full join buyer_rows as b on b.visitor_key = c.visitor_key
+    from buyer_rows as b
+    left join buyer_credits as c on c.visitor_key = b.visitor_key
     left join lifetime as l on l.visitor_key = b.visitor_key
     group by 1, 2, 3
+  ),
+  channels as (
+    select coalesce(v.source, s.source) as source, coalesce(v.medium, s.medium) as medium, coalesce(v.campaign, s.campaign) as campaign,
+           coalesce(v.visitors, 0) as visitors, coalesce(v.clicked, 0) as clicked_visitors,
+           coalesce(s.buyers, 0) as buyers, coalesce(s.converted, 0) as converted,
+           coalesce(s.orders, 0)::bigint as orders, coalesce(s.revenue_cents, 0)::bigint as revenue_cents, s.ltv_cents
+    from visits as v
+    full join sales as s on s.source = v.source and s.medium = v.medium and s.campaign = v.campaign
   ),
   rates as (
     select c.*, pg_catalog.round(100.0 * c.clicked_visitors / nullif(c.visitors, 0), 1) as ctr,
