@@ -1,5 +1,6 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_day_events.sql
+-- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.user_daily_stats (migration 0030 states the
 -- columns): the complete rows of every (organization, user, local day) that a non-bot
 -- event received in [p_after, p_upto) contributes to, recomputed from all the events of
@@ -116,4 +117,5 @@ comment on function analytics.compute_user_daily_stats(uuid, timestamptz, timest
 select private.register_rollup(
   'analytics.user_daily_stats', 'analytics.events', 'analytics.user_daily_stats', 'analytics.compute_user_daily_stats',
   array['org_id', 'user_id', 'day'], 'day', '{}',
-  'Per organization, signed-in user and local day: what the user did and received (plays of their items, followers) (migration 0030).');
+  'Per organization, signed-in user and local day: what the user did and received (plays of their items, followers) (migration 0030).',
+  p_shared_source => 'analytics.daily_rollup_events');
