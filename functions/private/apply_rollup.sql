@@ -94,7 +94,9 @@ begin
     if v_memo_state is null or not v_rollup.watermark < v_memo_upto then
       -- A new round: the rollups that share the source and are behind end at v_upto too;
       -- when one of them has this watermark, read the source once for both.
-      execute pg_catalog.format('drop table if exists pg_temp.%I', v_memo);
+      if pg_catalog.to_regclass('pg_temp.' || v_memo) is not null then
+        execute pg_catalog.format('drop table pg_temp.%I', v_memo);
+      end if;
       v_memo_after := v_rollup.watermark;
       v_memo_upto := v_upto;
       v_memo_state := v_memo_after::text || '|' || v_memo_upto::text;
@@ -157,7 +159,9 @@ begin
      and not exists (select 1 from private.rollups as r
                      where r.shared_source = v_rollup.shared_source and r.watermark < v_memo_upto) then
     -- Every rollup that shares the source is past it.
-    execute pg_catalog.format('drop table if exists pg_temp.%I', v_memo);
+    if pg_catalog.to_regclass('pg_temp.' || v_memo) is not null then
+      execute pg_catalog.format('drop table pg_temp.%I', v_memo);
+    end if;
     perform pg_catalog.set_config('rollup_memo.s' || v_shared::oid::text, '', false);
   end if;
   return v_rows;
