@@ -16,6 +16,9 @@ stable
 rows 30
 set search_path = ''
 set plan_cache_mode = force_custom_plan
+-- The events received are joined to their organization by hash: estimated at a few rows (BRIN),
+-- a day's 55,000 were matched against each of the 1,000 organizations in a nested loop (12 s).
+set enable_nestloop = off
 as $$
 #variable_conflict use_column
 begin
