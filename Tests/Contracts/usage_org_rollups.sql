@@ -11,7 +11,7 @@
 -- then, received later, 2025-04-01 10:30 m, 100 ms, routed (0.95), rated 5.
 -- Latency buckets (usage.latency_bucket / bucket_value): 100 ms -> 54 (103.1),
 -- 200 -> 62 (206.1), 400 -> 70 (412.3), 1000 -> 80 (980.6). Every number is of uo-a only.
-select plan(14);
+select plan(19);
 
 do $$
 begin
@@ -126,6 +126,32 @@ select set_eq($$ select 'org_days' as t, row(d.*)::text as r from usage.org_days
                  union all select 'org_hours', row(d.*)::text from usage.org_hours as d where d.org_id = md5('org:uo-a')::uuid $$,
               $$ select t, r from uo_before $$, 'org_days and org_hours rebuilt from empty equal the incremental ones');
 select is((select count(*) from uo_before), 5::bigint, 'two day rows and three hour rows were compared');
+
+-- The one-organization statement of compute_org_days (what the reader runs) gives the stored rows
+select set_eq($$ select row(d.*)::text from usage.compute_org_days(md5('org:uo-a')::uuid, '-infinity', 'infinity') as d $$,
+              $$ select row(d.*)::text from usage.org_days as d where d.org_id = md5('org:uo-a')::uuid $$,
+              'compute_org_days for one organization (its touched-days statement) equals the stored rows, rebuilt by the other');
+
+-- The early exit: one organization (btree) and every organization (BRIN) --------------------
+select results_eq($$ values (usage.received_any(md5('org:uo-a')::uuid, '2099-01-01 00:03Z', '2099-01-01 00:04Z'),
+                             usage.received_any(md5('org:uo-a')::uuid, '2099-01-01 00:04Z', 'infinity'),
+                             usage.received_any(null, '2099-01-01 00:03Z', '2099-01-01 00:04Z')) $$,
+  $$ values (true, false, true) $$,
+  'received_any: uo-a received its late request at 00:03 and nothing from 00:04; some organization did at 00:03');
+
+-- The histogram functions, inlined into their callers (no SET clause, SQL-standard body) --------
+select is((select pg_catalog.array_agg(usage.latency_bucket(x) order by o)
+           from unnest(array[null, 0, 1, 2, 3, 100, 1000, 1024]::int[]) with ordinality as t (x, o)),
+          '{NULL,0,1,9,13,54,80,81}'::smallint[],
+          'latency_bucket: NULL, [0, 1) -> 0, 1 -> 1, 2 -> 9 (a power of two starts its bucket), 3 -> 13, 100 -> 54, 1000 -> 80, 1024 -> 81');
+select is((select pg_catalog.array_agg(usage.bucket_value(x::smallint) order by o)
+           from unnest(array[null, 0, 1, 9, 54, 80]::int[]) with ordinality as t (x, o)),
+          '{NULL,0,1.0,2.1,103.1,980.6}'::numeric[],
+          'bucket_value: the geometric middle 2^((b - 0.5)/8) to 0.1 ms (0 for bucket 0)');
+select is((select pg_catalog.array_agg(p.proconfig is null and p.prosqlbody is not null order by p.proname)
+           from pg_catalog.pg_proc as p
+           where p.oid in ('usage.latency_bucket(integer)'::regprocedure, 'usage.bucket_value(smallint)'::regprocedure)),
+          '{t,t}'::boolean[], 'latency_bucket and bucket_value can be inlined: no SET clause, a SQL-standard body');
 
 -- A plain member (viewer): no row of the organization-wide rollups ------------------------
 select tests.authenticate_as(md5('uo-viewer@example.com')::uuid);

@@ -28,32 +28,36 @@ set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
 begin
+  if p_org_id is null and p_after = '-infinity' then
+    -- The full rebuild (every organization from '-infinity'): one grouped pass over all requests.
+    return query
+      select q.org_id, q.day,
+             case grouping(q.user_key, q.team, q.project, q.feature)
+               when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
+             case grouping(q.user_key, q.team, q.project, q.feature)
+               when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
+             pg_catalog.count(*), coalesce(pg_catalog.sum(q.cost), 0), pg_catalog.sum(q.tokens)::bigint
+      from (select r.org_id, (r.occurred_at at time zone o.timezone)::date as day,
+                   coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
+                   r.team, r.project, r.feature, r.cost,
+                   r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
+            from usage.model_requests as r
+            join app.organizations as o on o.id = r.org_id) as q
+      group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
+                              (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
+    return;
+  end if;
   if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
+  -- The touched days (apply, or one organization's reader): a statement of its own, so that
+  -- its generic plan is made for a few days' requests (hashed grouping sets: the plan shared
+  -- with the full rebuild sorted the day's requests four times, by text in the database's
+  -- collation: 60-120 ms of a reader's 140 ms at 10M requests).
   return query
     with touched as materialized (
       select distinct t.org_id, t.day, t.timezone
       from usage.touched_user_days(p_org_id, p_after, p_upto) as t
-      where p_org_id is not null or p_after > '-infinity'
-    ),
-    requests as (
-      select t.org_id, t.day, coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text as user_key,  -- the touched days
-             r.team, r.project, r.feature, r.cost,
-             r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
-      from touched as t
-      join usage.model_requests as r
-        on r.org_id = t.org_id
-       and r.occurred_at >= (t.day::timestamp at time zone t.timezone)
-       and r.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)
-      union all
-      select r.org_id, (r.occurred_at at time zone o.timezone)::date,                -- full rebuild: every request
-             coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text,
-             r.team, r.project, r.feature, r.cost,
-             r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens
-      from usage.model_requests as r
-      join app.organizations as o on o.id = r.org_id
-      where p_org_id is null and p_after = '-infinity'
     )
     -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
     -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
@@ -64,7 +68,15 @@ begin
            case grouping(q.user_key, q.team, q.project, q.feature)
              when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
            pg_catalog.count(*), coalesce(pg_catalog.sum(q.cost), 0), pg_catalog.sum(q.tokens)::bigint
-    from requests as q
+    from (select t.org_id, t.day,
+                 coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
+                 r.team, r.project, r.feature, r.cost,
+                 r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
+          from touched as t
+          join usage.model_requests as r
+            on r.org_id = t.org_id
+           and r.occurred_at >= (t.day::timestamp at time zone t.timezone)
+           and r.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)) as q
     group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
                             (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
 end;
