@@ -15,8 +15,12 @@
 -- (org_id, day), read from tests.toy_visitor_days. e6 and e7 (v2 and v3 on 01-01, received
 -- 2030-01-03 09:00) make every 01-01 visitor a 2-event visitor, so the group (01-01, 1 event)
 -- vanishes: apply deletes it and rollup_rows no longer shows it.
+-- Last, two rollups with a shared source (migrations/0970): tests.toy_source returns the
+-- events of the visitor-days touched in the range (fresh when received in it) and counts
+-- its reads in tests.toy_source_reads; tests.toy_a counts events per visitor-day from it,
+-- tests.toy_b lists the visitor-days (key only). Applied together they read it once.
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(34);
+select plan(48);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -190,5 +194,88 @@ select is(private.apply_rollup('tests.toy', '2030-01-03 10:00Z', true) + private
 select results_eq($$ select day, events, visitors from tests.toy_day_sizes order by 1, 2 $$,
                   $$ select * from tests.toy_sizes_raw() order by 1, 2 $$,
                   'the stored dependent equals the raw counts: the vanished group is deleted');
+
+-- A shared source (migrations/0970).
+create sequence tests.toy_source_reads;
+create function tests.toy_source(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns table (org_id uuid, visitor_id text, day date, fresh boolean)
+language plpgsql stable as $f$
+#variable_conflict use_column
+declare
+  v_memo text := private.shared_source_memo('tests.toy_source', p_org_id, p_after, p_upto);
+begin
+  if v_memo is not null then
+    return query execute 'select * from ' || v_memo;
+    return;
+  end if;
+  perform pg_catalog.nextval('tests.toy_source_reads');
+  return query
+  select e.org_id, e.visitor_id, (e.occurred_at at time zone 'UTC')::date, e.received_at >= p_after and e.received_at < p_upto
+  from analytics.events as e
+  where e.org_id = md5('org:engine')::uuid
+    and (e.org_id, e.visitor_id, (e.occurred_at at time zone 'UTC')::date) in (
+      select t.org_id, t.visitor_id, (t.occurred_at at time zone 'UTC')::date
+      from analytics.events as t
+      where t.org_id = md5('org:engine')::uuid and (p_org_id is null or t.org_id = p_org_id)
+        and t.received_at >= p_after and t.received_at < p_upto);
+end
+$f$;
+create table tests.toy_a (
+  org_id uuid not null, visitor_id text not null, day date not null, events integer not null,
+  primary key (org_id, visitor_id, day)
+);
+create function tests.compute_toy_a(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof tests.toy_a
+language sql stable as $$
+  select s.org_id, s.visitor_id, s.day, pg_catalog.count(*)::integer
+  from tests.toy_source(p_org_id, p_after, p_upto) as s group by 1, 2, 3 having pg_catalog.bool_or(s.fresh)
+$$;
+create table tests.toy_b (org_id uuid not null, visitor_id text not null, day date not null, primary key (org_id, visitor_id, day));
+create function tests.compute_toy_b(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof tests.toy_b
+language sql stable as $$
+  select distinct s.org_id, s.visitor_id, s.day from tests.toy_source(p_org_id, p_after, p_upto) as s where s.fresh
+$$;
+create function tests.toy_reads() returns bigint language sql as $$ select last_value from tests.toy_source_reads $$;
+
+select throws_ok($$ select private.register_rollup('tests.toy_a', 'analytics.events', 'tests.toy_a', 'tests.compute_toy_a',
+                   '{org_id,visitor_id,day}', 'day', '{}', 'toy a', p_shared_source => 'tests.no_source') $$,
+                 '22023', 'rollup tests.toy_a: no set-returning function tests.no_source(uuid, timestamptz, timestamptz) to share',
+                 'an unknown shared source is refused by name');
+select lives_ok($$ select private.register_rollup('tests.toy_a', 'analytics.events', 'tests.toy_a', 'tests.compute_toy_a',
+                    '{org_id,visitor_id,day}', 'day', '{}', 'toy a', p_shared_source => 'tests.toy_source'),
+                         private.register_rollup('tests.toy_b', 'analytics.events', 'tests.toy_b', 'tests.compute_toy_b',
+                    '{org_id,visitor_id,day}', 'day', '{}', 'toy b', p_shared_source => 'tests.toy_source') $$,
+                'two rollups register with the shared source tests.toy_source');
+select is(private.apply_rollup('tests.toy_a', '2030-01-01 13:00Z', true) + private.apply_rollup('tests.toy_b', '2030-01-01 13:00Z', true),
+          4::bigint, 'applied together up to W1: 2 keys each (e1-e3; e4, at the watermark, is not in them)');
+select is(tests.toy_reads(), 1::bigint, 'the two applies read the shared source once');
+select is(pg_catalog.to_regclass('pg_temp.rollup_memo_' || pg_catalog.to_regprocedure('tests.toy_source(uuid, timestamptz, timestamptz)')::oid::text),
+          null, 'the read is dropped once both rollups are past it');
+select results_eq($$ select a.visitor_id, a.day, a.events from tests.toy_a as a join tests.toy_b as b using (org_id, visitor_id, day) order by 1, 2 $$,
+                  $$ values ('v1', '2030-01-01'::date, 2), ('v2', '2030-01-02'::date, 1) $$,
+                  'both hold the keys of e1-e3, computed from the one read');
+
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine')::uuid, '2030-01-01 23:00Z', '2030-01-04 09:00Z', 'page_view', 'v1');
+select results_eq($$ select visitor_id, day, events from private.toy_a_rows(md5('org:engine')::uuid, '-infinity', 'infinity') order by 1, 2 $$,
+                  $$ select * from tests.toy_raw() order by 1, 2 $$,
+                  'the reader (no shared read: one organization) equals the raw counts before the next apply, late events included');
+select is(private.shared_source_memo('tests.toy_source', null, '2030-01-01 13:00Z', '2030-01-05 00:00Z'), null,
+          'outside an apply the source''s reader finds no shared read');
+select is(private.apply_rollup('tests.toy_a', '2030-01-05 00:00Z', true) + private.apply_rollup('tests.toy_b', '2030-01-05 00:00Z', true),
+          5::bigint, 'the next round: (v1, 01-01) changed, (v2, 01-01) and (v3, 01-01) new in toy_a; the 2 new keys in toy_b');
+select is(tests.toy_reads(), 3::bigint, 'one more read for both rollups (the reader above made one of its own)');
+select results_eq($$ select visitor_id, day, events from tests.toy_a order by 1, 2 $$,
+                  $$ select * from tests.toy_raw() order by 1, 2 $$,
+                  'toy_a equals the compute over everything: the raw counts, with e4 (at the watermark) and the late events');
+
+create temp table toy_a_before as select * from tests.toy_a;
+select lives_ok($$ select private.reset_rollup('tests.toy_a'), private.reset_rollup('tests.toy_b') $$, 'reset empties both');
+select is(private.apply_rollup('tests.toy_a', '2030-01-05 00:00Z', true) + private.apply_rollup('tests.toy_b', '2030-01-05 00:00Z', true)
+          || ' rows, ' || tests.toy_reads() || ' reads', '8 rows, 4 reads',
+          'the rebuild from empty reads the shared source once for both: 4 rows each');
+select results_eq($$ select * from tests.toy_a order by 1, 2, 3 $$, $$ select * from toy_a_before order by 1, 2, 3 $$,
+                  'the rebuild equals the incrementally maintained rollup');
 
 select * from finish();

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_day_types.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- Compute function of the rollup analytics.entity_daily_funnel (migration 0556, which
@@ -59,4 +60,5 @@ comment on function analytics.compute_entity_daily_funnel(uuid, timestamptz, tim
 select private.register_rollup(
   'analytics.entity_daily_funnel', 'analytics.events', 'analytics.entity_daily_funnel', 'analytics.compute_entity_daily_funnel',
   array['org_id', 'entity_id', 'entity_type', 'day', 'source', 'position'], 'day', '{}',
-  'Per entity, local day, source and position: impression -> click -> ticket link click funnel of visitor-days.');
+  'Per entity, local day, source and position: impression -> click -> ticket link click funnel of visitor-days.',
+  p_shared_source => 'analytics.received_day_types');

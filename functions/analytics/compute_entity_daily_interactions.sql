@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_day_types.sql
 -- requires: functions/analytics/received_any.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
@@ -60,4 +61,5 @@ comment on function analytics.compute_entity_daily_interactions(uuid, timestampt
 select private.register_rollup(
   'analytics.entity_daily_interactions', 'analytics.events', 'analytics.entity_daily_interactions', 'analytics.compute_entity_daily_interactions',
   array['org_id', 'entity_id', 'entity_type', 'day'], 'day', '{}',
-  'Per entity and local day: view duration, impressions, clicks, ticket clicks, detail views, reviews and ratings.');
+  'Per entity and local day: view duration, impressions, clicks, ticket clicks, detail views, reviews and ratings.',
+  p_shared_source => 'analytics.received_day_types');

@@ -138,4 +138,5 @@ comment on function analytics.compute_entity_daily_recency(uuid, timestamptz, ti
 select private.register_rollup(
   'analytics.entity_daily_recency', 'analytics.events', 'analytics.entity_daily_recency', 'analytics.compute_entity_daily_recency',
   array['org_id', 'entity_id', 'entity_type', 'day'], 'day', array['analytics.entity_daily_visitors'],
-  'Per organization, entity and local day: visitors and listeners, their gaps since their previous day on the entity and the first-timers, for exact distinct visitors and listeners of any period (migration 0920); from analytics.entity_daily_visitors.');
+  'Per organization, entity and local day: visitors and listeners, their gaps since their previous day on the entity and the first-timers, for exact distinct visitors and listeners of any period (migration 0920); from analytics.entity_daily_visitors.',
+  p_shared_source => 'analytics.received_days');

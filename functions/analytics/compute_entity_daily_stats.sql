@@ -1,5 +1,6 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_day_events.sql
+-- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.entity_daily_stats (migration 0030 states the
 -- columns): the complete rows of every (organization, entity, local day) with a non-bot
 -- event about it (entity_id not null; entity_type 'unknown' when missing) received in
@@ -103,4 +104,5 @@ comment on function analytics.compute_entity_daily_stats(uuid, timestamptz, time
 select private.register_rollup(
   'analytics.entity_daily_stats', 'analytics.events', 'analytics.entity_daily_stats', 'analytics.compute_entity_daily_stats',
   array['org_id', 'entity_id', 'entity_type', 'day'], 'day', '{}',
-  'Per organization, entity and local day: non-bot events about the entity by type, distinct visitors and players, listens and drop-off, activity by local hour (migration 0030).');
+  'Per organization, entity and local day: non-bot events about the entity by type, distinct visitors and players, listens and drop-off, activity by local hour (migration 0030).',
+  p_shared_source => 'analytics.daily_rollup_events');

@@ -1,5 +1,6 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_day_events.sql
+-- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.entity_daily_visitors (migration 0030): the
 -- complete rows of every (organization, entity, local day, visitor) with a non-bot event
 -- about the entity received in [p_after, p_upto), recomputed from all that visitor's
@@ -25,4 +26,5 @@ comment on function analytics.compute_entity_daily_visitors(uuid, timestamptz, t
 select private.register_rollup(
   'analytics.entity_daily_visitors', 'analytics.events', 'analytics.entity_daily_visitors', 'analytics.compute_entity_daily_visitors',
   array['org_id', 'entity_id', 'entity_type', 'day', 'visitor_key'], 'day', '{}',
-  'Per organization, entity, local day and visitor key with a non-bot event about the entity: whether one was a play (migration 0030).');
+  'Per organization, entity, local day and visitor key with a non-bot event about the entity: whether one was a play (migration 0030).',
+  p_shared_source => 'analytics.daily_rollup_events');

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_day_types.sql
 -- requires: functions/analytics/received_any.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
@@ -66,4 +67,5 @@ comment on function analytics.compute_org_daily_breakdowns(uuid, timestamptz, ti
 select private.register_rollup(
   'analytics.org_daily_breakdowns', 'analytics.events', 'analytics.org_daily_breakdowns', 'analytics.compute_org_daily_breakdowns',
   array['org_id', 'day', 'metric', 'label'], 'day', '{}',
-  'Mashup dashboard breakdowns per organization and local day: plays per hour, exports by platform and format, AI reactions, subscription upgrades by tier.');
+  'Mashup dashboard breakdowns per organization and local day: plays per hour, exports by platform and format, AI reactions, subscription upgrades by tier.',
+  p_shared_source => 'analytics.received_day_types');

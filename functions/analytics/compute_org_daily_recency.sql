@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_days.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/org_day_counts.sql
 -- requires: functions/analytics/received_any.sql
@@ -98,4 +99,5 @@ select private.register_rollup(
   'analytics.org_daily_recency', 'analytics.events', 'analytics.org_daily_recency', 'analytics.compute_org_daily_recency',
   array['org_id', 'day', 'dimension', 'label'], 'day', array['analytics.visitor_daily_counts'],
   'Per organization, local day and source / country / device label: visitors and their gaps since their previous active day, for exact distinct visitors of any period (migration 0920); from analytics.visitor_daily_counts.',
-  array['org_id', 'day']);
+  array['org_id', 'day'],
+  p_shared_source => 'analytics.received_days');

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_days.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/org_day_counts.sql
 -- Compute function of the rollup analytics.org_daily_stats (migration 0030 states the
@@ -40,4 +41,5 @@ comment on function analytics.compute_org_daily_stats(uuid, timestamptz, timesta
 select private.register_rollup(
   'analytics.org_daily_stats', 'analytics.events', 'analytics.org_daily_stats', 'analytics.compute_org_daily_stats',
   array['org_id', 'day'], 'day', array['analytics.visitor_daily_counts'],
-  'Per organization and local day: non-bot events by type, visitors and sessions of the day (migration 0030); from analytics.visitor_daily_counts.');
+  'Per organization and local day: non-bot events by type, visitors and sessions of the day (migration 0030); from analytics.visitor_daily_counts.',
+  p_shared_source => 'analytics.received_days');

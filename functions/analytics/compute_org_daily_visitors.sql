@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_days.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/private/rollup_rows.sql
 -- requires: functions/analytics/org_day_counts.sql
@@ -24,4 +25,5 @@ comment on function analytics.compute_org_daily_visitors(uuid, timestamptz, time
 select private.register_rollup(
   'analytics.org_daily_visitors', 'analytics.events', 'analytics.org_daily_visitors', 'analytics.compute_org_daily_visitors',
   array['org_id', 'day', 'visitor_key'], 'day', array['analytics.visitor_daily_counts'],
-  'Per organization, local day and visitor: the exact distinct-visitor sets with first source, country and device (migration 0030); from analytics.visitor_daily_counts.');
+  'Per organization, local day and visitor: the exact distinct-visitor sets with first source, country and device (migration 0030); from analytics.visitor_daily_counts.',
+  p_shared_source => 'analytics.received_days');

@@ -1,3 +1,4 @@
+-- requires: functions/analytics/received_day_types.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_days.sql
 -- requires: functions/analytics/normalize_query.sql
@@ -64,4 +65,5 @@ comment on function analytics.compute_search_daily_stats(uuid, timestamptz, time
 select private.register_rollup(
   'analytics.search_daily_stats', 'analytics.events', 'analytics.search_daily_stats', 'analytics.compute_search_daily_stats',
   array['org_id', 'day', 'query'], 'day', '{}',
-  'Per normalized search query and local day: searches, zero results, result counts, searchers and clickers.');
+  'Per normalized search query and local day: searches, zero results, result counts, searchers and clickers.',
+  p_shared_source => 'analytics.received_day_types');

@@ -1,5 +1,7 @@
 -- requires: functions/private/register_rollup.sql
+-- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/touched_day_events.sql
+-- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.user_daily_stats (migration 0030 states the
 -- columns): the complete rows of every (organization, user, local day) that a non-bot
 -- event received in [p_after, p_upto) contributes to, recomputed from all the events of
@@ -10,12 +12,22 @@
 -- its creator's day; a content_created event touches the days with plays of its item for
 -- every user who logged one for that item (the creator may change). Each side is
 -- aggregated to (user, day) before they are combined.
+-- PL/pgSQL for its early exit: when nothing was received in the range (a reader's common
+-- case) it returns at once (analytics.received_any) instead of planning its query over the
+-- partitioned log at every call (~30 ms at 10M events, as a SQL function inlined into the
+-- reader's dynamic statement); otherwise the query's plan is kept for the session.
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function analytics.compute_user_daily_stats(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof analytics.user_daily_stats
-language sql
+language plpgsql
 stable
+set search_path = ''
 as $$
+begin
+  if not analytics.received_any(p_org_id, p_after, p_upto) then
+    return;   -- nothing new: no query over the partitioned log to plan
+  end if;
+  return query
   with ev as materialized (
     select k.* from analytics.touched_day_events(p_org_id, p_after, p_upto, true, false) as k
   ),
@@ -107,7 +119,8 @@ as $$
   left join done as d on (d.org_id, d.user_id, d.day) = (t.org_id, t.user_id, t.day)
   left join received as r on (r.org_id, r.user_id, r.day) = (t.org_id, t.user_id, t.day)
   left join spent as s on (s.org_id, s.user_id, s.day) = (t.org_id, t.user_id, t.day)
-  where d.user_id is not null or r.user_id is not null
+  where d.user_id is not null or r.user_id is not null;
+end;
 $$;
 revoke execute on function analytics.compute_user_daily_stats(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_user_daily_stats(uuid, timestamptz, timestamptz) is
@@ -116,4 +129,5 @@ comment on function analytics.compute_user_daily_stats(uuid, timestamptz, timest
 select private.register_rollup(
   'analytics.user_daily_stats', 'analytics.events', 'analytics.user_daily_stats', 'analytics.compute_user_daily_stats',
   array['org_id', 'user_id', 'day'], 'day', '{}',
-  'Per organization, signed-in user and local day: what the user did and received (plays of their items, followers) (migration 0030).');
+  'Per organization, signed-in user and local day: what the user did and received (plays of their items, followers) (migration 0030).',
+  p_shared_source => 'analytics.daily_rollup_events');

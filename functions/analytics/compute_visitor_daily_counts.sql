@@ -1,5 +1,6 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/analytics/touched_day_events.sql
+-- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.visitor_daily_counts (migration 0660, which
 -- states the rules): the complete rows of every (organization, local day, visitor key)
 -- with a non-bot event received in [p_after, p_upto), recomputed from all that visitor's
@@ -51,4 +52,5 @@ comment on function analytics.compute_visitor_daily_counts(uuid, timestamptz, ti
 select private.register_rollup(
   'analytics.visitor_daily_counts', 'analytics.events', 'analytics.visitor_daily_counts', 'analytics.compute_visitor_daily_counts',
   array['org_id', 'day', 'visitor_key'], 'day', '{}',
-  'Per organization, local day and visitor key: non-bot events by type, sessions, first source / country / device (migration 0660).');
+  'Per organization, local day and visitor key: non-bot events by type, sessions, first source / country / device (migration 0660).',
+  p_shared_source => 'analytics.daily_rollup_events');

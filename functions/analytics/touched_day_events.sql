@@ -1,6 +1,7 @@
 -- requires: functions/analytics/received_any.sql
 -- requires: functions/analytics/received_days.sql
 -- requires: functions/private/pseudonymize_visitor.sql
+-- requires: functions/private/shared_source_memo.sql
 -- Every non-bot event of the organization-days touched by the events received in
 -- [p_after, p_upto) (analytics.received_days), keyed once for the compute functions of the
 -- daily rollups (migrations 0030 / 0660): its local day and hour, its pseudonymous visitor
@@ -18,6 +19,13 @@
 -- The days are read through the primary key (org_id, occurred_at) one range each when they
 -- are few (an apply every minute, a reader), by one scan of the events hashed on
 -- (organization, local day) when they are many (a rebuild from empty): the same rows.
+-- Read once for the four base daily rollups when they are applied together: their shared
+-- source is analytics.daily_rollup_events (this function with play days and visitor keys),
+-- and while private.apply_rollup runs one of their compute functions on the rows it has
+-- already read for (NULL, p_after, p_upto), this function returns those rows
+-- (private.shared_source_memo, migrations/0970), whatever the two flags ask: the extra
+-- days carry no fresh event and the compute functions recompute only units with one, and
+-- a visitor key asked not to be computed is never read.
 -- Internal helper: owner only (it reads the pseudonymization key).
 create or replace function analytics.touched_day_events(p_org_id uuid, p_after timestamptz, p_upto timestamptz,
                                                         p_with_play_days_of_new_items boolean default false,
@@ -41,7 +49,12 @@ declare
   v_from  timestamptz[];
   v_to    timestamptz[];
   v_zones text[];
+  v_memo text := private.shared_source_memo('analytics.daily_rollup_events', p_org_id, p_after, p_upto);
 begin
+  if v_memo is not null then
+    return query execute 'select * from ' || v_memo;   -- read once for the rollups applied together
+    return;
+  end if;
   if not analytics.received_any(p_org_id, p_after, p_upto) then
     return;   -- nothing new: no query over the partitioned log to plan
   end if;

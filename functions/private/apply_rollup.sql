@@ -10,6 +10,14 @@
 -- watermarks (its compute function reads their targets); a p_upto above it is refused.
 -- A rollup with unit columns (migrations/0600) also deletes the stored rows of every unit
 -- the compute function returned that it no longer returns, in the same statement.
+-- A rollup with a shared source s (migrations/0970) shares one read of
+-- s(null, watermark, bound) with the other rollups that name s. The first of them applied
+-- in a session starts a round (watermark, bound) and, when another one has the same
+-- watermark, reads s(null, watermark, bound) into a temporary table; every other one
+-- applied in the round ends at the same bound (unless p_upto is given, e.g. by a test),
+-- and its compute function reads that table (private.shared_source_memo) when its
+-- watermark is the round's. The last one to reach the bound ends the round and drops the
+-- table (else the session's end does). Rollups that share a source thus keep one watermark.
 -- Two runs at once serialize on the registry row; the second finds the watermark moved
 -- and applies only what is left. A full rebuild is the same call after
 -- private.reset_rollup. Returns the number of target rows inserted or changed.
@@ -37,6 +45,12 @@ declare
   v_upsert text;
   v_rows bigint;
   v_started timestamptz := pg_catalog.clock_timestamp();
+  v_shared regprocedure;
+  v_memo name;
+  v_memo_state text;
+  v_memo_after timestamptz;
+  v_memo_upto timestamptz;
+  v_memo_hit boolean := false;
 begin
   select * into v_rollup from private.rollups as r where r.name = p_name for update;
   if not found then
@@ -57,8 +71,48 @@ begin
       using errcode = '22023', hint = 'apply ' || pg_catalog.array_to_string(v_rollup.depends_on, ', ') || ' first';
   end if;
   v_upto := least(v_upto, v_dependencies);
+  if v_rollup.shared_source is not null then
+    -- The session's round of the shared source, if any: (after, upto) in a session setting
+    -- named after the source function; its rows, when read, in pg_temp.rollup_memo_<oid>.
+    v_shared := pg_catalog.to_regprocedure(v_rollup.shared_source || '(uuid, timestamptz, timestamptz)');
+    v_memo := 'rollup_memo_' || v_shared::oid::text;
+    v_memo_state := nullif(pg_catalog.current_setting('rollup_memo.s' || v_shared::oid::text, true), '');
+    if v_memo_state is not null then
+      v_memo_after := pg_catalog.split_part(v_memo_state, '|', 1)::timestamptz;
+      v_memo_upto := pg_catalog.split_part(v_memo_state, '|', 2)::timestamptz;
+      if p_upto is null and v_rollup.watermark < v_memo_upto then
+        v_upto := least(v_upto, v_memo_upto);   -- end with the rollups that share the source
+      end if;
+    end if;
+  end if;
   if v_upto <= v_rollup.watermark then
     return 0;
+  end if;
+  if v_shared is not null then
+    v_memo_hit := v_memo_after = v_rollup.watermark and v_memo_upto = v_upto
+                  and pg_catalog.to_regclass('pg_temp.' || v_memo) is not null;
+    if v_memo_state is null or not v_rollup.watermark < v_memo_upto then
+      -- A new round: the rollups that share the source and are behind end at v_upto too;
+      -- when one of them has this watermark, read the source once for both.
+      if pg_catalog.to_regclass('pg_temp.' || v_memo) is not null then
+        execute pg_catalog.format('drop table pg_temp.%I', v_memo);
+      end if;
+      v_memo_after := v_rollup.watermark;
+      v_memo_upto := v_upto;
+      v_memo_state := v_memo_after::text || '|' || v_memo_upto::text;
+      perform pg_catalog.set_config('rollup_memo.s' || v_shared::oid::text, v_memo_state, false);
+      if exists (select 1 from private.rollups as r
+                 where r.shared_source = v_rollup.shared_source and r.name <> p_name and r.watermark = v_rollup.watermark) then
+        execute pg_catalog.format('create temporary table %I as select * from %s(null, %L::timestamptz, %L::timestamptz)',
+                                  v_memo, v_rollup.shared_source, v_rollup.watermark, v_upto);
+        v_memo_hit := true;
+      end if;
+    end if;
+  end if;
+  if v_memo_hit then
+    -- While this compute function runs: the source's reader returns the rows read above.
+    perform pg_catalog.set_config('rollup.shared_source',
+      v_rollup.shared_source || '|' || v_memo_after::text || '|' || v_memo_upto::text, true);
   end if;
 
   select pg_catalog.string_agg(pg_catalog.format('%I', a.attname), ', ' order by a.attnum),
@@ -93,11 +147,23 @@ begin
     into v_rows
     using v_rollup.watermark, v_upto;
   end if;
+  if v_memo_hit then
+    perform pg_catalog.set_config('rollup.shared_source', '', true);
+  end if;
 
   update private.rollups as r
   set watermark = v_upto, applied_at = pg_catalog.clock_timestamp(), applied_rows = v_rows,
       duration_ms = (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer
   where r.name = p_name;
+  if v_memo_state is not null
+     and not exists (select 1 from private.rollups as r
+                     where r.shared_source = v_rollup.shared_source and r.watermark < v_memo_upto) then
+    -- Every rollup that shares the source is past it.
+    if pg_catalog.to_regclass('pg_temp.' || v_memo) is not null then
+      execute pg_catalog.format('drop table pg_temp.%I', v_memo);
+    end if;
+    perform pg_catalog.set_config('rollup_memo.s' || v_shared::oid::text, '', false);
+  end if;
   return v_rows;
 end;
 $$;

@@ -6,13 +6,17 @@
 -- that must be applied before it (a rollup of a rollup: its compute function reads their
 -- targets, and its watermark never passes theirs), and optionally the unit of replacement
 -- (a subset of the key with org_id, for rollups whose rows are groups that can vanish:
--- see migrations/0600). See migrations/0100 for the pattern. Then (re)creates the rollup's
+-- see migrations/0600), and optionally a shared source (a function s(p_org_id uuid,
+-- p_after timestamptz, p_upto timestamptz) returning a set, the read the compute function
+-- starts from and shares with the other rollups that name it: see migrations/0970 and
+-- private.apply_rollup). See migrations/0100 for the pattern. Then (re)creates the rollup's
 -- inlinable reader private.<target table name>_rows (private.create_rollup_reader).
 -- Called from migrations; owner / DBA sessions only (no grants).
 -- Errors: 22023 with a hint naming what is missing (function, signature, return type,
 -- received_at, unique index, bucket column, unknown dependency, unit not within the key,
--- a target table name that another rollup's target already has).
+-- a target table name that another rollup's target already has, an unknown shared source).
 drop function if exists private.register_rollup(text, regclass, regclass, text, text[], text, text[], text);
+drop function if exists private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]);
 create or replace function private.register_rollup(
   p_name text,
   p_source regclass,
@@ -22,7 +26,8 @@ create or replace function private.register_rollup(
   p_bucket_column text,
   p_depends_on text[],
   p_description text,
-  p_unit_columns text[] default null
+  p_unit_columns text[] default null,
+  p_shared_source text default null
 )
 returns void
 language plpgsql
@@ -33,6 +38,7 @@ declare
   v_proc regprocedure := pg_catalog.to_regprocedure(p_compute_function || '(uuid, timestamptz, timestamptz)');
   v_target_type oid;
   v_missing text;
+  v_shared regprocedure := pg_catalog.to_regprocedure(p_shared_source || '(uuid, timestamptz, timestamptz)');
 begin
   if v_proc is null then
     raise exception 'rollup %: no function %(uuid, timestamptz, timestamptz)', p_name, p_compute_function
@@ -76,6 +82,11 @@ begin
       pg_catalog.array_to_string(p_unit_columns, ', '), pg_catalog.array_to_string(p_key_columns, ', ')
       using errcode = '22023', hint = 'the unit of replacement groups whole keys: name key columns, org_id among them';
   end if;
+  if p_shared_source is not null
+     and not exists (select 1 from pg_catalog.pg_proc as p where p.oid = v_shared and p.proretset) then
+    raise exception 'rollup %: no set-returning function %(uuid, timestamptz, timestamptz) to share', p_name, p_shared_source
+      using errcode = '22023', hint = 'a shared source is a function s(p_org_id uuid, p_after timestamptz, p_upto timestamptz) returning a set (migrations/0970)';
+  end if;
   select pg_catalog.string_agg(d, ', ') into v_missing
   from pg_catalog.unnest(p_depends_on) as d
   where not exists (select 1 from private.rollups as r where r.name = d);
@@ -84,19 +95,24 @@ begin
       using errcode = '22023', hint = 'register the rollups it reads first';
   end if;
 
-  insert into private.rollups as r (name, source, target, compute_function, key_columns, bucket_column, depends_on, description, unit_columns)
+  insert into private.rollups as r (name, source, target, compute_function, key_columns, bucket_column, depends_on, description, unit_columns,
+                                    shared_source)
   select p_name, p_source, p_target, pg_catalog.format('%I.%I', n.nspname, p.proname),
          p_key_columns, p_bucket_column, coalesce(p_depends_on, '{}'), p_description,
-         case when p_unit_columns is null or p_unit_columns @> p_key_columns then null else p_unit_columns end
+         case when p_unit_columns is null or p_unit_columns @> p_key_columns then null else p_unit_columns end,
+         (select pg_catalog.format('%I.%I', sn.nspname, sp.proname)
+          from pg_catalog.pg_proc as sp join pg_catalog.pg_namespace as sn on sn.oid = sp.pronamespace
+          where sp.oid = v_shared)
   from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
   where p.oid = v_proc
   on conflict (name) do update
     set source = excluded.source, target = excluded.target, compute_function = excluded.compute_function,
         key_columns = excluded.key_columns, bucket_column = excluded.bucket_column,
-        depends_on = excluded.depends_on, description = excluded.description, unit_columns = excluded.unit_columns;
+        depends_on = excluded.depends_on, description = excluded.description, unit_columns = excluded.unit_columns,
+        shared_source = excluded.shared_source;
   perform private.create_rollup_reader(p_name);
 end;
 $$;
-revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]) from public;
-comment on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[]) is
-  'Registers a rollup (target, source log, compute function, key, bucket column, dependencies, unit of replacement) or updates its definition keeping its watermark. Owner only.';
+revoke execute on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[], text) from public;
+comment on function private.register_rollup(text, regclass, regclass, text, text[], text, text[], text, text[], text) is
+  'Registers a rollup (target, source log, compute function, key, bucket column, dependencies, unit of replacement, shared source) or updates its definition keeping its watermark. Owner only.';
