@@ -23,6 +23,7 @@ extension StructuralChecks {
     "private.pseudonymization_key": "one row: the HMAC key retention needs on every node",
     "private.refresh_log": "the refresh runs' log (coordinator only: a local table)",
     "private.rollups": "the rollup registry (coordinator only: a local table)",
+    "private.erasure_epoch": "one row: how many erasures committed, read by the rollup engine beside its registry (coordinator only: a local table)",
     "private.timezone_names": "a cache of pg_timezone_names",
     "private.audience_settings": "global audience settings",
     "private.audience_kpi_benchmarks": "KPI benchmarks per kind of organization",

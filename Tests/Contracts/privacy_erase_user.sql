@@ -10,7 +10,7 @@
 -- the removed-order marker its deletion wrote for the customers rollup, orders_removed 1);
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
 -- experiments 1 (created_by set to NULL); auth.users 1.
-select plan(16);
+select plan(17);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
@@ -30,9 +30,12 @@ select tests.clear_authentication();
 select is((select count(*) from auth.users where id = md5('owner@era.test')::uuid), 1::bigint,
           'the refused erasure removed nothing');
 
+create temp table era_epoch as select e.epoch from private.erasure_epoch as e;
 select tests.authenticate_as_service_role();
 create temp table era_result as select * from app.erase_user(md5('fan@era.test')::uuid);
 select tests.clear_authentication();
+select is((select e.epoch from private.erasure_epoch as e) - (select b.epoch from era_epoch as b), 1::bigint,
+          'the erasure moved private.erasure_epoch by one (a shared read of the rollup engine made before it is not applied)');
 select results_eq($$ select table_name, rows from era_result order by table_name $$,
   $$ values ('analytics.entity_daily_visitors'::text, 1::bigint), ('analytics.events', 6), ('analytics.org_daily_visitors', 4),
             ('analytics.user_daily_stats', 3), ('analytics.visitor_daily_counts', 4), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),

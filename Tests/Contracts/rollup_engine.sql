@@ -20,7 +20,7 @@
 -- its reads in tests.toy_source_reads; tests.toy_a counts events per visitor-day from it,
 -- tests.toy_b lists the visitor-days (key only). Applied together they read it once.
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(48);
+select plan(51);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -277,5 +277,14 @@ select is(private.apply_rollup('tests.toy_a', '2030-01-05 00:00Z', true) + priva
           'the rebuild from empty reads the shared source once for both: 4 rows each');
 select results_eq($$ select * from tests.toy_a order by 1, 2, 3 $$, $$ select * from toy_a_before order by 1, 2, 3 $$,
                   'the rebuild equals the incrementally maintained rollup');
+
+-- An erasure committed between a shared read and its use (migrations/0980): the read is
+-- stale, the second rollup's compute function reads the source itself.
+select lives_ok($$ select private.reset_rollup('tests.toy_a'), private.reset_rollup('tests.toy_b') $$, 'reset empties both again');
+select is(private.apply_rollup('tests.toy_a', '2030-01-05 00:00Z', true) || ' rows, ' || tests.toy_reads() || ' reads', '4 rows, 5 reads',
+          'toy_a starts a round: one shared read');
+update private.erasure_epoch set epoch = epoch + 1;
+select is(private.apply_rollup('tests.toy_b', '2030-01-05 00:00Z', true) || ' rows, ' || tests.toy_reads() || ' reads', '4 rows, 6 reads',
+          'after an erasure (private.erasure_epoch moved) toy_b does not use the shared read: it reads the source again');
 
 select * from finish();

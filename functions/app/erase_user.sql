@@ -20,6 +20,10 @@
 --   * finally auth.users itself (1 row).
 -- Aggregates without identifiers (daily counts of the rollups, materialized views) keep
 -- their numbers; the materialized views drop the user's rows at their next refresh.
+-- Against a concurrent refresh: it first share-locks every rollup's registry row, so it
+-- waits for a rollup step in progress (one step, not the run) and the next step waits for
+-- it; then it moves private.erasure_epoch, so that no later step of the run applies a shared
+-- read made before it (migrations/0980). No apply writes the user's rows back.
 -- Fails (and removes nothing) with 23514 when the user is the last owner of an
 -- organization: transfer the ownership first. 22023: NULL id; P0002: unknown user;
 -- 42501: not service_role.
@@ -51,6 +55,9 @@ begin
     raise exception 'user % does not exist', p_user_id
       using errcode = 'P0002', hint = 'Check the user id; an erased user no longer exists.';
   end if;
+
+  perform 1 from private.rollups as r for share of r;
+  update private.erasure_epoch as e set epoch = e.epoch + 1;
 
   select * into v_ids from app.user_identities(p_user_id);
 

@@ -18,6 +18,8 @@
 -- and its compute function reads that table (private.shared_source_memo) when its
 -- watermark is the round's. The last one to reach the bound ends the round and drops the
 -- table (else the session's end does). Rollups that share a source thus keep one watermark.
+-- A shared read is used only while private.erasure_epoch has not moved since it was made
+-- (migrations/0980): after an erasure, the compute function reads the source itself.
 -- Two runs at once serialize on the registry row; the second finds the watermark moved
 -- and applies only what is left. A full rebuild is the same call after
 -- private.reset_rollup. Returns the number of target rows inserted or changed.
@@ -51,6 +53,7 @@ declare
   v_memo_after timestamptz;
   v_memo_upto timestamptz;
   v_memo_hit boolean := false;
+  v_epoch bigint;
 begin
   select * into v_rollup from private.rollups as r where r.name = p_name for update;
   if not found then
@@ -89,7 +92,11 @@ begin
     return 0;
   end if;
   if v_shared is not null then
+    -- An erasure committed since the shared read (private.erasure_epoch, migrations/0980)
+    -- makes it stale: the compute function then reads the source itself.
+    select e.epoch into v_epoch from private.erasure_epoch as e;
     v_memo_hit := v_memo_after = v_rollup.watermark and v_memo_upto = v_upto
+                  and pg_catalog.split_part(v_memo_state, '|', 3) = v_epoch::text
                   and pg_catalog.to_regclass('pg_temp.' || v_memo) is not null;
     if v_memo_state is null or not v_rollup.watermark < v_memo_upto then
       -- A new round: the rollups that share the source and are behind end at v_upto too;
@@ -99,7 +106,7 @@ begin
       end if;
       v_memo_after := v_rollup.watermark;
       v_memo_upto := v_upto;
-      v_memo_state := v_memo_after::text || '|' || v_memo_upto::text;
+      v_memo_state := v_memo_after::text || '|' || v_memo_upto::text || '|' || v_epoch::text;
       perform pg_catalog.set_config('rollup_memo.s' || v_shared::oid::text, v_memo_state, false);
       if exists (select 1 from private.rollups as r
                  where r.shared_source = v_rollup.shared_source and r.name <> p_name and r.watermark = v_rollup.watermark) then
