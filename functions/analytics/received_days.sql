@@ -23,6 +23,9 @@ set plan_cache_mode = force_custom_plan
 -- The events received are joined to their organization by hash: estimated at a few rows (BRIN),
 -- a day's 55,000 were matched against each of the 1,000 organizations in a nested loop (12 s).
 set enable_nestloop = off
+-- No JIT: at 10M events the plan for a minute of events crossed jit_above_cost (0.33 s of
+-- compilation per call, BENCHMARKS.md "Customers and profile stats ... helper cu").
+set jit = off
 as $$
 #variable_conflict use_column
 declare
