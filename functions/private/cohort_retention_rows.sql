@@ -24,6 +24,8 @@
 --     by its keyed hash (private.pseudonymize_visitor), the rollup's key;
 --   * today's raw events before now() (the rollup's row of today would also count events
 --     dated later today).
+-- One pass over those rows for all the organizations: each visitor's first week and the
+-- weeks of the window as a bitmask, counted by (first week, bitmask).
 -- Source of private.mv_cohort_retention (52 weeks) and of public.get_audience_cohorts
 -- when the view cannot answer. Internal helper; SQL; owner only (it reads the
 -- pseudonymization key).
@@ -37,11 +39,12 @@ returns table (
 )
 language sql
 stable
--- One hash table per organization, in memory (a sort spilled to disk at 1M events).
+-- The visitors of every organization are grouped in memory (at 1M events a sort spilled
+-- to disk with the default work_mem).
 set work_mem = '256MB'
 set jit = off
 as $$
-  with received as (
+  with received as materialized (
     -- Whether anything was received since the rollup's watermark (by any organization,
     -- then by each).
     select r.watermark, analytics.received_any(null, r.watermark, 'infinity') as any_org
@@ -59,90 +62,95 @@ as $$
                                pg_catalog.date_trunc('week', pg_catalog.now() at time zone o.timezone)::date as current_week) as w
     left join analytics.retention_state as s on s.id = 1
     where o.id = any (p_org_ids)
-  )
-  select b.org_id, r.cohort_week, r.week_offset, r.cohort_size, r.retained_visitors
-  from bounds as b
-  cross join lateral (
-    -- Each visitor of the organization once: the first week they were active and, as
-    -- bits 0 .. p_weeks - 1, the weeks of the window they were active in. A visitor is
-    -- (key, anonymized): the rollup's keyed hash, or the key inside an anonymized
-    -- 'anon:<key>' of the raw events.
-    with visitors as (
-      select pg_catalog.min(x.week) as cohort_week,
-             pg_catalog.bit_or(1::bigint << ((x.week - b.first_week) / 7)) filter (where x.week >= b.first_week) as weeks
-      from (
-        -- The raw events before recent_from, and today's before now() (one primary-key
-        -- range each: offset 0 keeps them subqueries), one row per visitor and week.
-        select case when y.anonymized then pg_catalog.substr(y.ident, 6)::uuid
-                    else private.pseudonymize_visitor(k.inner_pad, k.outer_pad, b.org_id, y.ident) end,
-               y.anonymized, y.week
-        from (select z.ident, z.week,
-                     pg_catalog.left(z.ident, 5) = 'anon:'
-                     and z.ident ~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' as anonymized
-              from (select audience.visitor_key(e.visitor_id, e.user_id) as ident,
-                           pg_catalog.date_trunc('week', e.occurred_at at time zone b.timezone)::date as week
+  ),
+  -- Each visitor once: the first week they were active and, as bits 0 .. p_weeks - 1, the
+  -- weeks of the window they were active in. A visitor is (organization, key, anonymized):
+  -- the rollup's keyed hash, or the key inside an anonymized 'anon:<key>' of the raw events.
+  visitors as (
+    select x.org_id, pg_catalog.min(x.week) as cohort_week,
+           pg_catalog.bit_or(1::bigint << ((x.week - b.first_week) / 7)) filter (where x.week >= b.first_week) as weeks
+    from (
+      -- The raw events before recent_from, and today's before now() (one primary-key range
+      -- per organization: offset 0 keeps them subqueries), one row per visitor and week.
+      select y.org_id,
+             case when y.anonymized then pg_catalog.substr(y.ident, 6)::uuid
+                  else private.pseudonymize_visitor(k.inner_pad, k.outer_pad, y.org_id, y.ident) end,
+             y.anonymized, y.week
+      from (select z.org_id, z.ident, z.week,
+                   pg_catalog.left(z.ident, 5) = 'anon:'
+                   and z.ident ~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' as anonymized
+            from (select b.org_id, audience.visitor_key(e.visitor_id, e.user_id) as ident,
+                         pg_catalog.date_trunc('week', e.occurred_at at time zone b.timezone)::date as week
+                  from bounds as b
+                  cross join lateral (
+                    select e.visitor_id, e.user_id, e.occurred_at
                     from analytics.events as e
                     where e.org_id = b.org_id
                       and e.occurred_at < (b.recent_from::timestamp at time zone b.timezone)
                       and not e.is_bot
                       and (e.visitor_id is not null or e.user_id is not null)
-                    offset 0) as z
-              group by 1, 2
-              union
-              select audience.visitor_key(e.visitor_id, e.user_id), b.current_week, false
-              from (select e.visitor_id, e.user_id
+                    offset 0) as e
+                  union all
+                  select b.org_id, audience.visitor_key(e.visitor_id, e.user_id), b.current_week
+                  from bounds as b
+                  cross join lateral (
+                    select e.visitor_id, e.user_id
                     from analytics.events as e
                     where e.org_id = b.org_id
                       and e.occurred_at >= (b.today::timestamp at time zone b.timezone)
                       and e.occurred_at < pg_catalog.now()
                       and not e.is_bot
                       and (e.visitor_id is not null or e.user_id is not null)
-                    offset 0) as e) as y
-        cross join private.pseudonymization_key as k
-        where k.id = 1
-        union all
-        -- The rollup's visitor-days from recent_from to yesterday (the nil key: events
-        -- without any visitor): its reader when the organization received events since
-        -- the watermark; else the stored rows are the reader's rows (nothing to recompute:
-        -- the early exit of the daily rollups' readers, analytics.received_any), read from
-        -- the primary key alone. The Monday of a day: 1900-01-01 was one.
-        select v.visitor_key, false, v.day - ((v.day - date '1900-01-01') % 7 + 7) % 7
-        from private.visitor_daily_counts_rows(b.org_id, b.recent_from, b.today) as v
-        where b.received
-          and v.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
-        union all
-        select t.visitor_key, false, t.day - ((t.day - date '1900-01-01') % 7 + 7) % 7
-        from analytics.visitor_daily_counts as t
-        where not b.received
-          and t.org_id = b.org_id and t.day >= b.recent_from and t.day < b.today
-          and t.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
-      ) as x (visitor_key, anonymized, week)
-      group by x.visitor_key, x.anonymized
-      having pg_catalog.min(x.week) >= b.first_week
-    ),
-    -- Visitors with the same first week and weeks counted together (few patterns).
-    patterns as (
-      select v.cohort_week, v.weeks, pg_catalog.count(*) as visitors
-      from visitors as v
-      group by 1, 2
-    ),
-    retained as (
-      select p.cohort_week, w.i - (p.cohort_week - b.first_week) / 7 as week_offset,
-             pg_catalog.sum(p.visitors)::bigint as retained_visitors
-      from patterns as p
-      cross join pg_catalog.generate_series(0, p_weeks - 1) as w (i)
-      where p.weeks & (1::bigint << w.i) <> 0
-      group by 1, 2
-    )
-    -- Every member is active in their cohort week: offset 0 is the cohort's size. Every
-    -- offset up to the current week.
-    select s.cohort_week, w.week_offset, s.retained_visitors as cohort_size,
-           coalesce(t.retained_visitors, 0) as retained_visitors
-    from retained as s
-    cross join lateral pg_catalog.generate_series(0, (b.current_week - s.cohort_week) / 7) as w (week_offset)
-    left join retained as t on t.cohort_week = s.cohort_week and t.week_offset = w.week_offset
-    where s.week_offset = 0
-  ) as r
+                    offset 0) as e) as z
+            group by 1, 2, 3) as y
+      cross join private.pseudonymization_key as k
+      where k.id = 1
+      union all
+      -- The rollup's visitor-days from recent_from to yesterday (the nil key: events
+      -- without any visitor): its reader for an organization that received events since
+      -- the watermark; else the stored rows are the reader's rows (nothing to recompute:
+      -- the early exit of the daily rollups' readers, analytics.received_any), read from
+      -- the primary key alone. The Monday of a day: 1900-01-01 was one.
+      select b.org_id, v.visitor_key, false, v.day - ((v.day - date '1900-01-01') % 7 + 7) % 7
+      from bounds as b
+      cross join lateral private.visitor_daily_counts_rows(b.org_id, b.recent_from, b.today) as v
+      where b.received
+        and v.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
+      union all
+      select t.org_id, t.visitor_key, false, t.day - ((t.day - date '1900-01-01') % 7 + 7) % 7
+      from bounds as b
+      join analytics.visitor_daily_counts as t
+        on t.org_id = b.org_id and t.day >= b.recent_from and t.day < b.today
+      where not b.received
+        and t.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
+    ) as x (org_id, visitor_key, anonymized, week)
+    join bounds as b on b.org_id = x.org_id
+    group by x.org_id, x.visitor_key, x.anonymized, b.first_week
+    having pg_catalog.min(x.week) >= b.first_week
+  ),
+  -- Visitors with the same first week and weeks counted together (few patterns).
+  patterns as (
+    select v.org_id, v.cohort_week, v.weeks, pg_catalog.count(*) as visitors
+    from visitors as v
+    group by 1, 2, 3
+  ),
+  retained as materialized (
+    select p.org_id, p.cohort_week, w.i - (p.cohort_week - b.first_week) / 7 as week_offset,
+           pg_catalog.sum(p.visitors)::bigint as retained_visitors
+    from patterns as p
+    join bounds as b on b.org_id = p.org_id
+    cross join pg_catalog.generate_series(0, p_weeks - 1) as w (i)
+    where p.weeks & (1::bigint << w.i) <> 0
+    group by 1, 2, 3
+  )
+  -- Every member is active in their cohort week: offset 0 is the cohort's size. Every
+  -- offset up to the current week.
+  select s.org_id, s.cohort_week, w.week_offset, s.retained_visitors, coalesce(t.retained_visitors, 0)
+  from retained as s
+  join bounds as b on b.org_id = s.org_id
+  cross join lateral pg_catalog.generate_series(0, (b.current_week - s.cohort_week) / 7) as w (week_offset)
+  left join retained as t on t.org_id = s.org_id and t.cohort_week = s.cohort_week and t.week_offset = w.week_offset
+  where s.week_offset = 0
 $$;
 revoke execute on function private.cohort_retention_rows(uuid[], integer) from public, anon, authenticated;
 comment on function private.cohort_retention_rows(uuid[], integer) is
