@@ -1,7 +1,7 @@
 -- requires: functions/audience/visitor_key.sql
 -- requires: functions/private/pseudonymize_visitor.sql
 -- requires: functions/analytics/compute_visitor_daily_counts.sql
--- requires: functions/analytics/received_any.sql
+-- requires: functions/analytics/received_days.sql
 -- Weekly retention cohorts of some organizations now (the transaction's now()), over the
 -- p_weeks weeks ending with the current week (weeks start on Monday, in each
 -- organization's time zone). A visitor (audience.visitor_key of the raw events) belongs
@@ -45,17 +45,19 @@ set work_mem = '256MB'
 set jit = off
 as $$
   with received as materialized (
-    -- Whether anything was received since the rollup's watermark (by any organization,
-    -- then by each).
-    select r.watermark, analytics.received_any(null, r.watermark, 'infinity') as any_org
+    -- The organizations with days that events received since the rollup's watermark
+    -- touch (one scan of the recent events; none when nothing was received): the others'
+    -- stored rows are their reader's rows.
+    select pg_catalog.array_agg(distinct d.org_id) as org_ids
     from private.rollups as r
+    cross join lateral analytics.received_days(null, r.watermark, 'infinity') as d
     where r.name = 'analytics.visitor_daily_counts'
   ),
   bounds as materialized (
     select o.id as org_id, o.timezone, w.today, w.current_week,
            w.current_week - 7 * (p_weeks - 1) as first_week,
            least(coalesce((s.last_cutoff at time zone o.timezone)::date + 1, '-infinity'::date), w.today) as recent_from,
-           case when r.any_org then analytics.received_any(o.id, r.watermark, 'infinity') else false end as received
+           coalesce(o.id = any (r.org_ids), false) as received
     from app.organizations as o
     cross join received as r
     cross join lateral (select (pg_catalog.now() at time zone o.timezone)::date as today,
@@ -107,10 +109,10 @@ as $$
       where k.id = 1
       union all
       -- The rollup's visitor-days from recent_from to yesterday (the nil key: events
-      -- without any visitor): its reader for an organization that received events since
-      -- the watermark; else the stored rows are the reader's rows (nothing to recompute:
-      -- the early exit of the daily rollups' readers, analytics.received_any), read from
-      -- the primary key alone. The Monday of a day: 1900-01-01 was one.
+      -- without any visitor): its reader for an organization with days touched since the
+      -- watermark; else the stored rows are the reader's rows (its compute function
+      -- recomputes only the days analytics.received_days returns), read from the primary
+      -- key alone. The Monday of a day: 1900-01-01 was one.
       select b.org_id, v.visitor_key, false, v.day - ((v.day - date '1900-01-01') % 7 + 7) % 7
       from bounds as b
       cross join lateral private.visitor_daily_counts_rows(b.org_id, b.recent_from, b.today) as v
