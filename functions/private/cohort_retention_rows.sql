@@ -8,7 +8,8 @@
 -- to the cohort of the week of their first non-bot event ever (a visitor active before
 -- the first of those weeks belongs to no cohort here); retained in week offset k = active
 -- (any non-bot event before now()) in cohort week + k. Every offset from 0 to the current
--- week is returned (retained 0 when nobody came back).
+-- week is returned (retained 0 when nobody came back). p_weeks: 1 to 52 (the weeks of the
+-- window are the bits of a bigint; callers pass at most 52).
 -- Where it reads which visitor was active in which week (the same visitors and weeks as
 -- the raw events, so the numbers are those of a scan of analytics.events):
 --   * the local days from the first one wholly after the last retention cutoff
