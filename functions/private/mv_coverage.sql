@@ -1,11 +1,12 @@
--- Can a materialized view of schema private answer for an organization, and for which
--- local days? One row when the view is populated (its marker row, org_id = the nil uuid,
--- holds as_of: the refresh transaction's now()) and was computed after the organization
--- was created (an organization created later, with events loaded for earlier days, is
--- not in it); no row otherwise. to_day: the organization's local date at as_of (the daily views hold
--- the complete days before it); from_day: to_day - 90 (their rolling window).
+-- Can a materialized view of schema private answer for an organization, and as of when?
+-- One row when the view is populated (its marker row, org_id = the nil uuid, holds as_of:
+-- the refresh transaction's now()) and was computed after the organization was created
+-- (an organization created later, with events loaded for earlier days, is not in it); no
+-- row otherwise. to_day: the organization's local date at as_of; from_day: to_day - 90.
 -- Reading an unpopulated view raises 55000, hence the pg_class check first.
--- Internal helper of the RPCs; p_view_name must be one of the three audience views.
+-- Internal helper of public.get_audience_cohorts; p_view_name must be mv_cohort_retention,
+-- the one audience view left (mv_audience_by_channel and mv_device_network, read by
+-- nothing, were dropped by migrations/1040). 22023 for another name.
 create or replace function private.mv_coverage(p_view_name text, p_org_id uuid)
 returns table (as_of timestamptz, from_day date, to_day date)
 language plpgsql
@@ -16,9 +17,9 @@ declare
   v_populated boolean;
   v_as_of     timestamptz;
 begin
-  if p_view_name is null or p_view_name not in ('mv_audience_by_channel', 'mv_device_network', 'mv_cohort_retention') then
+  if p_view_name is null or p_view_name <> 'mv_cohort_retention' then
     raise exception 'unknown audience materialized view "%"', p_view_name
-      using errcode = '22023', hint = 'Pass mv_audience_by_channel, mv_device_network or mv_cohort_retention.';
+      using errcode = '22023', hint = 'Pass mv_cohort_retention.';
   end if;
   select c.relispopulated into v_populated
   from pg_catalog.pg_class as c
@@ -44,4 +45,4 @@ end;
 $$;
 revoke execute on function private.mv_coverage(text, uuid) from public, anon, authenticated;
 comment on function private.mv_coverage(text, uuid) is
-  'One row (as_of, from_day, to_day) when the audience materialized view is populated (as_of from its marker row) and was computed after the organization was created; none otherwise. Internal helper.';
+  'One row (as_of, from_day, to_day) when the audience materialized view (mv_cohort_retention) is populated (as_of from its marker row) and was computed after the organization was created; none otherwise. Internal helper.';

@@ -10,8 +10,10 @@
 -- cohort_size, one decimal (offset 0 is 100). Every offset from 0 to the current week is
 -- returned, 0 when nobody came back; weeks in which nobody was new have no rows.
 -- Answered from private.mv_cohort_retention when it was refreshed during the current
--- local week (its numbers are then as of that refresh); computed from analytics.events
--- otherwise. 42501: not a member; 22023: p_weeks outside 1..52.
+-- local week (its numbers are then as of that refresh); computed now otherwise
+-- (private.cohort_retention_rows: the rollup analytics.visitor_daily_counts, and the raw
+-- events before the last retention cutoff and of today). 42501: not a member; 22023:
+-- p_weeks outside 1..52.
 create or replace function public.get_audience_cohorts(p_org_id uuid, p_weeks integer default 12)
 returns table (
   cohort_week       date,
@@ -58,7 +60,7 @@ begin
   return query
     select r.cohort_week, r.week_offset, r.cohort_size, r.retained_visitors,
            pg_catalog.round(100.0 * r.retained_visitors / nullif(r.cohort_size, 0), 1)
-    from private.cohort_retention_rows(array[p_org_id], pg_catalog.now(), p_weeks) as r
+    from private.cohort_retention_rows(array[p_org_id], p_weeks) as r
     order by r.cohort_week, r.week_offset;
 end;
 $$;
