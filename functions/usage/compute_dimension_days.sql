@@ -57,17 +57,23 @@ grant execute on function usage.compute_dimension_days(uuid, timestamptz, timest
 comment on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) is
   'Rollup compute function of usage.dimension_days (combinable, migrations/1000): the partial (dimension, key) sums per local day of the requests received in [p_after, p_upto), retracted old versions subtracted.';
 
--- The combine function (migrations/1000): the stored row of a key (NULL: none) plus the
+-- The combine function (migrations/1000; PL/pgSQL: its plan is cached for the session): the stored row of a key (NULL: none) plus the
 -- partial sums of the requests received since. Internal; no errors.
 create or replace function usage.combine_dimension_days(p_stored usage.dimension_days, p_delta usage.dimension_days)
 returns usage.dimension_days
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
+declare
+  v_row usage.dimension_days;
+begin
   select p_delta.org_id, p_delta.day, p_delta.dimension, p_delta.key,
-         coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.cost, 0) + p_delta.cost,
-         coalesce(p_stored.tokens, 0) + p_delta.tokens;
+           coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.cost, 0) + p_delta.cost,
+           coalesce(p_stored.tokens, 0) + p_delta.tokens
+  into v_row;
+  return v_row;
+end;
 $$;
 revoke execute on function usage.combine_dimension_days(usage.dimension_days, usage.dimension_days) from public, anon, authenticated;
 comment on function usage.combine_dimension_days(usage.dimension_days, usage.dimension_days) is

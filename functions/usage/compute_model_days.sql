@@ -79,27 +79,33 @@ grant execute on function usage.compute_model_days(uuid, timestamptz, timestampt
 comment on function usage.compute_model_days(uuid, timestamptz, timestamptz) is
   'Rollup compute function of usage.model_days (combinable, migrations/1000): the partial sums and latency histogram per local day, provider and model of the requests received in [p_after, p_upto), retracted old versions subtracted.';
 
--- The combine function (migrations/1000): the stored row of a key (NULL: none) plus the
+-- The combine function (migrations/1000; PL/pgSQL: its plan is cached for the session): the stored row of a key (NULL: none) plus the
 -- partial aggregate of the requests received since: sums column by column, histograms
 -- merged (usage.merge_histograms). Internal; no errors.
 create or replace function usage.combine_model_days(p_stored usage.model_days, p_delta usage.model_days)
 returns usage.model_days
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
+declare
+  v_row usage.model_days;
+begin
   select p_delta.org_id, p_delta.day, p_delta.provider, p_delta.model,
-         coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.errors, 0) + p_delta.errors,
-         coalesce(p_stored.cost, 0) + p_delta.cost, coalesce(p_stored.unpriced, 0) + p_delta.unpriced,
-         coalesce(p_stored.input_tokens, 0) + p_delta.input_tokens, coalesce(p_stored.output_tokens, 0) + p_delta.output_tokens,
-         coalesce(p_stored.cached_input_tokens, 0) + p_delta.cached_input_tokens,
-         coalesce(p_stored.cache_write_tokens, 0) + p_delta.cache_write_tokens,
-         coalesce(p_stored.rating_sum, 0) + p_delta.rating_sum, coalesce(p_stored.rating_count, 0) + p_delta.rating_count,
-         coalesce(p_stored.routed_compared, 0) + p_delta.routed_compared,
-         coalesce(p_stored.routed_cost, 0) + p_delta.routed_cost, coalesce(p_stored.baseline_cost, 0) + p_delta.baseline_cost,
-         m.buckets, m.counts
+           coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.errors, 0) + p_delta.errors,
+           coalesce(p_stored.cost, 0) + p_delta.cost, coalesce(p_stored.unpriced, 0) + p_delta.unpriced,
+           coalesce(p_stored.input_tokens, 0) + p_delta.input_tokens, coalesce(p_stored.output_tokens, 0) + p_delta.output_tokens,
+           coalesce(p_stored.cached_input_tokens, 0) + p_delta.cached_input_tokens,
+           coalesce(p_stored.cache_write_tokens, 0) + p_delta.cache_write_tokens,
+           coalesce(p_stored.rating_sum, 0) + p_delta.rating_sum, coalesce(p_stored.rating_count, 0) + p_delta.rating_count,
+           coalesce(p_stored.routed_compared, 0) + p_delta.routed_compared,
+           coalesce(p_stored.routed_cost, 0) + p_delta.routed_cost, coalesce(p_stored.baseline_cost, 0) + p_delta.baseline_cost,
+           m.buckets, m.counts
+  into v_row
   from usage.merge_histograms(p_stored.latency_buckets, p_stored.latency_counts,
-                              p_delta.latency_buckets, p_delta.latency_counts) as m;
+                                p_delta.latency_buckets, p_delta.latency_counts) as m;
+  return v_row;
+end;
 $$;
 revoke execute on function usage.combine_model_days(usage.model_days, usage.model_days) from public, anon, authenticated;
 comment on function usage.combine_model_days(usage.model_days, usage.model_days) is

@@ -6,11 +6,14 @@
 create or replace function usage.merge_histograms(p_buckets_a smallint[], p_counts_a bigint[],
                                                   p_buckets_b smallint[], p_counts_b bigint[],
                                                   out buckets smallint[], out counts bigint[])
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
+begin
+  -- PL/pgSQL: its plan is cached for the session (a SQL function that is not inlined is
+  -- planned again in every query that calls it).
   select coalesce(pg_catalog.array_agg(g.b order by g.b) filter (where g.n <> 0), '{}'),
          coalesce(pg_catalog.array_agg(g.n order by g.b) filter (where g.n <> 0), '{}')
   from (select h.b, pg_catalog.sum(h.n)::bigint as n
@@ -18,7 +21,9 @@ as $$
               union all
               select * from unnest(p_buckets_b, p_counts_b) as b (b, n)) as h
         where h.b is not null
-        group by h.b) as g;
+        group by h.b) as g
+  into buckets, counts;
+end;
 $$;
 revoke execute on function usage.merge_histograms(smallint[], bigint[], smallint[], bigint[]) from public, anon, authenticated;
 comment on function usage.merge_histograms(smallint[], bigint[], smallint[], bigint[]) is
