@@ -62,15 +62,18 @@ begin
   else
     -- A combinable rollup (migrations/1000): rollup_fresh returns the partial aggregates
     -- (deltas) of the rows received since the watermark; a touched key's row is
-    -- combine(stored row or NULL, delta), one call per touched key, its stored row read by a
-    -- subquery (one probe of the key's unique index, whatever join methods the caller sets).
+    -- combine(stored row or NULL, delta), one call per touched key (OFFSET 0: (c.r).* then
+    -- reads the fields of one result, it does not call the function once per column), its
+    -- stored row read by a subquery (one probe of the key's unique index). No join: a caller
+    -- that turns nested loops off (get_cost_breakdown) kept a plan without disabled nodes,
+    -- so its plan stays cached (a lateral call needed a nested loop: replanned at every call).
     execute pg_catalog.format(
       'create or replace function %1$s(%2$s) returns setof %3$s language sql stable as $reader$'
       ' with fresh as materialized (select f.* from private.rollup_fresh(null::%3$s, p_org_id) as f)'
       ' select t.* from %3$s as t where t.org_id = p_org_id%4$s'
       ' and not exists (select 1 from fresh as f where %5$s)'
-      ' union all select c.* from fresh as f cross join lateral %7$s('
-      '(select s from %3$s as s where s.org_id = p_org_id and %6$s), f) as c where true%8$s $reader$',
+      ' union all select (c.r).* from (select %7$s('
+      '(select s from %3$s as s where s.org_id = p_org_id and %6$s), f) as r from fresh as f where true%8$s offset 0) as c $reader$',
       v_reader, v_args, v_rollup.target::text,
       pg_catalog.format(v_range, 't'),
       private.rollup_match(v_rollup.target, v_rollup.key_columns, 'f', 't'),
