@@ -19,8 +19,15 @@
 -- events of the visitor-days touched in the range (fresh when received in it) and counts
 -- its reads in tests.toy_source_reads; tests.toy_a counts events per visitor-day from it,
 -- tests.toy_b lists the visitor-days (key only). Applied together they read it once.
+-- Then a combinable rollup (migrations/1000): tests.toy_sums, events and the latest
+-- occurred_at per (visitor, UTC day) of the organization "engine-sum", whose compute function
+-- returns the partial counts of the events received in the range, combined by
+-- tests.combine_toy_sums (sum, max). Fixture, received_at -> (visitor, day, occurred_at):
+--   s1 2030-02-01 10:00  v1 02-01 09:00    s2 2030-02-01 11:00  v1 02-01 09:30
+--   s3 2030-02-01 12:00  v2 02-02 08:00    s4 2030-02-01 13:00  v3 02-01 12:59 (exactly at W1)
+--   s5 2030-02-02 09:00  v1 02-01 20:00 (late)    s6 2030-02-03 09:00  v2 02-02 10:00
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(51);
+select plan(73);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -286,5 +293,109 @@ select is(private.apply_rollup('tests.toy_a', '2030-01-05 00:00Z', true) || ' ro
 update private.erasure_epoch set epoch = epoch + 1;
 select is(private.apply_rollup('tests.toy_b', '2030-01-05 00:00Z', true) || ' rows, ' || tests.toy_reads() || ' reads', '4 rows, 6 reads',
           'after an erasure (private.erasure_epoch moved) toy_b does not use the shared read: it reads the source again');
+
+-- A combinable rollup (migrations/1000): partial sums of the rows received in the range,
+-- combined with the stored row.
+select tests.create_org('engine-sum', md5('owner@engine.test')::uuid);
+create table tests.toy_sums (
+  org_id uuid not null, visitor_id text not null, day date not null, events integer not null, last_at timestamptz not null,
+  primary key (org_id, visitor_id, day)
+);
+create function tests.compute_toy_sums(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof tests.toy_sums
+language sql stable as $$
+  select e.org_id, e.visitor_id, (e.occurred_at at time zone 'UTC')::date, pg_catalog.count(*)::integer, pg_catalog.max(e.occurred_at)
+  from analytics.events as e
+  where e.org_id = md5('org:engine-sum')::uuid and (p_org_id is null or e.org_id = p_org_id)
+    and e.received_at >= p_after and e.received_at < p_upto
+  group by 1, 2, 3
+$$;
+create function tests.combine_toy_sums(p_stored tests.toy_sums, p_delta tests.toy_sums)
+returns tests.toy_sums
+language sql immutable as $$
+  select p_delta.org_id, p_delta.visitor_id, p_delta.day, coalesce(p_stored.events, 0) + p_delta.events,
+         greatest(p_stored.last_at, p_delta.last_at)
+$$;
+create function tests.toy_sums_raw() returns table (visitor_id text, day date, events integer, last_at timestamptz)
+language sql stable as $$
+  select e.visitor_id, (e.occurred_at at time zone 'UTC')::date, pg_catalog.count(*)::integer, pg_catalog.max(e.occurred_at)
+  from analytics.events as e where e.org_id = md5('org:engine-sum')::uuid group by 1, 2
+$$;
+select throws_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.events', 'tests.toy_sums', 'tests.compute_toy_sums',
+                   '{org_id,visitor_id,day}', 'day', '{}', 'toy sums', p_combine_function => 'tests.no_such_combine') $$,
+                 '22023', 'rollup tests.toy_sums: no function tests.no_such_combine(tests.toy_sums, tests.toy_sums) returning tests.toy_sums',
+                 'a combine function that is not c(target, target) returns target is refused by name');
+select throws_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.events', 'tests.toy_sums', 'tests.compute_toy_sums',
+                   '{org_id,visitor_id,day}', 'day', '{}', 'toy sums', '{org_id,day}', p_combine_function => 'tests.combine_toy_sums') $$,
+                 '22023', 'rollup tests.toy_sums: a combinable rollup has no unit of replacement',
+                 'a combinable rollup with a unit of replacement is refused');
+select lives_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.events', 'tests.toy_sums', 'tests.compute_toy_sums',
+                  '{org_id,visitor_id,day}', 'day', '{}', 'toy sums', p_combine_function => 'tests.combine_toy_sums') $$,
+                'a combinable rollup registers');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+select md5('org:engine-sum')::uuid, x.occurred::timestamptz, x.received::timestamptz, 'page_view', x.visitor
+from (values ('2030-02-01 09:00Z', '2030-02-01 10:00Z', 'v1'), ('2030-02-01 09:30Z', '2030-02-01 11:00Z', 'v1'),
+             ('2030-02-02 08:00Z', '2030-02-01 12:00Z', 'v2'), ('2030-02-01 12:59Z', '2030-02-01 13:00Z', 'v3'))
+     as x (occurred, received, visitor);
+select is(private.apply_rollup('tests.toy_sums', '2030-02-01 13:00Z', true), 2::bigint,
+          'combinable: apply up to W1 = 13:00 writes the 2 keys of s1-s3');
+select results_eq($$ select visitor_id, day, events, last_at from tests.toy_sums order by 1, 2 $$,
+                  $$ values ('v1', '2030-02-01'::date, 2, '2030-02-01 09:30Z'::timestamptz), ('v2', '2030-02-02'::date, 1, '2030-02-02 08:00Z'::timestamptz) $$,
+                  'combinable: the stored rows count exactly the rows received before W1 (s4, visible but received at W1, is not in them)');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine-sum')::uuid, '2030-02-01 20:00Z', '2030-02-02 09:00Z', 'page_view', 'v1');
+select results_eq($$ select visitor_id, day, events, last_at from private.toy_sums_rows(md5('org:engine-sum')::uuid, '-infinity', 'infinity') order by 1, 2 $$,
+                  $$ select * from tests.toy_sums_raw() order by 1, 2 $$,
+                  'combinable reader = raw counts: (v1, 02-01, 3: stored 2 + the late s5, last 20:00), (v2, 02-02, 1), (v3, 02-01, 1: s4 at the watermark)');
+select results_eq($$ select visitor_id, events from private.toy_sums_rows(md5('org:engine-sum')::uuid, '2030-02-01', '2030-02-02') order by 1 $$,
+                  $$ values ('v1', 3), ('v3', 1) $$,
+                  'combinable reader with bucket bounds [02-01, 02-02)');
+-- An apply interrupted after its upsert (its subtransaction rolled back).
+select throws_ok($$ do $i$ begin perform private.apply_rollup('tests.toy_sums', '2030-02-02 10:00Z', true);
+                   raise exception 'interrupted' using errcode = 'P0001'; end $i$ $$,
+                 'P0001', 'interrupted', 'an apply interrupted after its upsert fails as a whole');
+select results_eq($$ select visitor_id, day, events, (select watermark from private.rollups where name = 'tests.toy_sums')::text from tests.toy_sums order by 1, 2 $$,
+                  $$ values ('v1', '2030-02-01'::date, 2, '2030-02-01 13:00:00+00'), ('v2', '2030-02-02'::date, 1, '2030-02-01 13:00:00+00') $$,
+                  'an interrupted apply leaves the stored rows and the watermark as they were');
+select is(private.apply_rollup('tests.toy_sums', '2030-02-02 10:00Z', true), 2::bigint,
+          'combinable: apply up to 02-02 10:00 combines v1 (2 + 1) and inserts v3');
+select is(private.apply_rollup('tests.toy_sums', '2030-02-02 10:00Z', true), 0::bigint,
+          'combinable: a rerun (or a second run that waited for the first) finds the watermark moved and adds nothing');
+select results_eq($$ select visitor_id, day, events, last_at from tests.toy_sums order by 1, 2 $$,
+                  $$ select * from tests.toy_sums_raw() order by 1, 2 $$,
+                  'combinable: after the apply the stored rows are the raw counts (each event counted once)');
+create temporary table toy_sums_incremental as select * from tests.toy_sums;
+select lives_ok($$ select private.reset_rollup('tests.toy_sums') $$, 'combinable: reset empties the rollup');
+select is(private.apply_rollup('tests.toy_sums', '2030-02-02 10:00Z', true), 3::bigint,
+          'combinable: the full rebuild is the same apply from -infinity (3 keys)');
+select results_eq($$ select * from tests.toy_sums order by 1, 2, 3 $$, $$ select * from toy_sums_incremental order by 1, 2, 3 $$,
+                  'combinable: the rebuild equals the incremental result');
+-- An erasure of v1 (as app.erase_user does for per-person rows: raw and derived rows deleted),
+-- then s6 for v2.
+delete from analytics.events where org_id = md5('org:engine-sum')::uuid and visitor_id = 'v1';
+delete from tests.toy_sums where visitor_id = 'v1';
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine-sum')::uuid, '2030-02-02 10:00Z', '2030-02-03 09:00Z', 'page_view', 'v2');
+select results_eq($$ select visitor_id, day, events, last_at from private.toy_sums_rows(md5('org:engine-sum')::uuid, '-infinity', 'infinity') order by 1, 2 $$,
+                  $$ values ('v2', '2030-02-02'::date, 2, '2030-02-02 10:00Z'::timestamptz), ('v3', '2030-02-01'::date, 1, '2030-02-01 12:59Z'::timestamptz) $$,
+                  'combinable reader after an erasure of v1: no v1 row; v2 = stored 1 + s6');
+select is(private.apply_rollup('tests.toy_sums', '2030-02-04 00:00Z', true), 1::bigint, 'combinable: apply adds s6 to v2');
+select results_eq($$ select visitor_id, day, events, last_at from tests.toy_sums order by 1, 2 $$,
+                  $$ select * from tests.toy_sums_raw() order by 1, 2 $$,
+                  'combinable: the erased visitor is never written back; the rows equal the raw counts');
+-- Becoming combinable: stored rows recomputed over whole keys may count rows received at or
+-- after the watermark, so a rollup that becomes combinable while such rows exist is reset.
+select lives_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.events', 'tests.toy_sums', 'tests.compute_toy_sums',
+                  '{org_id,visitor_id,day}', 'day', '{}', 'toy sums') $$, 'registered again without a combine function');
+select is((select watermark from private.rollups where name = 'tests.toy_sums'), '2030-02-04 00:00Z'::timestamptz,
+          'a rollup that stops being combinable keeps its watermark and rows');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+values (md5('org:engine-sum')::uuid, '2030-02-04 10:00Z', '2030-02-04 11:00Z', 'page_view', 'v4');
+select lives_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.events', 'tests.toy_sums', 'tests.compute_toy_sums',
+                  '{org_id,visitor_id,day}', 'day', '{}', 'toy sums', p_combine_function => 'tests.combine_toy_sums') $$,
+                'registered as combinable again');
+select is((select watermark::text || ', ' || (select count(*) from tests.toy_sums) || ' rows' from private.rollups where name = 'tests.toy_sums'),
+          '-infinity, 0 rows',
+          'becoming combinable while the source holds a row received after the watermark resets the rollup (rebuilt by the next apply)');
 
 select * from finish();

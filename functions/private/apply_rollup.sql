@@ -6,6 +6,10 @@
 -- or p_upto when given; a p_upto above the safe bound is refused unless
 -- p_allow_unsafe_upto (for tests and benchmarks inside a transaction that is rolled back:
 -- committed, it would skip rows that in-flight transactions are still writing).
+-- A combinable rollup (migrations/1000: a combine function c) gets compute(null, watermark,
+-- bound), the partial aggregates of the rows received in that range, upserted with
+-- ON CONFLICT DO UPDATE SET <value columns> = c(stored, delta): each source row is added
+-- once, in the transaction that moves the watermark past it.
 -- A rollup that depends on others is applied no further than the lowest of their
 -- watermarks (its compute function reads their targets); a p_upto above it is refused.
 -- A rollup with unit columns (migrations/0600) also deletes the stored rows of every unit
@@ -45,6 +49,7 @@ declare
   v_keys text;
   v_dependencies timestamptz;
   v_upsert text;
+  v_combined text;
   v_rows bigint;
   v_started timestamptz := pg_catalog.clock_timestamp();
   v_shared regprocedure;
@@ -131,11 +136,29 @@ begin
 
   select pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') into v_keys
   from pg_catalog.unnest(v_rollup.key_columns) as k;
-  v_upsert := pg_catalog.format(
-    'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
-    v_rollup.target, v_columns, v_keys,
-    case when v_changes is null then 'do nothing'
-         else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
+  if v_rollup.combine_function is not null then
+    -- A combinable rollup (migrations/1000): fresh holds the partial aggregates of the rows
+    -- received in [watermark, bound); a stored key's row becomes combine(stored, delta), in
+    -- this transaction, which also moves the watermark (a rerun finds nothing left to add).
+    select pg_catalog.string_agg(pg_catalog.format('%I', a.attname), ', ' order by a.attnum),
+           pg_catalog.string_agg(pg_catalog.format('c.%I', a.attname), ', ' order by a.attnum)
+    into v_changes, v_combined
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = v_rollup.target and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+      and not a.attname = any (v_rollup.key_columns);
+    v_upsert := pg_catalog.format(
+      'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
+      v_rollup.target, v_columns, v_keys,
+      case when v_changes is null then 'do nothing'
+           else pg_catalog.format('do update set (%1$s) = (select %2$s from %3$s(t, excluded) as c)',
+                                  v_changes, v_combined, v_rollup.combine_function) end);
+  else
+    v_upsert := pg_catalog.format(
+      'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
+      v_rollup.target, v_columns, v_keys,
+      case when v_changes is null then 'do nothing'
+           else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
+  end if;
   if v_rollup.unit_columns is null then
     execute pg_catalog.format('with fresh as (select * from %s(null, $1, $2)) ', v_rollup.compute_function) || v_upsert
     using v_rollup.watermark, v_upto;

@@ -1,20 +1,21 @@
 -- requires: functions/private/register_rollup.sql
--- requires: functions/usage/touched_user_days.sql
--- requires: functions/usage/register_rollups.sql
+-- requires: functions/usage/request_deltas.sql
+-- requires: functions/usage/request_deltas_all.sql
 -- requires: functions/usage/received_any.sql
--- The compute function of the rollup usage.dimension_days (engine contract, migrations/0100):
--- all rows of every (organization, local day) touched by requests received in
--- [p_after, p_upto) (usage.touched_user_days), recomputed from the raw requests of those
--- days (day = the local date of occurred_at, as usage.user_days): per dimension user (key:
--- user_id as text, the nil uuid for requests without a user), team, project and feature
--- (key as stored), requests, cost of the priced requests (0 when none) and tokens (input +
--- output + cached input + cache write). A touched day's requests are one index range of
--- the primary key (org_id, occurred_at); the full rebuild (every organization from
--- '-infinity') is one grouped pass over all requests.
--- Until migration 0802 it was a dependent of usage.user_days, summing the day's user-day
--- rows: the same numbers, but a reader with an unrefreshed hour then recomputed every
--- touched user's whole day through usage.user_days (stored rows and their raw requests,
--- 0.2-0.4 s at 10M requests for the largest organization); from the raw day it is one range.
+-- The compute function of the rollup usage.dimension_days, a combinable rollup (engine
+-- contract, migrations/0100 and 1000; combine function usage.combine_dimension_days): the
+-- partial aggregates, per (organization, local day, dimension, key), of the requests
+-- received in [p_after, p_upto) (usage.request_deltas / request_deltas_all: minus the old versions of requests
+-- repriced in that range that were received before p_after). day = the local date of
+-- occurred_at; per dimension user (key: user_id as text, the nil uuid for requests without
+-- a user), team, project and feature (key as stored): requests, cost of the priced requests
+-- (0 when none) and tokens (input + output + cached input + cache write). The engine adds
+-- them to the stored row of the key (apply: ON CONFLICT; readers: the combine function), so
+-- a reader with one new hour reads that hour's requests (one range of the
+-- (org_id, received_at) index) instead of every request of the touched day. The full
+-- rebuild (every organization from '-infinity') is one grouped pass over all requests.
+-- Before migrations/1000 it recomputed whole touched days (from the raw day since 0802,
+-- from usage.user_days before): the same stored rows.
 -- Internal: the engine (service_role) and the reader private.dimension_days_rows call it.
 create or replace function usage.compute_dimension_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.dimension_days
@@ -27,56 +28,53 @@ set max_parallel_workers_per_gather = 0
 set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
+declare
+  v_tz text;
 begin
-  if p_org_id is null and p_after = '-infinity' then
-    -- The full rebuild (every organization from '-infinity'): one grouped pass over all requests.
+  if p_org_id is null then
+    -- apply and the full rebuild: every organization (a statement of its own, with its own
+    -- generic plan: see usage.request_deltas).
+    -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
+    -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
+    -- per column left out).
     return query
       select q.org_id, q.day,
              case grouping(q.user_key, q.team, q.project, q.feature)
                when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
              case grouping(q.user_key, q.team, q.project, q.feature)
                when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
-             pg_catalog.count(*), coalesce(pg_catalog.sum(q.cost), 0), pg_catalog.sum(q.tokens)::bigint
-      from (select r.org_id, (r.occurred_at at time zone o.timezone)::date as day,
+             pg_catalog.sum(q.sign)::bigint, coalesce(pg_catalog.sum(q.sign * q.cost), 0),
+             pg_catalog.sum(q.sign * q.tokens)::bigint
+      from (select r.org_id, (r.occurred_at at time zone o.timezone)::date as day, r.sign,
                    coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
-                   r.team, r.project, r.feature, r.cost,
+                   r.team collate "C" as team, r.project collate "C" as project, r.feature collate "C" as feature, r.cost,
                    r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
-            from usage.model_requests as r
+            from usage.request_deltas_all(p_after, p_upto) as r
             join app.organizations as o on o.id = r.org_id) as q
       group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
                               (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
     return;
   end if;
-  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
+  if not usage.received_any(p_org_id, p_after, p_upto) then
     return;
   end if;
-  -- The touched days (apply, or one organization's reader): a statement of its own, so that
-  -- its generic plan is made for a few days' requests (hashed grouping sets: the plan shared
-  -- with the full rebuild sorted the day's requests four times, by text in the database's
-  -- collation: 60-120 ms of a reader's 140 ms at 10M requests).
+  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
+  -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
+  -- per column left out).
   return query
-    with touched as materialized (
-      select distinct t.org_id, t.day, t.timezone
-      from usage.touched_user_days(p_org_id, p_after, p_upto) as t
-    )
-    -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
-    -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
-    -- per column left out).
     select q.org_id, q.day,
            case grouping(q.user_key, q.team, q.project, q.feature)
              when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
            case grouping(q.user_key, q.team, q.project, q.feature)
              when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
-           pg_catalog.count(*), coalesce(pg_catalog.sum(q.cost), 0), pg_catalog.sum(q.tokens)::bigint
-    from (select t.org_id, t.day,
+           pg_catalog.sum(q.sign)::bigint, coalesce(pg_catalog.sum(q.sign * q.cost), 0),
+           pg_catalog.sum(q.sign * q.tokens)::bigint
+    from (select r.org_id, (r.occurred_at at time zone v_tz)::date as day, r.sign,
                  coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
-                 r.team, r.project, r.feature, r.cost,
+                 r.team collate "C" as team, r.project collate "C" as project, r.feature collate "C" as feature, r.cost,
                  r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
-          from touched as t
-          join usage.model_requests as r
-            on r.org_id = t.org_id
-           and r.occurred_at >= (t.day::timestamp at time zone t.timezone)
-           and r.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)) as q
+          from usage.request_deltas(p_org_id, p_after, p_upto) as r) as q
     group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
                             (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
 end;
@@ -84,9 +82,32 @@ $$;
 revoke execute on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 grant execute on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) to service_role;
 comment on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) is
-  'Rollup compute function of usage.dimension_days: all (dimension, key) rows of the local days touched by requests received in [p_after, p_upto), from their raw requests.';
+  'Rollup compute function of usage.dimension_days (combinable, migrations/1000): the partial (dimension, key) sums per local day of the requests received in [p_after, p_upto), retracted old versions subtracted.';
+
+-- The combine function (migrations/1000; PL/pgSQL: its plan is cached for the session): the stored row of a key (NULL: none) plus the
+-- partial sums of the requests received since. Internal; no errors.
+create or replace function usage.combine_dimension_days(p_stored usage.dimension_days, p_delta usage.dimension_days)
+returns usage.dimension_days
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_row usage.dimension_days;
+begin
+  select p_delta.org_id, p_delta.day, p_delta.dimension, p_delta.key,
+           coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.cost, 0) + p_delta.cost,
+           coalesce(p_stored.tokens, 0) + p_delta.tokens
+  into v_row;
+  return v_row;
+end;
+$$;
+revoke execute on function usage.combine_dimension_days(usage.dimension_days, usage.dimension_days) from public, anon, authenticated;
+comment on function usage.combine_dimension_days(usage.dimension_days, usage.dimension_days) is
+  'Combine function of the rollup usage.dimension_days: stored row (NULL: none) + delta, column by column. Internal.';
 
 select private.register_rollup(
   'usage.dimension_days', 'usage.model_requests', 'usage.dimension_days', 'usage.compute_dimension_days',
   array['org_id', 'day', 'dimension', 'key'], 'day', '{}',
-  'Model requests per organization, local day and user, team, project or feature (from the raw requests of the day): requests, cost, tokens.');
+  'Model requests per organization, local day and user, team, project or feature (partial sums of the requests received, combined with the stored row): requests, cost, tokens.',
+  p_combine_function => 'usage.combine_dimension_days');

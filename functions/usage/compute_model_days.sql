@@ -1,17 +1,24 @@
 -- requires: functions/private/register_rollup.sql
--- requires: functions/usage/touched_user_days.sql
--- requires: functions/usage/register_rollups.sql
+-- requires: functions/usage/request_deltas.sql
+-- requires: functions/usage/request_deltas_all.sql
+-- requires: functions/usage/merge_histograms.sql
+-- requires: functions/usage/latency_bucket.sql
 -- requires: functions/usage/received_any.sql
--- The compute function of the rollup usage.model_days, a dependent of usage.model_hours
--- (engine contract, migrations/0100): all rows of every (organization, local day) touched
--- by requests received in [p_after, p_upto) (usage.touched_user_days), recomputed from the
--- model hours of those days: day = the local date of the hour's start (a local hour lies in
--- one local day, 30- and 45-minute offsets included); the sums of usage.model_hours over
--- the day's hours and features; the latency histogram merged bucket by bucket.
--- Reads the upstream target directly when p_org_id is NULL (apply: the engine caps p_upto
--- at usage.model_hours' watermark, so it holds every request received before p_upto; from
--- '-infinity', the full rebuild, in one grouped scan of it) and
--- its inlined reader private.model_hours_rows for one organization (readers: exact).
+-- The compute function of the rollup usage.model_days, a combinable rollup (engine contract,
+-- migrations/0100 and 1000; combine function usage.combine_model_days): the partial
+-- aggregates, per (organization, local day, provider, model), of the requests received in
+-- [p_after, p_upto) (usage.request_deltas / request_deltas_all: minus the old versions of requests repriced in
+-- that range that were received before p_after). day = the local date of occurred_at (the
+-- day of its local hour); the sums of usage.model_hours (errors: error or timeout; cost of
+-- the priced requests; unpriced: cost NULL; tokens by kind; rating sum and count;
+-- routed_compared / routed_cost / baseline_cost over routed requests with both costs known)
+-- and the latency histogram (usage.latency_bucket; zero counts dropped). The engine adds
+-- them to the stored row (apply: ON CONFLICT; readers: the combine function), so a reader
+-- with one new hour reads that hour's requests instead of recomputing the touched day from
+-- its ~400 model hours. The full rebuild (every organization from '-infinity') is one
+-- grouped pass over all requests.
+-- Before migrations/1000 a dependent of usage.model_hours recomputing whole touched days from
+-- its model hours: the same rows.
 -- Internal: the engine (service_role) and the reader private.model_days_rows call it.
 create or replace function usage.compute_model_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.model_days
@@ -24,73 +31,134 @@ set max_parallel_workers_per_gather = 0
 set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
+declare
+  v_tz text;
 begin
-  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
+  if p_org_id is null then
+    -- apply and the full rebuild: every organization (a statement of its own, with its own
+    -- generic plan: see usage.request_deltas).
+    return query
+      with rows as (
+        select r.org_id, (r.occurred_at at time zone o.timezone)::date as day, r.provider collate "C" as provider,
+               r.model collate "C" as model, r.sign, r.status, r.cost, r.baseline_cost, r.was_routed, r.rating,
+               r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
+               usage.latency_bucket(r.latency_ms) as bucket
+        from usage.request_deltas_all(p_after, p_upto) as r
+        join app.organizations as o on o.id = r.org_id
+      ),
+      -- Two levels of grouping: per key and latency bucket (the histogram's counts), then per key.
+      per_bucket as (
+        select x.org_id, x.day, x.provider, x.model, x.bucket,
+               pg_catalog.sum(x.sign) as n,
+               pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
+               pg_catalog.sum(x.sign * x.cost) as cost,
+               pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
+               pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
+               pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
+               pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
+               pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
+               pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
+               pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost
+        from rows as x
+        group by 1, 2, 3, 4, 5
+      )
+      select k.org_id, k.day, k.provider, k.model,
+             pg_catalog.sum(k.n)::bigint, coalesce(pg_catalog.sum(k.errors), 0)::bigint,
+             coalesce(pg_catalog.sum(k.cost), 0), coalesce(pg_catalog.sum(k.unpriced), 0)::bigint,
+             pg_catalog.sum(k.input_tokens)::bigint, pg_catalog.sum(k.output_tokens)::bigint,
+             pg_catalog.sum(k.cached_input_tokens)::bigint, pg_catalog.sum(k.cache_write_tokens)::bigint,
+             coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint,
+             coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint,
+             coalesce(pg_catalog.sum(k.routed_cost), 0), coalesce(pg_catalog.sum(k.baseline_cost), 0),
+             coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}'),
+             coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}')
+      from per_bucket as k
+      group by 1, 2, 3, 4;
     return;
   end if;
+  if not usage.received_any(p_org_id, p_after, p_upto) then
+    return;
+  end if;
+  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
   return query
-    with touched as materialized (
-      select distinct t.org_id, t.day, t.timezone
-      from usage.touched_user_days(p_org_id, p_after, p_upto) as t
-      where p_org_id is not null or p_after > '-infinity'
+    with rows as (
+      select r.org_id, (r.occurred_at at time zone v_tz)::date as day, r.provider collate "C" as provider,
+             r.model collate "C" as model, r.sign, r.status, r.cost, r.baseline_cost, r.was_routed, r.rating,
+             r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
+             usage.latency_bucket(r.latency_ms) as bucket
+      from usage.request_deltas(p_org_id, p_after, p_upto) as r
     ),
-    hours as materialized (
-      select h.*, t.day                                             -- apply: the touched days of the target
-      from touched as t
-      join usage.model_hours as h
-        on h.org_id = t.org_id
-       and h.hour >= (t.day::timestamp at time zone t.timezone) and h.hour < ((t.day + 1)::timestamp at time zone t.timezone)
-      where p_org_id is null
-      union all
-      select h.*, (h.hour at time zone o.timezone)::date           -- full rebuild: the whole target
-      from usage.model_hours as h
-      join app.organizations as o on o.id = h.org_id
-      where p_org_id is null and p_after = '-infinity'
-      union all
-      select h.*, t.day                                             -- one organization: exact rows of its touched days
-      from private.model_hours_rows(p_org_id,
-             coalesce((select pg_catalog.min(t.day::timestamp at time zone t.timezone) from touched as t), 'infinity'),
-             coalesce((select pg_catalog.max((t.day + 1)::timestamp at time zone t.timezone) from touched as t), 'infinity')) as h
-      join touched as t
-        on t.org_id = h.org_id
-       and h.hour >= (t.day::timestamp at time zone t.timezone) and h.hour < ((t.day + 1)::timestamp at time zone t.timezone)
-      where p_org_id is not null and exists (select from touched)   -- nothing touched: no call at all
-    ),
-    hist as (
-      select g.org_id, g.day, g.provider, g.model,
-             pg_catalog.array_agg(g.b order by g.b) as buckets, pg_catalog.array_agg(g.n order by g.b) as counts
-      from (select h.org_id, h.day, h.provider, h.model, b.b, pg_catalog.sum(b.n)::bigint as n
-            from hours as h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-            group by 1, 2, 3, 4, 5) as g
-      group by 1, 2, 3, 4
-    ),
-    agg as (
-      select h.org_id, h.day, h.provider, h.model,
-             pg_catalog.sum(h.requests)::bigint as requests, pg_catalog.sum(h.errors)::bigint as errors,
-             pg_catalog.sum(h.cost) as cost, pg_catalog.sum(h.unpriced)::bigint as unpriced,
-             pg_catalog.sum(h.input_tokens)::bigint as input_tokens, pg_catalog.sum(h.output_tokens)::bigint as output_tokens,
-             pg_catalog.sum(h.cached_input_tokens)::bigint as cached_input_tokens,
-             pg_catalog.sum(h.cache_write_tokens)::bigint as cache_write_tokens,
-             pg_catalog.sum(h.rating_sum)::bigint as rating_sum, pg_catalog.sum(h.rating_count)::bigint as rating_count,
-             pg_catalog.sum(h.routed_compared)::bigint as routed_compared,
-             pg_catalog.sum(h.routed_cost) as routed_cost, pg_catalog.sum(h.baseline_cost) as baseline_cost
-      from hours as h
-      group by 1, 2, 3, 4
+    -- Two levels of grouping: per key and latency bucket (the histogram's counts), then per key.
+    per_bucket as (
+      select x.org_id, x.day, x.provider, x.model, x.bucket,
+             pg_catalog.sum(x.sign) as n,
+             pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
+             pg_catalog.sum(x.sign * x.cost) as cost,
+             pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
+             pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
+             pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
+             pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
+             pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
+             pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
+             pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost
+      from rows as x
+      group by 1, 2, 3, 4, 5
     )
-    select a.org_id, a.day, a.provider, a.model, a.requests, a.errors, a.cost, a.unpriced,
-           a.input_tokens, a.output_tokens, a.cached_input_tokens, a.cache_write_tokens,
-           a.rating_sum, a.rating_count, a.routed_compared, a.routed_cost, a.baseline_cost,
-           coalesce(h.buckets, '{}'), coalesce(h.counts, '{}')
-    from agg as a
-    left join hist as h using (org_id, day, provider, model);
+    select k.org_id, k.day, k.provider, k.model,
+           pg_catalog.sum(k.n)::bigint, coalesce(pg_catalog.sum(k.errors), 0)::bigint,
+           coalesce(pg_catalog.sum(k.cost), 0), coalesce(pg_catalog.sum(k.unpriced), 0)::bigint,
+           pg_catalog.sum(k.input_tokens)::bigint, pg_catalog.sum(k.output_tokens)::bigint,
+           pg_catalog.sum(k.cached_input_tokens)::bigint, pg_catalog.sum(k.cache_write_tokens)::bigint,
+           coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint,
+           coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint,
+           coalesce(pg_catalog.sum(k.routed_cost), 0), coalesce(pg_catalog.sum(k.baseline_cost), 0),
+           coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}'),
+           coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}')
+    from per_bucket as k
+    group by 1, 2, 3, 4;
 end;
 $$;
 revoke execute on function usage.compute_model_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 grant execute on function usage.compute_model_days(uuid, timestamptz, timestamptz) to service_role;
 comment on function usage.compute_model_days(uuid, timestamptz, timestamptz) is
-  'Rollup compute function of usage.model_days (dependent of usage.model_hours): all (provider, model) rows of the local days touched by requests received in [p_after, p_upto).';
+  'Rollup compute function of usage.model_days (combinable, migrations/1000): the partial sums and latency histogram per local day, provider and model of the requests received in [p_after, p_upto), retracted old versions subtracted.';
+
+-- The combine function (migrations/1000; PL/pgSQL: its plan is cached for the session): the stored row of a key (NULL: none) plus the
+-- partial aggregate of the requests received since: sums column by column, histograms
+-- merged (usage.merge_histograms). Internal; no errors.
+create or replace function usage.combine_model_days(p_stored usage.model_days, p_delta usage.model_days)
+returns usage.model_days
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_row usage.model_days;
+begin
+  select p_delta.org_id, p_delta.day, p_delta.provider, p_delta.model,
+           coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.errors, 0) + p_delta.errors,
+           coalesce(p_stored.cost, 0) + p_delta.cost, coalesce(p_stored.unpriced, 0) + p_delta.unpriced,
+           coalesce(p_stored.input_tokens, 0) + p_delta.input_tokens, coalesce(p_stored.output_tokens, 0) + p_delta.output_tokens,
+           coalesce(p_stored.cached_input_tokens, 0) + p_delta.cached_input_tokens,
+           coalesce(p_stored.cache_write_tokens, 0) + p_delta.cache_write_tokens,
+           coalesce(p_stored.rating_sum, 0) + p_delta.rating_sum, coalesce(p_stored.rating_count, 0) + p_delta.rating_count,
+           coalesce(p_stored.routed_compared, 0) + p_delta.routed_compared,
+           coalesce(p_stored.routed_cost, 0) + p_delta.routed_cost, coalesce(p_stored.baseline_cost, 0) + p_delta.baseline_cost,
+           m.buckets, m.counts
+  into v_row
+  from usage.merge_histograms(p_stored.latency_buckets, p_stored.latency_counts,
+                                p_delta.latency_buckets, p_delta.latency_counts) as m;
+  return v_row;
+end;
+$$;
+revoke execute on function usage.combine_model_days(usage.model_days, usage.model_days) from public, anon, authenticated;
+comment on function usage.combine_model_days(usage.model_days, usage.model_days) is
+  'Combine function of the rollup usage.model_days: stored row (NULL: none) + delta (sums, merged histogram). Internal.';
 
 select private.register_rollup(
   'usage.model_days', 'usage.model_requests', 'usage.model_days', 'usage.compute_model_days',
-  array['org_id', 'day', 'provider', 'model'], 'day', array['usage.model_hours'],
-  'Model requests per organization, local day, provider and model (from usage.model_hours): totals, tokens, ratings, router savings, merged latency histogram.');
+  array['org_id', 'day', 'provider', 'model'], 'day', '{}',
+  'Model requests per organization, local day, provider and model (partial aggregates of the requests received, combined with the stored row): totals, tokens, ratings, router savings, latency histogram.',
+  p_combine_function => 'usage.combine_model_days');

@@ -1,22 +1,27 @@
 -- requires: functions/private/register_rollup.sql
--- requires: functions/usage/touched_user_days.sql
+-- requires: functions/usage/request_deltas.sql
+-- requires: functions/usage/request_deltas_all.sql
+-- requires: functions/usage/merge_histograms.sql
+-- requires: functions/usage/latency_bucket.sql
 -- requires: functions/usage/histogram_percentile.sql
--- requires: functions/usage/register_rollups.sql
 -- requires: functions/usage/received_any.sql
--- The compute function of the rollup usage.org_days, a dependent of usage.model_hours
--- (engine contract, migrations/0100): the row of every (organization, local day) touched by
--- requests received in [p_after, p_upto) (usage.touched_user_days), recomputed from the
--- model hours of that day (day = the local date of the hour's start, as usage.model_days):
--- the sums of every column of usage.model_hours over the day's hours, models and features
--- (confidence_counts element by element), the latency histogram merged bucket by bucket and
--- its p95 (usage.histogram_percentile).
--- Reads the upstream target directly when p_org_id is NULL (apply: the engine caps p_upto
--- at usage.model_hours' watermark; from '-infinity', the full rebuild, in one grouped pass
--- over it, nothing materialized) and private.model_hours_rows for one organization
--- (readers: exact). Two statements, each with its generic plan: the full rebuild (one pass:
--- each model hour unnested into its latency buckets and grouped per (organization, day,
--- bucket), its sums counted at its first bucket only; then per day) and the touched days
--- (their model hours summed per day, and their histograms merged bucket by bucket).
+-- The compute function of the rollup usage.org_days, a combinable rollup (engine contract,
+-- migrations/0100 and 1000; combine function usage.combine_org_days): the partial
+-- aggregates, per (organization, local day), of the requests received in [p_after, p_upto)
+-- (usage.request_deltas / request_deltas_all: minus the old versions of requests repriced in that range that were
+-- received before p_after). day = the local date of occurred_at (the day of its local hour,
+-- as usage.model_hours buckets it); every sum of usage.model_hours (errors: status error or
+-- timeout; cost of the priced requests, 0 when none; unpriced: cost NULL; tokens by kind;
+-- rating sum and count; routed, and routed_compared / routed_cost / baseline_cost over routed
+-- requests with both costs known; regrets: routed requests that failed or were rated <= 2;
+-- router confidence by tenth), the latency histogram (usage.latency_bucket, counts per
+-- bucket, zero counts dropped) and its p95 (usage.histogram_percentile). The engine adds
+-- them to the stored row (apply: ON CONFLICT; readers: the combine function), so a reader
+-- with one new hour reads that hour's requests instead of recomputing the touched day from
+-- its ~400 model hours. The full rebuild (every organization from '-infinity') is one
+-- grouped pass over all requests.
+-- Before migrations/1000 a dependent of usage.model_hours recomputing whole touched days from
+-- its model hours: the same rows.
 -- Internal: the engine (service_role) and the reader private.org_days_rows call it.
 create or replace function usage.compute_org_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof usage.org_days
@@ -29,63 +34,133 @@ set max_parallel_workers_per_gather = 0
 set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
+declare
+  v_tz text;
 begin
-  if p_org_id is null and p_after = '-infinity' then
-    -- The full rebuild: one grouped pass over the whole target of usage.model_hours, nothing
-    -- materialized (each model hour unnested into its latency buckets and grouped per
-    -- (organization, day, bucket), its sums counted at its first bucket only; then per day).
+  if p_org_id is null then
+    -- apply and the full rebuild: every organization (a statement of its own, with its own
+    -- generic plan: see usage.request_deltas).
     return query
-    with hours as (
-      select h.*, (h.hour at time zone o.timezone)::date as day
-      from usage.model_hours as h
-      join app.organizations as o on o.id = h.org_id
+      with rows as (
+        select r.org_id, (r.occurred_at at time zone o.timezone)::date as day, r.sign, r.status, r.cost, r.baseline_cost,
+               r.was_routed, r.router_confidence, r.rating, r.input_tokens, r.output_tokens, r.cached_input_tokens,
+               r.cache_write_tokens, usage.latency_bucket(r.latency_ms) as bucket
+        from usage.request_deltas_all(p_after, p_upto) as r
+        join app.organizations as o on o.id = r.org_id
+      ),
+      -- Two levels of grouping: per day and latency bucket (the histogram's counts), then per day.
+      per_bucket as (
+        select x.org_id, x.day, x.bucket,
+               pg_catalog.sum(x.sign) as n,
+               pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
+               pg_catalog.sum(x.sign * x.cost) as cost,
+               pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
+               pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
+               pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
+               pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
+               pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
+               pg_catalog.sum(x.sign) filter (where x.was_routed) as routed,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
+               pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
+               pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and (x.status in ('error', 'timeout') or x.rating <= 2)) as regrets,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence < 0.1) as c0,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.1 and x.router_confidence < 0.2) as c1,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.2 and x.router_confidence < 0.3) as c2,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.3 and x.router_confidence < 0.4) as c3,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.4 and x.router_confidence < 0.5) as c4,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.5 and x.router_confidence < 0.6) as c5,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.6 and x.router_confidence < 0.7) as c6,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.7 and x.router_confidence < 0.8) as c7,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.8 and x.router_confidence < 0.9) as c8,
+               pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.9) as c9
+        from rows as x
+        group by 1, 2, 3
+      ),
+      per_day as (
+        select k.org_id, k.day,
+               pg_catalog.sum(k.n)::bigint as requests, coalesce(pg_catalog.sum(k.errors), 0)::bigint as errors,
+               coalesce(pg_catalog.sum(k.cost), 0) as cost, coalesce(pg_catalog.sum(k.unpriced), 0)::bigint as unpriced,
+               pg_catalog.sum(k.input_tokens)::bigint as input_tokens, pg_catalog.sum(k.output_tokens)::bigint as output_tokens,
+               pg_catalog.sum(k.cached_input_tokens)::bigint as cached_input_tokens,
+               pg_catalog.sum(k.cache_write_tokens)::bigint as cache_write_tokens,
+               coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint as rating_sum, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint as rating_count,
+               coalesce(pg_catalog.sum(k.routed), 0)::bigint as routed, coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint as routed_compared,
+               coalesce(pg_catalog.sum(k.routed_cost), 0) as routed_cost, coalesce(pg_catalog.sum(k.baseline_cost), 0) as baseline_cost,
+               coalesce(pg_catalog.sum(k.regrets), 0)::bigint as regrets,
+               array[coalesce(pg_catalog.sum(k.c0), 0), coalesce(pg_catalog.sum(k.c1), 0), coalesce(pg_catalog.sum(k.c2), 0),
+                     coalesce(pg_catalog.sum(k.c3), 0), coalesce(pg_catalog.sum(k.c4), 0), coalesce(pg_catalog.sum(k.c5), 0),
+                     coalesce(pg_catalog.sum(k.c6), 0), coalesce(pg_catalog.sum(k.c7), 0), coalesce(pg_catalog.sum(k.c8), 0),
+                     coalesce(pg_catalog.sum(k.c9), 0)]::bigint[] as confidence_counts,
+               coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}') as latency_buckets,
+               coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}') as latency_counts
+        from per_bucket as k
+        group by 1, 2
+      )
+      select d.org_id, d.day, d.requests, d.errors, d.cost, d.unpriced, d.input_tokens, d.output_tokens,
+             d.cached_input_tokens, d.cache_write_tokens, d.rating_sum, d.rating_count, d.routed, d.routed_compared,
+             d.routed_cost, d.baseline_cost, d.regrets, d.confidence_counts, d.latency_buckets, d.latency_counts,
+             usage.histogram_percentile(d.latency_buckets, d.latency_counts, 0.95)
+      from per_day as d;
+    return;
+  end if;
+  if not usage.received_any(p_org_id, p_after, p_upto) then
+    return;
+  end if;
+  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  return query
+    with rows as (
+      select r.org_id, (r.occurred_at at time zone v_tz)::date as day, r.sign, r.status, r.cost, r.baseline_cost,
+             r.was_routed, r.router_confidence, r.rating, r.input_tokens, r.output_tokens, r.cached_input_tokens,
+             r.cache_write_tokens, usage.latency_bucket(r.latency_ms) as bucket
+      from usage.request_deltas(p_org_id, p_after, p_upto) as r
     ),
-    per_bucket as (                                                 -- an hour's sums at its first bucket only
-      select h.org_id, h.day, b.b, pg_catalog.sum(b.n)::bigint as n,
-             pg_catalog.sum(h.requests) filter (where b.i is null or b.i = 1) as requests,
-             pg_catalog.sum(h.errors) filter (where b.i is null or b.i = 1) as errors,
-             pg_catalog.sum(h.cost) filter (where b.i is null or b.i = 1) as cost,
-             pg_catalog.sum(h.unpriced) filter (where b.i is null or b.i = 1) as unpriced,
-             pg_catalog.sum(h.input_tokens) filter (where b.i is null or b.i = 1) as input_tokens,
-             pg_catalog.sum(h.output_tokens) filter (where b.i is null or b.i = 1) as output_tokens,
-             pg_catalog.sum(h.cached_input_tokens) filter (where b.i is null or b.i = 1) as cached_input_tokens,
-             pg_catalog.sum(h.cache_write_tokens) filter (where b.i is null or b.i = 1) as cache_write_tokens,
-             pg_catalog.sum(h.rating_sum) filter (where b.i is null or b.i = 1) as rating_sum,
-             pg_catalog.sum(h.rating_count) filter (where b.i is null or b.i = 1) as rating_count,
-             pg_catalog.sum(h.routed) filter (where b.i is null or b.i = 1) as routed,
-             pg_catalog.sum(h.routed_compared) filter (where b.i is null or b.i = 1) as routed_compared,
-             pg_catalog.sum(h.routed_cost) filter (where b.i is null or b.i = 1) as routed_cost,
-             pg_catalog.sum(h.baseline_cost) filter (where b.i is null or b.i = 1) as baseline_cost,
-             pg_catalog.sum(h.regrets) filter (where b.i is null or b.i = 1) as regrets,
-             pg_catalog.sum(h.confidence_counts[1]) filter (where b.i is null or b.i = 1) as c1,
-             pg_catalog.sum(h.confidence_counts[2]) filter (where b.i is null or b.i = 1) as c2,
-             pg_catalog.sum(h.confidence_counts[3]) filter (where b.i is null or b.i = 1) as c3,
-             pg_catalog.sum(h.confidence_counts[4]) filter (where b.i is null or b.i = 1) as c4,
-             pg_catalog.sum(h.confidence_counts[5]) filter (where b.i is null or b.i = 1) as c5,
-             pg_catalog.sum(h.confidence_counts[6]) filter (where b.i is null or b.i = 1) as c6,
-             pg_catalog.sum(h.confidence_counts[7]) filter (where b.i is null or b.i = 1) as c7,
-             pg_catalog.sum(h.confidence_counts[8]) filter (where b.i is null or b.i = 1) as c8,
-             pg_catalog.sum(h.confidence_counts[9]) filter (where b.i is null or b.i = 1) as c9,
-             pg_catalog.sum(h.confidence_counts[10]) filter (where b.i is null or b.i = 1) as c10
-      from hours as h
-      left join lateral unnest(h.latency_buckets, h.latency_counts) with ordinality as b (b, n, i) on true
+    -- Two levels of grouping: per day and latency bucket (the histogram's counts), then per day.
+    per_bucket as (
+      select x.org_id, x.day, x.bucket,
+             pg_catalog.sum(x.sign) as n,
+             pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
+             pg_catalog.sum(x.sign * x.cost) as cost,
+             pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
+             pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
+             pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
+             pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
+             pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
+             pg_catalog.sum(x.sign) filter (where x.was_routed) as routed,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
+             pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
+             pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and (x.status in ('error', 'timeout') or x.rating <= 2)) as regrets,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence < 0.1) as c0,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.1 and x.router_confidence < 0.2) as c1,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.2 and x.router_confidence < 0.3) as c2,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.3 and x.router_confidence < 0.4) as c3,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.4 and x.router_confidence < 0.5) as c4,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.5 and x.router_confidence < 0.6) as c5,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.6 and x.router_confidence < 0.7) as c6,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.7 and x.router_confidence < 0.8) as c7,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.8 and x.router_confidence < 0.9) as c8,
+             pg_catalog.sum(x.sign) filter (where x.was_routed and x.router_confidence >= 0.9) as c9
+      from rows as x
       group by 1, 2, 3
     ),
     per_day as (
       select k.org_id, k.day,
-             pg_catalog.sum(k.requests)::bigint as requests, pg_catalog.sum(k.errors)::bigint as errors,
-             coalesce(pg_catalog.sum(k.cost), 0) as cost, pg_catalog.sum(k.unpriced)::bigint as unpriced,
+             pg_catalog.sum(k.n)::bigint as requests, coalesce(pg_catalog.sum(k.errors), 0)::bigint as errors,
+             coalesce(pg_catalog.sum(k.cost), 0) as cost, coalesce(pg_catalog.sum(k.unpriced), 0)::bigint as unpriced,
              pg_catalog.sum(k.input_tokens)::bigint as input_tokens, pg_catalog.sum(k.output_tokens)::bigint as output_tokens,
              pg_catalog.sum(k.cached_input_tokens)::bigint as cached_input_tokens,
              pg_catalog.sum(k.cache_write_tokens)::bigint as cache_write_tokens,
-             pg_catalog.sum(k.rating_sum)::bigint as rating_sum, pg_catalog.sum(k.rating_count)::bigint as rating_count,
-             pg_catalog.sum(k.routed)::bigint as routed, pg_catalog.sum(k.routed_compared)::bigint as routed_compared,
+             coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint as rating_sum, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint as rating_count,
+             coalesce(pg_catalog.sum(k.routed), 0)::bigint as routed, coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint as routed_compared,
              coalesce(pg_catalog.sum(k.routed_cost), 0) as routed_cost, coalesce(pg_catalog.sum(k.baseline_cost), 0) as baseline_cost,
-             pg_catalog.sum(k.regrets)::bigint as regrets,
-             array[pg_catalog.sum(k.c1), pg_catalog.sum(k.c2), pg_catalog.sum(k.c3), pg_catalog.sum(k.c4), pg_catalog.sum(k.c5),
-                   pg_catalog.sum(k.c6), pg_catalog.sum(k.c7), pg_catalog.sum(k.c8), pg_catalog.sum(k.c9), pg_catalog.sum(k.c10)]::bigint[] as confidence_counts,
-             coalesce(pg_catalog.array_agg(k.b order by k.b) filter (where k.b is not null), '{}') as latency_buckets,
-             coalesce(pg_catalog.array_agg(k.n order by k.b) filter (where k.b is not null), '{}') as latency_counts
+             coalesce(pg_catalog.sum(k.regrets), 0)::bigint as regrets,
+             array[coalesce(pg_catalog.sum(k.c0), 0), coalesce(pg_catalog.sum(k.c1), 0), coalesce(pg_catalog.sum(k.c2), 0),
+                   coalesce(pg_catalog.sum(k.c3), 0), coalesce(pg_catalog.sum(k.c4), 0), coalesce(pg_catalog.sum(k.c5), 0),
+                   coalesce(pg_catalog.sum(k.c6), 0), coalesce(pg_catalog.sum(k.c7), 0), coalesce(pg_catalog.sum(k.c8), 0),
+                   coalesce(pg_catalog.sum(k.c9), 0)]::bigint[] as confidence_counts,
+             coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}') as latency_buckets,
+             coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}') as latency_counts
       from per_bucket as k
       group by 1, 2
     )
@@ -94,76 +169,52 @@ begin
            d.routed_cost, d.baseline_cost, d.regrets, d.confidence_counts, d.latency_buckets, d.latency_counts,
            usage.histogram_percentile(d.latency_buckets, d.latency_counts, 0.95)
     from per_day as d;
-    return;
-  end if;
-  if p_org_id is not null and not usage.received_any(p_org_id, p_after, p_upto) then
-    return;
-  end if;
-  -- The touched days (apply, or one organization's reader): a statement of its own, with its
-  -- own generic plan; the day's model hours (a few hundred) are summed once per day and only
-  -- their histograms unnested (the one-pass form above carried 26 filtered sums through every
-  -- bucket row: ~12,000 rows for a day of the largest organization at 10M requests).
-  return query
-    with touched as materialized (
-      select distinct t.org_id, t.day, t.timezone
-      from usage.touched_user_days(p_org_id, p_after, p_upto) as t
-    ),
-    hours as materialized (
-      select h.*, t.day                                             -- apply: the touched days of the target
-      from touched as t
-      join usage.model_hours as h
-        on h.org_id = t.org_id
-       and h.hour >= (t.day::timestamp at time zone t.timezone) and h.hour < ((t.day + 1)::timestamp at time zone t.timezone)
-      where p_org_id is null
-      union all
-      select h.*, t.day                                             -- one organization: exact rows of its touched days
-      from private.model_hours_rows(p_org_id,
-             coalesce((select pg_catalog.min(t.day::timestamp at time zone t.timezone) from touched as t), 'infinity'),
-             coalesce((select pg_catalog.max((t.day + 1)::timestamp at time zone t.timezone) from touched as t), 'infinity')) as h
-      join touched as t
-        on t.org_id = h.org_id
-       and h.hour >= (t.day::timestamp at time zone t.timezone) and h.hour < ((t.day + 1)::timestamp at time zone t.timezone)
-      where p_org_id is not null and exists (select from touched)   -- nothing touched: no call at all
-    ),
-    sums as (
-      select h.org_id, h.day,
-             pg_catalog.sum(h.requests)::bigint as requests, pg_catalog.sum(h.errors)::bigint as errors,
-             coalesce(pg_catalog.sum(h.cost), 0) as cost, pg_catalog.sum(h.unpriced)::bigint as unpriced,
-             pg_catalog.sum(h.input_tokens)::bigint as input_tokens, pg_catalog.sum(h.output_tokens)::bigint as output_tokens,
-             pg_catalog.sum(h.cached_input_tokens)::bigint as cached_input_tokens,
-             pg_catalog.sum(h.cache_write_tokens)::bigint as cache_write_tokens,
-             pg_catalog.sum(h.rating_sum)::bigint as rating_sum, pg_catalog.sum(h.rating_count)::bigint as rating_count,
-             pg_catalog.sum(h.routed)::bigint as routed, pg_catalog.sum(h.routed_compared)::bigint as routed_compared,
-             coalesce(pg_catalog.sum(h.routed_cost), 0) as routed_cost, coalesce(pg_catalog.sum(h.baseline_cost), 0) as baseline_cost,
-             pg_catalog.sum(h.regrets)::bigint as regrets,
-             array[pg_catalog.sum(h.confidence_counts[1]), pg_catalog.sum(h.confidence_counts[2]), pg_catalog.sum(h.confidence_counts[3]),
-                   pg_catalog.sum(h.confidence_counts[4]), pg_catalog.sum(h.confidence_counts[5]), pg_catalog.sum(h.confidence_counts[6]),
-                   pg_catalog.sum(h.confidence_counts[7]), pg_catalog.sum(h.confidence_counts[8]), pg_catalog.sum(h.confidence_counts[9]),
-                   pg_catalog.sum(h.confidence_counts[10])]::bigint[] as confidence_counts
-      from hours as h
-      group by 1, 2
-    ),
-    hist as (                                                       -- the day's histogram, bucket by bucket
-      select g.org_id, g.day, pg_catalog.array_agg(g.b order by g.b) as buckets, pg_catalog.array_agg(g.n order by g.b) as counts
-      from (select h.org_id, h.day, b.b, pg_catalog.sum(b.n)::bigint as n
-            from hours as h, unnest(h.latency_buckets, h.latency_counts) as b (b, n)
-            group by 1, 2, 3) as g
-      group by 1, 2
-    )
-    select s.org_id, s.day, s.requests, s.errors, s.cost, s.unpriced, s.input_tokens, s.output_tokens,
-           s.cached_input_tokens, s.cache_write_tokens, s.rating_sum, s.rating_count, s.routed, s.routed_compared,
-           s.routed_cost, s.baseline_cost, s.regrets, s.confidence_counts, coalesce(h.buckets, '{}'), coalesce(h.counts, '{}'),
-           usage.histogram_percentile(coalesce(h.buckets, '{}'), coalesce(h.counts, '{}'), 0.95)
-    from sums as s
-    left join hist as h on h.org_id = s.org_id and h.day = s.day;
 end;
 $$;
 revoke execute on function usage.compute_org_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 grant execute on function usage.compute_org_days(uuid, timestamptz, timestamptz) to service_role;
 comment on function usage.compute_org_days(uuid, timestamptz, timestamptz) is
-  'Rollup compute function of usage.org_days (dependent of usage.model_hours): the rows of the local days touched by requests received in [p_after, p_upto), from their model hours.';
+  'Rollup compute function of usage.org_days (combinable, migrations/1000): the partial sums and latency histogram per local day of the requests received in [p_after, p_upto), retracted old versions subtracted.';
+
+-- The combine function (migrations/1000; PL/pgSQL: its plan is cached for the session): the stored row of a day (NULL: none) plus the
+-- partial aggregate of the requests received since: sums column by column (confidence
+-- counts element by element), histograms merged (usage.merge_histograms), the p95 of the
+-- merged histogram. Internal; no errors.
+create or replace function usage.combine_org_days(p_stored usage.org_days, p_delta usage.org_days)
+returns usage.org_days
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_row usage.org_days;
+begin
+  select p_delta.org_id, p_delta.day,
+           coalesce(p_stored.requests, 0) + p_delta.requests, coalesce(p_stored.errors, 0) + p_delta.errors,
+           coalesce(p_stored.cost, 0) + p_delta.cost, coalesce(p_stored.unpriced, 0) + p_delta.unpriced,
+           coalesce(p_stored.input_tokens, 0) + p_delta.input_tokens, coalesce(p_stored.output_tokens, 0) + p_delta.output_tokens,
+           coalesce(p_stored.cached_input_tokens, 0) + p_delta.cached_input_tokens,
+           coalesce(p_stored.cache_write_tokens, 0) + p_delta.cache_write_tokens,
+           coalesce(p_stored.rating_sum, 0) + p_delta.rating_sum, coalesce(p_stored.rating_count, 0) + p_delta.rating_count,
+           coalesce(p_stored.routed, 0) + p_delta.routed, coalesce(p_stored.routed_compared, 0) + p_delta.routed_compared,
+           coalesce(p_stored.routed_cost, 0) + p_delta.routed_cost, coalesce(p_stored.baseline_cost, 0) + p_delta.baseline_cost,
+           coalesce(p_stored.regrets, 0) + p_delta.regrets,
+           (select pg_catalog.array_agg(coalesce(s.n, 0) + d.n order by d.i)
+            from unnest(p_delta.confidence_counts) with ordinality as d (n, i)
+            left join unnest(p_stored.confidence_counts) with ordinality as s (n, i) on s.i = d.i),
+           m.buckets, m.counts, usage.histogram_percentile(m.buckets, m.counts, 0.95)
+  into v_row
+  from usage.merge_histograms(p_stored.latency_buckets, p_stored.latency_counts,
+                                p_delta.latency_buckets, p_delta.latency_counts) as m;
+  return v_row;
+end;
+$$;
+revoke execute on function usage.combine_org_days(usage.org_days, usage.org_days) from public, anon, authenticated;
+comment on function usage.combine_org_days(usage.org_days, usage.org_days) is
+  'Combine function of the rollup usage.org_days: stored row (NULL: none) + delta (sums, merged histogram, its p95). Internal.';
 
 select private.register_rollup(
   'usage.org_days', 'usage.model_requests', 'usage.org_days', 'usage.compute_org_days',
-  array['org_id', 'day'], 'day', array['usage.model_hours'],
-  'Model requests per organization and local day (from usage.model_hours): totals, tokens, ratings, routing, router confidence, merged latency histogram and p95.');
+  array['org_id', 'day'], 'day', '{}',
+  'Model requests per organization and local day (partial aggregates of the requests received, combined with the stored row): totals, tokens, ratings, routing, router confidence, latency histogram and p95.',
+  p_combine_function => 'usage.combine_org_days');

@@ -6,7 +6,9 @@
 -- prices give the same costs, a second run changes nothing. Only rows whose values
 -- change are updated, and their received_at moves to now(): the rollups follow
 -- received_at, so the next refresh (and every reader meanwhile, through the rows after
--- the watermark) recomputes exactly the keys those requests belong to.
+-- the watermark) recomputes exactly the keys those requests belong to; the old version of
+-- each changed request goes to usage.request_retractions (same transaction), which the
+-- combinable rollups subtract (migrations/1001).
 -- Records what it did in usage.reprice_runs (checked, changed, total cost before and
 -- after) and returns that row.
 -- Callable by service_role (and DBA sessions). Errors: 22023 NULL or empty period
@@ -39,7 +41,10 @@ begin
            usage.request_cost(p, r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens) as new_cost,
            b.id as new_baseline_price_id,
            usage.request_cost(b, r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens) as new_baseline_cost,
-           (r.price_id, r.cost, r.baseline_price_id, r.baseline_cost) as old_values
+           (r.price_id, r.cost, r.baseline_price_id, r.baseline_cost) as old_values,
+           r.received_at, r.user_id, r.team, r.project, r.feature, r.provider, r.model, r.was_routed, r.router_confidence,
+           r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens, r.latency_ms, r.status, r.rating,
+           r.baseline_cost
     from usage.model_requests as r
     left join lateral usage.price_at(r.org_id, r.provider, r.model, r.occurred_at) as p on true
     left join lateral usage.price_at(r.org_id, r.baseline_provider, r.baseline_model, r.occurred_at) as b
@@ -54,7 +59,18 @@ begin
       from current_rows as c
      where t.org_id = c.org_id and t.occurred_at = c.occurred_at and t.id = c.id
        and c.old_values is distinct from (c.new_price_id, c.new_cost, c.new_baseline_price_id, c.new_baseline_cost)
-    returning 1
+    returning t.org_id, t.occurred_at, t.id
+  ),
+  retracted as (                    -- the old versions, for the combinable rollups (migrations/1001)
+    insert into usage.request_retractions
+      (org_id, retracted_at, id, occurred_at, received_at, user_id, team, project, feature, provider, model, was_routed,
+       router_confidence, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, latency_ms, status, rating,
+       cost, baseline_cost)
+    select c.org_id, pg_catalog.now(), c.id, c.occurred_at, c.received_at, c.user_id, c.team, c.project, c.feature,
+           c.provider, c.model, c.was_routed, c.router_confidence, c.input_tokens, c.output_tokens, c.cached_input_tokens,
+           c.cache_write_tokens, c.latency_ms, c.status, c.rating, c.cost, c.baseline_cost
+    from current_rows as c
+    join updated as u on u.org_id = c.org_id and u.occurred_at = c.occurred_at and u.id = c.id
   )
   select pg_catalog.count(*), (select pg_catalog.count(*) from updated), pg_catalog.sum(c.cost), pg_catalog.sum(c.new_cost)
   into v_checked, v_changed, v_before, v_after
