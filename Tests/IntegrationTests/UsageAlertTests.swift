@@ -6,8 +6,8 @@ import PostgresClient
 import TestSupport
 import Testing
 
-/// The second session's outcome, handed back from its thread.
-final class AlertStepResult: @unchecked Sendable {
+/// A second session's outcome, handed back from its thread (also used by ErasureConcurrencyTests).
+final class ThreadResult: @unchecked Sendable {
   private let lock = NSLock()
   private var value: Result<Int, any Error>?
   func set(_ result: Result<Int, any Error>) { lock.lock(); value = result; lock.unlock() }
@@ -40,7 +40,7 @@ struct UsageAlertTests {
     try first.execute("begin")
     #expect(try first.scalar(SQL(unsafeSQL: step), as: Int.self) == 1)
 
-    let second = AlertStepResult()
+    let second = ThreadResult()
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
       second.set(Result {

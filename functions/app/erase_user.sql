@@ -23,7 +23,10 @@
 -- Against a concurrent refresh: it first share-locks every rollup's registry row, so it
 -- waits for a rollup step in progress (one step, not the run) and the next step waits for
 -- it; then it moves private.erasure_epoch, so that no later step of the run applies a shared
--- read made before it (migrations/0980). No apply writes the user's rows back.
+-- read made before it (migrations/0980). No apply writes the user's rows back. The
+-- audience rollups of private.refresh_audience_rollups (not registered rollups) are
+-- guarded by an advisory lock of their own, taken here exclusively and there in share
+-- mode: the erasure waits for a run in progress, a run waits for the erasure.
 -- Fails (and removes nothing) with 23514 when the user is the last owner of an
 -- organization: transfer the ownership first. 22023: NULL id; P0002: unknown user;
 -- 42501: not service_role.
@@ -57,6 +60,7 @@ begin
   end if;
 
   perform 1 from private.rollups as r for share of r;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('app.erase_user'), 0);
   update private.erasure_epoch as e set epoch = e.epoch + 1;
 
   select * into v_ids from app.user_identities(p_user_id);

@@ -19,6 +19,11 @@
 -- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves.
 -- Concurrent runs serialize per organization (transaction-level advisory lock).
+-- Against app.erase_user: the call first takes the erasure lock in share mode (an
+-- advisory lock erase_user takes exclusively), so an erasure waits for a run in progress
+-- and a run waits for an erasure in progress; every statement of the run starts after the
+-- erasure committed (READ COMMITTED, as run_refresh), so no row of the erased user is
+-- computed from a read made before it and written back.
 create or replace function private.refresh_audience_rollups(p_org_id uuid default null)
 returns table (org_id uuid, days integer, visitors integer, sessions integer, watermark timestamptz)
 language plpgsql
@@ -38,6 +43,7 @@ declare
   v_sessions integer;
   v_session_days date[];
 begin
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
   -- The safe upper bound first.
   v_upper := private.received_upper_bound();
 

@@ -20,11 +20,12 @@
 -- a NULL or unknown event type, a window that is NULL, not positive or over 90 days.
 -- Built as one statement (generated from the step count only; the event types are bound
 -- parameters): the period's events of the step types are reduced to one row per visitor
--- holding, per step, the sorted times of that step's events; each step k is then the first
--- time in its array after step k-1 and before t1 + p_window, found per visitor (no join
--- between steps, so no plan depends on how many visitors reach a step). Reads the raw
--- events of the period and window of the step types only, through the primary key
--- (org_id, occurred_at).
+-- holding t1 (the first step's earliest time) and, per later step, the times of that
+-- step's events, unsorted (each step k is the least time in its array after step k-1 and
+-- before t1 + p_window, so no order is needed: no sort per visitor and step, and the
+-- grouping may hash), found per visitor (no join between steps, so no plan depends on how
+-- many visitors reach a step). Reads the raw events of the period and window of the step
+-- types only, through the primary key (org_id, occurred_at).
 create or replace function public.get_conversion_funnel(
   p_org_id uuid,
   p_steps  text[],
@@ -82,10 +83,10 @@ begin
         and (e.visitor_id is not null or e.user_id is not null)
     ),
     per_visitor as materialized (
-      select ev.visitor';
-  for k in 1 .. v_n loop
+      select ev.visitor, pg_catalog.min(ev.occurred_at) filter (where ev.event_type = $2[1]) as t1';
+  for k in 2 .. v_n loop
     v_sql := v_sql || pg_catalog.format(',
-             pg_catalog.array_agg(ev.occurred_at order by ev.occurred_at) filter (where ev.event_type = $2[%1$s]) as a%1$s', k);
+             pg_catalog.array_agg(ev.occurred_at) filter (where ev.event_type = $2[%1$s]) as a%1$s', k);
   end loop;
   v_sql := v_sql || '
       from ev
@@ -93,7 +94,7 @@ begin
       having pg_catalog.min(ev.occurred_at) filter (where ev.event_type = $2[1]) < $4
     ),
     reached as (
-      select p.a1[1] as t1';
+      select p.t1';
   for k in 2 .. v_n loop
     v_sql := v_sql || pg_catalog.format(', s%s.t as t%1$s', k);
   end loop;
@@ -102,8 +103,8 @@ begin
   for k in 2 .. v_n loop
     v_sql := v_sql || pg_catalog.format('
       left join lateral (select pg_catalog.min(x.t) as t from pg_catalog.unnest(p.a%1$s) as x (t)
-                          where x.t > %2$s and x.t < p.a1[1] + $5) as s%1$s on true',
-                                        k, case when k = 2 then 'p.a1[1]' else pg_catalog.format('s%s.t', k - 1) end);
+                          where x.t > %2$s and x.t < p.t1 + $5) as s%1$s on true',
+                                        k, case when k = 2 then 'p.t1' else pg_catalog.format('s%s.t', k - 1) end);
   end loop;
   v_sql := v_sql || '
     ),
