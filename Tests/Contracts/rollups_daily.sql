@@ -22,7 +22,7 @@
 --   25 03-13 12:00  play c1 by a bot (never counted)
 -- Daily distinct visitors 03-09..03-16: 3, 2, 3, 2, 1, 1, 1, 1; over the week 03-10..03-16
 -- the sum of the days is 11 but the distinct visitors are v1 v2 v3 vU = 4.
-select plan(30);
+select plan(31);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@roll.test');
@@ -232,6 +232,18 @@ select is((select count(*) from analytics.org_daily_stats t where t.org_id = md5
           + (select count(*) from analytics.compute_visitor_daily_counts(md5('org:roll')::uuid, '-infinity', 'infinity'))
           + (select count(*) from analytics.compute_profile_daily_stats(md5('org:roll')::uuid, '-infinity', 'infinity')),
           'and no stored row is missing from the rebuild');
+
+-- The reads of the events received that the daily rollups share run without JIT (compiling
+-- the plan of a day's keyed read cost 7.5 s at 10M events: BENCHMARKS.md, helper dr).
+select results_eq(
+  $$ select p.proname::text collate "C" from pg_catalog.pg_proc as p
+     where p.pronamespace = 'analytics'::regnamespace
+       and p.proname in ('received_days', 'received_day_types', 'touched_days', 'touched_day_events')
+       and 'jit=off' = any (p.proconfig)
+     order by 1 $$,
+  $$ values ('received_day_types' collate "C"), ('received_days'), ('touched_day_events'), ('touched_days') $$,
+  'the shared reads of the daily rollups set jit = off'
+);
 
 -- Who may read what.
 select tests.authenticate_as(md5('owner@roll.test')::uuid);

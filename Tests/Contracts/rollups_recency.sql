@@ -13,7 +13,7 @@
 -- The all-period checks compare, for each of the 55 periods [f, t) within 02-01 .. 02-11,
 -- the rollup sums with count(distinct ...) over the raw events (visitors, listeners) and
 -- with the old dashboard definition over the visitor sets (first-day labels).
-select plan(12);
+select plan(15);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@recy.test');
@@ -159,6 +159,23 @@ from private.rollups as r where r.name = 'analytics.entity_daily_recency';
 select results_eq($$ select * from tests.recency_lifetime() $$, $$ values (4::bigint, 4::bigint) $$,
                   'the play received at the watermark makes c e1''s fourth listener at once');
 select lives_ok($$ select tests.apply_recency() $$, 'apply');
+select results_eq(
+  $$ select visitors, first_visitors, visitor_gaps, returning_visitors, listeners, first_listeners, listener_gaps
+     from analytics.entity_daily_recency where org_id = md5('org:recy')::uuid and day = '2025-02-10' $$,
+  $$ values (1, 0, '{4}'::integer[], '{1}'::integer[], 1, 1, '{}'::integer[]) $$,
+  'the applied 02-10 row of e1 (the organization''s latest day: no later day to look for): c back 4 days after 02-06, listening for the first time');
+
+-- A late like of e1 by b on 02-07 (a day before the latest stored one): b's next day on e1,
+-- 02-09, is recomputed, its gap 6 becoming 2; b played on 02-02 and 02-09 only, so the
+-- listener gap of 02-09 stays 7.
+insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id)
+values (md5('org:recy')::uuid, '2025-02-07 10:00:00Z', clock_timestamp(), 'like', 'content_item', '00000000-0000-4000-8000-0000000ecce1', 'b');
+select lives_ok($$ select tests.apply_recency() $$, 'apply');
+select results_eq(
+  $$ select visitors, visitor_gaps, listeners, listener_gaps
+     from analytics.entity_daily_recency where org_id = md5('org:recy')::uuid and day = '2025-02-09' $$,
+  $$ values (1, '{2}'::integer[], 1, '{7}'::integer[]) $$,
+  'the applied 02-09 row of e1: b back 2 days after the late 02-07, 7 days after its previous play');
 
 -- The rebuild from empty (the same compute functions over every received row) equals the
 -- incremental result, row for row.

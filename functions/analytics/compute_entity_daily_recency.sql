@@ -41,10 +41,17 @@ begin
                                             (select pg_catalog.max(x) + 1 from pg_catalog.unnest(v_days) as x)) as v
     where p_org_id is not null and p_after > '-infinity' and v.day = any (v_days)
   ),
+  -- The latest stored day of each organization: an entity-day on it or after has no next day
+  -- (after a day of events, most touched rows are of that day: no probe for them).
+  last_days as materialized (
+    select o.org_id, (select pg_catalog.max(w.day) from analytics.entity_daily_visitors as w where w.org_id = o.org_id) as day
+    from (select distinct t.org_id from touched as t) as o
+  ),
   next_days as (
     -- The visitor's next day on the entity, and next day with a play: their gaps may have changed.
     select distinct t.org_id, t.entity_id, t.entity_type, n.day
     from touched as t
+    join last_days as l on l.org_id = t.org_id and t.day < l.day
     cross join lateral (
       select pg_catalog.min(w.day) as day from analytics.entity_daily_visitors as w
       where (w.org_id, w.entity_id, w.entity_type, w.visitor_key) = (t.org_id, t.entity_id, t.entity_type, t.visitor_key) and w.day > t.day

@@ -34,10 +34,17 @@ begin
   touched_days as (
     select distinct t.org_id, t.day from touched as t
   ),
+  -- The latest stored day of each organization: a visitor-day on it or after has no next day
+  -- (after a day of events, most touched visitor-days are of that day: no probe for them).
+  last_days as materialized (
+    select o.org_id, (select pg_catalog.max(w.day) from analytics.visitor_daily_counts as w where w.org_id = o.org_id) as day
+    from (select distinct t.org_id from touched as t) as o
+  ),
   next_days as (
     -- A visitor's next active day after a touched day: its gap may have changed.
     select distinct t.org_id, n.day
     from touched as t
+    join last_days as l on l.org_id = t.org_id and t.day < l.day
     cross join lateral (select pg_catalog.min(w.day) as day from analytics.visitor_daily_counts as w
                         where w.org_id = t.org_id and w.visitor_key = t.visitor_key and w.day > t.day) as n
     where n.day is not null

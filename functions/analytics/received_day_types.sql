@@ -19,6 +19,9 @@ set plan_cache_mode = force_custom_plan
 -- The events received are joined to their organization by hash: estimated at a few rows (BRIN),
 -- a day's 55,000 were matched against each of the 1,000 organizations in a nested loop (12 s).
 set enable_nestloop = off
+-- No JIT: after a day of new events at 10M, 0.26 s of its 0.54 s was compiling (BENCHMARKS.md,
+-- helper dr), as for analytics.received_days.
+set jit = off
 as $$
 #variable_conflict use_column
 begin

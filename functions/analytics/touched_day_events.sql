@@ -41,6 +41,9 @@ set plan_cache_mode = force_custom_plan
 -- A rebuild hashes a million events: in memory, and joined by hash rather than sorted.
 set work_mem = '256MB'
 set enable_mergejoin = off
+-- No JIT: after a day of new events at 10M the plan of the keyed read (~100,000 events, cost
+-- above jit_optimize_above_cost) spent 7.5 s of its 9.1 s compiling (BENCHMARKS.md, helper dr).
+set jit = off
 as $$
 #variable_conflict use_column
 declare

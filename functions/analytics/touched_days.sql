@@ -22,6 +22,8 @@ set plan_cache_mode = force_custom_plan
 -- The events received are joined to their organization by hash: estimated at a few rows (BRIN),
 -- a day's 55,000 were matched against each of the 1,000 organizations in a nested loop (12 s).
 set enable_nestloop = off
+-- No JIT: compiling its plan cost more than running it (BENCHMARKS.md, helper dr).
+set jit = off
 as $$
 #variable_conflict use_column
 declare
