@@ -50,7 +50,11 @@ public struct Refresher: Sendable {
   public init() {}
 
   /// Runs private.run_refresh on `connection` (which must not be inside a transaction).
-  public func refresh(_ connection: Connection, only: String?, waitSeconds: Int) throws -> RefreshReport {
+  /// `viewsMaxAgeMinutes`: run_refresh's p_views_max_age (the cohorts view refreshed only
+  /// when that old or a local week began since); nil refreshes every view.
+  public func refresh(_ connection: Connection, only: String?, waitSeconds: Int, viewsMaxAgeMinutes: Int? = nil) throws
+    -> RefreshReport
+  {
     let started = ContinuousClock.now
     try connection.requireOwnSession(for: "refresh")
     guard try connection.scalar("select pg_catalog.to_regproc('private.run_refresh') is not null", as: Bool.self) == true else {
@@ -63,7 +67,8 @@ public struct Refresher: Sendable {
     let runId = try connection.scalar("select pg_catalog.nextval('private.refresh_run_id')::bigint", as: Int.self) ?? 0
     do {
       _ = connection.takeNotices()
-      try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int)")
+      let maxAge = viewsMaxAgeMinutes.map { "interval '\($0) minutes'" } ?? "null"
+      try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int, \(unsafeSQL: maxAge))")
       _ = connection.takeNotices()
     } catch let error as PostgresError where error.isConnectionLoss {
       throw Self.interrupted(runId: runId, error: error, notices: connection.takeNotices())
@@ -125,13 +130,26 @@ public struct RefreshPeriod: Sendable, Equatable, CustomStringConvertible {
   /// Parses `<N>m` or `<N>h`; nil for anything else (including periods that do not divide
   /// an hour or a day evenly, which cron cannot express as a fixed interval).
   public init?(_ text: String) {
-    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-    guard let unit = trimmed.last, let n = Int(trimmed.dropLast()), n > 0 else { return nil }
-    switch unit {
-    case "m" where 60 % n == 0: minutes = n
-    case "h" where 24 % n == 0: minutes = n * 60
+    switch Self.parse(text) {
+    case let (n, "m")? where 60 % n == 0: minutes = n
+    case let (n, "h")? where 24 % n == 0: minutes = n * 60
     default: return nil
     }
+  }
+
+  /// The minutes of any `<N>m` or `<N>h` (N > 0), e.g. for `refresh --views-max-age`; nil otherwise.
+  public static func minutes(_ text: String) -> Int? {
+    switch parse(text) {
+    case let (n, "m")?: n
+    case let (n, "h")?: n * 60
+    default: nil
+    }
+  }
+
+  static func parse(_ text: String) -> (Int, Character)? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+    guard let unit = trimmed.last, let n = Int(trimmed.dropLast()), n > 0 else { return nil }
+    return (n, unit)
   }
 
   /// The cron schedule: every minute `* * * * *`, every N minutes `*/N * * * *`, hourly
@@ -148,6 +166,11 @@ public struct RefreshPeriod: Sendable, Equatable, CustomStringConvertible {
   /// Seconds a run waits for a refresh still running before it gives up (55P03): half the period.
   public var waitSeconds: Int { minutes * 30 }
 
+  /// The maximum age of the cohorts view for a job this frequent (run_refresh's
+  /// p_views_max_age): 60 minutes below an hour (recomputing every organization's cohorts
+  /// takes 8-20 s at 10M events), nil (every run) from an hour up.
+  public var viewsMaxAgeMinutes: Int? { minutes < 60 ? 60 : nil }
+
   public var description: String { minutes < 60 ? "\(minutes)m" : "\(minutes / 60)h" }
 }
 
@@ -156,7 +179,10 @@ public struct Scheduler: Sendable {
   /// The nightly job's command: a run waits up to 10 minutes for one still running.
   public static let command = command(waitSeconds: 600)
   /// The refresh job's command for a run that waits at most `waitSeconds` for one still running.
-  public static func command(waitSeconds: Int) -> String { "call private.run_refresh(null, null, \(waitSeconds))" }
+  /// With `viewsMaxAgeMinutes`, run_refresh's p_views_max_age as well.
+  public static func command(waitSeconds: Int, viewsMaxAgeMinutes: Int? = nil) -> String {
+    "call private.run_refresh(null, null, \(waitSeconds)" + (viewsMaxAgeMinutes.map { ", interval '\($0) minutes'" } ?? "") + ")"
+  }
   /// The daily insight generation: queue the organizations due, expire stale insights
   /// (`audiencectl insights work` then processes the queued runs).
   public static let insightsJobName = "audience-db-insights"
@@ -206,14 +232,15 @@ public struct Scheduler: Sendable {
   /// (cron.schedule upserts by name). Its run waits at most `waitSeconds` for a refresh
   /// still running (10 minutes for the nightly default; half the period with `--every`).
   public func install(
-    _ connection: Connection, schedule: String, waitSeconds: Int = 600, crontabCommand: String, forceCrontab: Bool
+    _ connection: Connection, schedule: String, waitSeconds: Int = 600, viewsMaxAgeMinutes: Int? = nil, crontabCommand: String,
+    forceCrontab: Bool
   ) throws -> ScheduleOutcome {
     let reason = forceCrontab ? "--crontab was given" : try pgCronUnavailableReason(connection)
     if let reason {
       return .crontab(line: "\(schedule) \(crontabCommand)", reason: reason)
     }
     try createPgCron(connection)
-    let command = Self.command(waitSeconds: waitSeconds)
+    let command = Self.command(waitSeconds: waitSeconds, viewsMaxAgeMinutes: viewsMaxAgeMinutes)
     let jobId =
       try connection.scalar("select cron.schedule(\(Self.jobName), \(schedule), \(command))::bigint", as: Int.self) ?? 0
     return .pgCron(jobId: jobId, schedule: schedule, command: command)

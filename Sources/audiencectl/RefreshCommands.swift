@@ -15,12 +15,23 @@ extension AudienceCtl {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this step (a materialized view schema.name, or a maintenance function name).") var only: String?
     @Option(help: "Seconds to wait for a refresh already running (0: exit at once with status 4).") var wait = 0
+    @Option(help: "Refresh the cohorts view only when it is this old (e.g. 60m, 1h) or a local week began since; default: always.")
+    var viewsMaxAge: String?
     @Flag(help: "Print the report as JSON.") var json = false
+
+    func validate() throws {
+      if let viewsMaxAge, RefreshPeriod.minutes(viewsMaxAge) == nil {
+        throw ValidationError("--views-max-age \(viewsMaxAge): give whole minutes or hours, e.g. 60m or 1h")
+      }
+    }
 
     func run() throws {
       let report: RefreshReport
       do {
-        report = try reportingErrors { try Refresher().refresh(connection.open(), only: only, waitSeconds: wait) }
+        report = try reportingErrors {
+          try Refresher().refresh(
+            connection.open(), only: only, waitSeconds: wait, viewsMaxAgeMinutes: viewsMaxAge.flatMap(RefreshPeriod.minutes))
+        }
       } catch let error as RefreshError {
         printError(error.description)
         throw ExitCode(error.lockTimeout ? ExitStatus.lockTimeout.rawValue : ExitStatus.failure.rawValue)
@@ -60,11 +71,15 @@ extension AudienceCtl {
           command = "cd \(quoteShell(root)) && \(quoteShell(executable)) refresh --url \(quoteShell(url)) --json >> \(quoteShell(root + "/refresh.log")) 2>&1"
         }
         // With --every, the crontab's run also waits at most half the period for one still running.
-        let refreshCommand = period.map { command.replacingOccurrences(of: " --json >> ", with: " --wait \($0.waitSeconds) --json >> ") } ?? command
+        // Below an hour, the cohorts view only hourly (and at a local week start).
+        let refreshCommand = period.map { period in
+          let maxAge = period.viewsMaxAgeMinutes.map { " --views-max-age \($0)m" } ?? ""
+          return command.replacingOccurrences(of: " --json >> ", with: " --wait \(period.waitSeconds)\(maxAge) --json >> ")
+        } ?? command
         let outcome = try reportingErrors {
           try Scheduler().install(
             connection.open(), schedule: period?.cron ?? schedule, waitSeconds: period?.waitSeconds ?? 600,
-            crontabCommand: refreshCommand, forceCrontab: crontab)
+            viewsMaxAgeMinutes: period?.viewsMaxAgeMinutes, crontabCommand: refreshCommand, forceCrontab: crontab)
         }
         switch outcome {
         case .pgCron(let jobId, let schedule, let sql):

@@ -72,6 +72,28 @@ struct RefreshTests {
     #expect(unknown.stderr.hasPrefix("error: no refresh step is named private.nope"))
   }
 
+  @Test("--views-max-age keeps the cohorts view while it is younger; a plain refresh or --only recomputes it")
+  func cohortsViewMaxAge() throws {
+    let db = try migratedDatabase()
+    let connection = try db.connect()
+    let asOf = "select as_of::text from private.mv_cohort_retention where org_id = '00000000-0000-0000-0000-000000000000'"
+    #expect(try refresh(db).status == 0)
+    let first = try connection.scalar(SQL(unsafeSQL: asOf), as: String.self)
+    #expect(first != nil)
+    let kept = try refresh(db, ["--views-max-age", "60m", "--json"])
+    #expect(kept.status == 0, "\(kept.stderr)")
+    #expect(try JSONValue.parse(kept.stdout)["steps"]?.arrayValue?.contains { $0["step"] == "private.mv_cohort_retention" } == true)
+    #expect(try connection.scalar(SQL(unsafeSQL: asOf), as: String.self) == first)
+    #expect(try refresh(db, ["--views-max-age", "0m"]).stderr.contains("--views-max-age 0m: give whole minutes or hours"))
+    // Named alone, it is recomputed whatever the age.
+    #expect(try refresh(db, ["--only", "private.mv_cohort_retention", "--views-max-age", "1h"]).status == 0)
+    let second = try connection.scalar(SQL(unsafeSQL: asOf), as: String.self)
+    #expect(second != nil && second != first)
+    #expect(try refresh(db).status == 0)
+    let third = try connection.scalar(SQL(unsafeSQL: asOf), as: String.self)
+    #expect(third != nil && third != second)
+  }
+
   @Test("refresh applies the 90-day retention as its last step, once per UTC day")
   func retentionStep() async throws {
     // Blocking: on a thread of its own, not one of the cooperative threads.
@@ -167,7 +189,7 @@ struct ScheduleTests {
     let root = TestEnvironment.packageRoot.path
     let bin = TestEnvironment.audiencectl.path
     #expect(lines[0] == "pg_cron is not used (--crontab was given). Add this line to the crontab (crontab -e); set DATABASE_URL there if the database needs a password:")
-    #expect(lines[1] == "* * * * * cd \(root) && \(bin) refresh --url '\(db.url)' --wait 30 --json >> \(root)/refresh.log 2>&1")
+    #expect(lines[1] == "* * * * * cd \(root) && \(bin) refresh --url '\(db.url)' --wait 30 --views-max-age 60m --json >> \(root)/refresh.log 2>&1")
     #expect(lines[5] == "*/5 * * * * cd \(root) && \(bin) insights work --url '\(db.url)' --json >> \(root)/insights.log 2>&1")
     let bad = try audiencectl(["schedule", "install", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--every", "7m"])
     #expect(bad.status != 0)
@@ -182,6 +204,11 @@ struct ScheduleTests {
     #expect(RefreshPeriod("6h").map { [$0.cron, "\($0.waitSeconds)"] } == ["0 */6 * * *", "10800"])
     #expect(RefreshPeriod("7m") == nil && RefreshPeriod("0m") == nil && RefreshPeriod("5") == nil && RefreshPeriod("5d") == nil)
     #expect(Scheduler.command(waitSeconds: 30) == "call private.run_refresh(null, null, 30)")
+    #expect(Scheduler.command(waitSeconds: 30, viewsMaxAgeMinutes: 60) == "call private.run_refresh(null, null, 30, interval '60 minutes')")
+    // The cohorts view hourly below an hour; every run from an hour up.
+    #expect(["1m", "30m", "1h", "6h"].map { RefreshPeriod($0)?.viewsMaxAgeMinutes } == [60, 60, nil, nil])
+    #expect(RefreshPeriod.minutes("90m") == 90 && RefreshPeriod.minutes("2h") == 120 && RefreshPeriod.minutes("0h") == nil
+              && RefreshPeriod.minutes("1d") == nil)
   }
 
   @Test("with pg_cron: --every 1m registers one job that pg_cron runs at the next minute; reinstalling replaces it")
@@ -203,12 +230,12 @@ struct ScheduleTests {
     for _ in 0..<2 {
       let result = try audiencectl(["schedule", "install", "--url", cronURL, "--project", TestEnvironment.packageRoot.path, "--every", "1m"])
       #expect(result.status == 0, "\(result.stderr)")
-      #expect(result.stdout.contains(") runs `call private.run_refresh(null, null, 30)` at * * * * *.\n"))
+      #expect(result.stdout.contains(") runs `call private.run_refresh(null, null, 30, interval '60 minutes')` at * * * * *.\n"))
     }
     let jobs = try connection.query("select jobid, schedule, command from cron.job where jobname = 'audience-db-refresh'")
     #expect(jobs.count == 1)
     #expect(jobs.first?["schedule"] == "* * * * *")
-    #expect(jobs.first?["command"] == "call private.run_refresh(null, null, 30)")
+    #expect(jobs.first?["command"] == "call private.run_refresh(null, null, 30, interval '60 minutes')")
     let jobId = try #require(jobs.first.map { try $0.decode("jobid", as: Int.self) })
     // pg_cron really runs it: a successful run of this job at the next minute (plus the run).
     var status: String?

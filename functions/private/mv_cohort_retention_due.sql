@@ -6,7 +6,8 @@
 -- in the organization's current local week, and computes otherwise, so a new week makes
 -- the view useless there until the next refresh). Otherwise the view is kept: readers get
 -- its numbers as of p_as_of, less than p_max_age old.
--- Used by private.refresh_mv_cohort_retention (the refresh step, p_max_age 1 hour).
+-- Used by private.refresh_mv_cohort_retention (the refresh step, given a maximum age: 1 hour
+-- for the job of `schedule install --every` below an hour).
 -- Internal helper; owner only. 22023 when p_now or p_max_age is NULL or p_max_age <= 0.
 create or replace function private.mv_cohort_retention_due(p_as_of timestamptz, p_now timestamptz, p_max_age interval)
 returns boolean

@@ -2,9 +2,10 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
 -- private.apply_rollup) in dependency order, every materialized view in dependency order
--- (CONCURRENTLY when it is populated and has a unique index; private.mv_cohort_retention
--- through private.refresh_mv_cohort_retention: only when an hour old or a new local week
--- began, unless the run names it alone), then the incremental
+-- (CONCURRENTLY when it is populated and has a unique index; with p_views_max_age, the
+-- frequent job of `schedule install --every` below an hour, private.mv_cohort_retention only
+-- when it is that old or a local week began since: private.refresh_mv_cohort_retention;
+-- a run naming it with p_only refreshes it regardless), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers
 -- (the customers rollup is applied with the others; this step sweeps after it),
 -- then insights.refresh_aggregates for every organization; the daily rollups of 0030, once
@@ -19,10 +20,12 @@
 -- for the same way; while a refresh runs, migrate waits for it.
 -- Called by `audiencectl refresh` and by the pg_cron job of `audiencectl schedule install`;
 -- owner / DBA sessions only (no grants).
+drop procedure if exists private.run_refresh(bigint, text, integer);
 create or replace procedure private.run_refresh(
   inout p_run_id bigint default null,
   p_only text default null,
-  p_wait_seconds integer default 0
+  p_wait_seconds integer default 0,
+  p_views_max_age interval default null
 )
 language plpgsql
 -- No `set search_path` clause: a procedure with one cannot COMMIT between steps. It is not
@@ -92,10 +95,10 @@ begin
       from private.rollups_in_order() as o
     union all
     select 1, 100 + l.level, v.name,
-           -- the cohorts view: at most hourly, or when named alone (--only)
-           case when v.name = 'private.mv_cohort_retention'
+           -- the cohorts view: once per p_views_max_age (and local week), unless named alone
+           case when v.name = 'private.mv_cohort_retention' and p_views_max_age is not null and p_only is null
                      and pg_catalog.to_regproc('private.refresh_mv_cohort_retention') is not null
-                then pg_catalog.format('select private.refresh_mv_cohort_retention(%L)', p_only is not null)
+                then pg_catalog.format('select private.refresh_mv_cohort_retention(%L::interval)', p_views_max_age)
                 when v.populated and v.has_unique
                 then 'refresh materialized view concurrently ' || v.name
                 else 'refresh materialized view ' || v.name end
@@ -161,6 +164,6 @@ begin
   end if;
 end;
 $$;
-revoke execute on procedure private.run_refresh(bigint, text, integer) from public;
-comment on procedure private.run_refresh(bigint, text, integer) is
+revoke execute on procedure private.run_refresh(bigint, text, integer, interval) from public;
+comment on procedure private.run_refresh(bigint, text, integer, interval) is
   'Refreshes partitions, materialized views (dependency order, concurrently when possible) and incremental aggregates; logs each step in private.refresh_log.';
