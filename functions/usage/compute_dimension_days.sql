@@ -37,8 +37,9 @@ comment on function usage.dimension_days_delta(boolean, uuid, timestamptz, times
 -- contract, migrations/0100 and 1000; combine function usage.combine_dimension_days): the
 -- partial aggregates, per (organization, local day, dimension, key), of the requests
 -- received in [p_after, p_upto) (usage.request_deltas: minus the old versions of requests
--- repriced in that range that were received before p_after). day = the local date of
--- occurred_at; per dimension user (key: user_id as text, the nil uuid for requests without
+-- repriced in that range that were received before p_after, plus those received in it and
+-- repriced at or after p_upto). day = the local date of occurred_at; per dimension user
+-- (key: user_id as text, the nil uuid for requests without
 -- a user), team, project and feature (key as stored): requests, cost of the priced requests
 -- (0 when none) and tokens (input + output + cached input + cache write). The engine adds
 -- them to the stored row of the key (apply: ON CONFLICT; readers: the combine function), so

@@ -52,8 +52,9 @@ comment on function usage.model_days_delta(boolean, uuid, timestamptz, timestamp
 -- migrations/0100 and 1000; combine function usage.combine_model_days): the partial
 -- aggregates, per (organization, local day, provider, model), of the requests received in
 -- [p_after, p_upto) (usage.request_deltas: minus the old versions of requests repriced in
--- that range that were received before p_after). day = the local date of occurred_at (the
--- day of its local hour); the sums of usage.model_hours (errors: error or timeout; cost of
+-- that range that were received before p_after, plus those received in it and repriced at
+-- or after p_upto). day = the local date of occurred_at (the day of its local hour); the
+-- sums of usage.model_hours (errors: error or timeout; cost of
 -- the priced requests; unpriced: cost NULL; tokens by kind; rating sum and count;
 -- routed_compared / routed_cost / baseline_cost over routed requests with both costs known)
 -- and the latency histogram (usage.latency_bucket; zero counts dropped). The engine adds

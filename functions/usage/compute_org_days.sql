@@ -77,8 +77,9 @@ comment on function usage.org_days_delta(boolean, uuid, timestamptz, timestamptz
 -- migrations/0100 and 1000; combine function usage.combine_org_days): the partial
 -- aggregates, per (organization, local day), of the requests received in [p_after, p_upto)
 -- (usage.request_deltas: minus the old versions of requests repriced in that range that were
--- received before p_after). day = the local date of occurred_at (the day of its local hour,
--- as usage.model_hours buckets it); every sum of usage.model_hours (errors: status error or
+-- received before p_after, plus those received in it and repriced at or after p_upto).
+-- day = the local date of occurred_at (the day of its local hour, as usage.model_hours
+-- buckets it); every sum of usage.model_hours (errors: status error or
 -- timeout; cost of the priced requests, 0 when none; unpriced: cost NULL; tokens by kind;
 -- rating sum and count; routed, and routed_compared / routed_cost / baseline_cost over routed
 -- requests with both costs known; regrets: routed requests that failed or were rated <= 2;

@@ -1,5 +1,6 @@
 -- requires: functions/usage/price_at.sql
 -- requires: functions/usage/request_cost.sql
+-- requires: functions/usage/prune_request_retractions.sql
 -- Recomputes price_id, cost, baseline_price_id and baseline_cost of one organization's
 -- requests with occurred_at in p_period from the prices as they are now (the effective
 -- price at each request's occurred_at: usage.price_at), deterministically: the same
@@ -9,6 +10,13 @@
 -- the watermark) recomputes exactly the keys those requests belong to; the old version of
 -- each changed request goes to usage.request_retractions (same transaction), which the
 -- combinable rollups subtract (migrations/1001).
+-- First it deletes the retractions that nothing reads any more
+-- (usage.prune_request_retractions): those retracted before the lowest watermark of the
+-- combinable rollups of usage.model_requests. Their deltas (usage.request_deltas) read only
+-- the retractions with retracted_at >= p_after, and p_after is a watermark (apply, readers)
+-- or '-infinity' (the full rebuild subtracts nothing); watermarks only move up (or back to
+-- '-infinity'), and the prune reads them in its own snapshot (an apply in progress counts
+-- with its old watermark; older snapshots still see the deleted rows): no answer changes.
 -- Records what it did in usage.reprice_runs (checked, changed, total cost before and
 -- after) and returns that row.
 -- Callable by service_role (and DBA sessions). Errors: 22023 NULL or empty period
@@ -34,6 +42,9 @@ begin
     raise exception 'reprice period % is empty', p_period
       using errcode = '22023', hint = 'Pass a non-empty range of occurred_at, e.g. tstzrange(''2026-06-01'', ''2026-07-01'').';
   end if;
+  -- The retractions no rollup reads any more (every organization's: the table's one writer
+  -- keeps it to the reprices since the rollups' lowest watermark).
+  perform usage.prune_request_retractions();
 
   with current_rows as (
     select r.org_id, r.occurred_at, r.id, r.cost,
@@ -85,4 +96,4 @@ $$;
 revoke execute on function usage.reprice(uuid, tstzrange) from public, anon, authenticated;
 grant execute on function usage.reprice(uuid, tstzrange) to service_role;
 comment on function usage.reprice(uuid, tstzrange) is
-  'Recomputes the costs of an organization''s requests in an occurred_at range from the current prices (deterministic; changed rows get received_at = now() so rollups recompute them) and records the run in usage.reprice_runs. service_role. 22023 empty period, P0002 unknown organization.';
+  'Recomputes the costs of an organization''s requests in an occurred_at range from the current prices (deterministic; changed rows get received_at = now() so rollups recompute them, old versions kept in usage.request_retractions) and records the run in usage.reprice_runs. First deletes the retractions no rollup reads any more (usage.prune_request_retractions). service_role. 22023 empty period, P0002 unknown organization.';

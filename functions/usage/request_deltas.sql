@@ -1,11 +1,24 @@
 -- The signed source rows of the combinable usage rollups (migrations/1000, 1001), with the
--- local day of each (the date of occurred_at in its organization's time zone): the
--- requests received in [p_after, p_upto) with sign +1, and each old version retracted in
--- that range (usage.request_retractions: a request that usage.reprice changed, whose new
--- version is one of the requests above) that was received before p_after with sign -1, so
--- that the partial aggregate over these rows, added to a stored row that counts the
--- requests received before p_after, counts each request once at its current values. From
--- '-infinity' (the full rebuild) nothing is retracted.
+-- local day of each (the date of occurred_at in its organization's time zone). Every
+-- version of a request counts +1 from its received_at and -1 from the time it was replaced
+-- (usage.request_retractions: the old version a usage.reprice changed, retracted_at = the new
+-- version's received_at); the rows over [p_after, p_upto) are that signed log's events in
+-- the range, netted per version:
+-- * the requests received in the range (current versions), +1;
+-- * each old version received before p_after and retracted in the range, -1 (the stored
+--   rows, which count the versions alive at p_after, count it);
+-- * each old version received in the range and retracted at or after p_upto, +1: the
+--   version alive at p_upto, which the source no longer shows (a reprice that committed
+--   before this read but at or after p_upto: an apply whose bound an older transaction held
+--   back, or a test's p_upto). Without it, a later delta would subtract a version no stored
+--   row ever counted. A readers' p_upto is 'infinity' (never).
+-- (An old version received and retracted within the range nets 0, one received at or after
+-- p_upto or retracted before p_after is outside it.) Summed over consecutive ranges, read at
+-- any times, each request counts once at the version alive at the last bound, so the
+-- partial aggregate over these rows, added to a stored row that counts the versions alive at
+-- p_after, counts each request once at its current values. From '-infinity' (the full
+-- rebuild) nothing is subtracted. Every row read has retracted_at >= p_after: a retraction
+-- older than every reader's watermark is never read (usage.prune_request_retractions).
 -- p_all: every organization's rows (apply and the full rebuild: the BRIN on received_at;
 -- p_org_id is ignored), else p_org_id's (readers: its (org_id, received_at) index). Callers
 -- pass p_all as a CONSTANT: this function is LANGUAGE sql, STABLE, without SET, so
@@ -37,13 +50,15 @@ as $$
         where p_all and r.received_at >= p_after and r.received_at < p_upto) as q
   union all
   select x.org_id, (x.occurred_at at time zone (select o.timezone from app.organizations as o where o.id = x.org_id))::date,
-         x.occurred_at, -1, x.user_id, x.team, x.project, x.feature, x.provider, x.model, x.was_routed,
-         x.router_confidence, x.input_tokens, x.output_tokens, x.cached_input_tokens, x.cache_write_tokens,
-         x.latency_ms, x.status, x.rating, x.cost, x.baseline_cost
-  from usage.request_retractions as x                             -- old versions the stored rows count (few)
+         x.occurred_at, case when x.retracted_at < p_upto then -1 else 1 end, x.user_id, x.team, x.project, x.feature,
+         x.provider, x.model, x.was_routed, x.router_confidence, x.input_tokens, x.output_tokens, x.cached_input_tokens,
+         x.cache_write_tokens, x.latency_ms, x.status, x.rating, x.cost, x.baseline_cost
+  from usage.request_retractions as x                             -- old versions (few): one range of retracted_at
   where (p_all or x.org_id = p_org_id)
-    and x.retracted_at >= p_after and x.retracted_at < p_upto and x.received_at < p_after
+    and x.retracted_at >= p_after
+    and case when x.retracted_at < p_upto then x.received_at < p_after                 -- -1: counted, replaced
+             else x.received_at >= p_after and x.received_at < p_upto end  -- +1: alive at p_upto
 $$;
 revoke execute on function usage.request_deltas(boolean, uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function usage.request_deltas(boolean, uuid, timestamptz, timestamptz) is
-  'Signed source rows of the combinable usage rollups with their local day: requests received in [p_after, p_upto) (+1) and the old versions retracted in that range that were received before p_after (-1); every organization (p_all, a constant) or p_org_id''s. Inlined into the compute functions. Internal (owner only).';
+  'Signed source rows of the combinable usage rollups with their local day: requests received in [p_after, p_upto) (+1), the old versions retracted in that range that were received before p_after (-1) and those received in it and retracted at or after p_upto (+1); every organization (p_all, a constant) or p_org_id''s. Inlined into the compute functions. Internal (owner only).';
