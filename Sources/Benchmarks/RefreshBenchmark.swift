@@ -155,11 +155,11 @@ public struct RefreshBenchmark: Sendable {
     plan += try connection.query(
       """
       select pg_catalog.format('%I.%I', n.nspname, c.relname) as step,
-             case when \(viewsMaxAgeMinutes.map(String.init) ?? "null")::integer is not null
+             case when \(viewsMaxAgeMinutes)::integer is not null
                        and c.oid = pg_catalog.to_regclass('private.mv_cohort_retention')
                        and pg_catalog.to_regproc('private.refresh_mv_cohort_retention') is not null
-                  then pg_catalog.format('select private.refresh_mv_cohort_retention(interval %L)',
-                                         \(viewsMaxAgeMinutes.map(String.init) ?? "null") || ' minutes')
+                  then pg_catalog.format('select private.refresh_mv_cohort_retention(%L::interval)',
+                                         pg_catalog.make_interval(mins => \(viewsMaxAgeMinutes)::integer))
                   else pg_catalog.format('refresh materialized view %I.%I', n.nspname, c.relname) end as sql
         from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
        where c.relkind = 'm' and not exists (select 1 from pg_catalog.pg_depend as d where d.objid = c.oid and d.deptype = 'e')
