@@ -170,7 +170,7 @@ public struct RefreshBenchmark: Sendable {
       ("private.refresh_audience_rollups", "select pg_catalog.count(*) from private.refresh_audience_rollups()"),
       ("private.refresh_kpi_benchmarks", "select private.refresh_kpi_benchmarks()"),
       ("audience.update_customers", "select audience.update_customers()"),
-      ("insights.refresh_aggregates", "select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r"),
+      ("insights.refresh_aggregates", "select pg_catalog.count(*) from insights.refresh_all_aggregates()"),
       ("usage.detect_anomalies",
        "select usage.detect_anomalies(null, pg_catalog.date_trunc('hour', pg_catalog.now()) - interval '2 days', pg_catalog.date_trunc('hour', pg_catalog.now()))"),
       ("usage.generate_recommendations",

@@ -4,8 +4,9 @@
 -- complete_before advanced to the safe bound (private.received_upper_bound: every event
 -- received before it is committed and visible), when still current; recomputed from raw
 -- events when the period moved (a new local day), a late event arrived in it, a release
--- or the retention state changed. Returns 'kept' or 'computed'. Called for every
--- organization by the refresh step insights.refresh_aggregates (private.run_refresh).
+-- or the retention state changed (boundaries: insights.aggregate_bounds). Returns 'kept' or
+-- 'computed'. Called by insights.refresh_all_aggregates (the refresh step) for every
+-- organization it cannot keep in bulk.
 -- Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text
@@ -16,39 +17,15 @@ set jit = off
 as $$
 declare
   v_mark     timestamptz;
-  v_bounds   record;
-  v_ref_days integer;
-  v_ws       timestamptz;
-  v_wm       timestamptz;
-  v_b2       timestamptz;
-  v_b4       timestamptz;
-  v_w2       timestamptz;
-  v_w4       timestamptz;
+  v_b        record;
   v_started  timestamptz := pg_catalog.clock_timestamp();
 begin
   -- The safe bound first: the result computed below sees every event received before it.
   v_mark := private.received_upper_bound();
-
-  -- The parameters insights.metric_snapshot and insights.detect_candidates pass.
-  select * into v_bounds from insights.period_bounds(p_org_id, null, null);
-  v_ref_days := (insights.thresholds_json(array['referrer_surge.window_days'])->>'referrer_surge.window_days')::integer;
-  if v_ref_days <= v_bounds.period_days then
-    v_ws := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => 2 * v_ref_days))
-            at time zone v_bounds.timezone;
-    v_wm := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => v_ref_days))
-            at time zone v_bounds.timezone;
-  else
-    v_ws := v_bounds.comparison_start;
-    v_wm := v_bounds.period_start;
-  end if;
-  -- The bucket boundaries of insights.event_aggregates_raw.
-  v_b2 := v_bounds.comparison_start + (v_bounds.period_start - v_bounds.comparison_start) / 2;
-  v_b4 := v_bounds.period_start + (v_bounds.period_end - v_bounds.period_start) / 2;
-  v_w2 := v_ws + (v_wm - v_ws) / 2;
-  v_w4 := v_wm + (v_bounds.period_end - v_wm) / 2;
-
-  if insights.stored_aggregates_current(p_org_id, v_bounds.comparison_start, v_b2, v_bounds.period_start, v_b4,
-                                        v_bounds.period_end, v_bounds.timezone, v_ws, v_w2, v_wm, v_w4) then
+  select * into v_b from insights.aggregate_bounds(p_org_id);
+  if insights.stored_aggregates_current(p_org_id, v_b.comparison_start, v_b.comparison_mid, v_b.period_start,
+                                        v_b.period_mid, v_b.period_end, v_b.timezone, v_b.window_start,
+                                        v_b.window_before_mid, v_b.window_mid, v_b.window_after_mid) then
     -- No event of the range was received since complete_before, and every event received
     -- before the bound is committed: the stored result is complete up to it.
     update private.insight_aggregates as a
@@ -61,15 +38,15 @@ begin
   insert into private.insight_aggregates (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
          timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
          complete_before, duration_ms)
-  values (p_org_id, v_bounds.comparison_start, v_b2, v_bounds.period_start, v_b4, v_bounds.period_end,
-          v_bounds.timezone, v_ws, v_w2, v_wm, v_w4,
-          insights.release_fingerprint(p_org_id, v_bounds.period_start, v_bounds.period_end),
+  values (p_org_id, v_b.comparison_start, v_b.comparison_mid, v_b.period_start, v_b.period_mid, v_b.period_end,
+          v_b.timezone, v_b.window_start, v_b.window_before_mid, v_b.window_mid, v_b.window_after_mid,
+          insights.release_fingerprint(p_org_id, v_b.period_start, v_b.period_end),
           (select r.last_run_at from analytics.retention_state as r where r.id = 1),
           v_mark, 0);
   insert into private.insight_aggregate_rows
   select p_org_id, x.*
-  from insights.event_aggregates_raw(p_org_id, v_bounds.comparison_start, v_bounds.period_start, v_bounds.period_end,
-                                     v_bounds.timezone, v_ws, v_wm) as x;
+  from insights.event_aggregates_raw(p_org_id, v_b.comparison_start, v_b.period_start, v_b.period_end,
+                                     v_b.timezone, v_b.window_start, v_b.window_mid) as x;
   update private.insight_aggregates as a
      set duration_ms = (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer
    where a.org_id = p_org_id;

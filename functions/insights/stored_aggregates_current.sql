@@ -4,8 +4,13 @@
 -- no event of the read range received since it was complete (late events; BRIN on
 -- received_at). See migration 0040 (its aggregation watermark condition went with
 -- analytics.aggregation_watermarks, migration 0661: complete_before is the safe bound
--- private.received_upper_bound of the run that stored the result).
+-- private.received_upper_bound of the run that stored the result). p_received_none: the
+-- caller has shown that no event of the organization was received since complete_before
+-- (insights.refresh_all_aggregates: one scan for every organization), so the late-event
+-- probe is skipped.
 -- Internal helper: owner only (insights.event_aggregates, insights.refresh_aggregates).
+drop function if exists insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
+  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz);
 create or replace function insights.stored_aggregates_current(
   p_org_id            uuid,
   p_comparison_start  timestamptz,
@@ -17,7 +22,8 @@ create or replace function insights.stored_aggregates_current(
   p_window_start      timestamptz,
   p_window_before_mid timestamptz,
   p_window_mid        timestamptz,
-  p_window_after_mid  timestamptz)
+  p_window_after_mid  timestamptz,
+  p_received_none     boolean default false)
 returns boolean
 language plpgsql
 stable
@@ -47,7 +53,8 @@ begin
   -- Late events: received since the result was complete, about the read range. Planned
   -- with the actual mark (custom plan): a BRIN range on received_at, not the organization's
   -- whole (org_id, occurred_at) range.
-  return not exists (select 1 from analytics.events as e
+  return p_received_none
+      or not exists (select 1 from analytics.events as e
                      where e.received_at >= v_stored.complete_before
                        and e.org_id = p_org_id
                        and e.occurred_at >= p_comparison_start
@@ -55,7 +62,7 @@ begin
 end;
 $$;
 revoke execute on function insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
-  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz) from public, anon, authenticated;
+  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz, boolean) from public, anon, authenticated;
 comment on function insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
-  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz) is
+  timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz, boolean) is
   'Whether the stored event aggregates of an organization (private.insight_aggregates) are current for these bucket boundaries (no late events, same releases, no retention run since). Internal helper (owner only).';

@@ -8,7 +8,7 @@
 -- a run naming it with p_only refreshes it regardless), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers
 -- (the customers rollup is applied with the others; this step sweeps after it),
--- then insights.refresh_aggregates for every organization; the daily rollups of 0030, once
+-- then insights.refresh_aggregates for every organization (insights.refresh_all_aggregates); the daily rollups of 0030, once
 -- the step analytics.aggregate_daily, are registered rollups since 0661), then the usage steps usage.detect_anomalies and
 -- usage.generate_recommendations, and last the retention of raw events (step
 -- analytics.apply_retention: analytics.apply_retention_due(90), i.e. 90 days, once per UTC
@@ -115,8 +115,8 @@ begin
      where pg_catalog.to_regproc('private.refresh_kpi_benchmarks') is not null
     union all
     select 4, 0, 'insights.refresh_aggregates',
-           'select pg_catalog.count(*) from app.organizations as o, insights.refresh_aggregates(o.id) as r'
-     where pg_catalog.to_regproc('insights.refresh_aggregates') is not null
+           'select pg_catalog.count(*) from insights.refresh_all_aggregates()'
+     where pg_catalog.to_regproc('insights.refresh_all_aggregates') is not null
     union all
     -- usage: anomalies of the complete hours of the last 2 days, recommendations of the
     -- organizations with requests in the last 30 days (both idempotent)
