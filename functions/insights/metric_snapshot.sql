@@ -1,3 +1,4 @@
+-- requires: functions/insights/aggregate_bounds.sql
 -- The metric snapshot of an organization, as jsonb: what the insight generator shows the
 -- LLM next to the candidates. Aggregates only (counts, sums, percentages, names of
 -- cities, platforms, domains, releases, venues), never raw events or personal data.
@@ -57,20 +58,12 @@ declare
   v_ref_mid   timestamptz;
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
-  select * into v_bounds from insights.period_bounds(p_org_id, p_period_start, p_period_end);
+  select * into v_bounds from insights.aggregate_bounds(p_org_id, p_period_start, p_period_end);
   v_rules := insights.thresholds_json(array['min.city_clicks', 'min.previous_clicks_for_growth',
-                                            'new_market.max_previous_clicks', 'referrer_surge.window_days']);
-  v_ref_days := (v_rules->>'referrer_surge.window_days')::integer;
-  if v_ref_days <= v_bounds.period_days then
-    v_ref_start := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => 2 * v_ref_days))
-                   at time zone v_bounds.timezone;
-    v_ref_mid := ((v_bounds.period_end at time zone v_bounds.timezone) - pg_catalog.make_interval(days => v_ref_days))
-                 at time zone v_bounds.timezone;
-  else
-    v_ref_days := v_bounds.period_days;
-    v_ref_start := v_bounds.comparison_start;
-    v_ref_mid := v_bounds.period_start;
-  end if;
+                                            'new_market.max_previous_clicks']);
+  v_ref_days := v_bounds.window_days;
+  v_ref_start := v_bounds.window_start;
+  v_ref_mid := v_bounds.window_mid;
 
   with agg as materialized (
     select *
