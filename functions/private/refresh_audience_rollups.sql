@@ -30,6 +30,7 @@ language plpgsql
 volatile
 set search_path = ''
 set jit = off
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -42,6 +43,7 @@ declare
   v_visitors integer;
   v_sessions integer;
   v_session_days date[];
+  v_from    date;
 begin
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
   -- The safe upper bound first.
@@ -173,50 +175,140 @@ begin
       analyze private.audience_visitor_day_combos;
     end if;
 
-    -- Previous-day columns of the visitors seen, over their whole history; the days whose
-    -- rows changed.
-    with pointers as (
-      select t.visitor_key, t.day,
-             pg_catalog.lag(t.day) over w as prev_day,
-             pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
-             pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
-             pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
-             pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (w rows between current row and unbounded following) as next_click_day
-      from private.audience_visitor_days as t
-      where t.org_id = v_org.id
-        and (v_org.mark is null or t.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
-      window w as (partition by t.visitor_key order by t.day)
-    ),
-    updated as (
-      update private.audience_visitor_days as t
-      set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
-          prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
-      from pointers as p
-      where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
-        and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
-            is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
-      returning t.day
-    ),
-    combo_pointers as (
-      select c.visitor_key, c.day, c.device_type, c.network_type,
-             pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
-      from private.audience_visitor_day_combos as c
-      where c.org_id = v_org.id
-        and (v_org.mark is null or c.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
-    ),
-    combos_updated as (
-      update private.audience_visitor_day_combos as c
-      set prev_day = p.prev_day
-      from combo_pointers as p
-      where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
-        and c.device_type = p.device_type and c.network_type = p.network_type
-        and c.prev_day is distinct from p.prev_day
-      returning c.day
-    )
+    if v_org.mark is null then
+      -- Previous-day columns and the days whose rows changed. A first build: every visitor's
+      -- whole history (next_click_day as a running minimum from the last day on: linear).
+      with pointers as (
+        select t.visitor_key, t.day,
+               pg_catalog.lag(t.day) over w as prev_day,
+               pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
+               pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
+               pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
+               pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (partition by t.visitor_key order by t.day desc) as next_click_day
+        from private.audience_visitor_days as t
+        where t.org_id = v_org.id
+        window w as (partition by t.visitor_key order by t.day)
+      ),
+      updated as (
+        update private.audience_visitor_days as t
+        set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
+            prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
+        from pointers as p
+        where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
+          and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
+              is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+        returning t.day
+      ),
+      combo_pointers as (
+        select c.visitor_key, c.day, c.device_type, c.network_type,
+               pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
+        from private.audience_visitor_day_combos as c
+        where c.org_id = v_org.id
+      ),
+      combos_updated as (
+        update private.audience_visitor_day_combos as c
+        set prev_day = p.prev_day
+        from combo_pointers as p
+        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+          and c.device_type = p.device_type and c.network_type = p.network_type
+          and c.prev_day is distinct from p.prev_day
+        returning c.day
+      )
+      select pg_catalog.array_agg(distinct x.day)
+      into v_changed
+      from (select u.day from updated as u union select u.day from combos_updated as u
+            union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
+    else
+      -- Incremental: per visitor seen, its rows from the first recomputed day v_from on and
+      -- the last row before it (the seed, whose stored previous-day columns are exact:
+      -- they depend on earlier rows only). The later rows' previous days come from the
+      -- window or, before it, from the seed; next_click_day from the window for the seed
+      -- and every later row; where the seed's changes, the earlier rows that carried the
+      -- seed's old value (those after the visitor's last click before it) take the new one.
+      -- Combinations: the rows from v_from on, each combination's first one pointing to its
+      -- last day before v_from. Only changed rows are written.
+      v_from := v_days[1];
+      with win as (
+        select k.visitor_key, r.day, r.flags, r.day < v_from as seed,
+               (r.prev_day, r.prev_checkout_day, r.prev_mobile_day, r.prev_desktop_day, r.next_click_day) as stored,
+               r.prev_day as seed_prev, r.prev_checkout_day as seed_checkout, r.prev_mobile_day as seed_mobile,
+               r.prev_desktop_day as seed_desktop, r.next_click_day as seed_click
+        from pg_temp.audience_rollup_keys as k
+        cross join lateral (
+          (select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+           from private.audience_visitor_days as t
+           where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day < v_from
+           order by t.day desc
+           limit 1)
+          union all
+          select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+          from private.audience_visitor_days as t
+          where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day >= v_from
+        ) as r
+      ),
+      pointers as (
+        select w.visitor_key, w.day, w.seed, w.stored, w.seed_click,
+               case when w.seed then w.seed_prev else pg_catalog.lag(w.day) over w_asc end as prev_day,
+               case when w.seed then w.seed_checkout
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 4 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_checkout end) over w_asc) end as prev_checkout_day,
+               case when w.seed then w.seed_mobile
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 8 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_mobile end) over w_asc) end as prev_mobile_day,
+               case when w.seed then w.seed_desktop
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 16 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_desktop end) over w_asc) end as prev_desktop_day,
+               pg_catalog.min(w.day) filter (where w.flags & 1 <> 0) over (partition by w.visitor_key order by w.day desc) as next_click_day
+        from win as w
+        window w_asc as (partition by w.visitor_key order by w.day),
+               w_before as (w_asc rows between unbounded preceding and 1 preceding)
+      ),
+      changes as (
+        select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day
+        from pointers as p
+        where p.stored is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+        union all
+        select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day
+        from pointers as p
+        join private.audience_visitor_days as t
+          on t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day < p.day
+         and t.next_click_day is not distinct from p.seed_click
+        where p.seed and p.seed_click is distinct from p.next_click_day
+      ),
+      updated as (
+        update private.audience_visitor_days as t
+        set prev_day = c.prev_day, prev_checkout_day = c.prev_checkout_day, prev_mobile_day = c.prev_mobile_day,
+            prev_desktop_day = c.prev_desktop_day, next_click_day = c.next_click_day
+        from changes as c
+        where t.org_id = v_org.id and t.visitor_key = c.visitor_key and t.day = c.day
+        returning t.day
+      ),
+      combo_pointers as (
+        select c.visitor_key, c.day, c.device_type, c.network_type, c.prev_day as stored,
+               coalesce(pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day),
+                        (select b.day from private.audience_visitor_day_combos as b
+                         where b.org_id = v_org.id and b.visitor_key = c.visitor_key and b.day < v_from
+                           and b.device_type = c.device_type and b.network_type = c.network_type
+                         order by b.day desc
+                         limit 1)) as prev_day
+        from pg_temp.audience_rollup_keys as k
+        join private.audience_visitor_day_combos as c
+          on c.org_id = v_org.id and c.visitor_key = k.visitor_key and c.day >= v_from
+      ),
+      combos_updated as (
+        update private.audience_visitor_day_combos as c
+        set prev_day = p.prev_day
+        from combo_pointers as p
+        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+          and c.device_type = p.device_type and c.network_type = p.network_type
+          and p.stored is distinct from p.prev_day
+        returning c.day
+      )
     select pg_catalog.array_agg(distinct x.day)
     into v_changed
     from (select u.day from updated as u union select u.day from combos_updated as u
           union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
+    end if;
     v_changed := coalesce(v_changed, '{}');
 
     -- Per-day counts of the changed days.
