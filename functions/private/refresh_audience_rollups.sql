@@ -312,8 +312,10 @@ begin
     v_changed := coalesce(v_changed, '{}');
 
     -- Per-day counts of the changed days.
+    -- (every measure named: the index (org_id, measure, day) then finds the days.)
     delete from private.audience_day_counts as c
-    where c.org_id = v_org.id and c.day = any (v_changed);
+    where c.org_id = v_org.id and c.measure = any (array['all', 'checkout', 'mobile', 'desktop', 'channel', 'combo'])
+      and c.day = any (v_changed);
     insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
     select v_org.id, t.day, 'all', '', '', '', t.prev_day, null::date, pg_catalog.count(*)
     from private.audience_visitor_days as t
@@ -365,11 +367,21 @@ begin
       group by 1;
       analyze pg_temp.audience_rollup_dirty;
       -- Each such visitor's range: their new events and every stored session within 30
-      -- minutes of them, from its first event on.
+      -- minutes of them, from its first event on. A visitor's sessions are disjoint, so
+      -- none that began before the last one beginning before first_at - 30 minutes
+      -- (lo) ends after it: the primary key's range from lo is all that is read.
       with touched as (
         delete from private.audience_sessions as s
         using pg_temp.audience_rollup_dirty as d
+        cross join lateral (
+          select coalesce((select b.started_at from private.audience_sessions as b
+                           where b.org_id = v_org.id and b.visitor_key = d.visitor_key
+                             and b.started_at < d.first_at - interval '30 minutes'
+                           order by b.started_at desc
+                           limit 1), '-infinity') as lo
+        ) as l
         where s.org_id = v_org.id and s.visitor_key = d.visitor_key
+          and s.started_at >= l.lo
           and s.started_at <= d.last_at + interval '30 minutes'
           and s.ended_at >= d.first_at - interval '30 minutes'
         returning s.visitor_key, s.started_at, s.ended_at, s.day
