@@ -1,5 +1,5 @@
 -- Where data about a user can be stored: every table of the schemas app, analytics,
--- audience, insights, experiments and private (the internal per-visitor rollups;
+-- audience, insights, experiments, usage and private (the internal per-visitor rollups;
 -- partitioned parents, not their partitions) with a
 -- column that identifies a person, and the predicate that selects the rows of one person.
 -- Discovered from the catalog at each call, so tables added by later migrations are
@@ -11,6 +11,11 @@
 --                                        audience rollups key visitors as audience.visitor_key)
 --   org_id + visitor_key uuid            (org_id, visitor_key) in the pairs $4/$5
 --   email or contact text                lower(column) = $6 (the user's e-mail)
+--   dimension text + key text            dimension = 'user' and key = a user id of $1 as
+--                                        text (usage.dimension_days: a user's rows)
+--   scope text + scope_value text        scope = 'user' and scope_value = a user id of $1
+--                                        as text (usage.budgets: a budget of one user;
+--                                        its alerts go with it)
 --   a uuid column ending in _by, or any other uuid column with a foreign key to
 --   auth.users: the reference ($7 = the user id); it is set to NULL (the row is kept)
 --                                        -> null_columns
@@ -29,7 +34,7 @@ as $$
     select c.oid, n.nspname, c.relname
     from pg_catalog.pg_class as c
     join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'private', 'archive')
+    where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'usage', 'private', 'archive')
       and c.relkind in ('r', 'p')
       and not c.relispartition
   ),
@@ -63,6 +68,12 @@ as $$
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'visitor_key' and c.type = 'uuid')
                   then '(t.org_id, t.visitor_key) in (select p.o, p.k from rows from (pg_catalog.unnest($4), pg_catalog.unnest($5)) as p (o, k))' end,
+             case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'dimension' and c.type = 'text')
+                   and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'key' and c.type = 'text')
+                  then '(t.dimension = ''user'' and t.key in (select u::text collate "C" from pg_catalog.unnest($1) as u))' end,
+             case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'scope' and c.type = 'text')
+                   and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'scope_value' and c.type = 'text')
+                  then '(t.scope = ''user'' and t.scope_value in (select u::text collate "C" from pg_catalog.unnest($1) as u))' end,
              (select pg_catalog.string_agg(pg_catalog.format('pg_catalog.lower(t.%I) = $6', c.name), ' or ' order by c.name)
                 from cols as c where c.oid = t.oid and c.name in ('email', 'contact') and c.type = 'text')
            ]::text[], null), ' or ') as predicate,
@@ -94,4 +105,4 @@ as $$
 $$;
 revoke execute on function app.user_data_tables() from public, anon, authenticated;
 comment on function app.user_data_tables() is
-  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key (text or uuid), email/contact, *_by and other references to auth.users), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';
+  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key (text or uuid), dimension+key and scope+scope_value of ''user'', email/contact, *_by and other references to auth.users), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';

@@ -2,7 +2,9 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
 -- private.apply_rollup) in dependency order, every materialized view in dependency order
--- (CONCURRENTLY when it is populated and has a unique index), then the incremental
+-- (CONCURRENTLY when it is populated and has a unique index; private.mv_cohort_retention
+-- through private.refresh_mv_cohort_retention: only when an hour old or a new local week
+-- began, unless the run names it alone), then the incremental
 -- maintenance functions that exist (private.refresh_audience_rollups, audience.update_customers
 -- (the customers rollup is applied with the others; this step sweeps after it),
 -- then insights.refresh_aggregates for every organization; the daily rollups of 0030, once
@@ -90,7 +92,11 @@ begin
       from private.rollups_in_order() as o
     union all
     select 1, 100 + l.level, v.name,
-           case when v.populated and v.has_unique
+           -- the cohorts view: at most hourly, or when named alone (--only)
+           case when v.name = 'private.mv_cohort_retention'
+                     and pg_catalog.to_regproc('private.refresh_mv_cohort_retention') is not null
+                then pg_catalog.format('select private.refresh_mv_cohort_retention(%L)', p_only is not null)
+                when v.populated and v.has_unique
                 then 'refresh materialized view concurrently ' || v.name
                 else 'refresh materialized view ' || v.name end
       from views v join (select oid, max(level) as level from depth group by oid) l on l.oid = v.oid

@@ -10,7 +10,10 @@
 -- cohort_size, one decimal (offset 0 is 100). Every offset from 0 to the current week is
 -- returned, 0 when nobody came back; weeks in which nobody was new have no rows.
 -- Answered from private.mv_cohort_retention when it was refreshed during the current
--- local week (its numbers are then as of that refresh); computed now otherwise
+-- local week (its numbers are then as of that refresh: the refresh step recomputes it
+-- when it is 1 hour old or a local week began, private.refresh_mv_cohort_retention, so
+-- with `refresh` every minute they lag now() by at most 1 hour plus one run, and events
+-- received since as_of are not counted yet); computed now otherwise
 -- (private.cohort_retention_rows: the rollup analytics.visitor_daily_counts, and the raw
 -- events before the last retention cutoff and of today). 42501: not a member; 22023:
 -- p_weeks outside 1..52.

@@ -1,11 +1,42 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/usage/request_deltas.sql
--- requires: functions/usage/request_deltas_all.sql
 -- requires: functions/usage/received_any.sql
+-- The partial aggregates of usage.compute_dimension_days (below), written once for its two
+-- statements: every organization's requests (p_all) or p_org_id's (usage.request_deltas;
+-- p_all is a constant at each call, so that each statement's plan holds one source).
+-- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
+-- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit per
+-- column left out).
+-- LANGUAGE sql, STABLE, without SET: inlined into the compute function's statements.
+-- Internal; owner only.
+create or replace function usage.dimension_days_delta(p_all boolean, p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof usage.dimension_days
+language sql
+stable
+as $$
+  select q.org_id, q.day,
+         case grouping(q.user_key, q.team, q.project, q.feature)
+           when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
+         case grouping(q.user_key, q.team, q.project, q.feature)
+           when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
+         pg_catalog.sum(q.sign)::bigint, coalesce(pg_catalog.sum(q.sign * q.cost), 0),
+         pg_catalog.sum(q.sign * q.tokens)::bigint
+  from (select r.org_id, r.day, r.sign,
+               coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
+               r.team collate "C" as team, r.project collate "C" as project, r.feature collate "C" as feature, r.cost,
+               r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
+        from usage.request_deltas(p_all, p_org_id, p_after, p_upto) as r) as q
+  group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
+                          (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature))
+$$;
+revoke execute on function usage.dimension_days_delta(boolean, uuid, timestamptz, timestamptz) from public, anon, authenticated;
+comment on function usage.dimension_days_delta(boolean, uuid, timestamptz, timestamptz) is
+  'The partial sums per local day, dimension (user, team, project, feature) and key of the requests received in [p_after, p_upto), retracted old versions subtracted (the body of usage.compute_dimension_days). Internal.';
+
 -- The compute function of the rollup usage.dimension_days, a combinable rollup (engine
 -- contract, migrations/0100 and 1000; combine function usage.combine_dimension_days): the
 -- partial aggregates, per (organization, local day, dimension, key), of the requests
--- received in [p_after, p_upto) (usage.request_deltas / request_deltas_all: minus the old versions of requests
+-- received in [p_after, p_upto) (usage.request_deltas: minus the old versions of requests
 -- repriced in that range that were received before p_after). day = the local date of
 -- occurred_at; per dimension user (key: user_id as text, the nil uuid for requests without
 -- a user), team, project and feature (key as stored): requests, cost of the priced requests
@@ -28,55 +59,14 @@ set max_parallel_workers_per_gather = 0
 set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
-declare
-  v_tz text;
 begin
   if p_org_id is null then
     -- apply and the full rebuild: every organization (a statement of its own, with its own
     -- generic plan: see usage.request_deltas).
-    -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
-    -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
-    -- per column left out).
-    return query
-      select q.org_id, q.day,
-             case grouping(q.user_key, q.team, q.project, q.feature)
-               when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
-             case grouping(q.user_key, q.team, q.project, q.feature)
-               when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
-             pg_catalog.sum(q.sign)::bigint, coalesce(pg_catalog.sum(q.sign * q.cost), 0),
-             pg_catalog.sum(q.sign * q.tokens)::bigint
-      from (select r.org_id, (r.occurred_at at time zone o.timezone)::date as day, r.sign,
-                   coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
-                   r.team collate "C" as team, r.project collate "C" as project, r.feature collate "C" as feature, r.cost,
-                   r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
-            from usage.request_deltas_all(p_after, p_upto) as r
-            join app.organizations as o on o.id = r.org_id) as q
-      group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
-                              (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
-    return;
+    return query select * from usage.dimension_days_delta(true, null, p_after, p_upto);
+  elsif usage.received_any(p_org_id, p_after, p_upto) then
+    return query select * from usage.dimension_days_delta(false, p_org_id, p_after, p_upto);
   end if;
-  if not usage.received_any(p_org_id, p_after, p_upto) then
-    return;
-  end if;
-  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
-  -- One pass, four groupings (grouping sets; GROUPING is SQL syntax, not a pg_catalog
-  -- function): grouping() is 7 for the user set, 11 team, 13 project, 14 feature (a bit
-  -- per column left out).
-  return query
-    select q.org_id, q.day,
-           case grouping(q.user_key, q.team, q.project, q.feature)
-             when 7 then 'user' when 11 then 'team' when 13 then 'project' else 'feature' end,
-           case grouping(q.user_key, q.team, q.project, q.feature)
-             when 7 then q.user_key when 11 then q.team when 13 then q.project else q.feature end,
-           pg_catalog.sum(q.sign)::bigint, coalesce(pg_catalog.sum(q.sign * q.cost), 0),
-           pg_catalog.sum(q.sign * q.tokens)::bigint
-    from (select r.org_id, (r.occurred_at at time zone v_tz)::date as day, r.sign,
-                 coalesce(r.user_id, '00000000-0000-0000-0000-000000000000'::uuid)::text collate "C" as user_key,
-                 r.team collate "C" as team, r.project collate "C" as project, r.feature collate "C" as feature, r.cost,
-                 r.input_tokens::bigint + r.output_tokens + r.cached_input_tokens + r.cache_write_tokens as tokens
-          from usage.request_deltas(p_org_id, p_after, p_upto) as r) as q
-    group by grouping sets ((q.org_id, q.day, q.user_key), (q.org_id, q.day, q.team),
-                            (q.org_id, q.day, q.project), (q.org_id, q.day, q.feature));
 end;
 $$;
 revoke execute on function usage.compute_dimension_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;

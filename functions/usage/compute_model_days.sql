@@ -1,13 +1,57 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/usage/request_deltas.sql
--- requires: functions/usage/request_deltas_all.sql
 -- requires: functions/usage/merge_histograms.sql
 -- requires: functions/usage/latency_bucket.sql
 -- requires: functions/usage/received_any.sql
+-- The partial aggregates of usage.compute_model_days (below), written once for its two
+-- statements: every organization's requests (p_all) or p_org_id's (usage.request_deltas;
+-- p_all is a constant at each call, so that each statement's plan holds one source).
+-- LANGUAGE sql, STABLE, without SET: inlined into the compute function's statements.
+-- Internal; owner only.
+create or replace function usage.model_days_delta(p_all boolean, p_org_id uuid, p_after timestamptz, p_upto timestamptz)
+returns setof usage.model_days
+language sql
+stable
+as $$
+  -- Two levels of grouping: per key and latency bucket (the histogram's counts), then per key.
+  with per_bucket as (
+    select x.org_id, x.day, x.provider collate "C" as provider, x.model collate "C" as model,
+           usage.latency_bucket(x.latency_ms) as bucket,
+           pg_catalog.sum(x.sign) as n,
+           pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
+           pg_catalog.sum(x.sign * x.cost) as cost,
+           pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
+           pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
+           pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
+           pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
+           pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
+           pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
+           pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
+           pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost
+    from usage.request_deltas(p_all, p_org_id, p_after, p_upto) as x
+    group by 1, 2, 3, 4, 5
+  )
+  select k.org_id, k.day, k.provider, k.model,
+         pg_catalog.sum(k.n)::bigint, coalesce(pg_catalog.sum(k.errors), 0)::bigint,
+         coalesce(pg_catalog.sum(k.cost), 0), coalesce(pg_catalog.sum(k.unpriced), 0)::bigint,
+         pg_catalog.sum(k.input_tokens)::bigint, pg_catalog.sum(k.output_tokens)::bigint,
+         pg_catalog.sum(k.cached_input_tokens)::bigint, pg_catalog.sum(k.cache_write_tokens)::bigint,
+         coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint,
+         coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint,
+         coalesce(pg_catalog.sum(k.routed_cost), 0), coalesce(pg_catalog.sum(k.baseline_cost), 0),
+         coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}'),
+         coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}')
+  from per_bucket as k
+  group by 1, 2, 3, 4
+$$;
+revoke execute on function usage.model_days_delta(boolean, uuid, timestamptz, timestamptz) from public, anon, authenticated;
+comment on function usage.model_days_delta(boolean, uuid, timestamptz, timestamptz) is
+  'The partial sums and latency histogram per local day, provider and model of the requests received in [p_after, p_upto), retracted old versions subtracted (the body of usage.compute_model_days). Internal.';
+
 -- The compute function of the rollup usage.model_days, a combinable rollup (engine contract,
 -- migrations/0100 and 1000; combine function usage.combine_model_days): the partial
 -- aggregates, per (organization, local day, provider, model), of the requests received in
--- [p_after, p_upto) (usage.request_deltas / request_deltas_all: minus the old versions of requests repriced in
+-- [p_after, p_upto) (usage.request_deltas: minus the old versions of requests repriced in
 -- that range that were received before p_after). day = the local date of occurred_at (the
 -- day of its local hour); the sums of usage.model_hours (errors: error or timeout; cost of
 -- the priced requests; unpriced: cost NULL; tokens by kind; rating sum and count;
@@ -31,93 +75,14 @@ set max_parallel_workers_per_gather = 0
 set enable_nestloop = on
 set plan_cache_mode = force_generic_plan
 as $$
-declare
-  v_tz text;
 begin
   if p_org_id is null then
     -- apply and the full rebuild: every organization (a statement of its own, with its own
     -- generic plan: see usage.request_deltas).
-    return query
-      with rows as (
-        select r.org_id, (r.occurred_at at time zone o.timezone)::date as day, r.provider collate "C" as provider,
-               r.model collate "C" as model, r.sign, r.status, r.cost, r.baseline_cost, r.was_routed, r.rating,
-               r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
-               usage.latency_bucket(r.latency_ms) as bucket
-        from usage.request_deltas_all(p_after, p_upto) as r
-        join app.organizations as o on o.id = r.org_id
-      ),
-      -- Two levels of grouping: per key and latency bucket (the histogram's counts), then per key.
-      per_bucket as (
-        select x.org_id, x.day, x.provider, x.model, x.bucket,
-               pg_catalog.sum(x.sign) as n,
-               pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
-               pg_catalog.sum(x.sign * x.cost) as cost,
-               pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
-               pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
-               pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
-               pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
-               pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
-               pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
-               pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
-               pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost
-        from rows as x
-        group by 1, 2, 3, 4, 5
-      )
-      select k.org_id, k.day, k.provider, k.model,
-             pg_catalog.sum(k.n)::bigint, coalesce(pg_catalog.sum(k.errors), 0)::bigint,
-             coalesce(pg_catalog.sum(k.cost), 0), coalesce(pg_catalog.sum(k.unpriced), 0)::bigint,
-             pg_catalog.sum(k.input_tokens)::bigint, pg_catalog.sum(k.output_tokens)::bigint,
-             pg_catalog.sum(k.cached_input_tokens)::bigint, pg_catalog.sum(k.cache_write_tokens)::bigint,
-             coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint,
-             coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint,
-             coalesce(pg_catalog.sum(k.routed_cost), 0), coalesce(pg_catalog.sum(k.baseline_cost), 0),
-             coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}'),
-             coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}')
-      from per_bucket as k
-      group by 1, 2, 3, 4;
-    return;
+    return query select * from usage.model_days_delta(true, null, p_after, p_upto);
+  elsif usage.received_any(p_org_id, p_after, p_upto) then
+    return query select * from usage.model_days_delta(false, p_org_id, p_after, p_upto);
   end if;
-  if not usage.received_any(p_org_id, p_after, p_upto) then
-    return;
-  end if;
-  select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
-  return query
-    with rows as (
-      select r.org_id, (r.occurred_at at time zone v_tz)::date as day, r.provider collate "C" as provider,
-             r.model collate "C" as model, r.sign, r.status, r.cost, r.baseline_cost, r.was_routed, r.rating,
-             r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
-             usage.latency_bucket(r.latency_ms) as bucket
-      from usage.request_deltas(p_org_id, p_after, p_upto) as r
-    ),
-    -- Two levels of grouping: per key and latency bucket (the histogram's counts), then per key.
-    per_bucket as (
-      select x.org_id, x.day, x.provider, x.model, x.bucket,
-             pg_catalog.sum(x.sign) as n,
-             pg_catalog.sum(x.sign) filter (where x.status in ('error', 'timeout')) as errors,
-             pg_catalog.sum(x.sign * x.cost) as cost,
-             pg_catalog.sum(x.sign) filter (where x.cost is null) as unpriced,
-             pg_catalog.sum(x.sign * x.input_tokens) as input_tokens, pg_catalog.sum(x.sign * x.output_tokens) as output_tokens,
-             pg_catalog.sum(x.sign * x.cached_input_tokens) as cached_input_tokens,
-             pg_catalog.sum(x.sign * x.cache_write_tokens) as cache_write_tokens,
-             pg_catalog.sum(x.sign * x.rating) as rating_sum, pg_catalog.sum(x.sign) filter (where x.rating is not null) as rating_count,
-             pg_catalog.sum(x.sign) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_compared,
-             pg_catalog.sum(x.sign * x.cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as routed_cost,
-             pg_catalog.sum(x.sign * x.baseline_cost) filter (where x.was_routed and x.cost is not null and x.baseline_cost is not null) as baseline_cost
-      from rows as x
-      group by 1, 2, 3, 4, 5
-    )
-    select k.org_id, k.day, k.provider, k.model,
-           pg_catalog.sum(k.n)::bigint, coalesce(pg_catalog.sum(k.errors), 0)::bigint,
-           coalesce(pg_catalog.sum(k.cost), 0), coalesce(pg_catalog.sum(k.unpriced), 0)::bigint,
-           pg_catalog.sum(k.input_tokens)::bigint, pg_catalog.sum(k.output_tokens)::bigint,
-           pg_catalog.sum(k.cached_input_tokens)::bigint, pg_catalog.sum(k.cache_write_tokens)::bigint,
-           coalesce(pg_catalog.sum(k.rating_sum), 0)::bigint, coalesce(pg_catalog.sum(k.rating_count), 0)::bigint,
-           coalesce(pg_catalog.sum(k.routed_compared), 0)::bigint,
-           coalesce(pg_catalog.sum(k.routed_cost), 0), coalesce(pg_catalog.sum(k.baseline_cost), 0),
-           coalesce(pg_catalog.array_agg(k.bucket order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}'),
-           coalesce(pg_catalog.array_agg(k.n::bigint order by k.bucket) filter (where k.bucket is not null and k.n <> 0), '{}')
-    from per_bucket as k
-    group by 1, 2, 3, 4;
 end;
 $$;
 revoke execute on function usage.compute_model_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
