@@ -10,8 +10,14 @@
 -- watermark (private.audience_rollup_watermarks) the local days of the events received
 -- since, and the day after each (its first session may continue one of the evening
 -- before), are recomputed from analytics.events; a late event recomputes its own day.
--- The previous-day columns of every visitor seen on those days are recomputed over the
--- visitor's whole history, and the per-day counts of every day whose rows changed.
+-- The previous-day columns of every visitor seen on those days are recomputed from the
+-- first recomputed day of the organization on, starting from the visitor's last row before
+-- it (its stored columns exact: they depend on earlier rows only); a changed next click of
+-- that row is carried back to the earlier rows that had its old one. Only rows that change
+-- are written, and the per-day counts of every day whose rows changed are recomputed.
+-- After retention removed a visitor's earliest rows, the columns pointing into them stay
+-- as stored where the recomputation starts after the visitor's first remaining row (as for
+-- every visitor not seen); a first build has only the remaining events to go by.
 -- Sessions: for each visitor with events received since, the stored sessions within 30
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
