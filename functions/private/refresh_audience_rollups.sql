@@ -44,6 +44,12 @@ declare
   v_org     record;
   v_days    date[];
   v_changed date[];
+  v_changed_all date[];
+  v_changed_checkout date[];
+  v_changed_mobile date[];
+  v_changed_desktop date[];
+  v_changed_channel date[];
+  v_changed_combo date[];
   v_run     record;
   v_chunk   date;
   v_visitors integer;
@@ -253,7 +259,8 @@ begin
         ) as r
       ),
       pointers as (
-        select w.visitor_key, w.day, w.seed, w.stored, w.seed_click,
+        select w.visitor_key, w.day, w.seed, w.stored, w.seed_click, w.seed_prev as stored_prev,
+               w.seed_checkout as stored_checkout, w.seed_mobile as stored_mobile, w.seed_desktop as stored_desktop,
                case when w.seed then w.seed_prev else pg_catalog.lag(w.day) over w_asc end as prev_day,
                case when w.seed then w.seed_checkout
                     else coalesce(pg_catalog.max(w.day) filter (where w.flags & 4 <> 0) over w_before,
@@ -270,11 +277,17 @@ begin
                w_before as (w_asc rows between unbounded preceding and 1 preceding)
       ),
       changes as (
-        select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day
+        select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day,
+               p.stored_prev is distinct from p.prev_day as new_prev,
+               p.stored_checkout is distinct from p.prev_checkout_day as new_checkout,
+               p.stored_mobile is distinct from p.prev_mobile_day as new_mobile,
+               p.stored_desktop is distinct from p.prev_desktop_day as new_desktop,
+               p.seed_click is distinct from p.next_click_day as new_click
         from pointers as p
         where p.stored is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
         union all
-        select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day
+        select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day,
+               false, false, false, false, true
         from pointers as p
         join private.audience_visitor_days as t
           on t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day < p.day
@@ -287,7 +300,7 @@ begin
             prev_desktop_day = c.prev_desktop_day, next_click_day = c.next_click_day
         from changes as c
         where t.org_id = v_org.id and t.visitor_key = c.visitor_key and t.day = c.day
-        returning t.day
+        returning t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
       ),
       combo_pointers as (
         select c.visitor_key, c.day, c.device_type, c.network_type, c.prev_day as stored,
@@ -310,47 +323,64 @@ begin
           and p.stored is distinct from p.prev_day
         returning c.day
       )
-    select pg_catalog.array_agg(distinct x.day)
-    into v_changed
-    from (select u.day from updated as u union select u.day from combos_updated as u
-          union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
+      select pg_catalog.array_agg(distinct x.day) filter (where x.all_),
+             pg_catalog.array_agg(distinct x.day) filter (where x.checkout),
+             pg_catalog.array_agg(distinct x.day) filter (where x.mobile),
+             pg_catalog.array_agg(distinct x.day) filter (where x.desktop),
+             pg_catalog.array_agg(distinct x.day) filter (where x.channel),
+             pg_catalog.array_agg(distinct x.day) filter (where x.combo)
+      into v_changed_all, v_changed_checkout, v_changed_mobile, v_changed_desktop, v_changed_channel, v_changed_combo
+      from (select u.day, u.new_prev as all_, u.new_checkout as checkout, u.new_mobile as mobile, u.new_desktop as desktop,
+                   u.new_prev or u.new_click as channel, false as combo
+            from updated as u
+            union all
+            select u.day, false, false, false, false, false, true from combos_updated as u
+            union all
+            select d.day, true, true, true, true, true, true from pg_catalog.unnest(v_days) as d (day)) as x;
     end if;
-    v_changed := coalesce(v_changed, '{}');
+    if v_org.mark is null then
+      v_changed := coalesce(v_changed, '{}');
+      v_changed_all := v_changed; v_changed_checkout := v_changed; v_changed_mobile := v_changed;
+      v_changed_desktop := v_changed; v_changed_channel := v_changed; v_changed_combo := v_changed;
+    end if;
 
-    -- Per-day counts of the changed days.
-    -- (every measure named: the index (org_id, measure, day) then finds the days.)
+    -- Per-day counts of the changed days, measure by measure: a day whose rows changed only
+    -- in next_click_day (carried back from a later click) recounts only 'channel'; one
+    -- whose combinations alone changed, only 'combo'. (Each measure named: the index
+    -- (org_id, measure, day) finds its days.)
     delete from private.audience_day_counts as c
-    where c.org_id = v_org.id and c.measure = any (array['all', 'checkout', 'mobile', 'desktop', 'channel', 'combo'])
-      and c.day = any (v_changed);
+    using (values ('all', v_changed_all), ('checkout', v_changed_checkout), ('mobile', v_changed_mobile),
+                  ('desktop', v_changed_desktop), ('channel', v_changed_channel), ('combo', v_changed_combo)) as m (measure, days)
+    where c.org_id = v_org.id and c.measure = m.measure and c.day = any (m.days);
     insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
     select v_org.id, t.day, 'all', '', '', '', t.prev_day, null::date, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed)
+    where t.org_id = v_org.id and t.day = any (v_changed_all)
     group by t.day, t.prev_day
     union all
     select v_org.id, t.day, 'checkout', '', '', '', t.prev_checkout_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 4 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_checkout) and t.flags & 4 <> 0
     group by t.day, t.prev_checkout_day
     union all
     select v_org.id, t.day, 'mobile', '', '', '', t.prev_mobile_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 8 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_mobile) and t.flags & 8 <> 0
     group by t.day, t.prev_mobile_day
     union all
     select v_org.id, t.day, 'desktop', '', '', '', t.prev_desktop_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 16 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_desktop) and t.flags & 16 <> 0
     group by t.day, t.prev_desktop_day
     union all
     select v_org.id, t.day, 'channel', t.source, t.medium, t.campaign, t.prev_day, t.next_click_day, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed)
+    where t.org_id = v_org.id and t.day = any (v_changed_channel)
     group by t.day, t.source, t.medium, t.campaign, t.prev_day, t.next_click_day
     union all
     select v_org.id, c.day, 'combo', c.device_type, c.network_type, '', c.prev_day, null, pg_catalog.count(*)
     from private.audience_visitor_day_combos as c
-    where c.org_id = v_org.id and c.day = any (v_changed)
+    where c.org_id = v_org.id and c.day = any (v_changed_combo)
     group by c.day, c.device_type, c.network_type, c.prev_day;
 
     -- Sessions.
