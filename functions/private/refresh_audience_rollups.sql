@@ -10,8 +10,14 @@
 -- watermark (private.audience_rollup_watermarks) the local days of the events received
 -- since, and the day after each (its first session may continue one of the evening
 -- before), are recomputed from analytics.events; a late event recomputes its own day.
--- The previous-day columns of every visitor seen on those days are recomputed over the
--- visitor's whole history, and the per-day counts of every day whose rows changed.
+-- The previous-day columns of every visitor seen on those days are recomputed from the
+-- first recomputed day of the organization on, starting from the visitor's last row before
+-- it (its stored columns exact: they depend on earlier rows only); a changed next click of
+-- that row is carried back to the earlier rows that had its old one. Only rows that change
+-- are written, and the per-day counts of every day whose rows changed are recomputed.
+-- After retention removed a visitor's earliest rows, the columns pointing into them stay
+-- as stored where the recomputation starts after the visitor's first remaining row (as for
+-- every visitor not seen); a first build has only the remaining events to go by.
 -- Sessions: for each visitor with events received since, the stored sessions within 30
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
@@ -30,6 +36,7 @@ language plpgsql
 volatile
 set search_path = ''
 set jit = off
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -37,11 +44,18 @@ declare
   v_org     record;
   v_days    date[];
   v_changed date[];
+  v_changed_all date[];
+  v_changed_checkout date[];
+  v_changed_mobile date[];
+  v_changed_desktop date[];
+  v_changed_channel date[];
+  v_changed_combo date[];
   v_run     record;
   v_chunk   date;
   v_visitors integer;
   v_sessions integer;
   v_session_days date[];
+  v_from    date;
 begin
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
   -- The safe upper bound first.
@@ -173,84 +187,200 @@ begin
       analyze private.audience_visitor_day_combos;
     end if;
 
-    -- Previous-day columns of the visitors seen, over their whole history; the days whose
-    -- rows changed.
-    with pointers as (
-      select t.visitor_key, t.day,
-             pg_catalog.lag(t.day) over w as prev_day,
-             pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
-             pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
-             pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
-             pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (w rows between current row and unbounded following) as next_click_day
-      from private.audience_visitor_days as t
-      where t.org_id = v_org.id
-        and (v_org.mark is null or t.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
-      window w as (partition by t.visitor_key order by t.day)
-    ),
-    updated as (
-      update private.audience_visitor_days as t
-      set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
-          prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
-      from pointers as p
-      where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
-        and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
-            is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
-      returning t.day
-    ),
-    combo_pointers as (
-      select c.visitor_key, c.day, c.device_type, c.network_type,
-             pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
-      from private.audience_visitor_day_combos as c
-      where c.org_id = v_org.id
-        and (v_org.mark is null or c.visitor_key in (select k.visitor_key from pg_temp.audience_rollup_keys as k))
-    ),
-    combos_updated as (
-      update private.audience_visitor_day_combos as c
-      set prev_day = p.prev_day
-      from combo_pointers as p
-      where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
-        and c.device_type = p.device_type and c.network_type = p.network_type
-        and c.prev_day is distinct from p.prev_day
-      returning c.day
-    )
-    select pg_catalog.array_agg(distinct x.day)
-    into v_changed
-    from (select u.day from updated as u union select u.day from combos_updated as u
-          union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
-    v_changed := coalesce(v_changed, '{}');
+    if v_org.mark is null then
+      -- Previous-day columns and the days whose rows changed. A first build: every visitor's
+      -- whole history (next_click_day as a running minimum from the last day on: linear).
+      with pointers as (
+        select t.visitor_key, t.day,
+               pg_catalog.lag(t.day) over w as prev_day,
+               pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
+               pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
+               pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
+               pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (partition by t.visitor_key order by t.day desc) as next_click_day
+        from private.audience_visitor_days as t
+        where t.org_id = v_org.id
+        window w as (partition by t.visitor_key order by t.day)
+      ),
+      updated as (
+        update private.audience_visitor_days as t
+        set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
+            prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
+        from pointers as p
+        where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
+          and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
+              is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+        returning t.day
+      ),
+      combo_pointers as (
+        select c.visitor_key, c.day, c.device_type, c.network_type,
+               pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
+        from private.audience_visitor_day_combos as c
+        where c.org_id = v_org.id
+      ),
+      combos_updated as (
+        update private.audience_visitor_day_combos as c
+        set prev_day = p.prev_day
+        from combo_pointers as p
+        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+          and c.device_type = p.device_type and c.network_type = p.network_type
+          and c.prev_day is distinct from p.prev_day
+        returning c.day
+      )
+      select pg_catalog.array_agg(distinct x.day)
+      into v_changed
+      from (select u.day from updated as u union select u.day from combos_updated as u
+            union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
+    else
+      -- Incremental: per visitor seen, its rows from the first recomputed day v_from on and
+      -- the last row before it (the seed, whose stored previous-day columns are exact:
+      -- they depend on earlier rows only). The later rows' previous days come from the
+      -- window or, before it, from the seed; next_click_day from the window for the seed
+      -- and every later row; where the seed's changes, the earlier rows that carried the
+      -- seed's old value (those after the visitor's last click before it) take the new one.
+      -- Combinations: the rows from v_from on, each combination's first one pointing to its
+      -- last day before v_from. Only changed rows are written.
+      v_from := v_days[1];
+      with win as (
+        select k.visitor_key, r.day, r.flags, r.day < v_from as seed,
+               (r.prev_day, r.prev_checkout_day, r.prev_mobile_day, r.prev_desktop_day, r.next_click_day) as stored,
+               r.prev_day as seed_prev, r.prev_checkout_day as seed_checkout, r.prev_mobile_day as seed_mobile,
+               r.prev_desktop_day as seed_desktop, r.next_click_day as seed_click
+        from pg_temp.audience_rollup_keys as k
+        cross join lateral (
+          (select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+           from private.audience_visitor_days as t
+           where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day < v_from
+           order by t.day desc
+           limit 1)
+          union all
+          select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+          from private.audience_visitor_days as t
+          where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day >= v_from
+        ) as r
+      ),
+      pointers as (
+        select w.visitor_key, w.day, w.seed, w.stored, w.seed_click, w.seed_prev as stored_prev,
+               w.seed_checkout as stored_checkout, w.seed_mobile as stored_mobile, w.seed_desktop as stored_desktop,
+               case when w.seed then w.seed_prev else pg_catalog.lag(w.day) over w_asc end as prev_day,
+               case when w.seed then w.seed_checkout
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 4 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_checkout end) over w_asc) end as prev_checkout_day,
+               case when w.seed then w.seed_mobile
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 8 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_mobile end) over w_asc) end as prev_mobile_day,
+               case when w.seed then w.seed_desktop
+                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 16 <> 0) over w_before,
+                                  pg_catalog.first_value(case when w.seed then w.seed_desktop end) over w_asc) end as prev_desktop_day,
+               pg_catalog.min(w.day) filter (where w.flags & 1 <> 0) over (partition by w.visitor_key order by w.day desc) as next_click_day
+        from win as w
+        window w_asc as (partition by w.visitor_key order by w.day),
+               w_before as (w_asc rows between unbounded preceding and 1 preceding)
+      ),
+      changes as (
+        select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day,
+               p.stored_prev is distinct from p.prev_day as new_prev,
+               p.stored_checkout is distinct from p.prev_checkout_day as new_checkout,
+               p.stored_mobile is distinct from p.prev_mobile_day as new_mobile,
+               p.stored_desktop is distinct from p.prev_desktop_day as new_desktop,
+               p.seed_click is distinct from p.next_click_day as new_click
+        from pointers as p
+        where p.stored is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+        union all
+        select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day,
+               false, false, false, false, true
+        from pointers as p
+        join private.audience_visitor_days as t
+          on t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day < p.day
+         and t.next_click_day is not distinct from p.seed_click
+        where p.seed and p.seed_click is distinct from p.next_click_day
+      ),
+      updated as (
+        update private.audience_visitor_days as t
+        set prev_day = c.prev_day, prev_checkout_day = c.prev_checkout_day, prev_mobile_day = c.prev_mobile_day,
+            prev_desktop_day = c.prev_desktop_day, next_click_day = c.next_click_day
+        from changes as c
+        where t.org_id = v_org.id and t.visitor_key = c.visitor_key and t.day = c.day
+        returning t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
+      ),
+      combo_pointers as (
+        select c.visitor_key, c.day, c.device_type, c.network_type, c.prev_day as stored,
+               coalesce(pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day),
+                        (select b.day from private.audience_visitor_day_combos as b
+                         where b.org_id = v_org.id and b.visitor_key = c.visitor_key and b.day < v_from
+                           and b.device_type = c.device_type and b.network_type = c.network_type
+                         order by b.day desc
+                         limit 1)) as prev_day
+        from pg_temp.audience_rollup_keys as k
+        join private.audience_visitor_day_combos as c
+          on c.org_id = v_org.id and c.visitor_key = k.visitor_key and c.day >= v_from
+      ),
+      combos_updated as (
+        update private.audience_visitor_day_combos as c
+        set prev_day = p.prev_day
+        from combo_pointers as p
+        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+          and c.device_type = p.device_type and c.network_type = p.network_type
+          and p.stored is distinct from p.prev_day
+        returning c.day
+      )
+      select pg_catalog.array_agg(distinct x.day) filter (where x.all_),
+             pg_catalog.array_agg(distinct x.day) filter (where x.checkout),
+             pg_catalog.array_agg(distinct x.day) filter (where x.mobile),
+             pg_catalog.array_agg(distinct x.day) filter (where x.desktop),
+             pg_catalog.array_agg(distinct x.day) filter (where x.channel),
+             pg_catalog.array_agg(distinct x.day) filter (where x.combo)
+      into v_changed_all, v_changed_checkout, v_changed_mobile, v_changed_desktop, v_changed_channel, v_changed_combo
+      from (select u.day, u.new_prev as all_, u.new_checkout as checkout, u.new_mobile as mobile, u.new_desktop as desktop,
+                   u.new_prev or u.new_click as channel, false as combo
+            from updated as u
+            union all
+            select u.day, false, false, false, false, false, true from combos_updated as u
+            union all
+            select d.day, true, true, true, true, true, true from pg_catalog.unnest(v_days) as d (day)) as x;
+    end if;
+    if v_org.mark is null then
+      v_changed := coalesce(v_changed, '{}');
+      v_changed_all := v_changed; v_changed_checkout := v_changed; v_changed_mobile := v_changed;
+      v_changed_desktop := v_changed; v_changed_channel := v_changed; v_changed_combo := v_changed;
+    end if;
 
-    -- Per-day counts of the changed days.
+    -- Per-day counts of the changed days, measure by measure: a day whose rows changed only
+    -- in next_click_day (carried back from a later click) recounts only 'channel'; one
+    -- whose combinations alone changed, only 'combo'. (Each measure named: the index
+    -- (org_id, measure, day) finds its days.)
     delete from private.audience_day_counts as c
-    where c.org_id = v_org.id and c.day = any (v_changed);
+    using (values ('all', v_changed_all), ('checkout', v_changed_checkout), ('mobile', v_changed_mobile),
+                  ('desktop', v_changed_desktop), ('channel', v_changed_channel), ('combo', v_changed_combo)) as m (measure, days)
+    where c.org_id = v_org.id and c.measure = m.measure and c.day = any (m.days);
     insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
     select v_org.id, t.day, 'all', '', '', '', t.prev_day, null::date, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed)
+    where t.org_id = v_org.id and t.day = any (v_changed_all)
     group by t.day, t.prev_day
     union all
     select v_org.id, t.day, 'checkout', '', '', '', t.prev_checkout_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 4 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_checkout) and t.flags & 4 <> 0
     group by t.day, t.prev_checkout_day
     union all
     select v_org.id, t.day, 'mobile', '', '', '', t.prev_mobile_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 8 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_mobile) and t.flags & 8 <> 0
     group by t.day, t.prev_mobile_day
     union all
     select v_org.id, t.day, 'desktop', '', '', '', t.prev_desktop_day, null, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed) and t.flags & 16 <> 0
+    where t.org_id = v_org.id and t.day = any (v_changed_desktop) and t.flags & 16 <> 0
     group by t.day, t.prev_desktop_day
     union all
     select v_org.id, t.day, 'channel', t.source, t.medium, t.campaign, t.prev_day, t.next_click_day, pg_catalog.count(*)
     from private.audience_visitor_days as t
-    where t.org_id = v_org.id and t.day = any (v_changed)
+    where t.org_id = v_org.id and t.day = any (v_changed_channel)
     group by t.day, t.source, t.medium, t.campaign, t.prev_day, t.next_click_day
     union all
     select v_org.id, c.day, 'combo', c.device_type, c.network_type, '', c.prev_day, null, pg_catalog.count(*)
     from private.audience_visitor_day_combos as c
-    where c.org_id = v_org.id and c.day = any (v_changed)
+    where c.org_id = v_org.id and c.day = any (v_changed_combo)
     group by c.day, c.device_type, c.network_type, c.prev_day;
 
     -- Sessions.
@@ -273,11 +403,21 @@ begin
       group by 1;
       analyze pg_temp.audience_rollup_dirty;
       -- Each such visitor's range: their new events and every stored session within 30
-      -- minutes of them, from its first event on.
+      -- minutes of them, from its first event on. A visitor's sessions are disjoint, so
+      -- none that began before the last one beginning before first_at - 30 minutes
+      -- (lo) ends after it: the primary key's range from lo is all that is read.
       with touched as (
         delete from private.audience_sessions as s
         using pg_temp.audience_rollup_dirty as d
+        cross join lateral (
+          select coalesce((select b.started_at from private.audience_sessions as b
+                           where b.org_id = v_org.id and b.visitor_key = d.visitor_key
+                             and b.started_at < d.first_at - interval '30 minutes'
+                           order by b.started_at desc
+                           limit 1), '-infinity') as lo
+        ) as l
         where s.org_id = v_org.id and s.visitor_key = d.visitor_key
+          and s.started_at >= l.lo
           and s.started_at <= d.last_at + interval '30 minutes'
           and s.ended_at >= d.first_at - interval '30 minutes'
         returning s.visitor_key, s.started_at, s.ended_at, s.day
