@@ -26,7 +26,11 @@
 -- (migrations/0980): after an erasure, the compute function reads the source itself.
 -- Two runs at once serialize on the registry row; the second finds the watermark moved
 -- and applies only what is left. A full rebuild is the same call after
--- private.reset_rollup. Returns the number of target rows inserted or changed.
+-- private.reset_rollup. Rows are upserted in key order: a rebuild's millions of rows then
+-- go to the primary key's pages in sequence rather than at random (usage.dimension_days at
+-- 10M requests, 7.26M rows into its three indexes: 209-213 s unsorted, 57-66 s sorted, the
+-- sort included), and two concurrent upserts lock keys in the same order.
+-- Returns the number of target rows inserted or changed.
 -- Called by private.run_refresh (one logged step per rollup); owner / DBA sessions only.
 -- Errors: 22023 for an unknown rollup, an unsafe p_upto, or a p_upto past a dependency's
 -- watermark.
@@ -147,14 +151,14 @@ begin
     where a.attrelid = v_rollup.target and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
       and not a.attname = any (v_rollup.key_columns);
     v_upsert := pg_catalog.format(
-      'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
+      'insert into %1$s as t (%2$s) select %2$s from fresh order by %3$s on conflict (%3$s) %4$s',
       v_rollup.target, v_columns, v_keys,
       case when v_changes is null then 'do nothing'
            else pg_catalog.format('do update set (%1$s) = (select %2$s from %3$s(t, excluded) as c)',
                                   v_changes, v_combined, v_rollup.combine_function) end);
   else
     v_upsert := pg_catalog.format(
-      'insert into %1$s as t (%2$s) select %2$s from fresh on conflict (%3$s) %4$s',
+      'insert into %1$s as t (%2$s) select %2$s from fresh order by %3$s on conflict (%3$s) %4$s',
       v_rollup.target, v_columns, v_keys,
       case when v_changes is null then 'do nothing'
            else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
