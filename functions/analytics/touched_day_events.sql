@@ -204,11 +204,8 @@ begin
   ),
   ev as (
     select r.* from raw as r
-    where not v_all and pg_catalog.cardinality(v_orgs) <= 2000
-    union all
-    select r.* from raw as r
-    join days as d on d.org_id = r.org_id and d.day = r.local_ts::date
-    where v_all or pg_catalog.cardinality(v_orgs) > 2000
+    where (not v_all and pg_catalog.cardinality(v_orgs) <= 2000)   -- the days' own ranges
+       or (r.org_id, r.local_ts::date) in (select d.org_id, d.day from days as d)
   ),
   keys as materialized (
     select i.org_id, i.ident, private.pseudonymize_visitor(k.inner_pad, k.outer_pad, i.org_id, i.ident) as visitor_key
