@@ -109,8 +109,8 @@ begin
     -- A rebuild with no event received at or after p_upto: every event is fresh, so every
     -- day with an event is touched (but a day that starts before the retention horizon,
     -- unless it is a play day listed above). One pass over the events, nothing kept: the
-    -- local time computed once per event, the keyed hash once per visitor (Memoize on
-    -- (organization, visitor text)).
+    -- local time computed once per event, the keyed hash once per distinct (organization,
+    -- visitor text) found by a narrow second scan, joined back by hash.
     return query
     with keys as materialized (
       select i.org_id, i.ident, private.pseudonymize_visitor(k.inner_pad, k.outer_pad, i.org_id, i.ident) as visitor_key
