@@ -36,7 +36,6 @@ language plpgsql
 volatile
 set search_path = ''
 set jit = off
-set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
