@@ -42,7 +42,6 @@ declare
   v_upper   timestamptz;
   v_org     record;
   v_days    date[];
-  v_changed date[];
   v_changed_all date[];
   v_changed_checkout date[];
   v_changed_mobile date[];
@@ -55,12 +54,16 @@ declare
   v_sessions integer;
   v_session_days date[];
   v_from    date;
+  v_stored  boolean;
 begin
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
   -- The safe upper bound first.
   v_upper := private.received_upper_bound();
 
   create temp table if not exists audience_rollup_keys (visitor_key text collate "C" primary key) on commit drop;
+  create temp table if not exists audience_rollup_days (
+    day date, visitor_key text collate "C", source text, medium text, campaign text, sessions integer, flags smallint
+  ) on commit drop;
   create temp table if not exists audience_rollup_devices (
     day date, device_type text, network_type text, visitor_key text collate "C",
     sessions integer, events integer, page_load_ms bigint, page_loads integer
@@ -101,7 +104,8 @@ begin
   loop
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.refresh_audience_rollups'),
                                              pg_catalog.hashtext(v_org.id::text));
-    truncate pg_temp.audience_rollup_keys, pg_temp.audience_rollup_devices, pg_temp.audience_rollup_dirty,
+    truncate pg_temp.audience_rollup_keys, pg_temp.audience_rollup_days, pg_temp.audience_rollup_devices,
+             pg_temp.audience_rollup_dirty,
              pg_temp.audience_rollup_touched;
 
     -- The local days to recompute.
@@ -129,7 +133,9 @@ begin
     end if;
     v_days := coalesce(v_days, '{}');
 
-    -- Visitor-day rows of those days, by runs of consecutive days of at most 31.
+    -- Visitor-day and device rows of those days (pg_temp: their pointers are computed
+    -- before they are written, so each row is written once), by runs of consecutive days
+    -- of at most 31.
     with deleted as (
       delete from private.audience_visitor_days as t
       where t.org_id = v_org.id and t.day = any (v_days)
@@ -146,8 +152,8 @@ begin
     loop
       v_chunk := v_run.from_day;
       while v_chunk < v_run.to_day loop
-        insert into private.audience_visitor_days (org_id, day, visitor_key, source, medium, campaign, sessions, flags)
-        select v.org_id, v.day, v.visitor_key, v.source, v.medium, v.campaign, v.sessions,
+        insert into pg_temp.audience_rollup_days
+        select v.day, v.visitor_key, v.source, v.medium, v.campaign, v.sessions,
                (case when v.clicked then 1 else 0 end + case when v.ticket_cta then 2 else 0 end
                 + case when v.checkout then 4 else 0 end + case when v.mobile then 8 else 0 end
                 + case when v.desktop then 16 else 0 end)::smallint
@@ -162,13 +168,13 @@ begin
     select distinct d.visitor_key from pg_temp.audience_rollup_devices as d
     on conflict do nothing;
     select pg_catalog.count(*)::integer into v_visitors from pg_temp.audience_rollup_keys;
+    analyze pg_temp.audience_rollup_keys;
+    analyze pg_temp.audience_rollup_days;
+    analyze pg_temp.audience_rollup_devices;
 
-    -- Device x network: per visitor and day, and the additive sums per day.
+    -- Device x network sums per day (additive).
     delete from private.audience_visitor_day_combos as t
     where t.org_id = v_org.id and t.day = any (v_days);
-    insert into private.audience_visitor_day_combos (org_id, day, visitor_key, device_type, network_type)
-    select v_org.id, d.day, d.visitor_key, d.device_type, d.network_type
-    from pg_temp.audience_rollup_devices as d;
     delete from private.audience_device_days as t
     where t.org_id = v_org.id and t.day = any (v_days);
     insert into private.audience_device_days (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
@@ -177,171 +183,150 @@ begin
     from pg_temp.audience_rollup_devices as d
     group by d.day, d.device_type, d.network_type;
 
-    -- Fresh statistics where this run wrote most of what the next statements read (the
-    -- first build of an organization; temporary tables never get them otherwise), so that
-    -- they join by hash rather than by nested loops over tables believed empty.
-    analyze pg_temp.audience_rollup_keys;
-    if v_org.mark is null then
-      analyze private.audience_visitor_days;
-      analyze private.audience_visitor_day_combos;
-    end if;
-
-    if v_org.mark is null then
-      -- Previous-day columns and the days whose rows changed. A first build: every visitor's
-      -- whole history (next_click_day as a running minimum from the last day on: linear).
-      with pointers as (
-        select t.visitor_key, t.day,
-               pg_catalog.lag(t.day) over w as prev_day,
-               pg_catalog.max(t.day) filter (where t.flags & 4 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_checkout_day,
-               pg_catalog.max(t.day) filter (where t.flags & 8 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_mobile_day,
-               pg_catalog.max(t.day) filter (where t.flags & 16 <> 0) over (w rows between unbounded preceding and 1 preceding) as prev_desktop_day,
-               pg_catalog.min(t.day) filter (where t.flags & 1 <> 0) over (partition by t.visitor_key order by t.day desc) as next_click_day
-        from private.audience_visitor_days as t
-        where t.org_id = v_org.id
-        window w as (partition by t.visitor_key order by t.day)
-      ),
-      updated as (
-        update private.audience_visitor_days as t
-        set prev_day = p.prev_day, prev_checkout_day = p.prev_checkout_day, prev_mobile_day = p.prev_mobile_day,
-            prev_desktop_day = p.prev_desktop_day, next_click_day = p.next_click_day
-        from pointers as p
-        where t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day = p.day
-          and (t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day)
-              is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
-        returning t.day
-      ),
-      combo_pointers as (
-        select c.visitor_key, c.day, c.device_type, c.network_type,
-               pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day) as prev_day
-        from private.audience_visitor_day_combos as c
-        where c.org_id = v_org.id
-      ),
-      combos_updated as (
-        update private.audience_visitor_day_combos as c
-        set prev_day = p.prev_day
-        from combo_pointers as p
-        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
-          and c.device_type = p.device_type and c.network_type = p.network_type
-          and c.prev_day is distinct from p.prev_day
-        returning c.day
-      )
-      select pg_catalog.array_agg(distinct x.day)
-      into v_changed
-      from (select u.day from updated as u union select u.day from combos_updated as u
-            union select d.day from pg_catalog.unnest(v_days) as d (day)) as x;
-    else
-      -- Incremental: per visitor seen, its rows from the first recomputed day v_from on and
-      -- the last row before it (the seed, whose stored previous-day columns are exact:
-      -- they depend on earlier rows only). The later rows' previous days come from the
-      -- window or, before it, from the seed; next_click_day from the window for the seed
-      -- and every later row; where the seed's changes, the earlier rows that carried the
-      -- seed's old value (those after the visitor's last click before it) take the new one.
-      -- Combinations: the rows from v_from on, each combination's first one pointing to its
-      -- last day before v_from. Only changed rows are written.
-      v_from := v_days[1];
-      with win as (
-        select k.visitor_key, r.day, r.flags, r.day < v_from as seed,
-               (r.prev_day, r.prev_checkout_day, r.prev_mobile_day, r.prev_desktop_day, r.next_click_day) as stored,
-               r.prev_day as seed_prev, r.prev_checkout_day as seed_checkout, r.prev_mobile_day as seed_mobile,
-               r.prev_desktop_day as seed_desktop, r.next_click_day as seed_click
-        from pg_temp.audience_rollup_keys as k
-        cross join lateral (
-          (select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
-           from private.audience_visitor_days as t
-           where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day < v_from
-           order by t.day desc
-           limit 1)
-          union all
-          select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
-          from private.audience_visitor_days as t
-          where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day >= v_from
-        ) as r
-      ),
-      pointers as (
-        select w.visitor_key, w.day, w.seed, w.stored, w.seed_click, w.seed_prev as stored_prev,
-               w.seed_checkout as stored_checkout, w.seed_mobile as stored_mobile, w.seed_desktop as stored_desktop,
-               case when w.seed then w.seed_prev else pg_catalog.lag(w.day) over w_asc end as prev_day,
-               case when w.seed then w.seed_checkout
-                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 4 <> 0) over w_before,
-                                  pg_catalog.first_value(case when w.seed then w.seed_checkout end) over w_asc) end as prev_checkout_day,
-               case when w.seed then w.seed_mobile
-                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 8 <> 0) over w_before,
-                                  pg_catalog.first_value(case when w.seed then w.seed_mobile end) over w_asc) end as prev_mobile_day,
-               case when w.seed then w.seed_desktop
-                    else coalesce(pg_catalog.max(w.day) filter (where w.flags & 16 <> 0) over w_before,
-                                  pg_catalog.first_value(case when w.seed then w.seed_desktop end) over w_asc) end as prev_desktop_day,
-               pg_catalog.min(w.day) filter (where w.flags & 1 <> 0) over (partition by w.visitor_key order by w.day desc) as next_click_day
-        from win as w
-        window w_asc as (partition by w.visitor_key order by w.day),
-               w_before as (w_asc rows between unbounded preceding and 1 preceding)
-      ),
-      changes as (
-        select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day,
-               p.stored_prev is distinct from p.prev_day as new_prev,
-               p.stored_checkout is distinct from p.prev_checkout_day as new_checkout,
-               p.stored_mobile is distinct from p.prev_mobile_day as new_mobile,
-               p.stored_desktop is distinct from p.prev_desktop_day as new_desktop,
-               p.seed_click is distinct from p.next_click_day as new_click
-        from pointers as p
-        where p.stored is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+    -- Previous-day columns, one statement for a first build and an incremental run. Per
+    -- visitor seen: the new rows (pg_temp), the stored rows from the first recomputed day
+    -- v_from on, and the last stored row before it (the seed, whose stored previous-day
+    -- columns are exact: they depend on earlier rows only). The rows' previous days come
+    -- from the window or, before it, from the seed; next_click_day from the window for the
+    -- seed and every later row; where the seed's changes, the earlier rows that carried the
+    -- seed's old value (those after the visitor's last click before it) take the new one.
+    -- Combinations likewise: the new ones and the stored ones from v_from on, each
+    -- combination's first one pointing to its last day before v_from. New rows are
+    -- inserted with their pointers; stored rows are updated only where they change. A first
+    -- build (every row of the organization deleted above) has no stored row to read: the
+    -- per-visitor lookups are skipped (v_stored).
+    v_from := v_days[1];
+    v_stored := v_org.mark is not null;
+    with win as (
+      select n.visitor_key, n.day, n.flags, false as seed, true as fresh,
+             null::date as stored_prev, null::date as stored_checkout, null::date as stored_mobile,
+             null::date as stored_desktop, null::date as stored_click,
+             n.source, n.medium, n.campaign, n.sessions
+      from pg_temp.audience_rollup_days as n
+      union all
+      select k.visitor_key, r.day, r.flags, r.day < v_from, false,
+             r.prev_day, r.prev_checkout_day, r.prev_mobile_day, r.prev_desktop_day, r.next_click_day,
+             null, null, null, null
+      from pg_temp.audience_rollup_keys as k
+      cross join lateral (
+        (select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+         from private.audience_visitor_days as t
+         where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day < v_from
+         order by t.day desc
+         limit 1)
         union all
-        select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day,
-               false, false, false, false, true
-        from pointers as p
-        join private.audience_visitor_days as t
-          on t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day < p.day
-         and t.next_click_day is not distinct from p.seed_click
-        where p.seed and p.seed_click is distinct from p.next_click_day
-      ),
-      updated as (
-        update private.audience_visitor_days as t
-        set prev_day = c.prev_day, prev_checkout_day = c.prev_checkout_day, prev_mobile_day = c.prev_mobile_day,
-            prev_desktop_day = c.prev_desktop_day, next_click_day = c.next_click_day
-        from changes as c
-        where t.org_id = v_org.id and t.visitor_key = c.visitor_key and t.day = c.day
-        returning t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
-      ),
-      combo_pointers as (
-        select c.visitor_key, c.day, c.device_type, c.network_type, c.prev_day as stored,
-               coalesce(pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day),
+        select t.day, t.flags, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, t.next_click_day
+        from private.audience_visitor_days as t
+        where t.org_id = v_org.id and t.visitor_key = k.visitor_key and t.day >= v_from
+      ) as r
+      where v_stored
+    ),
+    pointers as (
+      select w.visitor_key, w.day, w.flags, w.seed, w.fresh, w.source, w.medium, w.campaign, w.sessions,
+             w.stored_prev, w.stored_checkout, w.stored_mobile, w.stored_desktop, w.stored_click,
+             case when w.seed then w.stored_prev else pg_catalog.lag(w.day) over w_asc end as prev_day,
+             case when w.seed then w.stored_checkout
+                  else coalesce(pg_catalog.max(w.day) filter (where w.flags & 4 <> 0) over w_before,
+                                pg_catalog.first_value(case when w.seed then w.stored_checkout end) over w_asc) end as prev_checkout_day,
+             case when w.seed then w.stored_mobile
+                  else coalesce(pg_catalog.max(w.day) filter (where w.flags & 8 <> 0) over w_before,
+                                pg_catalog.first_value(case when w.seed then w.stored_mobile end) over w_asc) end as prev_mobile_day,
+             case when w.seed then w.stored_desktop
+                  else coalesce(pg_catalog.max(w.day) filter (where w.flags & 16 <> 0) over w_before,
+                                pg_catalog.first_value(case when w.seed then w.stored_desktop end) over w_asc) end as prev_desktop_day,
+             pg_catalog.min(w.day) filter (where w.flags & 1 <> 0) over (partition by w.visitor_key order by w.day desc) as next_click_day
+      from win as w
+      window w_asc as (partition by w.visitor_key order by w.day),
+             w_before as (w_asc rows between unbounded preceding and 1 preceding)
+    ),
+    inserted as (
+      insert into private.audience_visitor_days (org_id, day, visitor_key, source, medium, campaign, sessions, flags,
+                                                 prev_day, prev_checkout_day, prev_mobile_day, prev_desktop_day, next_click_day)
+      select v_org.id, p.day, p.visitor_key, p.source, p.medium, p.campaign, p.sessions, p.flags,
+             p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day
+      from pointers as p
+      where p.fresh
+      order by p.visitor_key, p.day
+    ),
+    changes as (
+      select p.visitor_key, p.day, p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day,
+             p.stored_prev is distinct from p.prev_day as new_prev,
+             p.stored_checkout is distinct from p.prev_checkout_day as new_checkout,
+             p.stored_mobile is distinct from p.prev_mobile_day as new_mobile,
+             p.stored_desktop is distinct from p.prev_desktop_day as new_desktop,
+             p.stored_click is distinct from p.next_click_day as new_click
+      from pointers as p
+      where not p.fresh
+        and (p.stored_prev, p.stored_checkout, p.stored_mobile, p.stored_desktop, p.stored_click)
+            is distinct from (p.prev_day, p.prev_checkout_day, p.prev_mobile_day, p.prev_desktop_day, p.next_click_day)
+      union all
+      select t.visitor_key, t.day, t.prev_day, t.prev_checkout_day, t.prev_mobile_day, t.prev_desktop_day, p.next_click_day,
+             false, false, false, false, true
+      from pointers as p
+      join private.audience_visitor_days as t
+        on t.org_id = v_org.id and t.visitor_key = p.visitor_key and t.day < p.day
+       and t.next_click_day is not distinct from p.stored_click
+      where p.seed and p.stored_click is distinct from p.next_click_day
+    ),
+    updated as (
+      update private.audience_visitor_days as t
+      set prev_day = c.prev_day, prev_checkout_day = c.prev_checkout_day, prev_mobile_day = c.prev_mobile_day,
+          prev_desktop_day = c.prev_desktop_day, next_click_day = c.next_click_day
+      from changes as c
+      where t.org_id = v_org.id and t.visitor_key = c.visitor_key and t.day = c.day
+      returning t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
+    ),
+    combo_win as (
+      select d.visitor_key, d.day, d.device_type, d.network_type, true as fresh, null::date as stored
+      from pg_temp.audience_rollup_devices as d
+      union all
+      select c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day
+      from pg_temp.audience_rollup_keys as k
+      join private.audience_visitor_day_combos as c
+        on c.org_id = v_org.id and c.visitor_key = k.visitor_key and c.day >= v_from
+      where v_stored
+    ),
+    combo_pointers as (
+      select c.visitor_key, c.day, c.device_type, c.network_type, c.fresh, c.stored,
+             coalesce(pg_catalog.lag(c.day) over (partition by c.visitor_key, c.device_type, c.network_type order by c.day),
+                      case when v_stored then
                         (select b.day from private.audience_visitor_day_combos as b
                          where b.org_id = v_org.id and b.visitor_key = c.visitor_key and b.day < v_from
                            and b.device_type = c.device_type and b.network_type = c.network_type
                          order by b.day desc
-                         limit 1)) as prev_day
-        from pg_temp.audience_rollup_keys as k
-        join private.audience_visitor_day_combos as c
-          on c.org_id = v_org.id and c.visitor_key = k.visitor_key and c.day >= v_from
-      ),
-      combos_updated as (
-        update private.audience_visitor_day_combos as c
-        set prev_day = p.prev_day
-        from combo_pointers as p
-        where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
-          and c.device_type = p.device_type and c.network_type = p.network_type
-          and p.stored is distinct from p.prev_day
-        returning c.day
-      )
-      select pg_catalog.array_agg(distinct x.day) filter (where x.all_),
-             pg_catalog.array_agg(distinct x.day) filter (where x.checkout),
-             pg_catalog.array_agg(distinct x.day) filter (where x.mobile),
-             pg_catalog.array_agg(distinct x.day) filter (where x.desktop),
-             pg_catalog.array_agg(distinct x.day) filter (where x.channel),
-             pg_catalog.array_agg(distinct x.day) filter (where x.combo)
-      into v_changed_all, v_changed_checkout, v_changed_mobile, v_changed_desktop, v_changed_channel, v_changed_combo
-      from (select u.day, u.new_prev as all_, u.new_checkout as checkout, u.new_mobile as mobile, u.new_desktop as desktop,
-                   u.new_prev or u.new_click as channel, false as combo
-            from updated as u
-            union all
-            select u.day, false, false, false, false, false, true from combos_updated as u
-            union all
-            select d.day, true, true, true, true, true, true from pg_catalog.unnest(v_days) as d (day)) as x;
-    end if;
-    if v_org.mark is null then
-      v_changed := coalesce(v_changed, '{}');
-      v_changed_all := v_changed; v_changed_checkout := v_changed; v_changed_mobile := v_changed;
-      v_changed_desktop := v_changed; v_changed_channel := v_changed; v_changed_combo := v_changed;
-    end if;
+                         limit 1) end) as prev_day
+      from combo_win as c
+    ),
+    combos_inserted as (
+      insert into private.audience_visitor_day_combos (org_id, day, visitor_key, device_type, network_type, prev_day)
+      select v_org.id, p.day, p.visitor_key, p.device_type, p.network_type, p.prev_day
+      from combo_pointers as p
+      where p.fresh
+      order by p.visitor_key, p.day, p.device_type, p.network_type
+    ),
+    combos_updated as (
+      update private.audience_visitor_day_combos as c
+      set prev_day = p.prev_day
+      from combo_pointers as p
+      where c.org_id = v_org.id and c.visitor_key = p.visitor_key and c.day = p.day
+        and c.device_type = p.device_type and c.network_type = p.network_type
+        and not p.fresh and p.stored is distinct from p.prev_day
+      returning c.day
+    )
+    select pg_catalog.array_agg(distinct x.day) filter (where x.all_),
+           pg_catalog.array_agg(distinct x.day) filter (where x.checkout),
+           pg_catalog.array_agg(distinct x.day) filter (where x.mobile),
+           pg_catalog.array_agg(distinct x.day) filter (where x.desktop),
+           pg_catalog.array_agg(distinct x.day) filter (where x.channel),
+           pg_catalog.array_agg(distinct x.day) filter (where x.combo)
+    into v_changed_all, v_changed_checkout, v_changed_mobile, v_changed_desktop, v_changed_channel, v_changed_combo
+    from (select u.day, u.new_prev as all_, u.new_checkout as checkout, u.new_mobile as mobile, u.new_desktop as desktop,
+                 u.new_prev or u.new_click as channel, false as combo
+          from updated as u
+          union all
+          select u.day, false, false, false, false, false, true from combos_updated as u
+          union all
+          select d.day, true, true, true, true, true, true from pg_catalog.unnest(v_days) as d (day)) as x;
 
     -- Per-day counts of the changed days, measure by measure: a day whose rows changed only
     -- in next_click_day (carried back from a later click) recounts only 'channel'; one
@@ -390,9 +375,8 @@ begin
              s.steps, s.step_at, s.step_count, s.purchase_step, s.purchased_at
       from private.audience_session_rows(v_org.id, null, array['-infinity'::timestamptz], array['infinity'::timestamptz]) as s;
       get diagnostics v_sessions = row_count;
-      analyze private.audience_sessions;
-      select pg_catalog.array_agg(distinct s.day) into v_session_days
-      from private.audience_sessions as s where s.org_id = v_org.id;
+      select pg_catalog.array_agg(distinct d.day) into v_session_days
+      from pg_catalog.unnest(v_days) as d (day);
     else
       insert into pg_temp.audience_rollup_dirty
       select audience.visitor_key(e.visitor_id, e.user_id), pg_catalog.min(e.occurred_at), pg_catalog.max(e.occurred_at)
