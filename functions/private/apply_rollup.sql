@@ -30,6 +30,8 @@
 -- go to the primary key's pages in sequence rather than at random (usage.dimension_days at
 -- 10M requests, 7.26M rows into its three indexes: 209-213 s unsorted, 57-66 s sorted, the
 -- sort included), and two concurrent upserts lock keys in the same order.
+-- Takes the lock of private.delete_organization_rollups in share mode (the targets have no
+-- foreign key to app.organizations: an organization's deletion waits for the apply).
 -- Returns the number of target rows inserted or changed.
 -- Called by private.run_refresh (one logged step per rollup); owner / DBA sessions only.
 -- Errors: 22023 for an unknown rollup, an unsafe p_upto, or a p_upto past a dependency's
@@ -64,6 +66,9 @@ declare
   v_memo_hit boolean := false;
   v_epoch bigint;
 begin
+  -- No deletion of an organization commits while its rows may be written (the targets have
+  -- no foreign key to app.organizations: private.delete_organization_rollups).
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('private.delete_organization_rollups'), 0);
   select * into v_rollup from private.rollups as r where r.name = p_name for update;
   if not found then
     raise exception 'no rollup is named %', p_name

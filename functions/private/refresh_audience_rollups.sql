@@ -30,6 +30,8 @@
 -- and a run waits for an erasure in progress; every statement of the run starts after the
 -- erasure committed (READ COMMITTED, as run_refresh), so no row of the erased user is
 -- computed from a read made before it and written back.
+-- Against the deletion of an organization: the lock of private.delete_organization_rollups,
+-- in share mode likewise (the rollup tables have no foreign key to app.organizations).
 create or replace function private.refresh_audience_rollups(p_org_id uuid default null)
 returns table (org_id uuid, days integer, visitors integer, sessions integer, watermark timestamptz)
 language plpgsql
@@ -57,6 +59,7 @@ declare
   v_stored  boolean;
 begin
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('private.delete_organization_rollups'), 0);
   -- The safe upper bound first.
   v_upper := private.received_upper_bound();
 
