@@ -3,8 +3,9 @@
 -- statement trigger on app.organizations, is their cascade) and nobody else's.
 -- Fixture: organizations gone and stay (UTC), the same events in each, received now:
 -- visitor v1 with a page view from a newsletter link, an impression of and a link click on
--- the event e1, a checkout and a play (2026-05-04, 10:00-10:30), a page view the next day; visitor v2 a page view
--- (2026-05-05). Every registered rollup is applied up to now and the audience rollups built,
+-- the event e1, a checkout and a play (10:00-10:30 UTC ten days ago: after the retention
+-- horizon of a database that holds data), a page view the next day; visitor v2 a page view
+-- the next day. Every registered rollup is applied up to now and the audience rollups built,
 -- so both organizations hold rows in the same 19 derived tables (the usage rollups and
 -- those of profiles, searches and users stay empty: no such rows in the fixture).
 select plan(6);
@@ -14,15 +15,15 @@ select tests.create_org('gone', md5('owner@gone.test')::uuid);
 select tests.create_org('stay', md5('owner@gone.test')::uuid);
 select analytics.ensure_partitions(0, 5);
 insert into analytics.events (org_id, occurred_at, event_type, visitor_id, utm_source, utm_medium, entity_type, entity_id, device_type)
-select o.id, e.at::timestamptz, e.type, e.visitor, e.source, e.medium, e.entity_type, e.entity_id, 'mobile'
+select o.id, date_trunc('day', now()) - interval '10 days' + e.at::interval, e.type, e.visitor, e.source, e.medium, e.entity_type, e.entity_id, 'mobile'
 from (values (md5('org:gone')::uuid), (md5('org:stay')::uuid)) as o (id),
-     (values ('2026-05-04 10:00+00', 'page_view', 'v1', 'newsletter', 'email', null, null::uuid),
-             ('2026-05-04 10:05+00', 'impression', 'v1', null, null, 'event', md5('e1')::uuid),
-             ('2026-05-04 10:10+00', 'link_click', 'v1', null, null, 'event', md5('e1')::uuid),
-             ('2026-05-04 10:20+00', 'checkout_started', 'v1', null, null, 'event', md5('e1')::uuid),
-             ('2026-05-04 10:30+00', 'play', 'v1', null, null, 'event', md5('e1')::uuid),
-             ('2026-05-05 09:00+00', 'page_view', 'v1', null, null, null, null),
-             ('2026-05-05 11:00+00', 'page_view', 'v2', null, null, null, null)) as e (at, type, visitor, source, medium, entity_type, entity_id);
+     (values ('10:00', 'page_view', 'v1', 'newsletter', 'email', null, null::uuid),
+             ('10:05', 'impression', 'v1', null, null, 'event', md5('e1')::uuid),
+             ('10:10', 'link_click', 'v1', null, null, 'event', md5('e1')::uuid),
+             ('10:20', 'checkout_started', 'v1', null, null, 'event', md5('e1')::uuid),
+             ('10:30', 'play', 'v1', null, null, 'event', md5('e1')::uuid),
+             ('1 day 09:00', 'page_view', 'v1', null, null, null, null),
+             ('1 day 11:00', 'page_view', 'v2', null, null, null, null)) as e (at, type, visitor, source, medium, entity_type, entity_id);
 select count(*) from (select private.apply_rollup(r.name, now() + interval '2 hours', true)
                       from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
 select count(*) from private.refresh_audience_rollups(md5('org:gone')::uuid);
