@@ -172,8 +172,6 @@ begin
     on conflict do nothing;
     select pg_catalog.count(*)::integer into v_visitors from pg_temp.audience_rollup_keys;
     analyze pg_temp.audience_rollup_keys;
-    analyze pg_temp.audience_rollup_days;
-    analyze pg_temp.audience_rollup_devices;
 
     -- Device x network sums per day (additive).
     delete from private.audience_visitor_day_combos as t
