@@ -32,10 +32,14 @@ extension AudienceCtl {
       @OptionGroup var connection: ConnectionOptions
       @Option(help: "A refresh step to leave out of the from-empty scenario (repeatable; e.g. private.refresh_audience_rollups, about an hour from empty at 10M events); the report names it.")
       var leaveOutFromEmpty: [String] = []
+      @Flag(help: "Leave the from-empty scenario out (e.g. at 10M events, where the database's first refresh, logged in private.refresh_log, measured it).")
+      var skipFromEmpty = false
       @Flag(help: "Print JSON.") var json = false
 
       func run() throws {
-        let report = try reportingErrors { try RefreshBenchmark(leaveOutFromEmpty: leaveOutFromEmpty).run(connection.open()) }
+        let report = try reportingErrors {
+          try RefreshBenchmark(leaveOutFromEmpty: leaveOutFromEmpty, skipFromEmpty: skipFromEmpty).run(connection.open())
+        }
         if json { try printJSON(report) } else { print(report.rendered) }
       }
     }
