@@ -36,13 +36,7 @@ as $$
 declare
   v_target regclass;
 begin
-  for v_target in
-    select r.target from private.rollups as r
-    union
-    select t::regclass from pg_catalog.unnest(array['private.audience_visitor_days', 'private.audience_visitor_day_combos',
-      'private.audience_device_days', 'private.audience_day_counts', 'private.audience_sessions',
-      'private.audience_session_prefixes']) as t
-  loop
+  for v_target in select d from private.derived_tables() as d loop
     target := v_target::text;
     execute pg_catalog.format('select count(*) from %s where org_id = $1', v_target) into rows using p_org_id;
     if rows > 0 then

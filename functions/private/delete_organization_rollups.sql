@@ -1,10 +1,9 @@
+-- requires: functions/private/derived_tables.sql
 -- Deletes the derived rows of deleted organizations: a statement trigger AFTER DELETE on
 -- app.organizations (the deleted rows as the transition table deleted_organizations). The
 -- derived tables carry no foreign key to app.organizations (migration 1110: a per-row check
--- on every row a refresh writes); this is their ON DELETE CASCADE. Tables: every registered
--- rollup's target (private.rollups.target) and the audience rollups of
--- private.refresh_audience_rollups (private.audience_visitor_days, _visitor_day_combos,
--- _device_days, _day_counts, _sessions, _session_prefixes).
+-- on every row a refresh writes); this is their ON DELETE CASCADE. Tables:
+-- private.derived_tables() (every registered rollup's target and the audience rollups).
 -- Against a refresh in progress: takes the advisory lock keyed
 -- hashtext('private.delete_organization_rollups') exclusively; private.apply_rollup and
 -- private.refresh_audience_rollups take it in share mode for their transaction. So the
@@ -26,14 +25,7 @@ declare
   v_target regclass;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.delete_organization_rollups'), 0);
-  for v_target in
-    select r.target from private.rollups as r
-    union
-    select t.name::regclass
-    from pg_catalog.unnest(array['private.audience_visitor_days', 'private.audience_visitor_day_combos',
-                                 'private.audience_device_days', 'private.audience_day_counts',
-                                 'private.audience_sessions', 'private.audience_session_prefixes']) as t (name)
-  loop
+  for v_target in select d from private.derived_tables() as d loop
     execute pg_catalog.format('delete from %s as t where t.org_id in (select d.id from deleted_organizations as d)', v_target);
   end loop;
   return null;

@@ -1,0 +1,22 @@
+-- requires: functions/private/register_rollup.sql
+-- The derived tables keyed by organization: every registered rollup's target
+-- (private.rollups.target) and the audience rollups that private.refresh_audience_rollups
+-- maintains (migration 0050). None has a foreign key to app.organizations (migration 1110);
+-- private.delete_organization_rollups deletes a deleted organization's rows from each.
+-- Internal helper; SQL; owner only.
+create or replace function private.derived_tables()
+returns setof regclass
+language sql
+stable
+set search_path = ''
+as $$
+  select r.target from private.rollups as r
+  union
+  select t.name::regclass
+  from pg_catalog.unnest(array['private.audience_visitor_days', 'private.audience_visitor_day_combos',
+                               'private.audience_device_days', 'private.audience_day_counts',
+                               'private.audience_sessions', 'private.audience_session_prefixes']) as t (name)
+$$;
+revoke execute on function private.derived_tables() from public, anon, authenticated;
+comment on function private.derived_tables() is
+  'The derived tables keyed by organization: the registered rollup targets and the audience rollups of private.refresh_audience_rollups (no foreign key to app.organizations since migration 1110). Internal helper (owner only).';
