@@ -58,6 +58,7 @@ declare
   v_from    date;
   v_stored  boolean;
   v_dirty   bigint;
+  v_deleted bigint := 0;
 begin
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('app.erase_user'), 0);
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('private.delete_organization_rollups'), 0);
@@ -120,13 +121,17 @@ begin
   loop
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.refresh_audience_rollups'),
                                              pg_catalog.hashtext(v_org.id::text));
-    -- The work tables emptied: after a large organization by TRUNCATE (new files, no dead
-    -- rows left for the next one to scan), else by DELETE, which keeps the statements'
-    -- cached plans (a TRUNCATE or ANALYZE of a table they read invalidates them: each of the
-    -- ~20 statements was planned again for every organization, ~10 ms each organization).
-    if v_visitors is null or v_visitors > 1000 then
+    -- The work tables emptied: by DELETE after an organization of up to 1,000 visitors,
+    -- which keeps the statements' cached plans (a TRUNCATE or ANALYZE of a table they read
+    -- invalidates them: each of the ~20 statements was planned again for every organization,
+    -- ~10 ms each); by TRUNCATE after a larger one, and once the rows deleted since the last
+    -- TRUNCATE reach 5,000 visitors' worth (deleted rows stay on their pages until the
+    -- transaction ends, and every later organization would scan them).
+    v_deleted := v_deleted + coalesce(v_visitors, 0);
+    if v_visitors is null or v_visitors > 1000 or v_deleted > 5000 then
       truncate pg_temp.audience_rollup_keys, pg_temp.audience_rollup_days, pg_temp.audience_rollup_devices,
                pg_temp.audience_rollup_dirty, pg_temp.audience_rollup_touched;
+      v_deleted := 0;
     else
       delete from pg_temp.audience_rollup_keys;
       delete from pg_temp.audience_rollup_days;
