@@ -13,15 +13,17 @@
 -- The previous-day columns of every visitor seen on those days are recomputed from the
 -- first recomputed day of the organization on, starting from the visitor's last row before
 -- it (its stored columns exact: they depend on earlier rows only); a changed next click of
--- that row is carried back to the earlier rows that had its old one. Only rows that change
--- are written, and the per-day counts of every day whose rows changed are recomputed.
+-- that row is carried back to the earlier rows that had its old one. The recomputed rows
+-- are written once, with those columns; stored rows only where they change; the per-day
+-- counts of every day whose rows changed are recomputed.
 -- After retention removed a visitor's earliest rows, the columns pointing into them stay
 -- as stored where the recomputation starts after the visitor's first remaining row (as for
 -- every visitor not seen); a first build has only the remaining events to go by.
 -- Sessions: for each visitor with events received since, the stored sessions within 30
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
--- watermark is built in full. The new watermark is the start of the oldest transaction
+-- watermark is built in full: every row deleted, every day recomputed by the same
+-- statements (no stored row left to read; its sessions in one pass). The new watermark is the start of the oldest transaction
 -- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves.
 -- Concurrent runs serialize per organization (transaction-level advisory lock).
