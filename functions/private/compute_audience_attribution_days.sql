@@ -22,6 +22,15 @@
 -- R for 30 days is the running maximum, over the visitor's earlier non-direct rows, of
 -- "their latest row day within 30 days after them" (a forward window; it only grows with
 -- the day). One window pass over the rows of the visitors concerned.
+-- The weights are not emitted one by one but as slot rows: one per (channel, gap) that a
+-- touch row (for ft clicked, a pair of rows) adds to, carrying the five models' visitor and
+-- clicked weights as columns; weights of the same channel and gap share a slot (ft and lt
+-- share their +1 at gap 0 and, when the touch repeats the previous one, their -1), and a
+-- slot whose weights cancel is left out (n's and p's last non-direct weights, e.g. a direct
+-- row after a direct row with the same nd touch). The slots are summed per (day, channel,
+-- gap) and cumulated by gap per (day, channel) in one sort; each model's arrays are those
+-- of its gaps whose sums are not both zero (the other gaps add nothing to its cumulated
+-- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums.
 -- Sources: p_org_id NULL (apply; the upstream is applied first): the stored touch rows; an
 -- organization (the readers): the stored touch rows and the upstream's rows since its
 -- watermark (private.rollup_fresh, computed once). A rebuild (p_after -infinity) reads
@@ -140,99 +149,253 @@ begin
                           over (partition by f.org_id, f.visitor_key order by f.day rows between unbounded preceding and 1 preceding)) as r30
     from forward as f
   ),
+  -- Per touch row: the previous row's (p) touch, click day and pointers.
   rows as materialized (
     select q.org_id, q.visitor_key, q.day, q.prev_day, q.clicked, q.click_day, q.in_unit,
            q.source, q.medium, q.campaign, q.ft_source, q.ft_medium, q.ft_campaign,
-           case when q.source = '(direct)' and q.nd_day is not null
-                then array[q.nd_source, q.nd_medium, q.nd_campaign] end as nd,
-           -- nd_day and r30 of direct rows only (the rows whose credit can move)
-           case when q.source = '(direct)' then q.nd_day end as nd_day,
+           -- a direct row with an earlier non-direct touch (the rows whose credit can move):
+           -- that touch, its day and r30
+           q.source = '(direct)' and q.nd_day is not null as has_nd,
+           q.nd_source, q.nd_medium, q.nd_campaign,
+           case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end as nd_day,
            case when q.source = '(direct)' and q.nd_day is not null then q.r30 end as r30,
-           pg_catalog.lag(array[q.source, q.medium, q.campaign]) over w as p_touch,
+           -- p's (NULL: no previous row)
+           pg_catalog.lag(q.source) over w as p_source, pg_catalog.lag(q.medium) over w as p_medium,
+           pg_catalog.lag(q.campaign) over w as p_campaign,
            pg_catalog.lag(q.click_day) over w as p_click_day,
-           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null
-                               then array[q.nd_source, q.nd_medium, q.nd_campaign] end) over w as p_nd,
-           pg_catalog.lag(case when q.source = '(direct)' then q.nd_day end) over w as p_nd_day,
+           pg_catalog.lag(q.source = '(direct)' and q.nd_day is not null) over w as p_has_nd,
+           pg_catalog.lag(q.nd_source) over w as p_nd_source, pg_catalog.lag(q.nd_medium) over w as p_nd_medium,
+           pg_catalog.lag(q.nd_campaign) over w as p_nd_campaign,
+           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end) over w as p_nd_day,
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30
     from pointed as q
     window w as (partition by q.org_id, q.visitor_key order by q.day)
   ),
-  weights as (
-    -- first touch, lookback 0 and the 30-day difference
-    select n.org_id, n.day, 'ft' as model, array[n.source, n.medium, n.campaign] as channel, 0 as gap, 1 as visitors, 0 as clicked
-    from rows as n where n.in_unit
-    union all
-    select n.org_id, n.day, 'ft', array[n.source, n.medium, n.campaign], n.day - n.prev_day, -1, 0
-    from rows as n where n.in_unit and n.day - n.prev_day <= 365
-    union all
-    select n.org_id, n.day, 'ft30', x.channel, x.gap, x.sign, 0
+  -- The recomputed rows with the gaps and comparisons of their first and last touch weights:
+  -- gp = day - prev_day, gc = day - click_day, gpc = day - p's click_day; f: ft_* differs
+  -- from the touch; pc / pf: p's touch equals the touch / ft_*.
+  base as not materialized (
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.ft_source, n.ft_medium, n.ft_campaign,
+           n.p_source, n.p_medium, n.p_campaign,
+           n.day - n.prev_day as gp, n.day - n.click_day as gc, n.day - n.p_click_day as gpc,
+           (n.ft_source, n.ft_medium, n.ft_campaign) <> (n.source, n.medium, n.campaign) as f,
+           coalesce((n.p_source, n.p_medium, n.p_campaign) = (n.source, n.medium, n.campaign), false) as pc,
+           coalesce((n.p_source, n.p_medium, n.p_campaign) = (n.ft_source, n.ft_medium, n.ft_campaign), false) as pf
     from rows as n
-    cross join lateral (values (array[n.ft_source, n.ft_medium, n.ft_campaign], 0, 1), (array[n.source, n.medium, n.campaign], 0, -1),
-                               (array[n.ft_source, n.ft_medium, n.ft_campaign], n.day - n.prev_day, -1),
-                               (array[n.source, n.medium, n.campaign], n.day - n.prev_day, 1)) as x (channel, gap, sign)
-    where n.in_unit and array[n.ft_source, n.ft_medium, n.ft_campaign] <> array[n.source, n.medium, n.campaign]
-      and x.gap is not null
-    union all
-    -- first touch, clicked: at the visitor's first clicked row of the period, the row r that is its first
-    select n.org_id, n.day, x.model, x.channel, x.gap, 0, x.sign
+    where n.in_unit
+  ),
+  -- The recomputed rows with last non-direct weights (n or p with an earlier non-direct
+  -- touch), with their gaps, for n (an, cn; bn, en: nd30) and p (ap, cp; bp, ep): a = day -
+  -- nd_day (nd0) / day - r30 (nd30); c = the greater of a and day - the click day (NULL when
+  -- either is NULL); n's and p's weights of the same channel and gap share a row (m1 .. m8;
+  -- they often cancel: a direct row after a direct row with the same nd touch). Each
+  -- computed once (offset 0: not inlined).
+  nd_rows as materialized (
+    select k.*,
+           coalesce(k.cn = k.an, false)::integer as cn_an, coalesce(k.cp = k.ap, false)::integer as cp_ap,
+           coalesce(k.en = k.bn, false)::integer as en_bn, coalesce(k.ep = k.bp, false)::integer as ep_bp,
+           coalesce(k.same_nd and k.an = k.ap, false) as m1, coalesce(k.same_touch and k.an = k.ap, false) as m2,
+           coalesce(k.same_nd and k.cn = k.cp and k.cn <> k.an and k.cp <> k.ap, false) as m3,
+           coalesce(k.same_touch and k.cn = k.cp and k.cn <> k.an and k.cp <> k.ap, false) as m4,
+           coalesce(k.same_nd and k.bn = k.bp, false) as m5, coalesce(k.same_touch and k.bn = k.bp, false) as m6,
+           coalesce(k.same_nd and k.en = k.ep and k.en <> k.bn and k.ep <> k.bp, false) as m7,
+           coalesce(k.same_touch and k.en = k.ep and k.en <> k.bn and k.ep <> k.bp, false) as m8
+    from (
+      select q.org_id, q.day, q.source, q.medium, q.campaign, q.nd_source, q.nd_medium, q.nd_campaign,
+             q.p_source, q.p_medium, q.p_campaign, q.p_nd_source, q.p_nd_medium, q.p_nd_campaign,
+             case when q.has_nd then q.day - q.nd_day end as an,
+             case when q.has_nd then q.day - least(q.nd_day, q.click_day) + (q.nd_day - q.click_day) * 0 end as cn,
+             case when q.has_nd then q.day - q.r30 end as bn,
+             case when q.has_nd then q.day - least(q.r30, q.click_day) + (q.r30 - q.click_day) * 0 end as en,
+             case when q.p_has_nd then q.day - q.p_nd_day end as ap,
+             case when q.p_has_nd then q.day - least(q.p_nd_day, q.p_click_day) + (q.p_nd_day - q.p_click_day) * 0 end as cp,
+             case when q.p_has_nd then q.day - q.p_r30 end as bp,
+             case when q.p_has_nd then q.day - least(q.p_r30, q.p_click_day) + (q.p_r30 - q.p_click_day) * 0 end as ep,
+             coalesce((q.nd_source, q.nd_medium, q.nd_campaign) = (q.p_nd_source, q.p_nd_medium, q.p_nd_campaign), false) as same_nd,
+             coalesce((q.source, q.medium, q.campaign) = (q.p_source, q.p_medium, q.p_campaign), false) as same_touch
+      from rows as q
+      where q.in_unit and (q.has_nd or q.p_has_nd)
+      offset 0
+    ) as k
+  ),
+  -- First touch, clicked: at the visitor's first clicked row n of the period, the row r that
+  -- is its first, of (p's click_day, day]: its touch and ft_*, at day - r.day and day - r.prev_day.
+  clicked_pairs as materialized (
+    select n.org_id, n.day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
+           (r.ft_source, r.ft_medium, r.ft_campaign) <> (r.source, r.medium, r.campaign) as f,
+           n.day - r.day as g1, n.day - r.prev_day as g2
     from rows as n
     join rows as r
       on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.day <= n.day and r.day >= n.day - 365
      and (n.p_click_day is null or r.day > n.p_click_day)
-    cross join lateral (values ('ft', array[r.source, r.medium, r.campaign], n.day - r.day, 1),
-                               ('ft', array[r.source, r.medium, r.campaign], n.day - r.prev_day, -1),
-                               ('ft30', array[r.ft_source, r.ft_medium, r.ft_campaign], n.day - r.day, 1),
-                               ('ft30', array[r.source, r.medium, r.campaign], n.day - r.day, -1),
-                               ('ft30', array[r.ft_source, r.ft_medium, r.ft_campaign], n.day - r.prev_day, -1),
-                               ('ft30', array[r.source, r.medium, r.campaign], n.day - r.prev_day, 1)) as x (model, channel, gap, sign)
-    where n.in_unit and n.clicked and x.gap <= 365
-    union all
-    -- last touch: the last row of the period, as the period's rows less their previous rows
-    select n.org_id, n.day, 'lt', x.channel, x.gap, x.v, x.c
-    from rows as n
-    cross join lateral (values (array[n.source, n.medium, n.campaign], 0, 1, 0),
-                               (n.p_touch, n.day - n.prev_day, -1, 0),
-                               (array[n.source, n.medium, n.campaign], n.day - n.click_day, 0, 1),
-                               (n.p_touch, n.day - n.p_click_day, 0, -1)) as x (channel, gap, v, c)
-    where n.in_unit and x.gap <= 365
-    union all
-    -- last non-direct: a direct row's earlier non-direct touch instead of its own, from R on
-    -- (clicked: the later of the two conditions; NULL unless both days are known, least ignoring NULLs)
-    select n.org_id, n.day, x.model, x.channel, x.gap, x.v, x.c
-    from rows as n
-    cross join lateral (values
-        ('nd0', n.nd, n.day - n.nd_day, 1, 0), ('nd0', array[n.source, n.medium, n.campaign], n.day - n.nd_day, -1, 0),
-        ('nd0', n.nd, n.day - least(n.nd_day, n.click_day) + (n.nd_day - n.click_day) * 0, 0, 1),
-        ('nd0', array[n.source, n.medium, n.campaign], n.day - least(n.nd_day, n.click_day) + (n.nd_day - n.click_day) * 0, 0, -1),
-        ('nd30', n.nd, n.day - n.r30, 1, 0), ('nd30', array[n.source, n.medium, n.campaign], n.day - n.r30, -1, 0),
-        ('nd30', n.nd, n.day - least(n.r30, n.click_day) + (n.r30 - n.click_day) * 0, 0, 1),
-        ('nd30', array[n.source, n.medium, n.campaign], n.day - least(n.r30, n.click_day) + (n.r30 - n.click_day) * 0, 0, -1),
-        ('nd0', n.p_nd, n.day - n.p_nd_day, -1, 0), ('nd0', n.p_touch, n.day - n.p_nd_day, 1, 0),
-        ('nd0', n.p_nd, n.day - least(n.p_nd_day, n.p_click_day) + (n.p_nd_day - n.p_click_day) * 0, 0, -1),
-        ('nd0', n.p_touch, n.day - least(n.p_nd_day, n.p_click_day) + (n.p_nd_day - n.p_click_day) * 0, 0, 1),
-        ('nd30', n.p_nd, n.day - n.p_r30, -1, 0), ('nd30', n.p_touch, n.day - n.p_r30, 1, 0),
-        ('nd30', n.p_nd, n.day - least(n.p_r30, n.p_click_day) + (n.p_r30 - n.p_click_day) * 0, 0, -1),
-        ('nd30', n.p_touch, n.day - least(n.p_r30, n.p_click_day) + (n.p_r30 - n.p_click_day) * 0, 0, 1)) as x (model, channel, gap, v, c)
-    where n.in_unit and (n.nd is not null or n.p_nd is not null) and x.channel is not null and x.gap <= 365
+    where n.in_unit and n.clicked
   ),
+  -- The weights as slot rows: one per (channel, gap) a touch row adds to, carrying the five
+  -- models' visitor and clicked weights as columns; weights of the same channel and gap
+  -- share a row, a row whose weights cancel is left out (below), and so is a gap over 365.
+  slots as (
+    -- first touch (ft, ft30 when f) and last touch (lt) of n:
+    --   ft: +1 (touch, 0), -1 (touch, gp); ft30: +1 (ft, 0), -1 (touch, 0), -1 (ft, gp), +1 (touch, gp);
+    --   lt: +1 (touch, 0), -1 (p's touch, gp); clicked: +1 (touch, gc), -1 (p's touch, gpc).
+    -- (touch, 0): ft, lt, ft30's -1, lt clicked when gc = 0
+    select n.org_id, n.day, n.source, n.medium, n.campaign, 0 as gap,
+           1 as ft_v, 0 as ft_c, -n.f::integer as ft30_v, 0 as ft30_c, 1 as lt_v, coalesce(n.gc = 0, false)::integer as lt_c,
+           0 as nd0_v, 0 as nd0_c, 0 as nd30_v, 0 as nd30_c
+    from base as n
+    union all
+    -- (ft, 0)
+    select n.org_id, n.day, n.ft_source, n.ft_medium, n.ft_campaign, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0
+    from base as n where n.f
+    union all
+    -- (touch, gp): ft, ft30's +1; lt when p's touch is the touch; lt clicked when gc or gpc = gp
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.gp, -1, 0, n.f::integer, 0, -n.pc::integer,
+           coalesce(n.gc = n.gp, false)::integer - coalesce(n.pc and n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+    from base as n where n.gp <= 365
+    union all
+    -- (ft, gp): ft30's -1; lt when p's touch is ft_*
+    select n.org_id, n.day, n.ft_source, n.ft_medium, n.ft_campaign, n.gp, 0, 0, -1, 0, -n.pf::integer,
+           -coalesce(n.pf and n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+    from base as n where n.f and n.gp <= 365
+    union all
+    -- (p's touch, gp) otherwise: lt
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.gp, 0, 0, 0, 0, -1,
+           -coalesce(n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+    from base as n where not n.pc and not (n.f and n.pf) and n.gp <= 365
+    union all
+    -- (touch, gc), gc neither 0 nor gp: lt clicked (p's -1 too when the same channel and gap)
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.gc, 0, 0, 0, 0, 0,
+           1 - coalesce(n.pc and n.gpc = n.gc, false)::integer, 0, 0, 0, 0
+    from base as n where n.gc <> 0 and n.gc is distinct from n.gp and n.gc <= 365
+    union all
+    -- (p's touch, gpc), not in a row above: lt clicked
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.gpc, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0
+    from base as n
+    where n.gpc <= 365 and not coalesce(n.gpc = n.gp, false)
+      and not coalesce(n.pc and n.gpc = n.gc and n.gc <> 0 and n.gc is distinct from n.gp, false)
+    union all
+    -- first touch, clicked: +1 (r's touch, g1), -1 (r's touch, g2); ft30 (r's f): +1 (r's ft,
+    -- g1), -1 (r's touch, g1), -1 (r's ft, g2), +1 (r's touch, g2)
+    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g1, 0, 1, 0, -c.f::integer, 0, 0, 0, 0, 0, 0
+    from clicked_pairs as c where c.g1 <= 365
+    union all
+    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+    from clicked_pairs as c where c.f and c.g1 <= 365
+    union all
+    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g2, 0, -1, 0, c.f::integer, 0, 0, 0, 0, 0, 0
+    from clicked_pairs as c where c.g2 <= 365
+    union all
+    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g2, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0
+    from clicked_pairs as c where c.f and c.g2 <= 365
+    union all
+    -- last non-direct, q in (n: +1, p: -1) with an earlier non-direct touch nd: +1 (nd, a),
+    -- -1 (q's touch, a); clicked: the same at c. nd0: n's rows, each with p's of the same
+    -- channel and gap (m1 .. m4), then p's others.
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.an, 0, 0, 0, 0, 0, 0,
+           1 - n.m1::integer, n.cn_an - (n.m1 and n.cp_ap = 1)::integer, 0, 0
+    from nd_rows as n where n.an <= 365
+    union all
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.an, 0, 0, 0, 0, 0, 0,
+           -1 + n.m2::integer, -n.cn_an + (n.m2 and n.cp_ap = 1)::integer, 0, 0
+    from nd_rows as n where n.an <= 365
+    union all
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, 1 - n.m3::integer, 0, 0
+    from nd_rows as n where n.cn <> n.an and n.cn <= 365
+    union all
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, -1 + n.m4::integer, 0, 0
+    from nd_rows as n where n.cn <> n.an and n.cn <= 365
+    union all
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ap, 0, 0, 0, 0, 0, 0, -1, -n.cp_ap, 0, 0
+    from nd_rows as n where not n.m1 and n.ap <= 365
+    union all
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ap, 0, 0, 0, 0, 0, 0, 1, n.cp_ap, 0, 0
+    from nd_rows as n where not n.m2 and n.ap <= 365
+    union all
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0
+    from nd_rows as n where not n.m3 and n.cp <> n.ap and n.cp <= 365
+    union all
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
+    from nd_rows as n where not n.m4 and n.cp <> n.ap and n.cp <= 365
+    union all
+    -- nd30 likewise (b, e; m5 .. m8)
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.bn, 0, 0, 0, 0, 0, 0, 0, 0,
+           1 - n.m5::integer, n.en_bn - (n.m5 and n.ep_bp = 1)::integer
+    from nd_rows as n where n.bn <= 365
+    union all
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.bn, 0, 0, 0, 0, 0, 0, 0, 0,
+           -1 + n.m6::integer, -n.en_bn + (n.m6 and n.ep_bp = 1)::integer
+    from nd_rows as n where n.bn <= 365
+    union all
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 - n.m7::integer
+    from nd_rows as n where n.en <> n.bn and n.en <= 365
+    union all
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1 + n.m8::integer
+    from nd_rows as n where n.en <> n.bn and n.en <= 365
+    union all
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, -1, -n.ep_bp
+    from nd_rows as n where not n.m5 and n.bp <= 365
+    union all
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.ep_bp
+    from nd_rows as n where not n.m6 and n.bp <= 365
+    union all
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1
+    from nd_rows as n where not n.m7 and n.ep <> n.bp and n.ep <= 365
+    union all
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    from nd_rows as n where not n.m8 and n.ep <> n.bp and n.ep <= 365
+  ),
+  -- Per day, channel and gap: the models' sums.
   per_gap as (
-    select w.org_id, w.day, w.model, w.channel[1] as source, w.channel[2] as medium, w.channel[3] as campaign, w.gap,
-           pg_catalog.sum(w.visitors) as visitors, pg_catalog.sum(w.clicked) as clicked
-    from weights as w
-    group by 1, 2, 3, 4, 5, 6, 7
-    having pg_catalog.sum(w.visitors) <> 0 or pg_catalog.sum(w.clicked) <> 0
+    select s.org_id, s.day, s.source, s.medium, s.campaign, s.gap,
+           pg_catalog.sum(s.ft_v)::integer as ft_v, pg_catalog.sum(s.ft_c)::integer as ft_c,
+           pg_catalog.sum(s.ft30_v)::integer as ft30_v, pg_catalog.sum(s.ft30_c)::integer as ft30_c,
+           pg_catalog.sum(s.lt_v)::integer as lt_v, pg_catalog.sum(s.lt_c)::integer as lt_c,
+           pg_catalog.sum(s.nd0_v)::integer as nd0_v, pg_catalog.sum(s.nd0_c)::integer as nd0_c,
+           pg_catalog.sum(s.nd30_v)::integer as nd30_v, pg_catalog.sum(s.nd30_c)::integer as nd30_c
+    from slots as s
+    where (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    group by 1, 2, 3, 4, 5, 6
   ),
-  -- Per day, model and channel: the weights cumulated by gap.
+  -- Per day and channel, cumulated by gap: a model's cumulated sums at its own gaps (those
+  -- where its sums are not both zero: the others add nothing).
   running as (
-    select g.*, pg_catalog.sum(g.visitors) over c as visitors_cum, pg_catalog.sum(g.clicked) over c as clicked_cum
+    select g.*,
+           pg_catalog.sum(g.ft_v) over c as ft_v_cum, pg_catalog.sum(g.ft_c) over c as ft_c_cum,
+           pg_catalog.sum(g.ft30_v) over c as ft30_v_cum, pg_catalog.sum(g.ft30_c) over c as ft30_c_cum,
+           pg_catalog.sum(g.lt_v) over c as lt_v_cum, pg_catalog.sum(g.lt_c) over c as lt_c_cum,
+           pg_catalog.sum(g.nd0_v) over c as nd0_v_cum, pg_catalog.sum(g.nd0_c) over c as nd0_c_cum,
+           pg_catalog.sum(g.nd30_v) over c as nd30_v_cum, pg_catalog.sum(g.nd30_c) over c as nd30_c_cum
     from per_gap as g
-    window c as (partition by g.org_id, g.day, g.model, g.source, g.medium, g.campaign order by g.gap)
+    window c as (partition by g.org_id, g.day, g.source, g.medium, g.campaign order by g.gap)
+  ),
+  -- Per day and channel, each model's arrays (NULL: none of its sums is non-zero).
+  by_channel as (
+    select g.org_id, g.day, g.source, g.medium, g.campaign,
+           pg_catalog.array_agg(g.gap::smallint order by g.gap) filter (where g.ft_v <> 0 or g.ft_c <> 0) as ft_gaps,
+           pg_catalog.array_agg(g.ft_v_cum::integer order by g.gap) filter (where g.ft_v <> 0 or g.ft_c <> 0) as ft_visitors,
+           pg_catalog.array_agg(g.ft_c_cum::integer order by g.gap) filter (where g.ft_v <> 0 or g.ft_c <> 0) as ft_clicked,
+           pg_catalog.array_agg(g.gap::smallint order by g.gap) filter (where g.ft30_v <> 0 or g.ft30_c <> 0) as ft30_gaps,
+           pg_catalog.array_agg(g.ft30_v_cum::integer order by g.gap) filter (where g.ft30_v <> 0 or g.ft30_c <> 0) as ft30_visitors,
+           pg_catalog.array_agg(g.ft30_c_cum::integer order by g.gap) filter (where g.ft30_v <> 0 or g.ft30_c <> 0) as ft30_clicked,
+           pg_catalog.array_agg(g.gap::smallint order by g.gap) filter (where g.lt_v <> 0 or g.lt_c <> 0) as lt_gaps,
+           pg_catalog.array_agg(g.lt_v_cum::integer order by g.gap) filter (where g.lt_v <> 0 or g.lt_c <> 0) as lt_visitors,
+           pg_catalog.array_agg(g.lt_c_cum::integer order by g.gap) filter (where g.lt_v <> 0 or g.lt_c <> 0) as lt_clicked,
+           pg_catalog.array_agg(g.gap::smallint order by g.gap) filter (where g.nd0_v <> 0 or g.nd0_c <> 0) as nd0_gaps,
+           pg_catalog.array_agg(g.nd0_v_cum::integer order by g.gap) filter (where g.nd0_v <> 0 or g.nd0_c <> 0) as nd0_visitors,
+           pg_catalog.array_agg(g.nd0_c_cum::integer order by g.gap) filter (where g.nd0_v <> 0 or g.nd0_c <> 0) as nd0_clicked,
+           pg_catalog.array_agg(g.gap::smallint order by g.gap) filter (where g.nd30_v <> 0 or g.nd30_c <> 0) as nd30_gaps,
+           pg_catalog.array_agg(g.nd30_v_cum::integer order by g.gap) filter (where g.nd30_v <> 0 or g.nd30_c <> 0) as nd30_visitors,
+           pg_catalog.array_agg(g.nd30_c_cum::integer order by g.gap) filter (where g.nd30_v <> 0 or g.nd30_c <> 0) as nd30_clicked
+    from running as g
+    group by g.org_id, g.day, g.source, g.medium, g.campaign
   )
-  select r.org_id, r.day, r.model collate "C", r.source collate "C", r.medium collate "C", r.campaign collate "C",
-         pg_catalog.array_agg(r.gap::smallint order by r.gap), pg_catalog.array_agg(r.visitors_cum::integer order by r.gap),
-         pg_catalog.array_agg(r.clicked_cum::integer order by r.gap)
-  from running as r
-  group by r.org_id, r.day, r.model, r.source, r.medium, r.campaign;
+  -- A row per day, model and channel.
+  select c.org_id, c.day, m.model collate "C", c.source collate "C", c.medium collate "C", c.campaign collate "C",
+         case m.model when 'ft' then c.ft_gaps when 'ft30' then c.ft30_gaps when 'lt' then c.lt_gaps when 'nd0' then c.nd0_gaps else c.nd30_gaps end,
+         case m.model when 'ft' then c.ft_visitors when 'ft30' then c.ft30_visitors when 'lt' then c.lt_visitors when 'nd0' then c.nd0_visitors else c.nd30_visitors end,
+         case m.model when 'ft' then c.ft_clicked when 'ft30' then c.ft30_clicked when 'lt' then c.lt_clicked when 'nd0' then c.nd0_clicked else c.nd30_clicked end
+  from by_channel as c
+  cross join (values ('ft'), ('ft30'), ('lt'), ('nd0'), ('nd30')) as m (model)
+  where case m.model when 'ft' then c.ft_gaps when 'ft30' then c.ft30_gaps when 'lt' then c.lt_gaps when 'nd0' then c.nd0_gaps else c.nd30_gaps end is not null;
 end;
 $$;
 revoke execute on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
