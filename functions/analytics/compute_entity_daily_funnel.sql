@@ -13,7 +13,7 @@ language sql
 stable
 as $$
   with ev as (
-    select t.org_id, t.day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id,
+    select t.org_id, (e.occurred_at at time zone t.timezone)::date as day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id,
            coalesce(e.visitor_id, 'user:' || e.user_id::text) as visitor,
            e.occurred_at, e.id, e.event_type, e.link_type, e.properties
     from analytics.touched_days(p_org_id, p_after, p_upto,

@@ -20,7 +20,7 @@ begin
   end if;
   return query
   with ev as (
-    select t.org_id, t.day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id, e.event_type, e.link_type,
+    select t.org_id, (e.occurred_at at time zone t.timezone)::date as day, coalesce(e.entity_type, 'unknown') as entity_type, e.entity_id, e.event_type, e.link_type,
            analytics.view_seconds(e.event_type, e.properties) as seconds,
            case when e.event_type = 'review' and pg_catalog.jsonb_typeof(e.properties -> 'rating') = 'number'
                  and (e.properties ->> 'rating')::numeric between 1 and 5

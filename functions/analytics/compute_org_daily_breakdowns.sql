@@ -22,7 +22,7 @@ begin
   end if;
   return query
   with ev as (
-    select t.org_id, t.day, e.event_type,
+    select t.org_id, (e.occurred_at at time zone t.timezone)::date as day, e.event_type,
            (e.occurred_at at time zone t.timezone) as local_ts,
            e.platform, e.properties
     from analytics.touched_days(p_org_id, p_after, p_upto,

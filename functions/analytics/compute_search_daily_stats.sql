@@ -17,7 +17,7 @@ language sql
 stable
 as $$
   with ev as (
-    select t.org_id, t.day, e.event_type, analytics.normalize_query(e.properties -> 'query') as query,
+    select t.org_id, (e.occurred_at at time zone t.timezone)::date as day, e.event_type, analytics.normalize_query(e.properties -> 'query') as query,
            coalesce(e.visitor_id, 'user:' || e.user_id::text) as visitor,
            case when pg_catalog.jsonb_typeof(e.properties -> 'results_count') = 'number'
                  and (e.properties ->> 'results_count')::numeric >= 0

@@ -30,7 +30,7 @@ begin
   end if;
   return query
   with ev as (
-    select t.org_id, t.day, e.user_id, e.event_type,
+    select t.org_id, (e.occurred_at at time zone t.timezone)::date as day, e.user_id, e.event_type,
            analytics.view_seconds(e.event_type, e.properties) as seconds,
            case when e.event_type = 'scroll_depth' and pg_catalog.jsonb_typeof(e.properties -> 'depth_pct') = 'number'
                 then greatest(least((e.properties ->> 'depth_pct')::numeric, 100), 0) end as depth
