@@ -33,29 +33,12 @@ struct ErasureConcurrencyTests {
     try run.execute("begin")
     #expect(try run.scalar("select count(*)::int from private.refresh_audience_rollups(\(Self.org))", as: Int.self) == 1)
 
-    let erased = ThreadResult()
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-      erased.set(Result {
-        let connection = try db.connect()
-        return try connection.scalar(
-          "select rows::int from app.erase_user(\(Self.user)) where table_name = 'private.audience_visitor_days'",
-          as: Int.self) ?? 0
-      })
-      done.signal()
-    }
-    var waited = false
-    for _ in 0..<50 where !waited {
-      Thread.sleep(forTimeInterval: 0.1)
-      waited = try setup.scalar(
-        "select exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%erase_user%')",
-        as: Bool.self) == true
-    }
-    #expect(waited)
+    let erased = BackgroundQuery(
+      db, "select rows::int from app.erase_user(\(Self.user)) where table_name = 'private.audience_visitor_days'")
+    #expect(try BackgroundQuery.lockWaitSeen(setup, queryContaining: "erase_user"))
     try run.execute("commit")
-    #expect(done.wait(timeout: .now() + 30) == .success)
     // The run's two rows of the fan, committed while the erasure waited, are the ones it removed.
-    #expect(try erased.get()?.get() == 2)
+    #expect(try erased.value() == 2)
     #expect(try setup.scalar(
       "select string_agg(visitor_key, ',' order by visitor_key) from private.audience_visitor_days where org_id = \(Self.org)",
       as: String.self) == "other")

@@ -32,28 +32,11 @@ struct OrganizationDeletionConcurrencyTests {
     try run.execute("begin")
     #expect(try run.scalar("select private.apply_rollup('analytics.visitor_daily_counts')::int", as: Int.self) == 2)
 
-    let deleted = ThreadResult()
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-      deleted.set(Result {
-        let connection = try db.connect()
-        return try connection.scalar(
-          "with d as (delete from app.organizations where id = \(Self.org) returning 1) select count(*)::int from d",
-          as: Int.self) ?? 0
-      })
-      done.signal()
-    }
-    var waited = false
-    for _ in 0..<50 where !waited {
-      Thread.sleep(forTimeInterval: 0.1)
-      waited = try setup.scalar(
-        "select exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%delete from app.organizations%')",
-        as: Bool.self) == true
-    }
-    #expect(waited)
+    let deleted = BackgroundQuery(
+      db, "with d as (delete from app.organizations where id = \(Self.org) returning 1) select count(*)::int from d")
+    #expect(try BackgroundQuery.lockWaitSeen(setup, queryContaining: "delete from app.organizations"))
     try run.execute("commit")
-    #expect(done.wait(timeout: .now() + 30) == .success)
-    #expect(try deleted.get()?.get() == 1)
+    #expect(try deleted.value() == 1)
     // The rows the step committed while the deletion waited are gone with the organization.
     #expect(try setup.scalar(
       """

@@ -7,13 +7,6 @@ import TestSupport
 import Testing
 
 /// A second session's outcome, handed back from its thread (also used by ErasureConcurrencyTests).
-final class ThreadResult: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value: Result<Int, any Error>?
-  func set(_ result: Result<Int, any Error>) { lock.lock(); value = result; lock.unlock() }
-  func get() -> Result<Int, any Error>? { lock.lock(); defer { lock.unlock() }; return value }
-}
-
 @Suite("usage alerts")
 struct UsageAlertTests {
   static let org = "5e5e5e5e-0000-4000-8000-0000000000b2"
@@ -40,27 +33,11 @@ struct UsageAlertTests {
     try first.execute("begin")
     #expect(try first.scalar(SQL(unsafeSQL: step), as: Int.self) == 1)
 
-    let second = ThreadResult()
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-      second.set(Result {
-        let connection = try db.connect()
-        return try connection.scalar(SQL(unsafeSQL: step), as: Int.self) ?? -1
-      })
-      done.signal()
-    }
+    let second = BackgroundQuery(db, SQL(unsafeSQL: step))
     // The second step waits for the first one's uncommitted alert row.
-    var waited = false
-    for _ in 0..<50 where !waited {
-      Thread.sleep(forTimeInterval: 0.1)
-      waited = try setup.scalar(
-        "select exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%apply_budget_alerts%')",
-        as: Bool.self) == true
-    }
-    #expect(waited)
+    #expect(try BackgroundQuery.lockWaitSeen(setup, queryContaining: "apply_budget_alerts"))
     try first.execute("commit")
-    #expect(done.wait(timeout: .now() + 30) == .success)
-    #expect(try second.get()?.get() == 0)
+    #expect(try second.value() == 0)
     #expect(try setup.scalar("select count(*)::int from usage.budget_alerts", as: Int.self) == 1)
     #expect(try setup.scalar("select threshold_pct::int from usage.budget_alerts", as: Int.self) == 50)
   }
