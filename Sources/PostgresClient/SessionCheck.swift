@@ -39,7 +39,9 @@ extension Connection {
   /// `rounds` times: a session pooler gives the two connections two sessions and this one
   /// always the same; a transaction pooler shares a session between them or moves this one
   /// (its idle sessions are handed out most recently used first); a session pooler with
-  /// every session taken keeps the second connection waiting (2 s, then the check passes).
+  /// every session taken keeps the second connection waiting (2 s), while this one still
+  /// answers at once in its own process (then the check passes; a transaction pooler whose
+  /// sessions are all taken keeps this one waiting too, and is refused).
   /// A pooler that refuses a transaction block (statement pooling) is refused too. Leaves
   /// no state on any session.
   public func requireOwnSession(for command: String, rounds: Int = 3) throws {
@@ -59,6 +61,16 @@ extension Connection {
       let theirs: Int
       do {
         guard let row = try other.query(unsafeText: "begin; select pg_catalog.pg_backend_pid()", within: 2)?.first else {
+          // No server session for the second connection: every one is taken. Through a
+          // session pooler this connection keeps its own and answers at once, in the same
+          // process; through a transaction pooler whose sessions other clients hold (several
+          // commands checking at once), it waits too.
+          guard let row = try query(unsafeText: "select pg_catalog.pg_backend_pid()", within: 2)?.first,
+            try row.decode(at: 0, as: Int.self) == first
+          else {
+            throw SessionPoolingError(
+              command: command, evidence: "with every server session taken, this connection waited for one too")
+          }
           return
         }
         theirs = try row.decode(at: 0, as: Int.self)
