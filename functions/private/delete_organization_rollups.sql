@@ -8,8 +8,9 @@
 -- hashtext('private.delete_organization_rollups') exclusively; private.apply_rollup and
 -- private.refresh_audience_rollups take it in share mode for their transaction. So the
 -- deletion waits for a refresh step that may be writing the organization's rows, and a step
--- that starts later waits for the deletion to commit, then no longer finds the
--- organization (the writers compute rows for organizations that exist only).
+-- that starts later waits for the deletion to commit; it derives rows only from raw rows
+-- received since its watermark, which ingestion accepts for existing organizations only (a
+-- rebuild from empty is the exception migration 1110 describes).
 -- Raw rows (analytics.events, usage.model_requests) stay, as before 1110: nobody can read
 -- them once the organization is gone.
 -- SECURITY DEFINER (the owner deletes from the private tables; the trigger runs for
