@@ -8,6 +8,10 @@
 -- on their conversion day (the local day of their first order in the period); false: every
 -- window ends on the visitor's last day in the period (what the sums of
 -- private.audience_attribution_days count, which the attribution corrects for its buyers).
+-- p_fresh: the organization's touch rows since the rollup's watermark, as
+-- private.rollup_fresh(null::private.audience_touch_days, p_org_id) returns them, computed
+-- once by the caller for every read below (each read computed them: a day not refreshed
+-- cost one computation per read, 2-4 per get_audience_attribution call).
 -- Read from private.audience_touch_days through its inlinable reader, one row per visitor:
 --   * first touch: the visitor's first row of the period (prev_day before it) gives the
 --     first day and the touch (its own when no touch lies in the lookback; the stored first
@@ -27,8 +31,10 @@
 -- 17 s; 7.7M rows re-read in 2.5 s); a hash anti-join reads them once. The compute function
 -- called by the readers sets both back on for itself.
 -- Internal helper of public.get_audience_attribution (which checks the caller); owner only.
+drop function if exists private.audience_attribution_credits(uuid, date, date, text, integer, text[], boolean);
 create or replace function private.audience_attribution_credits(
-  p_org_id uuid, p_from date, p_to date, p_model text, p_lookback_days integer, p_visitors text[], p_windows boolean)
+  p_org_id uuid, p_from date, p_to date, p_model text, p_lookback_days integer, p_visitors text[], p_windows boolean,
+  p_fresh private.audience_touch_days[])
 returns table (visitor_key text, clicked boolean, source text, medium text, campaign text)
 language plpgsql
 stable
@@ -71,20 +77,20 @@ begin
            case when t.prev_day is null or t.prev_day < t.day - p_lookback_days then 0
                 when p_lookback_days <= 30 and t.ft_day >= t.day - p_lookback_days then 1 else 2 end as pick,
            t.day, t.source, t.medium, t.campaign, t.ft_source, t.ft_medium, t.ft_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to, p_fresh) as t
     where p_model = 'first_touch' and (t.prev_day is null or t.prev_day < p_from)
       and (p_visitors is null or t.visitor_key = any (p_visitors))
   ),
   -- The visitors whose last row of the period, not their first, clicked.
   later_clicks as (
     select t.visitor_key
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to, p_fresh) as t
     where p_model = 'first_touch' and t.prev_day >= p_from and (t.next_day is null or t.next_day >= p_to) and t.click_day >= p_from
       and (p_visitors is null or t.visitor_key = any (p_visitors))
   ),
   lookback as (
     select distinct on (r.visitor_key) r.visitor_key, r.source, r.medium, r.campaign
-    from private.audience_touch_days_rows(p_org_id, p_from - p_lookback_days, p_from) as r
+    from private.audience_touch_days_rows(p_org_id, p_from - p_lookback_days, p_from, p_fresh) as r
     join firsts as f on f.pick = 2 and f.visitor_key = r.visitor_key and r.day >= f.day - p_lookback_days
     where p_model = 'first_touch' and p_lookback_days not in (0, 30)
     order by r.visitor_key, r.day
@@ -96,14 +102,14 @@ begin
     select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
            coalesce(t.click_day >= p_from, false) as clicked_since, t.source, t.medium, t.campaign,
            t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to, p_fresh) as t
     where p_model <> 'first_touch' and v_buyers is not null and t.visitor_key = any (v_buyers)
   ),
   ends as (
     select t.visitor_key, t.day, coalesce(t.prev_day < p_from, true) as is_first,
            coalesce(t.click_day >= p_from, false) as clicked, t.source, t.medium, t.campaign,
            t.nd_day, t.nd_source, t.nd_medium, t.nd_campaign
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to, p_fresh) as t
     where p_model <> 'first_touch' and (t.next_day is null or t.next_day >= p_to)
       and not coalesce(t.visitor_key = any (v_buyers), false)
       and (p_visitors is null or t.visitor_key = any (p_visitors))
@@ -121,7 +127,7 @@ begin
   -- (first_days: visitors with several rows).
   first_days as (
     select t.visitor_key, t.day
-    from private.audience_touch_days_rows(p_org_id, p_from, p_to) as t
+    from private.audience_touch_days_rows(p_org_id, p_from, p_to, p_fresh) as t
     where p_model = 'last_non_direct' and (t.prev_day is null or t.prev_day < p_from) and t.next_day < p_to
       and (p_visitors is null or t.visitor_key = any (p_visitors))
   ),
@@ -148,6 +154,6 @@ begin
   from lasts as l;
 end;
 $$;
-revoke execute on function private.audience_attribution_credits(uuid, date, date, text, integer, text[], boolean) from public, anon, authenticated;
-comment on function private.audience_attribution_credits(uuid, date, date, text, integer, text[], boolean) is
+revoke execute on function private.audience_attribution_credits(uuid, date, date, text, integer, text[], boolean, private.audience_touch_days[]) from public, anon, authenticated;
+comment on function private.audience_attribution_credits(uuid, date, date, text, integer, text[], boolean, private.audience_touch_days[]) is
   'Per visitor with an event in local days [p_from, p_to) (or of p_visitors): the channel get_audience_attribution''s model and lookback credit and whether they clicked in the period; p_windows false ends every window on the last day in the period. Internal helper (owner only).';

@@ -35,7 +35,9 @@
 -- pointers to the days it deletes), and organizations with events received since the sums
 -- were last applied (analytics.received_any): every visitor's credit,
 -- private.audience_attribution_credits (one row per visitor of the period from
--- private.audience_touch_days). Exact whether or not refresh has run.
+-- private.audience_touch_days). The touch rows not yet applied (private.rollup_fresh) are
+-- computed once per call and passed to every read of the credits. Exact whether or not
+-- refresh has run.
 -- enable_nestloop and enable_mergejoin off: each reader's "stored rows not recomputed since
 -- the watermark" is an anti-join with its fresh rows, which the planner, estimating a few
 -- fresh rows, made a nested loop rescanning them; a hash anti-join reads them once. The
@@ -60,6 +62,7 @@ declare
   v_tz text;
   v_buyers text[];
   v_models text[];   -- the rollup's models summed; NULL: the lookback is not covered
+  v_fresh private.audience_touch_days[];
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -93,6 +96,10 @@ begin
   from audience.orders as o
   where o.org_id = p_org_id and o.refunded_at is null
     and o.occurred_at >= (p_from::timestamp at time zone v_tz) and o.occurred_at < (p_to::timestamp at time zone v_tz);
+  -- The touch rows since the rollup's watermark, computed once for every read of the credits.
+  if v_buyers is not null or v_models is null then
+    v_fresh := array(select f from private.rollup_fresh(null::private.audience_touch_days, p_org_id) as f);
+  end if;
 
   return query
   with buyer_rows as materialized (
@@ -112,7 +119,7 @@ begin
   ),
   buyer_credits as materialized (
     select c.visitor_key collate "C" as visitor_key, c.clicked, c.source, c.medium, c.campaign
-    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, true) as c
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, true, v_fresh) as c
     where v_buyers is not null
   ),
   -- Visitors and clicked visitors per channel: the sums, with the buyers moved from the
@@ -126,7 +133,7 @@ begin
     where v_models is not null and a.model = any (v_models)
     union all
     select c.source, c.medium, c.campaign, -1, -c.clicked::integer
-    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, false) as c
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, v_buyers, false, v_fresh) as c
     where v_models is not null and p_model <> 'first_touch' and v_buyers is not null
     union all
     select c.source, c.medium, c.campaign, 1, c.clicked::integer
@@ -134,7 +141,7 @@ begin
     where v_models is not null and p_model <> 'first_touch'
     union all
     select c.source, c.medium, c.campaign, 1, c.clicked::integer
-    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, null, true) as c
+    from private.audience_attribution_credits(p_org_id, p_from, p_to, p_model, p_lookback_days, null, true, v_fresh) as c
     where v_models is null
   ),
   visits as (
