@@ -155,9 +155,12 @@ public struct MaintenanceBenchmark: Sendable {
     #"[{"field": "last_seen", "op": "within", "value": \#(days)}]"#
   }
 
-  /// Runs `body` with the events of the day before yesterday (now - 2 days .. now - 1 day)
-  /// copied one day later, received now (a day of new events for every organization; `body`
-  /// gets how many), in a transaction that is rolled back. Then the dead rows are vacuumed
+  /// Runs `body` with the events of the day before the anchor copied to the day before now,
+  /// received now (a day of new events for every organization; `body` gets how many), in a
+  /// transaction that is rolled back. The anchor is now - 1 day, or the latest event when
+  /// the data ends before that (a seed's events end at the start of the day it ran: copying
+  /// the day before yesterday then brought a partial day, and a minute from the hour after
+  /// midnight none), so the copies come after every stored event, as new events do. Then the dead rows are vacuumed
   /// and the received_at BRIN index is rebuilt (a scan of each partition, no sort): the
   /// summaries of the block ranges those rows went into would keep their receipt times,
   /// and every later "received since" question would read those ranges in full.
@@ -166,8 +169,8 @@ public struct MaintenanceBenchmark: Sendable {
   }
 
   /// The same with the events of a shorter span: those that occurred in the `span` (an SQL
-  /// interval) before now - 1 day, copied one day later, received now (`interval '1 minute'`:
-  /// a minute of new events).
+  /// interval) before the anchor, copied to the span before now, received now
+  /// (`interval '1 minute'`: a minute of new events).
   func withNewEvents<T>(_ connection: Connection, span: String, _ body: (Int) throws -> T) throws -> T {
     let value = try rolledBack(connection) {
       guard let columns = try connection.scalar(
@@ -177,13 +180,18 @@ public struct MaintenanceBenchmark: Sendable {
            and attname not in ('id', 'occurred_at', 'received_at', 'client_event_id')
         """, as: String.self)
       else { return try body(0) }
+      let anchor = try connection.scalar(
+        """
+        select pg_catalog.least(pg_catalog.now() - interval '1 day', pg_catalog.max(occurred_at))::text
+          from analytics.events where occurred_at < pg_catalog.now() - interval '1 day'
+        """, as: String.self) ?? ""
       let added = try connection.execute(
         SQL(
           unsafeSQL: """
             insert into analytics.events (occurred_at, \(columns))
-            select occurred_at + interval '1 day', \(columns) from analytics.events
-             where occurred_at >= pg_catalog.now() - interval '1 day' - \(span) and occurred_at < pg_catalog.now() - interval '1 day'
-            """)) ?? 0
+            select occurred_at + (pg_catalog.now() - $1::timestamptz), \(columns) from analytics.events
+             where occurred_at >= $1::timestamptz - \(span) and occurred_at < $1::timestamptz
+            """, binds: [PostgresBind(text: anchor, typeOID: 0)])) ?? 0
       return try body(added)
     }
     try connection.execute("vacuum analytics.events")
