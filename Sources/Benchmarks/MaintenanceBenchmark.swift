@@ -182,7 +182,7 @@ public struct MaintenanceBenchmark: Sendable {
       else { return try body(0) }
       let anchor = try connection.scalar(
         """
-        select pg_catalog.least(pg_catalog.now() - interval '1 day', pg_catalog.max(occurred_at))::text
+        select least(pg_catalog.now() - interval '1 day', pg_catalog.max(occurred_at))::text
           from analytics.events where occurred_at < pg_catalog.now() - interval '1 day'
         """, as: String.self) ?? ""
       let added = try connection.execute(
