@@ -39,13 +39,19 @@ begin
   -- The safe bound first: every event received before it is committed and visible to the scan.
   v_mark := private.received_upper_bound();
   select pg_catalog.min(a.complete_before) into v_since from private.insight_aggregates as a;
+  -- One primary-key probe of the stored result per recent event (OFFSET 0 keeps the
+  -- subquery a subplan): the statistics know nothing of events received since the last
+  -- ANALYZE, and a join planned on that estimate (one row) compared every stored result with
+  -- every recent event (10M events / 1,000 orgs, a day's 55,566 events: 6.5 s, this form 0.1 s).
   select coalesce(pg_catalog.array_agg(distinct e.org_id), '{}') into v_late
   from analytics.events as e
-  join private.insight_aggregates as a on a.org_id = e.org_id
   where e.received_at >= v_since
-    and e.received_at >= a.complete_before
-    and e.occurred_at >= a.comparison_start
-    and e.occurred_at < a.period_end;
+    and exists (select from private.insight_aggregates as a
+                where a.org_id = e.org_id
+                  and e.received_at >= a.complete_before
+                  and e.occurred_at >= a.comparison_start
+                  and e.occurred_at < a.period_end
+                offset 0);
   delete from private.insight_aggregates as a where a.org_id = any (v_late);
   select coalesce(pg_catalog.array_agg(o.id), '{}') into v_quiet
   from app.organizations as o
