@@ -10,11 +10,13 @@
 -- period_end)): exactly the events the probe of insights.stored_aggregates_current looks
 -- for. Their stored results are stale: deleted, so that insights.refresh_aggregates
 -- recomputes them without probing again. Every other organization whose stored result still
--- matches today's boundaries (insights.aggregate_bounds), releases and retention state
--- (insights.stored_aggregates_current with p_received_none) is kept in one UPDATE that
+-- matches today's boundaries (insights.aggregate_bounds) and releases (a retention run
+-- deletes the results it affects; this function takes its advisory lock in share mode
+-- first, as insights.refresh_aggregates does) (insights.stored_aggregates_current with
+-- p_received_none) is kept in one UPDATE that
 -- advances complete_before to the safe bound, read first (events received since, but
 -- outside the stored range, such as today's, keep it too); the rest (a late event, a new
--- local day, a release, a retention run, no stored result) go through
+-- local day, a release, no stored result) go through
 -- insights.refresh_aggregates one by one (computed there). Returns one row per
 -- organization: 'kept' or 'computed'. The per-organization probe cost ~0.3 ms, 0.9 s a
 -- minute for 1,000 organizations (BENCHMARKS.md "Insight aggregates kept in bulk"), and
@@ -36,6 +38,8 @@ declare
   v_late   uuid[];
   v_quiet  uuid[];
 begin
+  -- Waits for a retention run in progress (analytics.apply_retention), which waits for this.
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('insights.insight_aggregates'), 0);
   -- The safe bound first: every event received before it is committed and visible to the scan.
   v_mark := private.received_upper_bound();
   select pg_catalog.min(a.complete_before) into v_since from private.insight_aggregates as a;
