@@ -5,7 +5,7 @@
 -- and insights.refresh_all_aggregates take it in share mode), and
 -- insights.stored_aggregates_current no longer compares retention_run_at: with 90 days of
 -- raw events and 60 days read, the daily run made the next refresh recompute every
--- organization with nothing new (1,000 organizations: 3.4 s at 1M events, ~26 s at 10M).
+-- organization with nothing new (1,000 organizations: 4.1-8.0 s at 1M events, 20-21 s at 10M).
 -- The column stays, for information. The descriptions change here.
 comment on column private.insight_aggregates.retention_run_at is
   'analytics.retention_state.last_run_at when computed (information only: a retention run deletes the stored results whose range its cutoff reaches, migrations/1120).';

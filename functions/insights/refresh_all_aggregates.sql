@@ -3,26 +3,26 @@
 -- requires: functions/insights/stored_aggregates_current.sql
 -- The refresh step insights.refresh_aggregates (private.run_refresh): brings the stored
 -- insight aggregates of every organization up to date, with the same outcome per
--- organization as insights.refresh_aggregates(org) but without its late-event probe: one
+-- organization as insights.refresh_aggregates(org) but without its late-event probe. One
 -- scan of the events received since the oldest stored complete_before (BRIN on received_at),
--- joined to the stored results, names the organizations with a late event (received at or
--- after their own complete_before, occurred_at in their stored range [comparison_start,
--- period_end)): exactly the events the probe of insights.stored_aggregates_current looks
--- for. Their stored results are stale: deleted, so that insights.refresh_aggregates
--- recomputes them without probing again. Every other organization whose stored result still
--- matches today's boundaries (insights.aggregate_bounds) and releases (a retention run
--- deletes the results it affects; this function takes its advisory lock in share mode
--- first, as insights.refresh_aggregates does) (insights.stored_aggregates_current with
--- p_received_none) is kept in one UPDATE that
--- advances complete_before to the safe bound, read first (events received since, but
--- outside the stored range, such as today's, keep it too); the rest (a late event, a new
--- local day, a release, no stored result) go through
--- insights.refresh_aggregates one by one (computed there). Returns one row per
--- organization: 'kept' or 'computed'. The per-organization probe cost ~0.3 ms, 0.9 s a
--- minute for 1,000 organizations (BENCHMARKS.md "Insight aggregates kept in bulk"), and
--- after a day of new events each probe read the new day's pages that the BRIN index had
--- not summarized yet (~3 ms an organization at 1M events; BENCHMARKS.md "Insight
--- aggregates of small organizations on a generic plan").
+-- each probing its organization's stored result, names the organizations with a late event
+-- (received at or after their own complete_before, occurred_at in their stored range
+-- [comparison_start, period_end)): exactly the events the probe of
+-- insights.stored_aggregates_current looks for. Their stored results are stale: deleted, so
+-- that insights.refresh_aggregates recomputes them without probing again. Every other
+-- organization whose stored result still matches today's boundaries
+-- (insights.aggregate_bounds) and releases (insights.stored_aggregates_current with
+-- p_received_none) is kept in one UPDATE that advances complete_before to the safe bound,
+-- read first (events received since but outside the stored range, such as today's, keep it
+-- too); the rest (a late event, a new local day, a release, no stored result) go through
+-- insights.refresh_aggregates one by one (computed there). Takes the advisory lock of
+-- analytics.apply_retention in share mode first, as insights.refresh_aggregates does (a
+-- retention run deletes the stored results its cutoff reaches; migration 1120). Returns one
+-- row per organization: 'kept' or 'computed'. The per-organization probe cost ~0.3 ms, 0.9 s
+-- a minute for 1,000 organizations (BENCHMARKS.md "Insight aggregates kept in bulk"), and
+-- after a day of new events each probe read the new day's pages that the BRIN index had not
+-- summarized yet (~3 ms an organization at 1M events; BENCHMARKS.md "Insight aggregates of
+-- small organizations on a generic plan").
 -- Internal: owner only.
 create or replace function insights.refresh_all_aggregates()
 returns table (org_id uuid, result text)

@@ -4,8 +4,9 @@
 -- range received since it was complete (late events; BRIN on received_at). A retention run
 -- deletes the stored results whose range its cutoff reaches (analytics.apply_retention, step
 -- 4, serialized with their writers; migration 1120): a stored result is not affected by the
--- runs since it was computed, whatever retention_run_at says. See migration 0040 (its aggregation watermark condition went with
--- analytics.aggregation_watermarks, migration 0661: complete_before is the safe bound
+-- runs since it was computed, whatever retention_run_at says. See migration 0040 (its
+-- aggregation watermark condition went with analytics.aggregation_watermarks, migration
+-- 0661: complete_before is the safe bound
 -- private.received_upper_bound of the run that stored the result). p_received_none: the
 -- caller has shown that no event of the organization was received since complete_before
 -- (insights.refresh_all_aggregates: one scan for every organization), so the late-event
