@@ -183,8 +183,9 @@ begin
   return next;
 
   -- 4. Stored insight aggregates whose read range the cutoff reaches.
-  delete from private.insight_aggregates as a where a.comparison_start < v_cutoff;
-  get diagnostics v_rows = row_count;
+  with d as (delete from private.insight_aggregates as a where a.comparison_start < v_cutoff returning a.org_id),
+       dr as (delete from private.insight_aggregate_rows as r where r.org_id in (select d.org_id from d))  -- no foreign key (1121)
+  select pg_catalog.count(*) into v_rows from d;
   if v_rows > 0 then
     action := 'deleted_insight_aggregates'; target := 'private.insight_aggregates'; rows := v_rows;
     return next;

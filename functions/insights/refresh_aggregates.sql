@@ -40,6 +40,7 @@ begin
   end if;
 
   delete from private.insight_aggregates as a where a.org_id = p_org_id;
+  delete from private.insight_aggregate_rows as r where r.org_id = p_org_id;  -- no foreign key (migration 1121)
   insert into private.insight_aggregates (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
          timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
          complete_before, duration_ms)

@@ -57,6 +57,7 @@ begin
                   and e.occurred_at < a.period_end
                 offset 0);
   delete from private.insight_aggregates as a where a.org_id = any (v_late);
+  delete from private.insight_aggregate_rows as r where r.org_id = any (v_late);  -- no foreign key (migration 1121)
   select coalesce(pg_catalog.array_agg(o.id), '{}') into v_quiet
   from app.organizations as o
   cross join lateral insights.aggregate_bounds(o.id) as b
