@@ -162,7 +162,7 @@ public struct RefreshBenchmark: Sendable {
   /// insight aggregates removed, in the current transaction.
   func resetEverything(_ connection: Connection) throws {
     try connection.execute("select private.reset_rollup(r.name) from private.rollups as r")
-    for table in ["private.audience_rollup_watermarks", "audience.customer_watermarks", "audience.customers", "private.insight_aggregates"] {
+    for table in ["private.audience_rollup_watermarks", "audience.customer_watermarks", "audience.customers", "private.insight_aggregates", "private.insight_aggregate_rows"] {
       if try connection.scalar("select pg_catalog.to_regclass(\(table)) is not null", as: Bool.self) == true {
         try connection.execute(SQL(unsafeSQL: "delete from \(table)"))
       }

@@ -2,10 +2,12 @@
 -- keeps in bulk the organizations that received no event since their stored result and
 -- gives every organization the outcome insights.refresh_aggregates(org) would: computed when
 -- nothing is stored, when a late event arrived in the read range, or when a release was
--- published in the period; kept otherwise (an event received outside the read range too).
+-- published in the period; kept otherwise (an event received outside the read range too),
+-- also across a retention run whose cutoff lies before the range read; a run whose cutoff
+-- reaches into it deletes the stored result (migration 1120), computed again by the next run.
 -- Three organizations in UTC (rall-a, rall-b, rall-c), each with 3 link clicks a day on the
 -- last 40 local days, received an hour before the test (so the safe bound lies after them).
-select plan(10);
+select plan(14);
 
 select tests.create_user('owner@rall.test');
 select tests.create_org('rall-' || x, pg_catalog.md5('owner@rall.test')::uuid) from unnest(array['a', 'b', 'c']) as x;
@@ -58,5 +60,20 @@ select results_eq($$ select o.x, r.result from insights.refresh_all_aggregates()
                   'the next run keeps all three');
 select is((select pg_catalog.count(*) from insights.refresh_all_aggregates()), (select pg_catalog.count(*) from app.organizations),
           'one row per organization');
+
+-- Retention (rolled back with the rest): 90 days, the cutoff before every range read (60 days);
+-- 59 days, the cutoff inside them (the fixture's events are all after it).
+create temp table rall_ret90 as select * from analytics.apply_retention(90);
+select results_eq($$ select o.x, r.result from insights.refresh_all_aggregates() as r join rall_orgs as o on o.id = r.org_id order by 1 $$,
+                  $$ values ('a', 'kept'), ('b', 'kept'), ('c', 'kept') $$,
+                  'a retention run whose cutoff lies before the ranges read: all three kept');
+create temp table rall_ret59 as select * from analytics.apply_retention(59);
+select is((select pg_catalog.count(*) from private.insight_aggregates as a join rall_orgs as o on o.id = a.org_id), 0::bigint,
+          'a retention run whose cutoff lies inside the ranges read deletes their stored results');
+select ok((select r.rows >= 3 from rall_ret59 as r where r.action = 'deleted_insight_aggregates'),
+          'and says so (deleted_insight_aggregates, at least the three)');
+select results_eq($$ select o.x, r.result from insights.refresh_all_aggregates() as r join rall_orgs as o on o.id = r.org_id order by 1 $$,
+                  $$ values ('a', 'computed'), ('b', 'computed'), ('c', 'computed') $$,
+                  'the next run computes all three again');
 
 select * from finish();

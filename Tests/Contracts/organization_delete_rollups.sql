@@ -6,8 +6,9 @@
 -- the event e1, a checkout and a play (10:00-10:30 UTC ten days ago: after the retention
 -- horizon of a database that holds data), a page view the next day; visitor v2 a page view
 -- the next day. Every registered rollup is applied up to now and the audience rollups built,
--- so both organizations hold rows in the same 19 derived tables (the usage rollups and
--- those of profiles, searches and users stay empty: no such rows in the fixture).
+-- and the insight aggregates computed, so both organizations hold rows in the same 20 derived
+-- tables (the usage rollups and those of profiles, searches and users stay empty: no such
+-- rows in the fixture).
 select plan(6);
 
 select tests.create_user('owner@gone.test');
@@ -28,6 +29,7 @@ select count(*) from (select private.apply_rollup(r.name, now() + interval '2 ho
                       from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
 select count(*) from private.refresh_audience_rollups(md5('org:gone')::uuid);
 select count(*) from private.refresh_audience_rollups(md5('org:stay')::uuid);
+select insights.refresh_aggregates(md5('org:gone')::uuid), insights.refresh_aggregates(md5('org:stay')::uuid);
 
 create function pg_temp.derived_rows(p_org_id uuid)
 returns table (target text, rows bigint)
@@ -55,7 +57,7 @@ select results_eq(
             ('analytics.visitor_daily_counts'), ('audience.customers'), ('private.audience_attribution_days'),
             ('private.audience_day_counts'), ('private.audience_device_days'), ('private.audience_session_prefixes'),
             ('private.audience_sessions'), ('private.audience_touch_days'), ('private.audience_visitor_day_combos'),
-            ('private.audience_visitor_days') $$,
+            ('private.audience_visitor_days'), ('private.insight_aggregate_rows') $$,
   'before the deletion, gone has rows in the derived tables its events fill');
 select results_eq(
   $$ select target, rows from pg_temp.derived_rows(md5('org:gone')::uuid) order by 1 $$,

@@ -43,6 +43,14 @@
 --    combinations, sessions, touch days: private.retain_audience_touch_days) of local days
 --    wholly before the cutoff (sessions started before it) are deleted; their per-day aggregates keep their numbers
 --    (deleted_visitor_rows, listed only when there were any).
+-- 4. The stored insight aggregates (private.insight_aggregates, migrations 0040 and 1120)
+--    whose read range starts before the cutoff are deleted (deleted_insight_aggregates,
+--    listed only when there were any): the events this run dropped or pseudonymized lie
+--    in it. The others stay valid. The run takes the advisory lock that
+--    insights.refresh_aggregates and insights.refresh_all_aggregates take in share mode,
+--    first: it waits for a refresh of the aggregates in progress, whose results it then
+--    sees and deletes, and holds off the next until it commits, so no result is stored
+--    from events read before this run.
 -- 22023: p_raw_days NULL or outside 1..3650.
 create or replace function analytics.apply_retention(p_raw_days integer default 90)
 returns table (action text, target text, rows bigint)
@@ -70,6 +78,9 @@ begin
   end if;
   v_cutoff := (pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') - pg_catalog.make_interval(days => p_raw_days))
               at time zone 'UTC';
+
+  -- 4's lock first (see the header): the stored insight aggregates' writers take it in share mode.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.insight_aggregates'), 0);
 
   -- Partitions are created and dropped one session at a time.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('analytics.ensure_partitions'));
@@ -171,10 +182,19 @@ begin
   action := 'waiting_for_rollups'; target := 'analytics.events'; rows := v_rows;
   return next;
 
+  -- 4. Stored insight aggregates whose read range the cutoff reaches.
+  with d as (delete from private.insight_aggregates as a where a.comparison_start < v_cutoff returning a.org_id),
+       dr as (delete from private.insight_aggregate_rows as r where r.org_id in (select d.org_id from d))  -- no foreign key (1121)
+  select pg_catalog.count(*) into v_rows from d;
+  if v_rows > 0 then
+    action := 'deleted_insight_aggregates'; target := 'private.insight_aggregates'; rows := v_rows;
+    return next;
+  end if;
+
   update analytics.retention_state as s set last_run_at = pg_catalog.now(), last_cutoff = v_cutoff where s.id = 1;
 end;
 $$;
 revoke execute on function analytics.apply_retention(integer) from public, anon, authenticated;
 grant execute on function analytics.apply_retention(integer) to service_role;
 comment on function analytics.apply_retention(integer) is
-  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). then deletes the audience rollups'' per-visitor rows of days before the cutoff. Returns (action, target, rows): dropped_partition (archived_partition when retention_state.archive_partitions), kept_uncovered_partition, anonymized, deleted_visitor_rows (when any), waiting_for_rollups. service_role / DBA.';
+  'Retention of raw events: drops whole monthly partitions ending before now - p_raw_days (UTC midnight) once rollups cover them (DETACH + DROP, oldest first), then replaces user_id / visitor_id / session_id of the covered older events still stored by keyed hashes (HMAC-SHA256, key readable by the owner only). then deletes the audience rollups'' per-visitor rows of days before the cutoff and the stored insight aggregates whose range starts before it. Returns (action, target, rows): dropped_partition (archived_partition when retention_state.archive_partitions), kept_uncovered_partition, anonymized, deleted_visitor_rows (when any), waiting_for_rollups, deleted_insight_aggregates (when any). service_role / DBA.';

@@ -46,6 +46,13 @@
 -- aggregates (a per-(place, visitor) grouping with thirteen filtered aggregates cost three
 -- times more), from which the per-city fans and the per-visitor intents derive, and one
 -- hashed GROUPING SETS pass for the additive rest.
+-- Small organizations (fewer than 2,000 events in the range, counted first through the
+-- primary key with a LIMIT) run the statement on its generic plan instead, planned once per
+-- session: planning it for each call cost ~3 ms, more than executing it for a few hundred
+-- events, and the refresh step plans it for every organization whose period moved (1,000
+-- organizations of the 1M seed: BENCHMARKS.md, "Insight aggregates of small organizations
+-- on a generic plan"). The generic plan reads the events by index scan, which is what a
+-- custom plan does for so few rows too.
 create or replace function insights.event_aggregates_raw(
   p_org_id           uuid,
   p_comparison_start timestamptz,
@@ -76,7 +83,19 @@ declare
   v_b4 timestamptz := p_period_start + (p_period_end - p_period_start) / 2;
   v_w2 timestamptz := p_window_start + (p_window_mid - p_window_start) / 2;
   v_w4 timestamptz := p_window_mid + (p_period_end - p_window_mid) / 2;
+  v_small boolean;
 begin
+  -- The SET clause above scopes this to the call (PostgreSQL restores plan_cache_mode on exit).
+  perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
+  select pg_catalog.count(*) < 2000 into v_small
+  from (select from analytics.events ev
+        where ev.org_id = p_org_id
+          and ev.occurred_at >= p_comparison_start
+          and ev.occurred_at < p_period_end
+        limit 2000) as n;
+  if not v_small then
+    perform pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', true);
+  end if;
   return query
   with releases as (
     select c.id, c.published_at, c.published_at + (p_period_end - c.published_at) / 2 as half_at

@@ -4,9 +4,12 @@
 -- complete_before advanced to the safe bound (private.received_upper_bound: every event
 -- received before it is committed and visible), when still current; recomputed from raw
 -- events when the period moved (a new local day), a late event arrived in it, a release
--- or the retention state changed (boundaries: insights.aggregate_bounds). Returns 'kept' or
--- 'computed'. Called by insights.refresh_all_aggregates (the refresh step) for every
--- organization it cannot keep in bulk.
+-- changed or nothing is stored (a retention run whose cutoff reaches the range deletes the
+-- stored result: analytics.apply_retention, step 4; boundaries: insights.aggregate_bounds).
+-- Takes that run's advisory lock in share mode first, so it never stores a result read
+-- before a retention run that has committed since. Returns 'kept' or 'computed'. Called by
+-- insights.refresh_all_aggregates (the refresh step) for every organization it cannot keep
+-- in bulk.
 -- Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text
@@ -20,6 +23,8 @@ declare
   v_b        record;
   v_started  timestamptz := pg_catalog.clock_timestamp();
 begin
+  -- Waits for a retention run in progress (analytics.apply_retention), which waits for this.
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('insights.insight_aggregates'), 0);
   -- The safe bound first: the result computed below sees every event received before it.
   v_mark := private.received_upper_bound();
   select * into v_b from insights.aggregate_bounds(p_org_id);
@@ -35,6 +40,7 @@ begin
   end if;
 
   delete from private.insight_aggregates as a where a.org_id = p_org_id;
+  delete from private.insight_aggregate_rows as r where r.org_id = p_org_id;  -- no foreign key (migration 1121)
   insert into private.insight_aggregates (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
          timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
          complete_before, duration_ms)

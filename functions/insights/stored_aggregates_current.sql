@@ -1,9 +1,12 @@
 -- Whether the stored insights.event_aggregates result of an organization
 -- (private.insight_aggregates / insight_aggregate_rows) equals what the raw events give now
--- for these bucket boundaries: same boundaries and releases, no retention run since, and
--- no event of the read range received since it was complete (late events; BRIN on
--- received_at). See migration 0040 (its aggregation watermark condition went with
--- analytics.aggregation_watermarks, migration 0661: complete_before is the safe bound
+-- for these bucket boundaries: same boundaries and releases, and no event of the read
+-- range received since it was complete (late events; BRIN on received_at). A retention run
+-- deletes the stored results whose range its cutoff reaches (analytics.apply_retention, step
+-- 4, serialized with their writers; migration 1120): a stored result is not affected by the
+-- runs since it was computed, whatever retention_run_at says. See migration 0040 (its
+-- aggregation watermark condition went with analytics.aggregation_watermarks, migration
+-- 0661: complete_before is the safe bound
 -- private.received_upper_bound of the run that stored the result). p_received_none: the
 -- caller has shown that no event of the organization was received since complete_before
 -- (insights.refresh_all_aggregates: one scan for every organization), so the late-event
@@ -44,9 +47,6 @@ begin
   if not found then
     return false;
   end if;
-  if v_stored.retention_run_at is distinct from (select r.last_run_at from analytics.retention_state as r where r.id = 1) then
-    return false;
-  end if;
   if v_stored.releases <> insights.release_fingerprint(p_org_id, p_period_start, p_period_end) then
     return false;
   end if;
@@ -65,4 +65,4 @@ revoke execute on function insights.stored_aggregates_current(uuid, timestamptz,
   timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz, boolean) from public, anon, authenticated;
 comment on function insights.stored_aggregates_current(uuid, timestamptz, timestamptz, timestamptz, timestamptz,
   timestamptz, text, timestamptz, timestamptz, timestamptz, timestamptz, boolean) is
-  'Whether the stored event aggregates of an organization (private.insight_aggregates) are current for these bucket boundaries (no late events, same releases, no retention run since). Internal helper (owner only).';
+  'Whether the stored event aggregates of an organization (private.insight_aggregates) are current for these bucket boundaries (no late events, same releases; retention deletes the results it affects). Internal helper (owner only).';

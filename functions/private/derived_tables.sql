@@ -1,8 +1,10 @@
 -- requires: functions/private/register_rollup.sql
 -- The derived tables keyed by organization: every registered rollup's target
--- (private.rollups.target) and the audience rollups that private.refresh_audience_rollups
--- maintains (migration 0050). None has a foreign key to app.organizations (migration 1110);
--- private.delete_organization_rollups deletes a deleted organization's rows from each.
+-- (private.rollups.target), the audience rollups that private.refresh_audience_rollups
+-- maintains (migration 0050) and the stored insight aggregates' rows
+-- (private.insight_aggregate_rows; private.insight_aggregates keeps its cascade). None has a
+-- foreign key to app.organizations (migrations 1110, 1121); private.delete_organization_rollups
+-- deletes a deleted organization's rows from each.
 -- Internal helper; SQL; owner only.
 create or replace function private.derived_tables()
 returns setof regclass
@@ -15,8 +17,9 @@ as $$
   select t.name::regclass
   from pg_catalog.unnest(array['private.audience_visitor_days', 'private.audience_visitor_day_combos',
                                'private.audience_device_days', 'private.audience_day_counts',
-                               'private.audience_sessions', 'private.audience_session_prefixes']) as t (name)
+                               'private.audience_sessions', 'private.audience_session_prefixes',
+                               'private.insight_aggregate_rows']) as t (name)
 $$;
 revoke execute on function private.derived_tables() from public, anon, authenticated;
 comment on function private.derived_tables() is
-  'The derived tables keyed by organization: the registered rollup targets and the audience rollups of private.refresh_audience_rollups (no foreign key to app.organizations since migration 1110). Internal helper (owner only).';
+  'The derived tables keyed by organization: the registered rollup targets, the audience rollups of private.refresh_audience_rollups and private.insight_aggregate_rows (no foreign key to app.organizations since migrations 1110, 1121). Internal helper (owner only).';
