@@ -159,7 +159,11 @@ begin
           select p.k, r.visitor_key, r.mobile, r.desktop
           from periods as p
           join raw as r on r.day >= p.f and r.day < p.t
-          where (p.k, r.visitor_key) in (select b.k, b.visitor_key from buyer_rows as b)) as x
+          -- "is true": a hashed subplan, not a semi join, whose plan follows the estimate
+          -- of raw (one row): a nested loop of visitor-days x buyers (1,044,864
+          -- comparisons, 170 of 230 ms, for the largest organization of 1M events with
+          -- 13k orders and a day not refreshed).
+          where ((p.k, r.visitor_key) in (select b.k, b.visitor_key from buyer_rows as b)) is true) as x
     group by 1
   ),
   -- What the per-day counts hold for them (subtracted: they are counted above).
