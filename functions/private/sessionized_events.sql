@@ -44,7 +44,18 @@ as $$
            pg_catalog.lag(e.occurred_at) over (partition by e.org_id, audience.visitor_key(e.visitor_id, e.user_id)
                                                 order by e.occurred_at, e.id) as previous_at
     from analytics.events as e
-    join app.organizations as o on o.id = e.org_id
+    -- Per organization, its own bounds (an hour to spare for a DST change at midnight):
+    -- from 30 minutes before its first local day to the end of its last one, computed
+    -- once per organization (offset 0) and checked before the window, which then sorts
+    -- fewer rows (a quarter fewer for a two-day range). An event dropped by them is more
+    -- than 30 minutes before every event kept, so no lag changes.
+    join (select g.id, g.timezone,
+                 (p_from::timestamp at time zone g.timezone) - interval '90 minutes' as lo,
+                 (p_to::timestamp at time zone g.timezone) + interval '1 hour' as hi
+          from app.organizations as g
+          where g.id = any (p_org_ids)
+          offset 0) as o
+      on o.id = e.org_id and e.occurred_at >= o.lo and e.occurred_at < o.hi
     where e.org_id = any (p_org_ids)
       and p_from < p_to
       -- A superset of every time zone's [p_from, p_to) (offsets lie within -12h..+14h),

@@ -1,4 +1,4 @@
--- requires: functions/public/get_audience_overview.sql
+-- requires: functions/private/audience_overview_periods.sql
 -- requires: functions/private/assert_period.sql
 -- The 8 KPI cards of the audience overview for the local days [p_from, p_to) of one
 -- organization, one row per KPI in card order (visitors, sessions, checkout_rate_pct,
@@ -46,15 +46,14 @@ begin
   select s.value into v_min_orgs from private.audience_settings as s where s.name = 'benchmark_min_orgs';
 
   return query
+  -- The overview's current and previous periods and the trailing 90 days, in one pass
+  -- (one look-up and computation of the days the rollups do not reflect).
   with periods as (
     select o.period as name, o.visitors, o.sessions, o.checkout_rate_pct, o.purchase_rate_pct, o.new_buyers,
            o.returning_buyers, o.mobile_conversion_pct, o.desktop_conversion_pct
-    from public.get_audience_overview(p_org_id, p_from, p_to) as o
-    union all
-    select 'trailing', o.visitors, o.sessions, o.checkout_rate_pct, o.purchase_rate_pct, o.new_buyers,
-           o.returning_buyers, o.mobile_conversion_pct, o.desktop_conversion_pct
-    from public.get_audience_overview(p_org_id, p_to - 90, p_to) as o
-    where o.period = 'current'
+    from private.audience_overview_periods(p_org_id, array['current', 'previous', 'trailing'],
+                                           array[p_from, p_from - (p_to - p_from), p_to - 90],
+                                           array[p_to, p_from, p_to]) as o
   ),
   kpis as (
     select x.name, k.ord, k.kpi, k.value
