@@ -26,9 +26,13 @@
 -- statements (no stored row left to read; its sessions in one pass). The new watermark is the start of the oldest transaction
 -- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves. The others
--- are recomputed together, by statements that each cover a batch of organizations keyed
--- by organization: those with a watermark in batches of up to 200,000 events received
--- since it, those without in batches of up to 200,000 events.
+-- are recomputed together, by statements that each cover a batch of organizations, keyed
+-- by organization: consecutive organizations (in id order), a new batch at every 200,000
+-- events cumulated (received since the watermark; every event for those without one,
+-- which are never in a batch with those that have one). The statements read and write the
+-- rollup tables by key (organization and day, visitor or measure) through their indexes:
+-- hash and merge joins are off but for the read of the events (a batch of hundreds of
+-- organizations was otherwise planned as whole-table scans of the rollup tables).
 -- Concurrent runs serialize per organization (transaction-level advisory lock; a run
 -- locks every organization it visits first, in organization order).
 -- Against app.erase_user: the call first takes the erasure lock in share mode (an
@@ -130,10 +134,10 @@ begin
     and not exists (select 1 from pg_temp.audience_refresh_active as a where a.org_id = w.org_id);
 
   -- The organizations to visit, in batches of consecutive organizations (bounded work
-  -- tables): those with a watermark up to 200,000 events received since it per batch, those
-  -- without (built in full) up to 200,000 events; an organization with more is a batch of its
-  -- own. Each organization is locked first, all of them in organization order before any is
-  -- recomputed (two runs lock in the same order).
+  -- tables): a new batch at every 200,000 events cumulated, received since the watermark or,
+  -- for those built in full (in batches of their own), every event. Each organization is
+  -- locked first, all of them in organization order before any is recomputed (two runs lock
+  -- in the same order).
   insert into pg_temp.audience_refresh_orgs (org_id, timezone, mark, batch)
   select x.id, x.timezone, x.mark,
          case when x.mark is null
@@ -165,8 +169,8 @@ begin
     v_stored := pg_catalog.cardinality(v_full) < pg_catalog.cardinality(v_orgs);
     -- The work tables emptied: by DELETE after a batch of up to 1,000 visitors, which keeps
     -- the statements' cached plans (a TRUNCATE or ANALYZE of a table they read invalidates
-    -- them: each of the ~20 statements was planned again for every organization, ~10 ms
-    -- each); by TRUNCATE after a larger one, and once the rows deleted since the last
+    -- them: each of the ~20 statements was planned again for every batch, ~10 ms each, when
+    -- organizations built in full came one by one); by TRUNCATE after a larger one, and once the rows deleted since the last
     -- TRUNCATE reach 5,000 visitors' worth (deleted rows stay on their pages until the
     -- transaction ends, and every later batch would scan them).
     v_deleted := v_deleted + coalesce(v_visitors, 0);
