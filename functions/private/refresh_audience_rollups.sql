@@ -28,11 +28,13 @@
 -- that received nothing since their watermark are not visited; only it moves. The others
 -- are recomputed together, by statements that each cover a batch of organizations, keyed
 -- by organization: consecutive organizations (in id order), a new batch at every 200,000
--- events cumulated (received since the watermark; every event for those without one,
--- which are never in a batch with those that have one). The statements read and write the
--- rollup tables by key (organization and day, visitor or measure) through their indexes:
--- hash and merge joins are off but for the read of the events (a batch of hundreds of
--- organizations was otherwise planned as whole-table scans of the rollup tables).
+-- events received since their watermarks, cumulated; those without a watermark in batches
+-- of their own, a new one at every 10,000 of their events (a build in full sorts every row
+-- of the batch: larger batches were slower from empty at 1M events / 100 orgs). The
+-- statements read and write the rollup tables by key (organization and day, visitor or
+-- measure) through their indexes: hash and merge joins are off but for the read of the
+-- events (a batch of hundreds of organizations was otherwise planned as whole-table scans
+-- of the rollup tables).
 -- Concurrent runs serialize per organization (transaction-level advisory lock; a run
 -- locks every organization it visits first, in organization order).
 -- Against app.erase_user: the call first takes the erasure lock in share mode (an
@@ -58,7 +60,6 @@ declare
   v_run      record;
   v_orgs     uuid[];
   v_full     uuid[];
-  v_stored   boolean;
   v_visitors integer;
   v_dirty    bigint;
   v_deleted  bigint := 0;
@@ -134,14 +135,14 @@ begin
     and not exists (select 1 from pg_temp.audience_refresh_active as a where a.org_id = w.org_id);
 
   -- The organizations to visit, in batches of consecutive organizations (bounded work
-  -- tables): a new batch at every 200,000 events cumulated, received since the watermark or,
-  -- for those built in full (in batches of their own), every event. Each organization is
+  -- tables): a new batch at every 200,000 events received since the watermark, or at every
+  -- 10,000 events of those built in full (in batches of their own). Each organization is
   -- locked first, all of them in organization order before any is recomputed (two runs lock
   -- in the same order).
   insert into pg_temp.audience_refresh_orgs (org_id, timezone, mark, batch)
   select x.id, x.timezone, x.mark,
          case when x.mark is null
-              then -1 - ((pg_catalog.sum(x.events) over (partition by x.mark is null order by x.id) - x.events) / 200000)::integer
+              then -1 - ((pg_catalog.sum(x.events) over (partition by x.mark is null order by x.id) - x.events) / 10000)::integer
               else ((pg_catalog.sum(x.events) over (partition by x.mark is null order by x.id) - x.events) / 200000)::integer end
   from (select o.id, o.timezone, w.events_received as mark,
                case when w.events_received is null
@@ -166,7 +167,6 @@ begin
   loop
     v_orgs := v_batch.orgs;
     v_full := v_batch.full_orgs;
-    v_stored := pg_catalog.cardinality(v_full) < pg_catalog.cardinality(v_orgs);
     -- The work tables emptied: by DELETE after a batch of up to 1,000 visitors, which keeps
     -- the statements' cached plans (a TRUNCATE or ANALYZE of a table they read invalidates
     -- them: each of the ~20 statements was planned again for every batch, ~10 ms each, when
@@ -218,11 +218,15 @@ begin
 
     -- Visitor-day and device rows of those days (pg_temp: their pointers are computed
     -- before they are written, so each row is written once), by runs of consecutive days
-    -- of at most 31, each run once for every organization that has it.
+    -- of at most 31, each run once for every organization that has it. (Here and below the
+    -- rollup tables are read by (organization, day) pairs, one index probe each: offset 0
+    -- keeps the pairs a relation of their own, which the planner cannot turn into a scan of
+    -- the table probing the pairs.)
     with deleted as (
       delete from private.audience_visitor_days as t
-      using pg_temp.audience_refresh_orgs as b
-      where b.org_id = any (v_orgs) and t.org_id = b.org_id and t.day = any (b.days)
+      using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
+             where b.org_id = any (v_orgs) offset 0) as d
+      where t.org_id = d.org_id and t.day = d.day
       returning t.org_id, t.visitor_key
     )
     insert into pg_temp.audience_refresh_keys
@@ -265,11 +269,13 @@ begin
 
     -- Device x network sums per day (additive).
     delete from private.audience_visitor_day_combos as t
-    using pg_temp.audience_refresh_orgs as b
-    where b.org_id = any (v_orgs) and t.org_id = b.org_id and t.day = any (b.days);
+    using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
+           where b.org_id = any (v_orgs) offset 0) as d
+    where t.org_id = d.org_id and t.day = d.day;
     delete from private.audience_device_days as t
-    using pg_temp.audience_refresh_orgs as b
-    where b.org_id = any (v_orgs) and t.org_id = b.org_id and t.day = any (b.days);
+    using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
+           where b.org_id = any (v_orgs) offset 0) as d
+    where t.org_id = d.org_id and t.day = d.day;
     insert into private.audience_device_days (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
     select d.org_id, d.day, d.device_type, d.network_type, pg_catalog.sum(d.sessions), pg_catalog.sum(d.events),
            pg_catalog.sum(d.page_load_ms), pg_catalog.sum(d.page_loads)
@@ -372,10 +378,13 @@ begin
       returning t.org_id, t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
     ),
     combo_win as (
-      select d.org_id, d.visitor_key, d.day, d.device_type, d.network_type, true as fresh, null::date as stored
+      select d.org_id, d.visitor_key, d.day, d.device_type, d.network_type, true as fresh, null::date as stored,
+             b.from_day, b.stored_org
       from pg_temp.audience_refresh_devices as d
+      cross join lateral (select b.from_day, b.mark is not null as stored_org from pg_temp.audience_refresh_orgs as b
+                          where b.org_id = d.org_id offset 0) as b
       union all
-      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day
+      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day, b.from_day, true
       from pg_temp.audience_refresh_orgs as b
       join pg_temp.audience_refresh_keys as k on k.org_id = b.org_id
       join private.audience_visitor_day_combos as c
@@ -386,15 +395,12 @@ begin
       select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, c.fresh, c.stored,
              coalesce(pg_catalog.lag(c.day) over (partition by c.org_id, c.visitor_key, c.device_type, c.network_type
                                                   order by c.day),
-                      case when v_stored then
-                      (select x.day
-                       from pg_temp.audience_refresh_orgs as o
-                       join private.audience_visitor_day_combos as x
-                         on x.org_id = o.org_id and x.visitor_key = c.visitor_key and x.day < o.from_day
-                        and x.device_type = c.device_type and x.network_type = c.network_type
-                       where o.org_id = c.org_id and o.mark is not null
-                       order by x.day desc
-                       limit 1) end) as prev_day
+                      case when c.stored_org then
+                        (select x.day from private.audience_visitor_day_combos as x
+                         where x.org_id = c.org_id and x.visitor_key = c.visitor_key and x.day < c.from_day
+                           and x.device_type = c.device_type and x.network_type = c.network_type
+                         order by x.day desc
+                         limit 1) end) as prev_day
       from combo_win as c
     ),
     combos_inserted as (
@@ -441,49 +447,53 @@ begin
     -- whose combinations alone changed, only 'combo'. (Each measure named: the index
     -- (org_id, measure, day) finds its days.)
     delete from private.audience_day_counts as c
-    using (select b.org_id, m.measure, m.days
+    using (select b.org_id, m.measure, d.day
            from pg_temp.audience_refresh_orgs as b
            cross join lateral (values ('all', b.changed_all), ('checkout', b.changed_checkout),
                                       ('mobile', b.changed_mobile), ('desktop', b.changed_desktop),
                                       ('channel', b.changed_channel), ('combo', b.changed_combo)) as m (measure, days)
-           where b.org_id = any (v_orgs) and m.days is not null
+           cross join lateral pg_catalog.unnest(m.days) as d (day)
+           where b.org_id = any (v_orgs)
            offset 0) as m
-    where c.org_id = m.org_id and c.measure = m.measure and c.day = any (m.days);
+    where c.org_id = m.org_id and c.measure = m.measure and c.day = m.day;
     insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
     select t.org_id, t.day, 'all', '', '', '', t.prev_day, null::date, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_days as t on t.org_id = b.org_id and t.day = any (b.changed_all)
-    where b.org_id = any (v_orgs)
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_all) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_days as t on t.org_id = d.org_id and t.day = d.day
     group by t.org_id, t.day, t.prev_day
     union all
     select t.org_id, t.day, 'checkout', '', '', '', t.prev_checkout_day, null, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_days as t on t.org_id = b.org_id and t.day = any (b.changed_checkout)
-    where b.org_id = any (v_orgs) and t.flags & 4 <> 0
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_checkout) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_days as t on t.org_id = d.org_id and t.day = d.day
+    where t.flags & 4 <> 0
     group by t.org_id, t.day, t.prev_checkout_day
     union all
     select t.org_id, t.day, 'mobile', '', '', '', t.prev_mobile_day, null, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_days as t on t.org_id = b.org_id and t.day = any (b.changed_mobile)
-    where b.org_id = any (v_orgs) and t.flags & 8 <> 0
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_mobile) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_days as t on t.org_id = d.org_id and t.day = d.day
+    where t.flags & 8 <> 0
     group by t.org_id, t.day, t.prev_mobile_day
     union all
     select t.org_id, t.day, 'desktop', '', '', '', t.prev_desktop_day, null, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_days as t on t.org_id = b.org_id and t.day = any (b.changed_desktop)
-    where b.org_id = any (v_orgs) and t.flags & 16 <> 0
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_desktop) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_days as t on t.org_id = d.org_id and t.day = d.day
+    where t.flags & 16 <> 0
     group by t.org_id, t.day, t.prev_desktop_day
     union all
     select t.org_id, t.day, 'channel', t.source, t.medium, t.campaign, t.prev_day, t.next_click_day, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_days as t on t.org_id = b.org_id and t.day = any (b.changed_channel)
-    where b.org_id = any (v_orgs)
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_channel) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_days as t on t.org_id = d.org_id and t.day = d.day
     group by t.org_id, t.day, t.source, t.medium, t.campaign, t.prev_day, t.next_click_day
     union all
     select c.org_id, c.day, 'combo', c.device_type, c.network_type, '', c.prev_day, null, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_visitor_day_combos as c on c.org_id = b.org_id and c.day = any (b.changed_combo)
-    where b.org_id = any (v_orgs)
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.changed_combo) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_visitor_day_combos as c on c.org_id = d.org_id and c.day = d.day
     group by c.org_id, c.day, c.device_type, c.network_type, c.prev_day;
 
     -- Sessions. For an organization with a watermark, each visitor with events received
@@ -561,14 +571,15 @@ begin
 
     -- Prefix counts of the days whose sessions changed.
     delete from private.audience_session_prefixes as p
-    using pg_temp.audience_refresh_orgs as b
-    where b.org_id = any (v_orgs) and p.org_id = b.org_id and p.day = any (b.session_days);
+    using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
+           where b.org_id = any (v_orgs) offset 0) as d
+    where p.org_id = d.org_id and p.day = d.day;
     insert into private.audience_session_prefixes (org_id, prefix, day, sessions)
     select s.org_id, s.steps[1:k.n], s.day, pg_catalog.count(*)
-    from pg_temp.audience_refresh_orgs as b
-    join private.audience_sessions as s on s.org_id = b.org_id and s.day = any (b.session_days)
+    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
+          where b.org_id = any (v_orgs) offset 0) as d
+    join private.audience_sessions as s on s.org_id = d.org_id and s.day = d.day
     cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(s.steps))) as k (n)
-    where b.org_id = any (v_orgs)
     group by s.org_id, s.steps[1:k.n], s.day;
 
     insert into private.audience_rollup_watermarks as w (org_id, events_received, refreshed_at)
