@@ -158,9 +158,9 @@ public struct MaintenanceBenchmark: Sendable {
   /// Runs `body` with the events of the day before the anchor copied to the day before now,
   /// received now (a day of new events for every organization; `body` gets how many), in a
   /// transaction that is rolled back. The anchor is now - 1 day, or the latest event when
-  /// the data ends before that (a seed's events end at the start of the day it ran: copying
-  /// the day before yesterday then brought a partial day, and a minute from the hour after
-  /// midnight none), so the copies come after every stored event, as new events do. Then the dead rows are vacuumed
+  /// the data ends before that (a seed's events end at the start of the day it ran: on the
+  /// next day, the minute a day before now had no event), so the copies come after every
+  /// stored event, as new events do. Then the dead rows are vacuumed
   /// and the received_at BRIN index is rebuilt (a scan of each partition, no sort): the
   /// summaries of the block ranges those rows went into would keep their receipt times,
   /// and every later "received since" question would read those ranges in full.
