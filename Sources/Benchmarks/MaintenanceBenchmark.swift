@@ -182,8 +182,7 @@ public struct MaintenanceBenchmark: Sendable {
       else { return try body(0) }
       let anchor = try connection.scalar(
         """
-        select least(pg_catalog.now() - interval '1 day', pg_catalog.max(occurred_at))::text
-          from analytics.events where occurred_at < pg_catalog.now() - interval '1 day'
+        select least(pg_catalog.now() - interval '1 day', pg_catalog.max(occurred_at))::text from analytics.events
         """, as: String.self) ?? ""
       let added = try connection.execute(
         SQL(
