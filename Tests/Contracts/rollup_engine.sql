@@ -27,7 +27,7 @@
 --   s3 2030-02-01 12:00  v2 02-02 08:00    s4 2030-02-01 13:00  v3 02-01 12:59 (exactly at W1)
 --   s5 2030-02-02 09:00  v1 02-01 20:00 (late)    s6 2030-02-03 09:00  v2 02-02 10:00
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(73);
+select plan(77);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -134,6 +134,15 @@ select ok(tests.toy_plan() ~ 'visitor_id = ''v2''',
           'the caller''s filter on a key column reaches the scan of the stored rows');
 select is(has_function_privilege('authenticated', 'private.toy_visitor_days_rows(uuid, date, date)', 'execute'), false,
           'API roles cannot execute a reader');
+-- The reader given the fresh rows (p_fresh): the same rows from the array the caller computed once.
+select results_eq($$ select visitor_id, day, events from private.toy_visitor_days_rows(md5('org:engine')::uuid, '-infinity', 'infinity',
+                       array(select f from private.rollup_fresh(null::tests.toy_visitor_days, md5('org:engine')::uuid) as f)) order by 1, 2 $$,
+                  $$ values ('v1', '2030-01-01'::date, 2), ('v2', '2030-01-01'::date, 1), ('v2', '2030-01-02'::date, 1), ('v3', '2030-01-01'::date, 1) $$,
+                  'the reader given rollup_fresh''s rows as p_fresh: (v1, 01-01, 2), (v2, 01-01, 1: the late event), (v2, 01-02, 1), (v3, 01-01, 1)');
+select is((select count(*) from private.toy_visitor_days_rows(md5('org:engine')::uuid, '-infinity', 'infinity', '{}')), 2::bigint,
+          'the reader given no fresh rows: the 2 stored rows whose keys nothing touched since W1 ((v1, 01-01), (v2, 01-02)), the touched ones left out');
+select is(has_function_privilege('authenticated', 'private.toy_visitor_days_rows(uuid, date, date, tests.toy_visitor_days[])', 'execute'), false,
+          'API roles cannot execute the reader given fresh rows');
 
 select is(private.apply_rollup('tests.toy', '2030-01-02 10:00Z', true), 2::bigint,
           'the next apply writes exactly the 2 keys touched since W1: (v3, 01-01) and (v2, 01-01)');
@@ -350,6 +359,10 @@ select results_eq($$ select visitor_id, day, events, last_at from private.toy_su
 select results_eq($$ select visitor_id, events from private.toy_sums_rows(md5('org:engine-sum')::uuid, '2030-02-01', '2030-02-02') order by 1 $$,
                   $$ values ('v1', 3), ('v3', 1) $$,
                   'combinable reader with bucket bounds [02-01, 02-02)');
+select results_eq($$ select visitor_id, events from private.toy_sums_rows(md5('org:engine-sum')::uuid, '2030-02-01', '2030-02-02',
+                       array(select f from private.rollup_fresh(null::tests.toy_sums, md5('org:engine-sum')::uuid) as f)) order by 1 $$,
+                  $$ values ('v1', 3), ('v3', 1) $$,
+                  'combinable reader given rollup_fresh''s deltas as p_fresh: the same rows (v1 stored 2 + 1, v3 1)');
 -- An apply interrupted after its upsert (its subtransaction rolled back).
 select throws_ok($$ do $i$ begin perform private.apply_rollup('tests.toy_sums', '2030-02-02 10:00Z', true);
                    raise exception 'interrupted' using errcode = 'P0001'; end $i$ $$,
