@@ -5,10 +5,10 @@
 -- (Monday to Sunday) inside each period from this table and only the days at the edges
 -- from usage.dimension_days: for 30-day periods 3-4 week rows and 2-9 day rows per key and
 -- period instead of 30.
--- A dependent rollup of usage.dimension_days (engine: usage.dimension_weeks, replace unit
--- (org_id, week); compute function and registration: functions/usage/compute_dimension_weeks.sql):
--- its rows are the sums of usage.dimension_days over the week's seven days, recomputed for
--- the weeks that requests received since its watermark touch. Not combinable: a combinable
+-- A dependent rollup of usage.dimension_days (engine: usage.dimension_weeks; compute function
+-- and registration: functions/usage/compute_dimension_weeks.sql): its rows are the sums of
+-- usage.dimension_days over the week's seven days, recomputed for the (week, dimension, key)
+-- keys that requests received since its watermark touch. Not combinable: a combinable
 -- rollup of usage.model_requests keeps usage.request_retractions alive up to its watermark
 -- (usage.prune_request_retractions), and its partial sums would read the raw requests a
 -- second time. The 'user' rows identify a person: app.user_data_tables finds them by their
@@ -30,7 +30,7 @@ create table usage.dimension_weeks (
 create index index_dimension_weeks_on_org_id_dimension_week_key
   on usage.dimension_weeks (org_id, dimension, week, key) include (requests, cost, tokens);
 comment on table usage.dimension_weeks is
-  'Rollup (engine: usage.dimension_weeks, dependent of usage.dimension_days; replace unit org_id, week) per organization, local week (its Monday: the ISO week of the local day of occurred_at), dimension (user, team, project, feature) and key (as usage.dimension_days): requests, cost of the priced requests, tokens of all kinds; the sums of usage.dimension_days over the week. Read through private.dimension_weeks_rows.';
+  'Rollup (engine: usage.dimension_weeks, dependent of usage.dimension_days) per organization, local week (its Monday: the ISO week of the local day of occurred_at), dimension (user, team, project, feature) and key (as usage.dimension_days): requests, cost of the priced requests, tokens of all kinds; the sums of usage.dimension_days over the week. Read through private.dimension_weeks_rows.';
 comment on column usage.dimension_weeks.week is 'The Monday of the local week (ISO week of the local day of occurred_at in the organization''s time zone).';
 -- Access as usage.dimension_days (migrations/0730).
 alter table usage.dimension_weeks enable row level security;

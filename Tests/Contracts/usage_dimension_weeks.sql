@@ -1,5 +1,5 @@
 -- Contract: the weekly rollup usage.dimension_weeks (migrations/1160, a dependent of
--- usage.dimension_days: the weeks touched by new requests recomputed) and the cost breakdown
+-- usage.dimension_days: the keys of the weeks new requests touch recomputed) and the cost breakdown
 -- by user, team, project or feature, which reads the whole local weeks of each period from
 -- it and the other days from usage.dimension_days.
 -- Fixture: org uw-a in Asia/Tokyo (UTC+9, local days and weeks are Tokyo's), model
@@ -13,7 +13,7 @@
 -- Periods of get_cost_breakdown(04-10, 04-24): previous [03-27, 04-10) = the days 03-27 to
 -- 03-30, the week of 03-31, the days 04-07 to 04-09; current [04-10, 04-24) = the days 04-10
 -- to 04-13, the week of 04-14, the days 04-21 to 04-23.
-select plan(13);
+select plan(14);
 
 do $$
 begin
@@ -106,6 +106,21 @@ select tests.clear_authentication();
 -- Later requests, not applied: u2 on 04-02 (in the stored week of 03-31) and 04-23 (an edge day).
 select is(pg_temp.uw_log('d', 3, 'uw-u2', null, array['2025-04-02T12:00:00', '2025-04-23T12:00:00'], 1000000), 2::bigint,
           'u2''s 2 later requests, received after the watermark');
+select is((select pg_catalog.count(*) from (
+             (select w.dimension, w.key, w.week, w.requests, w.cost, w.tokens
+              from private.dimension_weeks_rows(md5('org:uw-a')::uuid, '-infinity', 'infinity') as w
+              except all
+              select d.dimension, d.key, pg_catalog.date_trunc('week', d.day::timestamp)::date,
+                     pg_catalog.sum(d.requests)::bigint, pg_catalog.sum(d.cost), pg_catalog.sum(d.tokens)::bigint
+              from private.dimension_days_rows(md5('org:uw-a')::uuid, '-infinity', 'infinity') as d group by 1, 2, 3)
+             union all
+             (select d.dimension, d.key, pg_catalog.date_trunc('week', d.day::timestamp)::date,
+                     pg_catalog.sum(d.requests)::bigint, pg_catalog.sum(d.cost), pg_catalog.sum(d.tokens)::bigint
+              from private.dimension_days_rows(md5('org:uw-a')::uuid, '-infinity', 'infinity') as d group by 1, 2, 3
+              except all
+              select w.dimension, w.key, w.week, w.requests, w.cost, w.tokens
+              from private.dimension_weeks_rows(md5('org:uw-a')::uuid, '-infinity', 'infinity') as w)) as x),
+          0::bigint, 'not applied: the weekly reader (stored rows plus the touched keys recomputed) is the daily reader summed by week');
 select tests.authenticate_as(md5('uw-owner@example.com')::uuid);
 select results_eq($$ select key, cost, requests, tokens, share_pct, previous_cost, change_pct
                     from public.get_cost_breakdown(md5('org:uw-a')::uuid, '2025-04-10', '2025-04-24', 'user', 10) $$,

@@ -17,8 +17,8 @@
 -- period from usage.dimension_weeks (migrations/1160; a week's row is the sum of its days'
 -- rows) and the other days of the periods (at most 6 at each end of a period) from
 -- private.dimension_days_rows (an index probe per day, index-only). The weeks that
--- requests received since the weekly rollup's watermark touch (the units its reader would
--- recompute, from dimension_days_rows) are read as days from dimension_days_rows instead:
+-- requests received since the weekly rollup's watermark touch (some of whose keys its reader
+-- would recompute, from dimension_days_rows) are read as days from dimension_days_rows instead:
 -- the same sums, without computing dimension_days' new rows twice. With nothing received
 -- since, the stored week rows are exact (its reader's stored half). Below analyst: only their own requests, computed from those requests. Errors: 42501 not a member; 22023 bad period, unknown dimension or
 -- p_limit outside 1-100 (hints).
@@ -72,12 +72,12 @@ begin
     v_cwe := p_to - (extract(isodow from p_to)::integer - 1);
     if v_pws >= v_pwe then v_pws := p_from - v_n; v_pwe := p_from - v_n; end if;
     if v_cws >= v_cwe then v_cws := p_from; v_cwe := p_from; end if;
-    -- The weeks that requests received since the weekly rollup's watermark touch (the units
-    -- its reader would recompute from dimension_days) are read as days, from the exact
-    -- reader of dimension_days: a stored week row is read only where it is current.
+    -- The weeks that requests received since the weekly rollup's watermark touch (some of
+    -- whose keys its reader would recompute from dimension_days) are read as days, from the
+    -- exact reader of dimension_days: a stored week row is read only where it is current.
     select r.watermark into v_wm from private.rollups as r where r.name = 'usage.dimension_weeks';
     v_touched := case when usage.received_any(p_org_id, v_wm, 'infinity')
-                      then array(select t.week from usage.touched_weeks(p_org_id, v_wm, 'infinity') as t)
+                      then array(select distinct t.week from usage.touched_dimension_weeks(p_org_id, v_wm, 'infinity') as t)
                       else '{}' end;
     v_days := array(select p_from - v_n + i from pg_catalog.generate_series(0, 2 * v_n - 1) as i
                     where p_from - v_n + i < v_pws or (p_from - v_n + i >= v_pwe and p_from - v_n + i < v_cws)
