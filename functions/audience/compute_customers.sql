@@ -60,7 +60,27 @@
 -- first raw event kept (analytics.retention_state: retention may have pseudonymized or
 -- dropped events that the stored row still counts; not covered: an earlier run with a
 -- later cutoff than the last run's, i.e. retention lengthened since, for a customer not
--- touched between the two runs).
+-- touched between the two runs), unless it is trimmed (below).
+-- A customer that qualified for "fast" except that retention pseudonymized some of the
+-- events its stored row counts ("trimmed") is not read from its history either: its
+-- stored row is first trimmed of those events, then continued by the new ones. It
+-- qualifies when its stored row has no order (and the key none in audience.orders), its
+-- first event lies before the last cutoff and its last event at or after it, and its
+-- first event at or after both the previous run's cutoff (retention_state.previous_cutoff)
+-- and raw_events_from. The stored row was then computed after the run before the last:
+-- it counts every event of the key from its first event on that is pseudonymized now
+-- ('anon:' || private.pseudonymize_visitor of the key, found by the visitor index: P),
+-- and every event still the key's (R). The customer's first event still its own must lie
+-- at or after the last cutoff (no event before it left unpseudonymized: a late event
+-- before a cutoff, or a content_created event, sends the key to its whole history), so
+-- P is a prefix in time: events and sessions subtract (the first event of R starts a
+-- session of its own), engaged events too (a stored score of 100 is kept only when the
+-- sessions left give 100), first seen and first touch are R's first event, a latest
+-- value that P also carried is kept only when an event of R carries one (an index
+-- probe, only then), and the dates at or after R's first event are kept, the others
+-- cleared (the latest such event lay in P). Runs with cutoffs going back (retention
+-- lengthened) fail the condition. A key that does not qualify or whose score cannot be
+-- decided is read from its whole history.
 -- One sort of the touched customers' events by (customer, occurred_at, id), no ordered
 -- aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
 -- (-infinity, bound), which reads the events and the orders in one scan each, without
@@ -134,11 +154,23 @@ begin
                                             from analytics.retention_state as s where s.id = 1)
                     and t.new_received >= (select r.applied_at from private.rollups as r where r.name = 'audience.customers'),
                     false) as late,
+           coalesce(not t.by_orders and t.new_first > c.last_event_at
+                    and t.visitor_key !~ '^user:'
+                    and c.first_seen_at < rs.last_cutoff
+                    and c.last_event_at >= rs.last_cutoff
+                    and rs.previous_cutoff is not null
+                    and c.first_seen_at >= rs.previous_cutoff
+                    and c.first_seen_at >= coalesce(rs.raw_events_from, '-infinity')
+                    and c.orders_count = 0 and c.first_order_at is null
+                    and not exists (select 1 from audience.orders as o where o.org_id = t.org_id and o.visitor_id = t.visitor_key),
+                    false) as trim,
+           rs.last_cutoff,
            t.new_first,
            c.last_event_at as stored_last_at,
            c as stored
     from touched_keys as t
     left join audience.customers as c on c.org_id = t.org_id and c.visitor_id = t.visitor_key
+    left join analytics.retention_state as rs on rs.id = 1
     where not exists (select 1 from audience.opt_outs as x where x.org_id = t.org_id and x.visitor_id = t.visitor_key)
   ),
   -- Late keys: their events from the first new one on (stored: received before p_after,
@@ -232,12 +264,105 @@ begin
                 else coalesce((l.stored).last_gap_at is null or (l.stored).last_gap_at < l.prev_at, false) end as gap_known
     from late_stats as l
   ),
+  -- Trimmed keys: the stored row without the events that retention pseudonymized since it
+  -- was computed (see the header). P: those events, found under their pseudonymous key
+  -- from the stored first event on; first: the customer's first event still its own (it
+  -- must lie at or after the last cutoff: no event before it is left to the customer).
+  trim_rows as materialized (
+    select k.org_id, k.visitor_key, k.stored_last_at,
+           f.occurred_at >= k.last_cutoff and p.p_events > 0
+             and ((k.stored).engagement_score < 100
+                  or 5 * ((k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer) >= 100)
+             as ok,
+           row((k.stored).org_id, (k.stored).visitor_id,
+               case when p.p_user and not x.r_user then null else (k.stored).user_id end,
+               f.occurred_at, (k.stored).last_seen_at,
+               coalesce(audience.channel_source(f.utm_source, f.referrer_domain), '(direct)'),
+               coalesce(audience.channel_medium(f.utm_source, f.utm_medium, f.referrer_domain), '(none)'),
+               coalesce(audience.channel_campaign(f.utm_campaign), '(none)'),
+               case when p.p_channel and not x.r_channel then '(direct)' else (k.stored).last_source end,
+               case when p.p_channel and not x.r_channel then '(none)' else (k.stored).last_medium end,
+               case when p.p_channel and not x.r_channel then '(none)' else (k.stored).last_campaign end,
+               case when p.p_device and not x.r_device then null else (k.stored).device_type end,
+               case when p.p_country and not x.r_country then null else (k.stored).country end,
+               case when p.p_city and not x.r_city then null else (k.stored).city end,
+               (k.stored).events_count - p.p_events,
+               (k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer,
+               0, 0, null, null, null,
+               case when (k.stored).engagement_score < 100
+                    then audience.engagement_score_for(
+                           (k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer,
+                           ((k.stored).engagement_score - 5 * (k.stored).sessions_count) / 2 - p.p_engaged)
+                    else 100::smallint end,
+               (k.stored).last_event_at, (k.stored).last_network_type,
+               case when (k.stored).last_ticket_cta_at >= f.occurred_at then (k.stored).last_ticket_cta_at end,
+               case when (k.stored).last_checkout_at >= f.occurred_at then (k.stored).last_checkout_at end,
+               case when (k.stored).last_gap_at >= f.occurred_at then (k.stored).last_gap_at end
+              )::audience.customers as stored
+    from keys as k
+    cross join private.pseudonymization_key as pk
+    cross join lateral (
+      select pg_catalog.count(*) as p_events,
+             pg_catalog.count(*) filter (where a.previous_at is null or a.occurred_at - a.previous_at >= interval '30 minutes') as p_sessions,
+             pg_catalog.count(*) filter (where a.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as p_engaged,
+             pg_catalog.max(a.occurred_at) as p_last,
+             coalesce(pg_catalog.bool_or(a.utm_source is not null or a.referrer_domain is not null), false) as p_channel,
+             coalesce(pg_catalog.bool_or(a.user_id is not null), false) as p_user,
+             coalesce(pg_catalog.bool_or(a.device_type is not null), false) as p_device,
+             coalesce(pg_catalog.bool_or(a.country is not null), false) as p_country,
+             coalesce(pg_catalog.bool_or(a.city is not null), false) as p_city
+      from (select e.occurred_at, e.event_type, e.user_id, e.utm_source, e.referrer_domain, e.device_type, e.country, e.city,
+                   pg_catalog.lag(e.occurred_at) over (order by e.occurred_at, e.id) as previous_at
+            from analytics.events as e
+            where e.org_id = k.org_id
+              and e.visitor_id = 'anon:' || private.pseudonymize_visitor(pk.inner_pad, pk.outer_pad, k.org_id, k.visitor_key)::text
+              and e.occurred_at >= (k.stored).first_seen_at
+              and not e.is_bot) as a
+    ) as p
+    cross join lateral (
+      select e.occurred_at, e.utm_source, e.utm_medium, e.utm_campaign, e.referrer_domain
+      from analytics.events as e
+      where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot and e.received_at < p_after
+      order by e.occurred_at, e.id
+      limit 1
+    ) as f
+    -- whether an event still the customer's carries what P's last carrier did (read only then)
+    cross join lateral (
+      select not p.p_channel or exists (select 1 from analytics.events as e
+                                        where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                          and e.received_at < p_after and (e.utm_source is not null or e.referrer_domain is not null)) as r_channel,
+             not p.p_user or exists (select 1 from analytics.events as e
+                                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                       and e.received_at < p_after and e.user_id is not null) as r_user,
+             not p.p_device or exists (select 1 from analytics.events as e
+                                       where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                         and e.received_at < p_after and e.device_type is not null) as r_device,
+             not p.p_country or exists (select 1 from analytics.events as e
+                                        where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                          and e.received_at < p_after and e.country is not null) as r_country,
+             not p.p_city or exists (select 1 from analytics.events as e
+                                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                       and e.received_at < p_after and e.city is not null) as r_city
+    ) as x
+    where k.trim and pk.id = 1
+  ),
+  -- The keys continued from a stored row: fast ones from it, trimmed ones from it trimmed.
+  cont as (
+    select k.org_id, k.visitor_key, k.stored_last_at, k.stored from keys as k where k.fast
+    union all
+    select t.org_id, t.visitor_key, t.stored_last_at, t.stored from trim_rows as t where t.ok
+  ),
   slow_keys as (
-    select k.org_id, k.visitor_key, k.key_user_id from keys as k where not k.fast and not k.late
+    select k.org_id, k.visitor_key, k.key_user_id from keys as k where not k.fast and not k.late and not k.trim
     union all
     select l.org_id, l.visitor_key, null::uuid
     from late_rows as l
     where not (l.score_known and l.gap_known)
+    union all
+    select k.org_id, k.visitor_key, null::uuid
+    from keys as k
+    where k.trim
+      and not exists (select 1 from trim_rows as t where t.ok and t.org_id = k.org_id and t.visitor_key = k.visitor_key)
   ),
   -- The events of the touched customers. Every key touched (a full rebuild from
   -- -infinity, which computes no touched keys): all profiled events in one scan, no join
@@ -357,8 +482,7 @@ begin
            pg_catalog.lag(n.occurred_at) over w as previous_at,
            pg_catalog.lead(n.occurred_at) over w as next_at
     from new_ev as n
-    join keys as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
-    where k.fast
+    join cont as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
     window w as (partition by n.org_id, n.visitor_key order by n.occurred_at, n.id)
   ),
   fast_positioned as (
@@ -429,7 +553,7 @@ begin
          greatest(c.last_gap_at, f.last_gap_at,
                   case when f.first_new_at - c.last_event_at >= interval '30 minutes' then c.last_event_at end)
   from fast_stats as f
-  join keys as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
+  join cont as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
   cross join lateral (select (k.stored).*) as c
   union all
   -- A late key: the stored row's prefix (before the first new event) with the suffix
