@@ -3,15 +3,17 @@
 -- ("trimmed": not read from its history), and reads the whole history where that cannot
 -- be exact; every row equals the recomputation from all raw rows (organization "cust-ret").
 -- Received times are in 2031, above any real watermark; the file moves the watermarks
--- itself inside its rolled-back transaction. B = now() - 10 days; the retention runs
--- simulated: previous cutoff C1 = B - 1 day, last cutoff C2 = B + 12 h (events before C2
--- pseudonymized by analytics.anonymize_old_events once batch 1 is applied).
+-- itself inside its rolled-back transaction. B = now() - 10 days; two retention runs
+-- simulated (analytics.retention_state's run history): C1 = B - 1 day, run before batch 1
+-- was received (it covered receipts before 2031-02-01 00:00), then C2 = B + 12 h, run once
+-- batch 1 was applied (covered up to W1: analytics.anonymize_old_events pseudonymizes the
+-- events before C2).
 -- Batch 1, received 2031-02-01 10:00 (applied up to W1 = 2031-02-01 12:00):
 --   t1  B page_view (utm_source news, mobile, DE), B+10m play, B+13h page_view (desktop),
 --       B+13h20m like: 4 events, 2 sessions, 2 engaged (score 14)
 --   t2  B+11h50m page_view (referrer blog.example, mobile), B+12h05m page_view: 1 session
 --   t3  B content_created (exempt from pseudonymization), B+13h page_view
---   t4  B-2d page_view (before C1), B+13h page_view
+--   t4  B-2d page_view (before C1: received after C1's run, which left it), B+13h page_view
 --   t5  25 page_views an hour apart from B: 25 sessions, score 100
 --   t6  40 page_views an hour apart from B: 40 sessions, score 100
 --   t7  B+13h, B+14h page_view (nothing pseudonymized)
@@ -24,9 +26,21 @@
 --   t3, t4, t5, t6  B+3d page_view                  t7 B-1d page_view: older than its first event
 --   t8  B+1h page_view: late and before C2           t9 B+3d page_view: after the erasure
 -- Expected: t1, t2, t6 trimmed and continued; t3 (an event before C2 still its own), t4
--- (first event before C1), t5 (a score of 100 with 13 sessions left), t8 (late), t9 (no
+-- (its first event pseudonymized by C2's run, not by C1's, the first whose cutoff lies
+-- after it: the row may not count what C1's run pseudonymized), t5 (a score of 100 with 13 sessions left), t8 (late), t9 (no
 -- stored row) recomputed; t7 late (its stored row from the new event on).
-select plan(9);
+select plan(10);
+
+-- A run appends its cutoff and covered bound (every rollup's watermark after its applies)
+-- to the run history.
+create temp table ret_history as select s.run_cutoffs, s.run_covered_upto from analytics.retention_state as s where s.id = 1;
+select count(*) from analytics.apply_retention(3650);
+select results_eq(
+  $$ select s.run_cutoffs = h.run_cutoffs || ((date_trunc('day', now() at time zone 'UTC') - interval '3650 days') at time zone 'UTC'),
+            s.run_covered_upto = h.run_covered_upto || (select min(r.watermark) from private.rollups as r)
+     from analytics.retention_state as s, ret_history as h where s.id = 1 $$,
+  $$ values (true, true) $$,
+  'analytics.apply_retention appends its cutoff and its covered bound (the lowest watermark) to the run history');
 
 select tests.create_user('owner@cust-ret.test');
 select tests.create_org('cust-ret', md5('owner@cust-ret.test')::uuid);
@@ -71,7 +85,7 @@ select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true),
           'batch 1 applied up to W1: the 9 customers t1 to t9');
 
 -- U9 erased; then retention: the events before C2 pseudonymized (covered: every watermark
--- moved to W1 for the transaction), the previous run's cutoff C1.
+-- moved to W1 for the transaction), and the two runs recorded.
 select tests.authenticate_as_service_role();
 create temp table ret_erased as select * from app.erase_user(md5('t9@cust-ret.test')::uuid);
 select tests.clear_authentication();
@@ -84,7 +98,9 @@ select analytics.anonymize_old_events(now() - interval '10 days' + interval '12 
 select is((select pg_catalog.count(*) from analytics.events where org_id = md5('org:cust-ret')::uuid and visitor_id like 'anon:%'),
           29::bigint, 'the events before C2 are pseudonymized: t1 2, t2 1, t4 1, t5 12, t6 12, t8 1 (t3''s content_created is exempt)');
 update analytics.retention_state
-   set previous_cutoff = now() - interval '11 days', last_cutoff = now() - interval '10 days' + interval '12 hours'
+   set last_cutoff = now() - interval '10 days' + interval '12 hours',
+       run_cutoffs = array[now() - interval '11 days', now() - interval '10 days' + interval '12 hours'],
+       run_covered_upto = array['2031-02-01 00:00Z', '2031-02-01 12:00Z']::timestamptz[]
  where id = 1;
 
 insert into ret_events (visitor, after_b, received, kind)
@@ -108,7 +124,7 @@ select results_eq(
      from audience.compute_customers(md5('org:cust-ret')::uuid, '2031-02-01 12:00Z', '2031-02-02 12:00Z') order by visitor_id $$,
   $$ values ('t1', true), ('t2', true), ('t3', false), ('t4', false), ('t5', false), ('t6', true), ('t7', true),
             ('t8', false), ('t9', false) $$,
-  'trimmed and continued: t1, t2, t6; late: t7; recomputed: t3 (content_created before C2), t4 (first event before C1), t5 (score 100, 13 sessions left), t8 (late, before C2), t9 (erased: no stored row)');
+  'trimmed and continued: t1, t2, t6; late: t7; recomputed: t3 (content_created before C2), t4 (first event pseudonymized later than by C1''s run), t5 (score 100, 13 sessions left), t8 (late, before C2), t9 (erased: no stored row)');
 update audience.customers set city = null where org_id = md5('org:cust-ret')::uuid;
 
 select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 9::bigint,

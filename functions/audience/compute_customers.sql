@@ -65,12 +65,17 @@
 -- events its stored row counts ("trimmed") is not read from its history either: its
 -- stored row is first trimmed of those events, then continued by the new ones. It
 -- qualifies when its stored row has no order (and the key none in audience.orders), its
--- first event lies before the last cutoff and its last event at or after it, and its
--- first event at or after both the previous run's cutoff (retention_state.previous_cutoff)
--- and raw_events_from. The stored row was then computed after the run before the last:
--- it counts every event of the key from its first event on that is pseudonymized now
--- ('anon:' || private.pseudonymize_visitor of the key, found by the visitor index: P),
--- and every event still the key's (R). The customer's first event still its own must lie
+-- first event lies before the last cutoff and its last event at or after it, its first
+-- event at or after raw_events_from, and that first event (now pseudonymized) was
+-- pseudonymized by the first run whose cutoff lies after it (analytics.retention_state's
+-- run history: it was received before that run's covered bound). Then no event from the
+-- first event on was pseudonymized before the stored row was computed (the runs before
+-- that one had cutoffs at or before the first event; that run found the first event
+-- unpseudonymized, so it came after the computation), and every one pseudonymized since
+-- had been applied (each run applies the rollup first): the stored row counts exactly
+-- every event of the key from its first event on that is pseudonymized now ('anon:' ||
+-- private.pseudonymize_visitor of the key, found by the visitor index: P), and every
+-- event still the key's (R). The customer's first event still its own must lie
 -- at or after the last cutoff (no event before it left unpseudonymized: a late event
 -- before a cutoff, or a content_created event, sends the key to its whole history), so
 -- P is a prefix in time: events and sessions subtract (the first event of R starts a
@@ -158,13 +163,18 @@ begin
                     and t.visitor_key !~ '^user:'
                     and c.first_seen_at < rs.last_cutoff
                     and c.last_event_at >= rs.last_cutoff
-                    and rs.previous_cutoff is not null
-                    and c.first_seen_at >= rs.previous_cutoff
                     and c.first_seen_at >= coalesce(rs.raw_events_from, '-infinity')
                     and c.orders_count = 0 and c.first_order_at is null
                     and not exists (select 1 from audience.orders as o where o.org_id = t.org_id and o.visitor_id = t.visitor_key),
                     false) as trim,
            rs.last_cutoff,
+           -- the first run that could pseudonymize the stored first event: its covered bound
+           (select r.covered_upto
+            from rows from (pg_catalog.unnest(rs.run_cutoffs), pg_catalog.unnest(rs.run_covered_upto)) with ordinality
+                 as r (cutoff, covered_upto, n)
+            where r.cutoff > c.first_seen_at
+            order by r.n
+            limit 1) as first_run_covered_upto,
            t.new_first,
            c.last_event_at as stored_last_at,
            c as stored
@@ -270,7 +280,7 @@ begin
   -- must lie at or after the last cutoff: no event before it is left to the customer).
   trim_rows as materialized (
     select k.org_id, k.visitor_key, k.stored_last_at,
-           f.occurred_at >= k.last_cutoff and p.p_events > 0
+           f.occurred_at >= k.last_cutoff and p.p_events > 0 and p.p_first_received < k.first_run_covered_upto
              and ((k.stored).engagement_score < 100
                   or 5 * ((k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer) >= 100)
              as ok,
@@ -306,12 +316,13 @@ begin
              pg_catalog.count(*) filter (where a.previous_at is null or a.occurred_at - a.previous_at >= interval '30 minutes') as p_sessions,
              pg_catalog.count(*) filter (where a.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as p_engaged,
              pg_catalog.max(a.occurred_at) as p_last,
+             pg_catalog.max(a.received_at) filter (where a.occurred_at = (k.stored).first_seen_at) as p_first_received,
              coalesce(pg_catalog.bool_or(a.utm_source is not null or a.referrer_domain is not null), false) as p_channel,
              coalesce(pg_catalog.bool_or(a.user_id is not null), false) as p_user,
              coalesce(pg_catalog.bool_or(a.device_type is not null), false) as p_device,
              coalesce(pg_catalog.bool_or(a.country is not null), false) as p_country,
              coalesce(pg_catalog.bool_or(a.city is not null), false) as p_city
-      from (select e.occurred_at, e.event_type, e.user_id, e.utm_source, e.referrer_domain, e.device_type, e.country, e.city,
+      from (select e.occurred_at, e.received_at, e.event_type, e.user_id, e.utm_source, e.referrer_domain, e.device_type, e.country, e.city,
                    pg_catalog.lag(e.occurred_at) over (order by e.occurred_at, e.id) as previous_at
             from analytics.events as e
             where e.org_id = k.org_id
