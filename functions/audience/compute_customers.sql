@@ -86,8 +86,8 @@
 -- cleared (the latest such event lay in P). Runs with cutoffs going back (retention
 -- lengthened) fail the condition. A key that does not qualify or whose score cannot be
 -- decided is read from its whole history.
--- One sort of the touched customers' events by (customer, occurred_at, id), no ordered
--- aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
+-- One sort of the touched customers' events by (customer, occurred_at desc, id desc) and
+-- one window pass, no ordered aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
 -- (-infinity, bound), which reads the events and the orders in one scan each, without
 -- collecting touched keys first (the rows are then driven by the events and orders).
 -- work_mem 256MB: the sort of a full rebuild stays in memory (1M events: ~150 MB; with
@@ -167,14 +167,7 @@ begin
                     and c.orders_count = 0 and c.first_order_at is null
                     and not exists (select 1 from audience.orders as o where o.org_id = t.org_id and o.visitor_id = t.visitor_key),
                     false) as trim,
-           rs.last_cutoff,
-           -- the first run that could pseudonymize the stored first event: its covered bound
-           (select r.covered_upto
-            from rows from (pg_catalog.unnest(rs.run_cutoffs), pg_catalog.unnest(rs.run_covered_upto)) with ordinality
-                 as r (cutoff, covered_upto, n)
-            where r.cutoff > c.first_seen_at
-            order by r.n
-            limit 1) as first_run_covered_upto,
+           rs.last_cutoff, rs.run_cutoffs, rs.run_covered_upto,
            t.new_first,
            c.last_event_at as stored_last_at,
            c as stored
@@ -280,7 +273,14 @@ begin
   -- must lie at or after the last cutoff: no event before it is left to the customer).
   trim_rows as materialized (
     select k.org_id, k.visitor_key, k.stored_last_at,
-           f.occurred_at >= k.last_cutoff and p.p_events > 0 and p.p_first_received < k.first_run_covered_upto
+           f.occurred_at >= k.last_cutoff and p.p_events > 0
+             -- received before the covered bound of the first run whose cutoff follows it
+             and p.p_first_received < (select r.covered_upto
+                                       from rows from (pg_catalog.unnest(k.run_cutoffs), pg_catalog.unnest(k.run_covered_upto))
+                                            with ordinality as r (cutoff, covered_upto, n)
+                                       where r.cutoff > (k.stored).first_seen_at
+                                       order by r.n
+                                       limit 1)
              and ((k.stored).engagement_score < 100
                   or 5 * ((k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer) >= 100)
              as ok,
@@ -409,51 +409,50 @@ begin
       and not e.is_bot
       and e.received_at < p_upto
   ),
-  -- One sort by (customer, occurred_at, id): position, neighbours, and per customer the
-  -- position of the last event that carried each attribute (window aggregates over the
-  -- whole partition reuse the same order), so that the aggregation below needs no
-  -- ordered aggregate: "the value of the last event with X" is the value at that position.
+  -- One sort by (customer, occurred_at desc, id desc) and one window pass in that order,
+  -- latest event first: the neighbours, and running counts of the events that carry each
+  -- attribute, so that the aggregation below needs no ordered aggregate and no second
+  -- pass over each customer's events: "the value of the last event with X" is the value
+  -- of the event with X whose running count is 1, the first event is the one without a
+  -- previous event, the last event the one without a next event. (occurred_at, id) is
+  -- unique: a running frame holds exactly the events up to the current one.
   sequenced as (
     select ev.*,
-           pg_catalog.row_number() over w as rn,
-           pg_catalog.lag(ev.occurred_at) over w as previous_at,
-           pg_catalog.lead(ev.occurred_at) over w as next_at
+           pg_catalog.lead(ev.occurred_at) over w as previous_at,
+           pg_catalog.lag(ev.occurred_at) over w as next_at,
+           pg_catalog.count(*) filter (where ev.utm_source is not null or ev.referrer_domain is not null) over w as channel_k,
+           pg_catalog.count(ev.user_id) over w as user_k,
+           pg_catalog.count(ev.device_type) over w as device_k,
+           pg_catalog.count(ev.country) over w as country_k,
+           pg_catalog.count(ev.city) over w as city_k
     from ev
-    window w as (partition by ev.org_id, ev.visitor_key order by ev.occurred_at, ev.id)
-  ),
-  positioned as (
-    select s.*,
-           pg_catalog.max(s.rn) over c as last_rn,
-           pg_catalog.max(s.rn) filter (where s.utm_source is not null or s.referrer_domain is not null) over c as channel_rn,
-           pg_catalog.max(s.rn) filter (where s.user_id is not null) over c as user_rn,
-           pg_catalog.max(s.rn) filter (where s.device_type is not null) over c as device_rn,
-           pg_catalog.max(s.rn) filter (where s.country is not null) over c as country_rn,
-           pg_catalog.max(s.rn) filter (where s.city is not null) over c as city_rn
-    from sequenced as s
-    window c as (partition by s.org_id, s.visitor_key)
+    window w as (partition by ev.org_id, ev.visitor_key order by ev.occurred_at desc, ev.id desc)
   ),
   stats as (
     select s.org_id, s.visitor_key,
            pg_catalog.min(s.occurred_at) as first_event_at,
            pg_catalog.max(s.occurred_at) as last_event_at,
-           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = 1) as first_source,
-           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = 1) as first_medium,
-           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = 1) as first_campaign,
-           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_source,
-           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_medium,
-           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = s.channel_rn) as last_campaign,
-           pg_catalog.min(s.user_id::text) filter (where s.rn = s.user_rn)::uuid as user_id,
-           pg_catalog.min(s.device_type) filter (where s.rn = s.device_rn) as device_type,
-           pg_catalog.min(s.country) filter (where s.rn = s.country_rn) as country,
-           pg_catalog.min(s.city) filter (where s.rn = s.city_rn) as city,
-           pg_catalog.min(s.network_type) filter (where s.rn = s.last_rn) as last_network_type,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.previous_at is null) as first_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.previous_at is null) as first_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.previous_at is null) as first_campaign,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_campaign,
+           pg_catalog.min(s.user_id::text) filter (where s.user_k = 1 and s.user_id is not null)::uuid as user_id,
+           pg_catalog.min(s.device_type) filter (where s.device_k = 1 and s.device_type is not null) as device_type,
+           pg_catalog.min(s.country) filter (where s.country_k = 1 and s.country is not null) as country,
+           pg_catalog.min(s.city) filter (where s.city_k = 1 and s.city is not null) as city,
+           pg_catalog.min(s.network_type) filter (where s.next_at is null) as last_network_type,
            pg_catalog.count(*) as events_count,
            pg_catalog.count(*) filter (where s.previous_at is null or s.occurred_at - s.previous_at >= interval '30 minutes') as sessions_count,
            pg_catalog.count(*) filter (where s.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as engaged_events,
            pg_catalog.max(s.occurred_at) filter (where s.event_type = 'ticket_cta') as last_ticket_cta_at,
            pg_catalog.max(s.occurred_at) filter (where s.event_type = 'checkout_started') as last_checkout_at,
            pg_catalog.max(s.occurred_at) filter (where s.next_at - s.occurred_at >= interval '30 minutes') as last_gap_at
-    from positioned as s
+    from sequenced as s
     group by s.org_id, s.visitor_key
   ),
   order_rows as (
