@@ -19,17 +19,20 @@
 --   t7  B+13h, B+14h page_view (nothing pseudonymized)
 --   t8  B page_view, B+13h page_view
 --   t9  B page_view of user U9 (signed in), B+13h page_view
+--   t10 B page_view of user U10 (signed in), B+1h page_view, B+13h page_view of user U11
 -- Between the batches: U9 is erased (app.erase_user: t9's events and its row are gone); the
--- events before C2 are pseudonymized.
+-- events before C2 are pseudonymized; U10 is erased (linked to t10 only through pseudonymized
+-- events, its row carrying U11: those events go, t10's row stays, still counting them).
 -- Batch 2, received in [W1, W2 = 2031-02-02 12:00):
 --   t1  B+2d page_view, received exactly at W1      t2 B+2d page_view
 --   t3, t4, t5, t6  B+3d page_view                  t7 B-1d page_view: older than its first event
 --   t8  B+1h page_view: late and before C2           t9 B+3d page_view: after the erasure
+--   t10 B+2d page_view
 -- Expected: t1, t2, t6 trimmed and continued; t3 (an event before C2 still its own), t4
 -- (its first event pseudonymized by C2's run, not by C1's, the first whose cutoff lies
 -- after it: the row may not count what C1's run pseudonymized), t5 (a score of 100 with 13 sessions left), t8 (late), t9 (no
 -- stored row) recomputed; t7 late (its stored row from the new event on).
-select plan(10);
+select plan(11);
 
 -- A run appends its cutoff and covered bound (every rollup's watermark after its applies)
 -- to the run history.
@@ -45,6 +48,7 @@ select results_eq(
 select tests.create_user('owner@cust-ret.test');
 select tests.create_org('cust-ret', md5('owner@cust-ret.test')::uuid);
 select tests.create_user('t9@cust-ret.test');
+select tests.create_user('t10@cust-ret.test');
 select private.apply_rollup('audience.customers', now(), true);
 
 create temp table ret_events (visitor text, user_email text, after_b interval, received timestamptz, kind text,
@@ -65,7 +69,10 @@ values ('t1', null, '0', '2031-02-01 10:00Z', 'page_view', 'news', null, 'mobile
        ('t8', null, '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
        ('t8', null, '13 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
        ('t9', 't9@cust-ret.test', '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
-       ('t9', null, '13 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null);
+       ('t9', null, '13 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
+       ('t10', 't10@cust-ret.test', '0', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
+       ('t10', null, '1 hour', '2031-02-01 10:00Z', 'page_view', null, null, null, null),
+       ('t10', 't11@cust-ret.test', '13 hours', '2031-02-01 10:00Z', 'page_view', null, null, null, null);
 insert into ret_events (visitor, after_b, received, kind)
 select 't5', make_interval(hours => i), '2031-02-01 10:00Z'::timestamptz, 'page_view' from generate_series(0, 24) as i
 union all
@@ -81,8 +88,8 @@ language sql as $$
   where x.received >= p_received_from and x.received < p_received_to
 $$;
 select pg_temp.load_ret('-infinity', 'infinity');
-select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 9::bigint,
-          'batch 1 applied up to W1: the 9 customers t1 to t9');
+select is(private.apply_rollup('audience.customers', '2031-02-01 12:00Z', true), 10::bigint,
+          'batch 1 applied up to W1: the 10 customers t1 to t10');
 
 -- U9 erased; then retention: the events before C2 pseudonymized (covered: every watermark
 -- moved to W1 for the transaction), and the two runs recorded.
@@ -96,7 +103,17 @@ select results_eq(
 update private.rollups set watermark = '2031-02-01 12:00Z' where watermark < '2031-02-01 12:00Z';
 select analytics.anonymize_old_events(now() - interval '10 days' + interval '12 hours');
 select is((select pg_catalog.count(*) from analytics.events where org_id = md5('org:cust-ret')::uuid and visitor_id like 'anon:%'),
-          29::bigint, 'the events before C2 are pseudonymized: t1 2, t2 1, t4 1, t5 12, t6 12, t8 1 (t3''s content_created is exempt)');
+          31::bigint, 'the events before C2 are pseudonymized: t1 2, t2 1, t4 1, t5 12, t6 12, t8 1, t10 2 (t3''s content_created is exempt)');
+-- U10 erased after the pseudonymization: t10 is linked to U10 only through its pseudonymized
+-- events (its row's user is U11), so its two pseudonymized events go and its row stays.
+select tests.authenticate_as_service_role();
+create temp table ret_erased_10 as select * from app.erase_user(md5('t10@cust-ret.test')::uuid);
+select tests.clear_authentication();
+select results_eq(
+  $$ select (select r.rows from ret_erased_10 as r where r.table_name = 'analytics.events'),
+            (select pg_catalog.count(*) from audience.customers where org_id = md5('org:cust-ret')::uuid and visitor_id = 't10') $$,
+  $$ values (2::bigint, 1::bigint) $$,
+  'U10 erased: t10''s 2 pseudonymized events, not its customer row');
 update analytics.retention_state
    set last_cutoff = now() - interval '10 days' + interval '12 hours',
        run_cutoffs = array[now() - interval '11 days', now() - interval '10 days' + interval '12 hours'],
@@ -112,7 +129,8 @@ values ('t1', '2 days', '2031-02-01 12:00Z', 'page_view'),
        ('t6', '3 days', '2031-02-01 13:00Z', 'page_view'),
        ('t7', '-1 day', '2031-02-01 13:00Z', 'page_view'),
        ('t8', '1 hour', '2031-02-01 13:00Z', 'page_view'),
-       ('t9', '3 days', '2031-02-01 13:00Z', 'page_view');
+       ('t9', '3 days', '2031-02-01 13:00Z', 'page_view'),
+       ('t10', '2 days', '2031-02-01 13:00Z', 'page_view');
 select pg_temp.load_ret('2031-02-01 12:00Z', '2031-02-02 12:00Z');
 
 -- Which rows are continued: a marker in a stored column that neither the trim (no event
@@ -122,13 +140,13 @@ update audience.customers set city = 'marker' where org_id = md5('org:cust-ret')
 select results_eq(
   $$ select visitor_id collate "default", city is not distinct from 'marker'
      from audience.compute_customers(md5('org:cust-ret')::uuid, '2031-02-01 12:00Z', '2031-02-02 12:00Z') order by visitor_id $$,
-  $$ values ('t1', true), ('t2', true), ('t3', false), ('t4', false), ('t5', false), ('t6', true), ('t7', true),
+  $$ values ('t1', true), ('t10', false), ('t2', true), ('t3', false), ('t4', false), ('t5', false), ('t6', true), ('t7', true),
             ('t8', false), ('t9', false) $$,
-  'trimmed and continued: t1, t2, t6; late: t7; recomputed: t3 (content_created before C2), t4 (first event pseudonymized later than by C1''s run), t5 (score 100, 13 sessions left), t8 (late, before C2), t9 (erased: no stored row)');
+  'trimmed and continued: t1, t2, t6; late: t7; recomputed: t3 (content_created before C2), t4 (first event pseudonymized later than by C1''s run), t5 (score 100, 13 sessions left), t8 (late, before C2), t9 (erased: no stored row), t10 (its first event erased: not found pseudonymized)');
 update audience.customers set city = null where org_id = md5('org:cust-ret')::uuid;
 
-select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 9::bigint,
-          'batch 2 applied up to W2: the 9 touched customers');
+select is(private.apply_rollup('audience.customers', '2031-02-02 12:00Z', true), 10::bigint,
+          'batch 2 applied up to W2: the 10 touched customers');
 select results_eq(
   $$ select * from audience.customers where org_id = md5('org:cust-ret')::uuid order by visitor_id $$,
   $$ select * from audience.compute_customers(md5('org:cust-ret')::uuid, '-infinity', 'infinity') order by visitor_id $$,
@@ -146,11 +164,12 @@ select results_eq(
   't1: 2 events left (one session, one like: 7) and one new (a session: 12), its first touch and last source direct, desktop kept, DE gone; t2: its session across C2 counted once, device gone; t5: 14 sessions (70); t6: 29 sessions (100)');
 select results_eq(
   $$ select visitor_id collate "default", events_count, sessions_count, first_seen_at - (now() - interval '10 days')
-     from audience.customers where org_id = md5('org:cust-ret')::uuid and visitor_id in ('t3', 't4', 't7', 't8', 't9')
+     from audience.customers where org_id = md5('org:cust-ret')::uuid and visitor_id in ('t3', 't4', 't7', 't8', 't9', 't10')
      order by visitor_id $$,
-  $$ values ('t3', 3::bigint, 3::bigint, interval '0'), ('t4', 2, 2, interval '13 hours'), ('t7', 3, 3, interval '-1 day'),
+  $$ values ('t10', 2::bigint, 2::bigint, interval '13 hours'),
+            ('t3', 3, 3, interval '0'), ('t4', 2, 2, interval '13 hours'), ('t7', 3, 3, interval '-1 day'),
             ('t8', 2, 2, interval '1 hour'), ('t9', 1, 1, interval '3 days') $$,
-  't3 keeps its content_created event; t4 and t8 count their events after C2 (and t8 its late one); t7 first seen at its late event; t9 only its event after the erasure');
+  't3 keeps its content_created event; t4, t8 and t10 count their events after C2 (and t8 its late one); t7 first seen at its late event; t9 only its event after the erasure');
 
 create temp table ret_before as select * from audience.customers where org_id = md5('org:cust-ret')::uuid;
 select private.reset_rollup('audience.customers');

@@ -77,14 +77,16 @@
 -- private.pseudonymize_visitor of the key, found by the visitor index: P), and every
 -- event still the key's (R). The customer's first event still its own must lie
 -- at or after the last cutoff (no event before it left unpseudonymized: a late event
--- before a cutoff, or a content_created event, sends the key to its whole history), so
--- P is a prefix in time: events and sessions subtract (the first event of R starts a
+-- before a cutoff, or a content_created event, sends the key to its whole history) and
+-- after the last event of P, so P is a prefix in time: events and sessions subtract (the first event of R starts a
 -- session of its own), engaged events too (a stored score of 100 is kept only when the
 -- sessions left give 100), first seen and first touch are R's first event, a latest
 -- value that P also carried is kept only when an event of R carries one (an index
 -- probe, only then), and the dates at or after R's first event are kept, the others
--- cleared (the latest such event lay in P). Runs with cutoffs going back (retention
--- lengthened) fail the condition. A key that does not qualify or whose score cannot be
+-- cleared (the latest such event lay in P). An erasure (app.erase_user) that deletes
+-- pseudonymized events of a key deletes all of them (their pseudonymous key is linked to
+-- the user), the stored first event among them whenever the row counts any: it is then not
+-- found, and the key is read from its history (contract audience_customers_retention, t10). A key that does not qualify or whose score cannot be
 -- decided is read from its whole history.
 -- One sort of the touched customers' events by (customer, occurred_at desc, id desc) and
 -- one window pass, no ordered aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
@@ -273,7 +275,7 @@ begin
   -- must lie at or after the last cutoff: no event before it is left to the customer).
   trim_rows as materialized (
     select k.org_id, k.visitor_key, k.stored_last_at,
-           f.occurred_at >= k.last_cutoff and p.p_events > 0
+           f.occurred_at >= k.last_cutoff and f.occurred_at > p.p_last and p.p_events > 0
              -- received before the covered bound of the first run whose cutoff follows it
              and p.p_first_received < (select r.covered_upto
                                        from rows from (pg_catalog.unnest(k.run_cutoffs), pg_catalog.unnest(k.run_covered_upto))
