@@ -169,7 +169,7 @@ begin
                     and c.orders_count = 0 and c.first_order_at is null
                     and not exists (select 1 from audience.orders as o where o.org_id = t.org_id and o.visitor_id = t.visitor_key),
                     false) as trim,
-           rs.last_cutoff, rs.run_cutoffs, rs.run_covered_upto,
+           rs.last_cutoff,
            t.new_first,
            c.last_event_at as stored_last_at,
            c as stored
@@ -278,7 +278,7 @@ begin
            f.occurred_at >= k.last_cutoff and f.occurred_at > p.p_last and p.p_events > 0
              -- received before the covered bound of the first run whose cutoff follows it
              and p.p_first_received < (select r.covered_upto
-                                       from rows from (pg_catalog.unnest(k.run_cutoffs), pg_catalog.unnest(k.run_covered_upto))
+                                       from rows from (pg_catalog.unnest(rs.run_cutoffs), pg_catalog.unnest(rs.run_covered_upto))
                                             with ordinality as r (cutoff, covered_upto, n)
                                        where r.cutoff > (k.stored).first_seen_at
                                        order by r.n
@@ -313,6 +313,7 @@ begin
               )::audience.customers as stored
     from keys as k
     cross join private.pseudonymization_key as pk
+    cross join analytics.retention_state as rs
     cross join lateral (
       select pg_catalog.count(*) as p_events,
              pg_catalog.count(*) filter (where a.previous_at is null or a.occurred_at - a.previous_at >= interval '30 minutes') as p_sessions,
@@ -357,7 +358,7 @@ begin
                                      where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
                                        and e.received_at < p_after and e.city is not null) as r_city
     ) as x
-    where k.trim and pk.id = 1
+    where k.trim and pk.id = 1 and rs.id = 1
   ),
   -- The keys continued from a stored row: fast ones from it, trimmed ones from it trimmed.
   cont as (
