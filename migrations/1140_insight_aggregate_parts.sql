@@ -75,7 +75,6 @@ create table private.insight_visitor_days (
 );
 create unique index index_insight_visitor_days_on_key on private.insight_visitor_days
   (org_id, vh, day, city, country) nulls not distinct;
-create index index_insight_visitor_days_on_org_id_day on private.insight_visitor_days (org_id, day);
 comment on table private.insight_visitor_days is
   'Per organization, visitor hash (hashtextextended(visitor_id, 0)), local day, city and country: the highest intent of the visitor''s non-bot events. Read by insights.refresh_all_aggregates for the visitors whose contribution to the insight aggregates changes (migration 1140). Never readable by API roles.';
 

@@ -10,7 +10,7 @@
 --   no visitor: page_view D-5 10:00; a bot: purchase D-2 10:00 (visitor z, never counted)
 -- Yesterday's periods (p_now = now - 1 day): comparison [D-61, D-31) split at D-46, period
 -- [D-31, D-1) split at D-16; today's: [D-60, D-30) at D-45, [D-30, D) at D-15.
-select plan(23);
+select plan(31);
 
 select tests.create_user('owner@parts.test');
 select tests.create_org('parts', pg_catalog.md5('owner@parts.test')::uuid);
@@ -118,5 +118,33 @@ select is((select pg_catalog.count(*) from private.insight_aggregate_event_parts
         + (select pg_catalog.count(*) from private.insight_visitor_days where org_id = (select id from parts_org))
         + (select pg_catalog.count(*) from private.insight_aggregate_parts_state where org_id = (select id from parts_org)),
           0::bigint, 'the deleted organization''s parts, visitor days and state are gone');
+
+-- A midpoint that is not a local midnight (Europe/Berlin, DST ended 2026-10-25): periods
+-- ending 2026-11-10, then 2026-11-11 (p_now), split at 2026-10-25 23:30 and 2026-10-26 23:30
+-- local time. Visitor x: page view 10-25 23:00, purchase 10-25 23:45; y: play 10-26 23:00,
+-- link click 10-26 23:45; w: page view 10-11 10:00 (leaves the period for the comparison);
+-- v: link click 11-10 10:00 (enters). Local times.
+select tests.create_org('parts-dst', pg_catalog.md5('owner@parts.test')::uuid);
+update app.organizations set timezone = 'Europe/Berlin' where slug = 'parts-dst';
+update parts_org set id = pg_catalog.md5('org:parts-dst')::uuid;
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, link_type, platform)
+select (select id from parts_org), e.at::timestamp at time zone 'Europe/Berlin', pg_catalog.now() - interval '1 hour',
+       e.type, e.visitor, e.link_type, e.platform
+from (values ('2026-10-25 23:00', 'page_view', 'x', null, null), ('2026-10-25 23:45', 'purchase', 'x', null, null),
+             ('2026-10-26 23:00', 'play', 'y', null, null), ('2026-10-26 23:45', 'link_click', 'y', 'streaming', 'spotify'),
+             ('2026-10-11 10:00', 'page_view', 'w', null, null),
+             ('2026-11-10 10:00', 'link_click', 'v', 'streaming', 'spotify')) as e (at, type, visitor, link_type, platform);
+select is(pg_temp.parts_result('2026-11-10 12:00+00'), 'computed', 'DST: the periods ending 2026-11-10 computed');
+select is((select (a.period_mid at time zone 'Europe/Berlin')::text from private.insight_aggregates as a
+           where a.org_id = (select id from parts_org)), '2026-10-25 23:30:00', 'the fixture: the period''s midpoint is at 23:30 local time');
+select is(pg_temp.parts_diff(), 0::bigint, 'DST: the stored rows equal the raw ones');
+select results_eq($$ select * from pg_temp.parts_all() $$, $$ values (0::bigint, 0::bigint, 2::bigint, 2::bigint, 0::bigint, 0::bigint, 0::bigint, 2::bigint, 5::bigint) $$,
+                  'bucket 3: x (page view before the midpoint) and w; bucket 4: x (purchase after it) and y');
+select is(pg_temp.parts_result('2026-11-11 12:00+00'), 'computed', 'DST: the next local day computed');
+select is(pg_catalog.current_setting('insights.refresh_modes', true) like 'delta=1 %', true, 'from the parts (delta), with split days');
+select results_eq($$ select * from pg_temp.parts_all() $$, $$ values (0::bigint, 1::bigint, 2::bigint, 2::bigint, 0::bigint, 0::bigint, 2::bigint, 2::bigint, 6::bigint) $$,
+                  'bucket 2: w; bucket 3: x (both events, engaged) and y (play, engaged); bucket 4: y (link click after 23:30) and v; and equal to the raw rows:');
+
+select is(pg_temp.parts_diff(), 0::bigint, 'DST: after the day change the stored rows equal the raw ones');
 
 select * from finish();

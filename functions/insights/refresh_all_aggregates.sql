@@ -65,7 +65,7 @@ begin
   -- The safe bound first: every event received before it is committed and visible.
   v_mark := private.received_upper_bound();
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
 
   -- Today's boundaries beside the stored ones (o_*) and the parts' state (s_*).
   create temp table ia_plan on commit drop as
@@ -109,390 +109,465 @@ begin
              = (p.o_c0, p.o_c1, p.o_c2, p.o_c3, p.o_c4, p.o_w0, p.o_w1, p.o_w2, p.o_w3) then 'keep'
     when p.s_done = p.o_done and p.s_tz = p.tz and p.o_tz = p.tz and p.releases = p.o_releases
          and p.c0 >= p.o_c0 and p.c4 <= p.o_c4 + interval '7 days'
-         and (select pg_catalog.bool_and((x.t at time zone p.tz)::time = time '00:00')
-              from pg_catalog.unnest(array[p.c0, p.c1, p.c2, p.c3, p.c4, p.o_c0, p.o_c1, p.o_c2, p.o_c3, p.o_c4]) as x (t))
       then 'delta'
     else 'full' end;
+  analyze ia_plan;  -- 1,000 rows: the statements below join it with large tables
 
-  -- The boundaries each side is classified with: old (sign -1) and new (+1) for a delta,
-  -- new for a full computation; local dates of the bucket boundaries for the visitor days.
-  create temp table ia_b on commit drop as
-  select p.org_id, -1 as sign, p.o_c0 as c0, p.o_c1 as c1, p.o_c2 as c2, p.o_c3 as c3, p.o_c4 as c4,
-         p.o_w0 as w0, p.o_w1 as w1, p.o_w2 as w2, p.o_w3 as w3, p.tz
-  from ia_plan as p where p.mode = 'delta'
-  union all
-  select p.org_id, 1, p.c0, p.c1, p.c2, p.c3, p.c4, p.w0, p.w1, p.w2, p.w3, p.tz
-  from ia_plan as p where p.mode in ('delta', 'full');
-  create temp table ia_rel on commit drop as
-  select b.org_id, b.sign, c.id, c.published_at, c.published_at + (b.c4 - c.published_at) / 2 as half_at
-  from ia_b as b
-  join app.content_items as c on c.org_id = b.org_id and c.kind = 'release'
-                             and c.published_at >= b.c2 and c.published_at < b.c4;
+  -- Nothing but kept organizations (the every-minute case): no temp tables beyond these two.
+  if exists (select from ia_plan as p where p.mode <> 'keep') then
+    -- The boundaries each side is classified with: old (sign -1) and new (+1) for a delta,
+    -- new for a full computation; local dates of the bucket boundaries for the visitor days.
+    create temp table ia_b on commit drop as
+    select x.*, (x.c0 at time zone x.tz)::date as d0, (x.c1 at time zone x.tz)::date as d1,
+           (x.c2 at time zone x.tz)::date as d2, (x.c3 at time zone x.tz)::date as d3, (x.c4 at time zone x.tz)::date as d4
+    from (select p.org_id, -1 as sign, p.o_c0 as c0, p.o_c1 as c1, p.o_c2 as c2, p.o_c3 as c3, p.o_c4 as c4,
+                 p.o_w0 as w0, p.o_w1 as w1, p.o_w2 as w2, p.o_w3 as w3, p.tz
+          from ia_plan as p where p.mode = 'delta'
+          union all
+          select p.org_id, 1, p.c0, p.c1, p.c2, p.c3, p.c4, p.w0, p.w1, p.w2, p.w3, p.tz
+          from ia_plan as p where p.mode in ('delta', 'full')) as x;
+    analyze ia_b;
+    create temp table ia_rel on commit drop as
+    select b.org_id, b.sign, c.id, c.published_at, c.published_at + (b.c4 - c.published_at) / 2 as half_at
+    from ia_b as b
+    join app.content_items as c on c.org_id = b.org_id and c.kind = 'release'
+                               and c.published_at >= b.c2 and c.published_at < b.c4;
 
-  -- The slices whose events change bucket: between each old and new boundary, and between
-  -- each release's old and new half point.
-  create temp table ia_slices on commit drop as
-  select p.org_id, pg_catalog.lower(r.r) as lo, pg_catalog.upper(r.r) as hi,
-         ((pg_catalog.lower(r.r) at time zone p.tz)::date) as lo_day
-  from ia_plan as p
-  cross join lateral (
-    select pg_catalog.range_agg(pg_catalog.tstzrange(least(x.o, x.n), greatest(x.o, x.n))) as m
-    from (values (p.o_c0, p.c0), (p.o_c1, p.c1), (p.o_c2, p.c2), (p.o_c3, p.c3), (p.o_c4, p.c4),
-                 (p.o_w0, p.w0), (p.o_w1, p.w1), (p.o_w2, p.w2), (p.o_w3, p.w3)) as x (o, n)
-    where x.o <> x.n
-  ) as s
-  cross join lateral pg_catalog.unnest(coalesce(s.m, '{}'::tstzmultirange)) as r (r)
-  where p.mode = 'delta'
-  union all
-  select ro.org_id, least(ro.half_at, rn.half_at), greatest(ro.half_at, rn.half_at), null
-  from ia_rel as ro join ia_rel as rn on rn.org_id = ro.org_id and rn.id = ro.id and rn.sign = 1
-  where ro.sign = -1 and ro.half_at <> rn.half_at;
+    -- The slices whose events change bucket: between each old and new boundary, and between
+    -- each release's old and new half point.
+    create temp table ia_slices on commit drop as
+    select p.org_id, pg_catalog.lower(r.r) as lo, pg_catalog.upper(r.r) as hi
+    from ia_plan as p
+    cross join lateral (
+      select pg_catalog.range_agg(pg_catalog.tstzrange(least(x.o, x.n), greatest(x.o, x.n))) as m
+      from (values (p.o_c0, p.c0), (p.o_c1, p.c1), (p.o_c2, p.c2), (p.o_c3, p.c3), (p.o_c4, p.c4),
+                   (p.o_w0, p.w0), (p.o_w1, p.w1), (p.o_w2, p.w2), (p.o_w3, p.w3)) as x (o, n)
+      where x.o <> x.n
+    ) as s
+    cross join lateral pg_catalog.unnest(coalesce(s.m, '{}'::tstzmultirange)) as r (r)
+    where p.mode = 'delta'
+    union all
+    select ro.org_id, least(ro.half_at, rn.half_at), greatest(ro.half_at, rn.half_at)
+    from ia_rel as ro join ia_rel as rn on rn.org_id = ro.org_id and rn.id = ro.id and rn.sign = 1
+    where ro.sign = -1 and ro.half_at <> rn.half_at;
+    analyze ia_slices;
 
-  -- The events to classify: the slices' events (old side: received before the stored
-  -- bound), the events received since (new side, outside the slices), every event of a full
-  -- organization from its comparison start on (today's too: its visitor days).
-  create temp table ia_src on commit drop as
-  select s.org_id, g.sign, e.occurred_at, e.city, e.country::text as country,
-         pg_catalog.hashtextextended(e.visitor_id, 0) as vh, e.platform::text as platform,
-         e.link_type::text as link_type, e.referrer_domain::text as referrer, e.device_type::text as device,
-         e.entity_id, e.event_type
-  from (select distinct on (s.org_id, s.lo, s.hi) s.org_id, s.lo, s.hi from ia_slices as s) as s
-  join ia_plan as p on p.org_id = s.org_id
-  join analytics.events as e on e.org_id = s.org_id and e.occurred_at >= s.lo and e.occurred_at < s.hi
-  cross join lateral (values (-1), (1)) as g (sign)
-  where not e.is_bot and e.received_at < v_mark and (g.sign = 1 or e.received_at < p.o_done)
-    -- ranges of the slices may overlap (release half points): each event once per side
-    and not exists (select from ia_slices as s2
-                     where s2.org_id = s.org_id and e.occurred_at >= s2.lo and e.occurred_at < s2.hi
-                       and (s2.lo, s2.hi) < (s.lo, s.hi))
-  union all
-  select n.org_id, 1, n.occurred_at, n.city, n.country, n.vh, n.platform, n.link_type, n.referrer, n.device,
-         n.entity_id, n.event_type
-  from ia_new as n
-  join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
-  where not n.is_bot and n.received_at >= p.o_done
-    and not exists (select from ia_slices as s
-                    where s.org_id = n.org_id and n.occurred_at >= s.lo and n.occurred_at < s.hi)
-  union all
-  select p.org_id, 1, e.occurred_at, e.city, e.country::text, pg_catalog.hashtextextended(e.visitor_id, 0),
-         e.platform::text, e.link_type::text, e.referrer_domain::text, e.device_type::text, e.entity_id, e.event_type
-  from ia_plan as p
-  join analytics.events as e on e.org_id = p.org_id and e.occurred_at >= p.c0
-  where p.mode = 'full' and not e.is_bot and e.received_at < v_mark;
+    -- The events to classify, read once: the slices' events (new side; old side too when
+    -- received before the stored bound), the events received since (new side, outside the
+    -- slices), every event of a full organization from its comparison start on (today's too:
+    -- its visitor days).
+    create temp table ia_src on commit drop as
+    select s.org_id, e.received_at < p.o_done as old_side, e.occurred_at, e.city, e.country::text as country,
+           pg_catalog.hashtextextended(e.visitor_id, 0) as vh, e.platform::text as platform,
+           e.link_type::text as link_type, e.referrer_domain::text as referrer, e.device_type::text as device,
+           e.entity_id, e.event_type
+    from (select distinct on (s.org_id, s.lo, s.hi) s.org_id, s.lo, s.hi from ia_slices as s) as s
+    join ia_plan as p on p.org_id = s.org_id
+    -- each slice by its range through the primary key (lateral: never a scan of every event)
+    cross join lateral (select e.* from analytics.events as e
+                        where e.org_id = s.org_id and e.occurred_at >= s.lo and e.occurred_at < s.hi
+                          and not e.is_bot and e.received_at < v_mark
+                        offset 0) as e
+    -- ranges of the slices may overlap (release half points): each event once
+    where not exists (select from ia_slices as s2
+                      where s2.org_id = s.org_id and e.occurred_at >= s2.lo and e.occurred_at < s2.hi
+                        and (s2.lo, s2.hi) < (s.lo, s.hi))
+    union all
+    select n.org_id, false, n.occurred_at, n.city, n.country, n.vh, n.platform, n.link_type, n.referrer, n.device,
+           n.entity_id, n.event_type
+    from ia_new as n
+    join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
+    where not n.is_bot and n.received_at >= p.o_done
+      and not exists (select from ia_slices as s
+                      where s.org_id = n.org_id and n.occurred_at >= s.lo and n.occurred_at < s.hi)
+    union all
+    select p.org_id, false, e.occurred_at, e.city, e.country::text, pg_catalog.hashtextextended(e.visitor_id, 0),
+           e.platform::text, e.link_type::text, e.referrer_domain::text, e.device_type::text, e.entity_id, e.event_type
+    from ia_plan as p
+    join analytics.events as e on e.org_id = p.org_id and e.occurred_at >= p.c0
+    where p.mode = 'full' and not e.is_bot and e.received_at < v_mark;
+    analyze ia_src;  -- temp tables have no statistics until analyzed: joins below were planned for a few rows
 
-  -- Classified as insights.event_aggregates_raw classifies them (buckets, window, release
-  -- half, intent, UTC quarter-hour of the analysed period).
-  create temp table ia_ev on commit drop as
-  select s.org_id, s.sign,
-         case when s.occurred_at < b.c1 then 1 when s.occurred_at < b.c2 then 2
-              when s.occurred_at < b.c3 then 3 else 4 end as b,
-         case when s.occurred_at < b.w0 then 0 when s.occurred_at < b.w1 then 1 when s.occurred_at < b.w2 then 2
-              when s.occurred_at < b.w3 then 3 else 4 end as w,
-         s.city, s.country, s.vh, s.platform, s.link_type, s.referrer, s.device, r.id as release_id,
-         case when r.id is null then null when s.occurred_at < r.half_at then 1 else 2 end as release_half,
-         s.event_type = 'link_click' as click,
-         case when s.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
-              when s.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
-                                    'subscribe', 'email_click') then 2
-              else 1 end as intent,
-         case when s.occurred_at >= b.c2
-              then pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / 900)::bigint end as quarter
-  from ia_src as s
-  join ia_b as b on b.org_id = s.org_id and b.sign = s.sign
-  left join ia_rel as r on r.org_id = s.org_id and r.sign = s.sign and r.id = s.entity_id
-                       and s.occurred_at >= r.published_at
-  where s.occurred_at >= b.c0 and s.occurred_at < b.c4;
+    -- Classified as insights.event_aggregates_raw classifies them (buckets, window, release
+    -- half, intent, UTC quarter-hour of the analysed period).
+    create temp table ia_ev on commit drop as
+    select s.org_id, g.sign,
+           case when s.occurred_at < b.c1 then 1 when s.occurred_at < b.c2 then 2
+                when s.occurred_at < b.c3 then 3 else 4 end as b,
+           case when s.occurred_at < b.w0 then 0 when s.occurred_at < b.w1 then 1 when s.occurred_at < b.w2 then 2
+                when s.occurred_at < b.w3 then 3 else 4 end as w,
+           s.city, s.country, s.vh, s.platform, s.link_type, s.referrer, s.device, r.id as release_id,
+           case when r.id is null then null when s.occurred_at < r.half_at then 1 else 2 end as release_half,
+           s.event_type = 'link_click' as click,
+           case when s.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                when s.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
+                                      'subscribe', 'email_click') then 2
+                else 1 end as intent,
+           case when s.occurred_at >= b.c2
+                then pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / 900)::bigint end as quarter
+    from ia_src as s
+    cross join lateral (values (-1), (1)) as g (sign)
+    join ia_b as b on b.org_id = s.org_id and b.sign = g.sign
+    left join ia_rel as r on r.org_id = s.org_id and r.sign = g.sign and r.id = s.entity_id
+                         and s.occurred_at >= r.published_at
+    where (g.sign = 1 or s.old_side) and s.occurred_at >= b.c0 and s.occurred_at < b.c4;
 
-  -- Event parts: the signed sums of the grouping sets.
-  create temp table ia_ep on commit drop as
-  select x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half,
-         t.weekday::smallint as weekday, t.hour::smallint as hour,
-         pg_catalog.sum(x.events)::bigint as events, pg_catalog.sum(x.clicks)::bigint as clicks
-  from (select e.org_id,
-               case when grouping(e.platform) = 0 then 'platform' when grouping(e.referrer) = 0 then 'referrer'
-                    when grouping(e.device) = 0 then 'device' when grouping(e.quarter) = 0 then 'time'
-                    when grouping(e.release_id) = 0 then 'release' when grouping(e.city) = 0 then 'city'
-                    else 'all' end as dim,
-               e.b::smallint as b, e.w::smallint as w, coalesce(e.platform, e.referrer, e.device, e.city) as key1,
-               coalesce(e.link_type, e.country) as key2, e.release_id, e.release_half::smallint as release_half,
-               e.quarter, pg_catalog.sum(e.sign) as events,
-               coalesce(pg_catalog.sum(e.sign) filter (where e.click), 0) as clicks
-        from ia_ev as e
-        group by grouping sets ((e.org_id, e.b), (e.org_id, e.b, e.platform, e.link_type),
-                                (e.org_id, e.b, e.w, e.referrer), (e.org_id, e.b, e.device), (e.org_id, e.b, e.quarter),
-                                (e.org_id, e.release_id, e.release_half), (e.org_id, e.b, e.city, e.country))) as x
-  join ia_plan as p on p.org_id = x.org_id
-  -- Local weekday and hour per quarter-hour, as insights.event_aggregates_raw converts them.
-  left join lateral (select extract(isodow from q.local_time)::integer as weekday,
-                            extract(hour from q.local_time)::integer as hour
-                     from (select pg_catalog.to_timestamp(x.quarter * 900) at time zone p.tz as local_time) as q) as t
-         on x.dim = 'time'
-  where (x.dim <> 'time' or x.quarter is not null)
-    and (x.dim <> 'release' or x.release_id is not null)
-    and (x.dim <> 'city' or x.key1 is not null)
-  group by x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, t.weekday, t.hour;
+    -- Event parts: the signed sums of the grouping sets.
+    create temp table ia_ep on commit drop as
+    select x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half,
+           t.weekday::smallint as weekday, t.hour::smallint as hour,
+           pg_catalog.sum(x.events)::bigint as events, pg_catalog.sum(x.clicks)::bigint as clicks
+    from (select e.org_id,
+                 case when grouping(e.platform) = 0 then 'platform' when grouping(e.referrer) = 0 then 'referrer'
+                      when grouping(e.device) = 0 then 'device' when grouping(e.quarter) = 0 then 'time'
+                      when grouping(e.release_id) = 0 then 'release' when grouping(e.city) = 0 then 'city'
+                      else 'all' end as dim,
+                 e.b::smallint as b, e.w::smallint as w, coalesce(e.platform, e.referrer, e.device, e.city) as key1,
+                 coalesce(e.link_type, e.country) as key2, e.release_id, e.release_half::smallint as release_half,
+                 e.quarter, pg_catalog.sum(e.sign) as events,
+                 coalesce(pg_catalog.sum(e.sign) filter (where e.click), 0) as clicks
+          from ia_ev as e
+          group by grouping sets ((e.org_id, e.b), (e.org_id, e.b, e.platform, e.link_type),
+                                  (e.org_id, e.b, e.w, e.referrer), (e.org_id, e.b, e.device), (e.org_id, e.b, e.quarter),
+                                  (e.org_id, e.release_id, e.release_half), (e.org_id, e.b, e.city, e.country))) as x
+    join ia_plan as p on p.org_id = x.org_id
+    -- Local weekday and hour per quarter-hour, as insights.event_aggregates_raw converts them.
+    left join lateral (select extract(isodow from q.local_time)::integer as weekday,
+                              extract(hour from q.local_time)::integer as hour
+                       from (select pg_catalog.to_timestamp(x.quarter * 900) at time zone p.tz as local_time) as q) as t
+           on x.dim = 'time'
+    where (x.dim <> 'time' or x.quarter is not null)
+      and (x.dim <> 'release' or x.release_id is not null)
+      and (x.dim <> 'city' or x.key1 is not null)
+    group by x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, t.weekday, t.hour;
 
-  -- Visitors whose contribution may change, and their visitor days before the new events.
-  create temp table ia_vis on commit drop as
-  select distinct d.org_id, d.vh
-  from ia_slices as s
-  join ia_plan as p on p.org_id = s.org_id
-  join private.insight_visitor_days as d on d.org_id = s.org_id and d.day >= s.lo_day
-   and d.day < (s.hi at time zone p.tz)::date
-  where s.lo_day is not null
-  union
-  select n.org_id, n.vh
-  from ia_new as n
-  join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
-  where not n.is_bot and n.received_at >= p.o_done and n.vh is not null;
-  create temp table ia_v on commit drop as
-  select v.org_id, -1 as sign, d.vh,
-         case when d.day < (b.c1 at time zone b.tz)::date then 1 when d.day < (b.c2 at time zone b.tz)::date then 2
-              when d.day < (b.c3 at time zone b.tz)::date then 3 else 4 end as b,
-         d.city, d.country, d.intent
-  from ia_vis as v
-  join ia_b as b on b.org_id = v.org_id and b.sign = -1
-  join private.insight_visitor_days as d on d.org_id = v.org_id and d.vh = v.vh
-   and d.day >= (b.c0 at time zone b.tz)::date and d.day < (b.c4 at time zone b.tz)::date;
+    -- Visitors whose contribution may change (a classified or new event: every visitor with a
+    -- visitor day in a slice has one), and their visitor days before the new events.
+    create temp table ia_vis on commit drop as
+    select distinct s.org_id, s.vh
+    from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'delta'
+    where s.vh is not null;
+    analyze ia_vis;
+    -- Split days: the local days in which a bucket boundary is not a local midnight (a DST
+    -- change inside a period puts a midpoint at 00:30 or 23:30): a visitor day there does not
+    -- say on which side of the boundary its events were, so those days' contributions are read
+    -- from the visitors' events instead.
+    create temp table ia_split on commit drop as
+    select b.org_id, b.sign, b.tz,
+           pg_catalog.array_agg(distinct (x.t at time zone b.tz)::date) as days
+    from ia_b as b
+    join ia_plan as p on p.org_id = b.org_id and p.mode = 'delta'
+    cross join lateral pg_catalog.unnest(array[b.c0, b.c1, b.c2, b.c3, b.c4]) as x (t)
+    where (x.t at time zone b.tz)::time <> time '00:00'
+    group by b.org_id, b.sign, b.tz;
+    analyze ia_split;
+    -- The split days' events (read by each day's range through the primary key).
+    create temp table ia_splitev on commit drop as
+    select sp.org_id, sp.sign, e.occurred_at, e.vh, e.city, e.country, e.event_type
+    from (select x.org_id, x.sign, x.tz, d.day from ia_split as x cross join lateral pg_catalog.unnest(x.days) as d (day)) as sp
+    join ia_plan as p on p.org_id = sp.org_id
+    -- the day's events through the primary key (lateral: by the day's range, not the period's)
+    cross join lateral (
+      select e.occurred_at, pg_catalog.hashtextextended(e.visitor_id, 0) as vh, e.city, e.country::text as country,
+             e.event_type
+      from analytics.events as e
+      where e.org_id = sp.org_id
+        and e.occurred_at >= (sp.day::timestamp at time zone sp.tz) - interval '1 day'
+        and e.occurred_at < ((sp.day + 2)::timestamp at time zone sp.tz)
+        and (e.occurred_at at time zone sp.tz)::date = sp.day
+        and not e.is_bot and e.visitor_id is not null
+        and e.received_at < case when sp.sign < 0 then p.o_done else v_mark end
+      offset 0) as e;
+    analyze ia_splitev;
+    -- Their visitor days before the new events, read once for both sides.
+    create temp table ia_va on commit drop as
+    select d.org_id, d.vh, d.day, d.city, d.country, d.intent
+    from ia_vis as v
+    join ia_b as b on b.org_id = v.org_id and b.sign = -1
+    join private.insight_visitor_days as d on d.org_id = v.org_id and d.vh = v.vh and d.day >= b.d0;
+    -- The visitors' rows per side: visitor days classified by local date (old side: before the
+    -- new events; new side: with the new events' days added, duplicates are harmless for the
+    -- maxima below), but on split days their events, classified exactly.
+    create temp table ia_v on commit drop as
+    select d.org_id, g.sign, d.vh,
+           case when d.day < b.d1 then 1 when d.day < b.d2 then 2 when d.day < b.d3 then 3 else 4 end as b,
+           d.city, d.country, d.intent
+    from ia_va as d
+    cross join lateral (values (-1), (1)) as g (sign)
+    join ia_b as b on b.org_id = d.org_id and b.sign = g.sign
+    left join ia_split as x on x.org_id = d.org_id and x.sign = g.sign
+    where d.day >= b.d0 and d.day < b.d4 and not coalesce(d.day = any (x.days), false)
+    union all
+    select n.org_id, 1, n.vh,
+           case when n.day < b.d1 then 1 when n.day < b.d2 then 2 when n.day < b.d3 then 3 else 4 end,
+           n.city, n.country, n.intent
+    from (select n.org_id, n.vh, (n.occurred_at at time zone p.tz)::date as day, n.city, n.country,
+                 pg_catalog.max(case when n.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                                     when n.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow',
+                                                           'download', 'subscribe', 'email_click') then 2
+                                     else 1 end) as intent
+          from ia_new as n
+          join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
+          where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
+          group by 1, 2, 3, 4, 5) as n
+    join ia_b as b on b.org_id = n.org_id and b.sign = 1
+    left join ia_split as x on x.org_id = n.org_id and x.sign = 1
+    where n.day >= b.d0 and n.day < b.d4 and not coalesce(n.day = any (x.days), false)
+    union all
+    -- The split days' events of those visitors, classified exactly, each side with its bound.
+    select x.org_id, x.sign, x.vh,
+           case when x.occurred_at < b.c1 then 1 when x.occurred_at < b.c2 then 2 when x.occurred_at < b.c3 then 3 else 4 end,
+           x.city, x.country,
+           pg_catalog.max(case when x.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                               when x.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
+                                                     'subscribe', 'email_click') then 2
+                               else 1 end)
+    from ia_splitev as x
+    join ia_vis as v on v.org_id = x.org_id and v.vh = x.vh
+    join ia_b as b on b.org_id = x.org_id and b.sign = x.sign
+    where x.occurred_at >= b.c0 and x.occurred_at < b.c4
+    group by x.org_id, x.sign, x.vh, 4, x.city, x.country;
 
-  -- The visitor days: full organizations rebuilt, the new events of the others whose parts
-  -- are complete added, the days before a moved comparison start dropped.
-  delete from private.insight_visitor_days as d using ia_plan as p where p.org_id = d.org_id and p.mode = 'full';
+    -- The visitor days: full organizations rebuilt, the new events of the others whose parts
+    -- are complete added, the days before a moved comparison start dropped.
+    delete from private.insight_visitor_days as d using ia_plan as p where p.org_id = d.org_id and p.mode = 'full';
+    insert into private.insight_visitor_days (org_id, vh, day, city, country, intent)
+    select s.org_id, s.vh, (s.occurred_at at time zone p.tz)::date, s.city, s.country,
+           pg_catalog.max(case when s.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                               when s.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
+                                                     'subscribe', 'email_click') then 2
+                               else 1 end)::smallint
+    from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'full'
+    where s.vh is not null
+    group by 1, 2, 3, 4, 5
+    order by 1, 2, 3, 4, 5;  -- key order: the unique index is written in order
+    -- Days before a moved comparison start: those of the slice [old start, new start), whose
+    -- visitors are in ia_vis (read through the unique index).
+    delete from private.insight_visitor_days as d using ia_vis as v, ia_plan as p
+    where p.org_id = v.org_id and p.mode = 'delta' and p.c0 > p.o_c0
+      and d.org_id = v.org_id and d.vh = v.vh and d.day < (p.c0 at time zone p.tz)::date;
+
+    -- A full organization's visitors from its classified events.
+    insert into ia_v
+    select e.org_id, 1, e.vh, e.b, e.city, e.country, pg_catalog.max(e.intent)
+    from ia_ev as e join ia_plan as p on p.org_id = e.org_id and p.mode = 'full'
+    where e.vh is not null
+    group by e.org_id, e.vh, e.b, e.city, e.country;
+
+    -- Visitor parts: the signed counts of insights.event_aggregates_raw's visitor measures.
+    create temp table ia_vp on commit drop as
+    with vb as (
+      select v.org_id, v.sign, v.vh, v.b, pg_catalog.max(v.intent) as intent, pg_catalog.bool_or(v.city is not null) as located
+      from ia_v as v group by v.org_id, v.sign, v.vh, v.b
+    ),
+    vp as (
+      select vb.org_id, vb.sign, vb.vh, (vb.b + 1) / 2 as period, pg_catalog.max(vb.intent) as intent,
+             pg_catalog.bool_or(vb.located) as located
+      from vb group by vb.org_id, vb.sign, vb.vh, (vb.b + 1) / 2
+    ),
+    pc as (
+      select v.org_id, v.sign, v.city, v.country, v.vh, pg_catalog.bit_or(1 << (v.b - 1)) as seen
+      from ia_v as v where v.city is not null
+      group by v.org_id, v.sign, v.city, v.country, v.vh
+    )
+    select y.org_id, y.kind, y.city, y.country, pg_catalog.sum(y.n)::bigint as n
+    from (select c.org_id, k.kind, null::text as city, null::text as country, c.sign * k.n as n
+          from (select vb.org_id, vb.sign,
+                       pg_catalog.count(*) filter (where vb.b = 1) as v1, pg_catalog.count(*) filter (where vb.b = 2) as v2,
+                       pg_catalog.count(*) filter (where vb.b = 3) as v3, pg_catalog.count(*) filter (where vb.b = 4) as v4,
+                       pg_catalog.count(*) filter (where vb.b = 1 and vb.intent >= 2) as e1,
+                       pg_catalog.count(*) filter (where vb.b = 2 and vb.intent >= 2) as e2,
+                       pg_catalog.count(*) filter (where vb.b = 3 and vb.intent >= 2) as e3,
+                       pg_catalog.count(*) filter (where vb.b = 4 and vb.intent >= 2) as e4
+                from vb group by vb.org_id, vb.sign) as c
+          cross join lateral (values ('v1', c.v1), ('v2', c.v2), ('v3', c.v3), ('v4', c.v4),
+                                     ('e1', c.e1), ('e2', c.e2), ('e3', c.e3), ('e4', c.e4)) as k (kind, n)
+          union all
+          select c.org_id, k.kind, null, null, c.sign * k.n
+          from (select vp.org_id, vp.sign,
+                       pg_catalog.count(*) filter (where vp.period = 2) as v_now,
+                       pg_catalog.count(*) filter (where vp.period = 1) as v_before,
+                       pg_catalog.count(*) filter (where vp.period = 2 and vp.intent >= 2) as e_now,
+                       pg_catalog.count(*) filter (where vp.period = 1 and vp.intent >= 2) as e_before,
+                       pg_catalog.count(*) filter (where vp.period = 2 and vp.intent = 3) as high_now,
+                       pg_catalog.count(*) filter (where vp.period = 1 and vp.intent = 3) as high_before,
+                       pg_catalog.count(*) filter (where vp.period = 2 and vp.intent = 2) as medium_now,
+                       pg_catalog.count(*) filter (where vp.period = 1 and vp.intent = 2) as medium_before,
+                       pg_catalog.count(*) filter (where vp.period = 2 and vp.located) as located_now
+                from vp group by vp.org_id, vp.sign) as c
+          cross join lateral (values ('v_now', c.v_now), ('v_before', c.v_before), ('e_now', c.e_now),
+                                     ('e_before', c.e_before), ('high_now', c.high_now), ('high_before', c.high_before),
+                                     ('medium_now', c.medium_now), ('medium_before', c.medium_before),
+                                     ('located_now', c.located_now)) as k (kind, n)
+          union all
+          select c.org_id, k.kind, c.city, c.country, c.sign * k.n
+          from (select pc.org_id, pc.sign, pc.city, pc.country,
+                       pg_catalog.count(*) filter (where pc.seen & 1 <> 0) as cv1,
+                       pg_catalog.count(*) filter (where pc.seen & 2 <> 0) as cv2,
+                       pg_catalog.count(*) filter (where pc.seen & 4 <> 0) as cv3,
+                       pg_catalog.count(*) filter (where pc.seen & 8 <> 0) as cv4,
+                       pg_catalog.count(*) filter (where pc.seen & 12 <> 0) as fans_now,
+                       pg_catalog.count(*) filter (where pc.seen & 3 <> 0) as fans_before
+                from pc group by pc.org_id, pc.sign, pc.city, pc.country) as c
+          cross join lateral (values ('cv1', c.cv1), ('cv2', c.cv2), ('cv3', c.cv3), ('cv4', c.cv4),
+                                     ('fans_now', c.fans_now), ('fans_before', c.fans_before)) as k (kind, n)) as y
+    group by y.org_id, y.kind, y.city, y.country
+    having pg_catalog.sum(y.n) <> 0;
+
+    -- The parts: a full organization's replaced, a delta's added to (rows at zero dropped).
+    delete from private.insight_aggregate_event_parts as t using ia_plan as p where p.org_id = t.org_id and p.mode = 'full';
+    delete from private.insight_aggregate_visitor_parts as t using ia_plan as p where p.org_id = t.org_id and p.mode = 'full';
+    insert into private.insight_aggregate_event_parts as t
+      (org_id, dim, b, w, key1, key2, release_id, release_half, weekday, hour, events, clicks)
+    select x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, x.weekday, x.hour, x.events, x.clicks
+    from ia_ep as x
+    where x.events <> 0 or x.clicks <> 0
+    order by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    on conflict (org_id, dim, b, w, key1, key2, release_id, release_half, weekday, hour)
+    do update set events = t.events + excluded.events, clicks = t.clicks + excluded.clicks;
+    delete from private.insight_aggregate_event_parts as t using ia_plan as p
+    where p.org_id = t.org_id and p.mode = 'delta' and t.events = 0;
+    insert into private.insight_aggregate_visitor_parts as t (org_id, kind, city, country, n)
+    select x.org_id, x.kind, x.city, x.country, x.n from ia_vp as x
+    order by 1, 2, 3, 4
+    on conflict (org_id, kind, city, country) do update set n = t.n + excluded.n;
+    delete from private.insight_aggregate_visitor_parts as t using ia_plan as p
+    where p.org_id = t.org_id and p.mode = 'delta' and t.n = 0;
+
+    -- The rows of the organizations computed, rendered from their parts.
+    delete from private.insight_aggregate_rows as r using ia_plan as p
+    where p.org_id = r.org_id and p.mode in ('delta', 'full');  -- no foreign key (migration 1121)
+    insert into private.insight_aggregate_rows
+      (org_id, dim, key1, key2, release_id, weekday, hour, events_1, events_2, events_3, events_4,
+       clicks_1, clicks_2, clicks_3, clicks_4, visitors_1, visitors_2, visitors_3, visitors_4, visitors_now, visitors_before,
+       engaged_1, engaged_2, engaged_3, engaged_4, engaged_now, engaged_before, high_now, high_before,
+       medium_now, medium_before, located_now, recent_1, recent_2, recent_3, recent_4)
+    select p.org_id, 'all', null::text, null::text, null::uuid, null::integer, null::integer, ea.e1, ea.e2, ea.e3, ea.e4, ea.c1, ea.c2, ea.c3, ea.c4,
+           coalesce(va.v1, 0), coalesce(va.v2, 0), coalesce(va.v3, 0), coalesce(va.v4, 0),
+           coalesce(va.v_now, 0), coalesce(va.v_before, 0),
+           coalesce(va.e1, 0), coalesce(va.e2, 0), coalesce(va.e3, 0), coalesce(va.e4, 0),
+           coalesce(va.e_now, 0), coalesce(va.e_before, 0), coalesce(va.high_now, 0), coalesce(va.high_before, 0),
+           coalesce(va.medium_now, 0), coalesce(va.medium_before, 0), coalesce(va.located_now, 0),
+           null::bigint, null::bigint, null::bigint, null::bigint
+    from ia_plan as p
+    left join lateral (
+      select pg_catalog.sum(t.events) filter (where t.b = 1)::bigint as e1, pg_catalog.sum(t.events) filter (where t.b = 2)::bigint as e2,
+             pg_catalog.sum(t.events) filter (where t.b = 3)::bigint as e3, pg_catalog.sum(t.events) filter (where t.b = 4)::bigint as e4,
+             pg_catalog.sum(t.clicks) filter (where t.b = 1)::bigint as c1, pg_catalog.sum(t.clicks) filter (where t.b = 2)::bigint as c2,
+             pg_catalog.sum(t.clicks) filter (where t.b = 3)::bigint as c3, pg_catalog.sum(t.clicks) filter (where t.b = 4)::bigint as c4
+      from private.insight_aggregate_event_parts as t where t.org_id = p.org_id and t.dim = 'all') as ea on true
+    left join lateral (
+      select pg_catalog.sum(t.n) filter (where t.kind = 'v1')::bigint as v1, pg_catalog.sum(t.n) filter (where t.kind = 'v2')::bigint as v2,
+             pg_catalog.sum(t.n) filter (where t.kind = 'v3')::bigint as v3, pg_catalog.sum(t.n) filter (where t.kind = 'v4')::bigint as v4,
+             pg_catalog.sum(t.n) filter (where t.kind = 'e1')::bigint as e1, pg_catalog.sum(t.n) filter (where t.kind = 'e2')::bigint as e2,
+             pg_catalog.sum(t.n) filter (where t.kind = 'e3')::bigint as e3, pg_catalog.sum(t.n) filter (where t.kind = 'e4')::bigint as e4,
+             pg_catalog.sum(t.n) filter (where t.kind = 'v_now')::bigint as v_now,
+             pg_catalog.sum(t.n) filter (where t.kind = 'v_before')::bigint as v_before,
+             pg_catalog.sum(t.n) filter (where t.kind = 'e_now')::bigint as e_now,
+             pg_catalog.sum(t.n) filter (where t.kind = 'e_before')::bigint as e_before,
+             pg_catalog.sum(t.n) filter (where t.kind = 'high_now')::bigint as high_now,
+             pg_catalog.sum(t.n) filter (where t.kind = 'high_before')::bigint as high_before,
+             pg_catalog.sum(t.n) filter (where t.kind = 'medium_now')::bigint as medium_now,
+             pg_catalog.sum(t.n) filter (where t.kind = 'medium_before')::bigint as medium_before,
+             pg_catalog.sum(t.n) filter (where t.kind = 'located_now')::bigint as located_now
+      from private.insight_aggregate_visitor_parts as t
+      where t.org_id = p.org_id and t.city is null and t.country is null
+        and t.kind in ('v1', 'v2', 'v3', 'v4', 'e1', 'e2', 'e3', 'e4', 'v_now', 'v_before', 'e_now', 'e_before',
+                       'high_now', 'high_before', 'medium_now', 'medium_before', 'located_now')) as va on true
+    where p.mode in ('delta', 'full')
+    union all
+    select p.org_id, 'city', c.key1, c.key2, null, null, null, c.e1, c.e2, c.e3, c.e4, c.c1, c.c2, c.c3, c.c4,
+           coalesce(v.cv1, 0), coalesce(v.cv2, 0), coalesce(v.cv3, 0), coalesce(v.cv4, 0),
+           coalesce(v.fans_now, 0), coalesce(v.fans_before, 0),
+           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null
+    from ia_plan as p
+    cross join lateral (
+      select t.key1, t.key2,
+             coalesce(pg_catalog.sum(t.events) filter (where t.b = 1), 0)::bigint as e1,
+             coalesce(pg_catalog.sum(t.events) filter (where t.b = 2), 0)::bigint as e2,
+             coalesce(pg_catalog.sum(t.events) filter (where t.b = 3), 0)::bigint as e3,
+             coalesce(pg_catalog.sum(t.events) filter (where t.b = 4), 0)::bigint as e4,
+             coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 1), 0)::bigint as c1,
+             coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 2), 0)::bigint as c2,
+             coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 3), 0)::bigint as c3,
+             coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 4), 0)::bigint as c4
+      from private.insight_aggregate_event_parts as t
+      where t.org_id = p.org_id and t.dim = 'city'
+      group by t.key1, t.key2) as c
+    left join lateral (
+      select pg_catalog.sum(t.n) filter (where t.kind = 'cv1') as cv1, pg_catalog.sum(t.n) filter (where t.kind = 'cv2') as cv2,
+             pg_catalog.sum(t.n) filter (where t.kind = 'cv3') as cv3, pg_catalog.sum(t.n) filter (where t.kind = 'cv4') as cv4,
+             pg_catalog.sum(t.n) filter (where t.kind = 'fans_now') as fans_now,
+             pg_catalog.sum(t.n) filter (where t.kind = 'fans_before') as fans_before
+      from private.insight_aggregate_visitor_parts as t
+      where t.org_id = p.org_id and t.kind in ('cv1', 'cv2', 'cv3', 'cv4', 'fans_now', 'fans_before')
+        and t.city = c.key1 and t.country is not distinct from c.key2) as v on true
+    where p.mode in ('delta', 'full')
+    union all
+    select t.org_id, t.dim, t.key1, t.key2, t.release_id, null, null,
+           case when t.dim = 'release' then pg_catalog.sum(t.events) filter (where t.release_half = 1) else pg_catalog.sum(t.events) filter (where t.b = 1) end::bigint,
+           case when t.dim = 'release' then pg_catalog.sum(t.events) filter (where t.release_half = 2) else pg_catalog.sum(t.events) filter (where t.b = 2) end::bigint,
+           pg_catalog.sum(t.events) filter (where t.b = 3 and t.dim <> 'release')::bigint,
+           pg_catalog.sum(t.events) filter (where t.b = 4 and t.dim <> 'release')::bigint,
+           case when t.dim = 'release' then pg_catalog.sum(t.clicks) filter (where t.release_half = 1) else pg_catalog.sum(t.clicks) filter (where t.b = 1) end::bigint,
+           case when t.dim = 'release' then pg_catalog.sum(t.clicks) filter (where t.release_half = 2) else pg_catalog.sum(t.clicks) filter (where t.b = 2) end::bigint,
+           pg_catalog.sum(t.clicks) filter (where t.b = 3 and t.dim <> 'release')::bigint,
+           pg_catalog.sum(t.clicks) filter (where t.b = 4 and t.dim <> 'release')::bigint,
+           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+           pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 1)::bigint,
+           pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 2)::bigint,
+           pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 3)::bigint,
+           pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 4)::bigint
+    from ia_plan as p
+    join lateral (select * from private.insight_aggregate_event_parts as t
+                  where t.org_id = p.org_id and t.dim in ('platform', 'referrer', 'device', 'release') offset 0) as t on true
+    where p.mode in ('delta', 'full')
+      and (t.dim <> 'platform' or t.clicks > 0)
+    group by t.org_id, t.dim, t.key1, t.key2, t.release_id
+    union all
+    select t.org_id, 'time', null, null, null, t.weekday, t.hour, null, null,
+           pg_catalog.sum(t.events) filter (where t.b = 3)::bigint, pg_catalog.sum(t.events) filter (where t.b = 4)::bigint,
+           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+           null, null, null, null, null, null
+    from ia_plan as p
+    join lateral (select * from private.insight_aggregate_event_parts as t
+                  where t.org_id = p.org_id and t.dim = 'time' offset 0) as t on true
+    where p.mode in ('delta', 'full')
+    group by t.org_id, t.weekday, t.hour;
+
+    insert into private.insight_aggregates as a (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
+           timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
+           complete_before, duration_ms)
+    select p.org_id, p.c0, p.c1, p.c2, p.c3, p.c4, p.tz, p.w0, p.w1, p.w2, p.w3, p.releases,
+           (select r.last_run_at from analytics.retention_state as r where r.id = 1), v_mark,
+           (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer
+    from ia_plan as p where p.mode in ('delta', 'full')
+    order by p.org_id
+    on conflict (org_id) do update
+      set comparison_start = excluded.comparison_start, comparison_mid = excluded.comparison_mid,
+          period_start = excluded.period_start, period_mid = excluded.period_mid, period_end = excluded.period_end,
+          timezone = excluded.timezone, window_start = excluded.window_start,
+          window_before_mid = excluded.window_before_mid, window_mid = excluded.window_mid,
+          window_after_mid = excluded.window_after_mid, releases = excluded.releases,
+          retention_run_at = excluded.retention_run_at, complete_before = excluded.complete_before,
+          duration_ms = excluded.duration_ms;
+  end if;
+
+  -- The new events' visitor days, for the organizations whose parts are complete (after the
+  -- delta organizations' visitor days were read above).
   insert into private.insight_visitor_days as d (org_id, vh, day, city, country, intent)
-  select x.org_id, x.vh, x.day, x.city, x.country, pg_catalog.max(x.intent)
-  from (select s.org_id, s.vh, (s.occurred_at at time zone p.tz)::date as day, s.city, s.country,
-               case when s.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
-                    when s.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
-                                          'subscribe', 'email_click') then 2
-                    else 1 end::smallint as intent
-        from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'full'
-        where s.vh is not null
-        union all
-        select n.org_id, n.vh, (n.occurred_at at time zone p.tz)::date, n.city, n.country,
-               case when n.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
-                    when n.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
-                                          'subscribe', 'email_click') then 2
-                    else 1 end::smallint
-        from ia_new as n
-        join ia_plan as p on p.org_id = n.org_id and p.mode in ('delta', 'keep') and p.s_done = p.o_done
-        where not n.is_bot and n.vh is not null and n.received_at >= p.s_done and n.occurred_at >= p.c0) as x
-  group by x.org_id, x.vh, x.day, x.city, x.country
+  select n.org_id, n.vh, (n.occurred_at at time zone p.tz)::date, n.city, n.country,
+         pg_catalog.max(case when n.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                             when n.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
+                                                   'subscribe', 'email_click') then 2
+                             else 1 end)::smallint
+  from ia_new as n
+  join ia_plan as p on p.org_id = n.org_id and p.mode in ('delta', 'keep') and p.s_done = p.o_done
+  where not n.is_bot and n.vh is not null and n.received_at >= p.s_done and n.occurred_at >= p.c0
+  group by 1, 2, 3, 4, 5
+  order by 1, 2, 3, 4, 5
   on conflict (org_id, vh, day, city, country) do update set intent = greatest(d.intent, excluded.intent);
-  delete from private.insight_visitor_days as d using ia_plan as p
-  where p.org_id = d.org_id and p.mode = 'delta' and p.c0 > p.o_c0 and d.day < (p.c0 at time zone p.tz)::date;
 
-  -- Their visitor days after, under the new boundaries; a full organization's visitors from
-  -- its classified events.
-  insert into ia_v
-  select v.org_id, 1, d.vh,
-         case when d.day < (b.c1 at time zone b.tz)::date then 1 when d.day < (b.c2 at time zone b.tz)::date then 2
-              when d.day < (b.c3 at time zone b.tz)::date then 3 else 4 end,
-         d.city, d.country, d.intent
-  from ia_vis as v
-  join ia_b as b on b.org_id = v.org_id and b.sign = 1
-  join private.insight_visitor_days as d on d.org_id = v.org_id and d.vh = v.vh
-   and d.day >= (b.c0 at time zone b.tz)::date and d.day < (b.c4 at time zone b.tz)::date
-  union all
-  select e.org_id, 1, e.vh, e.b, e.city, e.country, pg_catalog.max(e.intent)
-  from ia_ev as e join ia_plan as p on p.org_id = e.org_id and p.mode = 'full'
-  where e.vh is not null
-  group by e.org_id, e.vh, e.b, e.city, e.country;
-
-  -- Visitor parts: the signed counts of insights.event_aggregates_raw's visitor measures.
-  create temp table ia_vp on commit drop as
-  with vb as (
-    select v.org_id, v.sign, v.vh, v.b, pg_catalog.max(v.intent) as intent, pg_catalog.bool_or(v.city is not null) as located
-    from ia_v as v group by v.org_id, v.sign, v.vh, v.b
-  ),
-  vp as (
-    select vb.org_id, vb.sign, vb.vh, (vb.b + 1) / 2 as period, pg_catalog.max(vb.intent) as intent,
-           pg_catalog.bool_or(vb.located) as located
-    from vb group by vb.org_id, vb.sign, vb.vh, (vb.b + 1) / 2
-  ),
-  pc as (
-    select v.org_id, v.sign, v.city, v.country, v.vh, pg_catalog.bit_or(1 << (v.b - 1)) as seen
-    from ia_v as v where v.city is not null
-    group by v.org_id, v.sign, v.city, v.country, v.vh
-  )
-  select y.org_id, y.kind, y.city, y.country, pg_catalog.sum(y.n)::bigint as n
-  from (select c.org_id, k.kind, null::text as city, null::text as country, c.sign * k.n as n
-        from (select vb.org_id, vb.sign,
-                     pg_catalog.count(*) filter (where vb.b = 1) as v1, pg_catalog.count(*) filter (where vb.b = 2) as v2,
-                     pg_catalog.count(*) filter (where vb.b = 3) as v3, pg_catalog.count(*) filter (where vb.b = 4) as v4,
-                     pg_catalog.count(*) filter (where vb.b = 1 and vb.intent >= 2) as e1,
-                     pg_catalog.count(*) filter (where vb.b = 2 and vb.intent >= 2) as e2,
-                     pg_catalog.count(*) filter (where vb.b = 3 and vb.intent >= 2) as e3,
-                     pg_catalog.count(*) filter (where vb.b = 4 and vb.intent >= 2) as e4
-              from vb group by vb.org_id, vb.sign) as c
-        cross join lateral (values ('v1', c.v1), ('v2', c.v2), ('v3', c.v3), ('v4', c.v4),
-                                   ('e1', c.e1), ('e2', c.e2), ('e3', c.e3), ('e4', c.e4)) as k (kind, n)
-        union all
-        select c.org_id, k.kind, null, null, c.sign * k.n
-        from (select vp.org_id, vp.sign,
-                     pg_catalog.count(*) filter (where vp.period = 2) as v_now,
-                     pg_catalog.count(*) filter (where vp.period = 1) as v_before,
-                     pg_catalog.count(*) filter (where vp.period = 2 and vp.intent >= 2) as e_now,
-                     pg_catalog.count(*) filter (where vp.period = 1 and vp.intent >= 2) as e_before,
-                     pg_catalog.count(*) filter (where vp.period = 2 and vp.intent = 3) as high_now,
-                     pg_catalog.count(*) filter (where vp.period = 1 and vp.intent = 3) as high_before,
-                     pg_catalog.count(*) filter (where vp.period = 2 and vp.intent = 2) as medium_now,
-                     pg_catalog.count(*) filter (where vp.period = 1 and vp.intent = 2) as medium_before,
-                     pg_catalog.count(*) filter (where vp.period = 2 and vp.located) as located_now
-              from vp group by vp.org_id, vp.sign) as c
-        cross join lateral (values ('v_now', c.v_now), ('v_before', c.v_before), ('e_now', c.e_now),
-                                   ('e_before', c.e_before), ('high_now', c.high_now), ('high_before', c.high_before),
-                                   ('medium_now', c.medium_now), ('medium_before', c.medium_before),
-                                   ('located_now', c.located_now)) as k (kind, n)
-        union all
-        select c.org_id, k.kind, c.city, c.country, c.sign * k.n
-        from (select pc.org_id, pc.sign, pc.city, pc.country,
-                     pg_catalog.count(*) filter (where pc.seen & 1 <> 0) as cv1,
-                     pg_catalog.count(*) filter (where pc.seen & 2 <> 0) as cv2,
-                     pg_catalog.count(*) filter (where pc.seen & 4 <> 0) as cv3,
-                     pg_catalog.count(*) filter (where pc.seen & 8 <> 0) as cv4,
-                     pg_catalog.count(*) filter (where pc.seen & 12 <> 0) as fans_now,
-                     pg_catalog.count(*) filter (where pc.seen & 3 <> 0) as fans_before
-              from pc group by pc.org_id, pc.sign, pc.city, pc.country) as c
-        cross join lateral (values ('cv1', c.cv1), ('cv2', c.cv2), ('cv3', c.cv3), ('cv4', c.cv4),
-                                   ('fans_now', c.fans_now), ('fans_before', c.fans_before)) as k (kind, n)) as y
-  group by y.org_id, y.kind, y.city, y.country
-  having pg_catalog.sum(y.n) <> 0;
-
-  -- The parts: a full organization's replaced, a delta's added to (rows at zero dropped).
-  delete from private.insight_aggregate_event_parts as t using ia_plan as p where p.org_id = t.org_id and p.mode = 'full';
-  delete from private.insight_aggregate_visitor_parts as t using ia_plan as p where p.org_id = t.org_id and p.mode = 'full';
-  insert into private.insight_aggregate_event_parts as t
-    (org_id, dim, b, w, key1, key2, release_id, release_half, weekday, hour, events, clicks)
-  select x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, x.weekday, x.hour, x.events, x.clicks
-  from ia_ep as x
-  where x.events <> 0 or x.clicks <> 0
-  order by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-  on conflict (org_id, dim, b, w, key1, key2, release_id, release_half, weekday, hour)
-  do update set events = t.events + excluded.events, clicks = t.clicks + excluded.clicks;
-  delete from private.insight_aggregate_event_parts as t using ia_plan as p
-  where p.org_id = t.org_id and p.mode = 'delta' and t.events = 0;
-  insert into private.insight_aggregate_visitor_parts as t (org_id, kind, city, country, n)
-  select x.org_id, x.kind, x.city, x.country, x.n from ia_vp as x
-  order by 1, 2, 3, 4
-  on conflict (org_id, kind, city, country) do update set n = t.n + excluded.n;
-  delete from private.insight_aggregate_visitor_parts as t using ia_plan as p
-  where p.org_id = t.org_id and p.mode = 'delta' and t.n = 0;
-
-  -- The rows of the organizations computed, rendered from their parts.
-  delete from private.insight_aggregate_rows as r using ia_plan as p
-  where p.org_id = r.org_id and p.mode in ('delta', 'full');  -- no foreign key (migration 1121)
-  insert into private.insight_aggregate_rows
-    (org_id, dim, key1, key2, release_id, weekday, hour, events_1, events_2, events_3, events_4,
-     clicks_1, clicks_2, clicks_3, clicks_4, visitors_1, visitors_2, visitors_3, visitors_4, visitors_now, visitors_before,
-     engaged_1, engaged_2, engaged_3, engaged_4, engaged_now, engaged_before, high_now, high_before,
-     medium_now, medium_before, located_now, recent_1, recent_2, recent_3, recent_4)
-  select p.org_id, 'all', null::text, null::text, null::uuid, null::integer, null::integer, ea.e1, ea.e2, ea.e3, ea.e4, ea.c1, ea.c2, ea.c3, ea.c4,
-         coalesce(va.v1, 0), coalesce(va.v2, 0), coalesce(va.v3, 0), coalesce(va.v4, 0),
-         coalesce(va.v_now, 0), coalesce(va.v_before, 0),
-         coalesce(va.e1, 0), coalesce(va.e2, 0), coalesce(va.e3, 0), coalesce(va.e4, 0),
-         coalesce(va.e_now, 0), coalesce(va.e_before, 0), coalesce(va.high_now, 0), coalesce(va.high_before, 0),
-         coalesce(va.medium_now, 0), coalesce(va.medium_before, 0), coalesce(va.located_now, 0),
-         null::bigint, null::bigint, null::bigint, null::bigint
-  from ia_plan as p
-  left join lateral (
-    select pg_catalog.sum(t.events) filter (where t.b = 1)::bigint as e1, pg_catalog.sum(t.events) filter (where t.b = 2)::bigint as e2,
-           pg_catalog.sum(t.events) filter (where t.b = 3)::bigint as e3, pg_catalog.sum(t.events) filter (where t.b = 4)::bigint as e4,
-           pg_catalog.sum(t.clicks) filter (where t.b = 1)::bigint as c1, pg_catalog.sum(t.clicks) filter (where t.b = 2)::bigint as c2,
-           pg_catalog.sum(t.clicks) filter (where t.b = 3)::bigint as c3, pg_catalog.sum(t.clicks) filter (where t.b = 4)::bigint as c4
-    from private.insight_aggregate_event_parts as t where t.org_id = p.org_id and t.dim = 'all') as ea on true
-  left join lateral (
-    select pg_catalog.sum(t.n) filter (where t.kind = 'v1')::bigint as v1, pg_catalog.sum(t.n) filter (where t.kind = 'v2')::bigint as v2,
-           pg_catalog.sum(t.n) filter (where t.kind = 'v3')::bigint as v3, pg_catalog.sum(t.n) filter (where t.kind = 'v4')::bigint as v4,
-           pg_catalog.sum(t.n) filter (where t.kind = 'e1')::bigint as e1, pg_catalog.sum(t.n) filter (where t.kind = 'e2')::bigint as e2,
-           pg_catalog.sum(t.n) filter (where t.kind = 'e3')::bigint as e3, pg_catalog.sum(t.n) filter (where t.kind = 'e4')::bigint as e4,
-           pg_catalog.sum(t.n) filter (where t.kind = 'v_now')::bigint as v_now,
-           pg_catalog.sum(t.n) filter (where t.kind = 'v_before')::bigint as v_before,
-           pg_catalog.sum(t.n) filter (where t.kind = 'e_now')::bigint as e_now,
-           pg_catalog.sum(t.n) filter (where t.kind = 'e_before')::bigint as e_before,
-           pg_catalog.sum(t.n) filter (where t.kind = 'high_now')::bigint as high_now,
-           pg_catalog.sum(t.n) filter (where t.kind = 'high_before')::bigint as high_before,
-           pg_catalog.sum(t.n) filter (where t.kind = 'medium_now')::bigint as medium_now,
-           pg_catalog.sum(t.n) filter (where t.kind = 'medium_before')::bigint as medium_before,
-           pg_catalog.sum(t.n) filter (where t.kind = 'located_now')::bigint as located_now
-    from private.insight_aggregate_visitor_parts as t
-    where t.org_id = p.org_id and t.city is null and t.country is null
-      and t.kind in ('v1', 'v2', 'v3', 'v4', 'e1', 'e2', 'e3', 'e4', 'v_now', 'v_before', 'e_now', 'e_before',
-                     'high_now', 'high_before', 'medium_now', 'medium_before', 'located_now')) as va on true
-  where p.mode in ('delta', 'full')
-  union all
-  select c.org_id, 'city', c.key1, c.key2, null, null, null, c.e1, c.e2, c.e3, c.e4, c.c1, c.c2, c.c3, c.c4,
-         coalesce(v.cv1, 0), coalesce(v.cv2, 0), coalesce(v.cv3, 0), coalesce(v.cv4, 0),
-         coalesce(v.fans_now, 0), coalesce(v.fans_before, 0),
-         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null
-  from (select t.org_id, t.key1, t.key2,
-               coalesce(pg_catalog.sum(t.events) filter (where t.b = 1), 0)::bigint as e1,
-               coalesce(pg_catalog.sum(t.events) filter (where t.b = 2), 0)::bigint as e2,
-               coalesce(pg_catalog.sum(t.events) filter (where t.b = 3), 0)::bigint as e3,
-               coalesce(pg_catalog.sum(t.events) filter (where t.b = 4), 0)::bigint as e4,
-               coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 1), 0)::bigint as c1,
-               coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 2), 0)::bigint as c2,
-               coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 3), 0)::bigint as c3,
-               coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 4), 0)::bigint as c4
-        from private.insight_aggregate_event_parts as t
-        join ia_plan as p on p.org_id = t.org_id and p.mode in ('delta', 'full')
-        where t.dim = 'city'
-        group by t.org_id, t.key1, t.key2) as c
-  left join (select t.org_id, t.city, t.country,
-                    pg_catalog.sum(t.n) filter (where t.kind = 'cv1') as cv1, pg_catalog.sum(t.n) filter (where t.kind = 'cv2') as cv2,
-                    pg_catalog.sum(t.n) filter (where t.kind = 'cv3') as cv3, pg_catalog.sum(t.n) filter (where t.kind = 'cv4') as cv4,
-                    pg_catalog.sum(t.n) filter (where t.kind = 'fans_now') as fans_now,
-                    pg_catalog.sum(t.n) filter (where t.kind = 'fans_before') as fans_before
-             from private.insight_aggregate_visitor_parts as t
-             join ia_plan as p on p.org_id = t.org_id and p.mode in ('delta', 'full')
-             where t.city is not null
-             group by t.org_id, t.city, t.country) as v
-         on v.org_id = c.org_id and v.city = c.key1 and v.country is not distinct from c.key2
-  union all
-  select t.org_id, t.dim, t.key1, t.key2, t.release_id, null, null,
-         case when t.dim = 'release' then pg_catalog.sum(t.events) filter (where t.release_half = 1) else pg_catalog.sum(t.events) filter (where t.b = 1) end::bigint,
-         case when t.dim = 'release' then pg_catalog.sum(t.events) filter (where t.release_half = 2) else pg_catalog.sum(t.events) filter (where t.b = 2) end::bigint,
-         pg_catalog.sum(t.events) filter (where t.b = 3 and t.dim <> 'release')::bigint,
-         pg_catalog.sum(t.events) filter (where t.b = 4 and t.dim <> 'release')::bigint,
-         case when t.dim = 'release' then pg_catalog.sum(t.clicks) filter (where t.release_half = 1) else pg_catalog.sum(t.clicks) filter (where t.b = 1) end::bigint,
-         case when t.dim = 'release' then pg_catalog.sum(t.clicks) filter (where t.release_half = 2) else pg_catalog.sum(t.clicks) filter (where t.b = 2) end::bigint,
-         pg_catalog.sum(t.clicks) filter (where t.b = 3 and t.dim <> 'release')::bigint,
-         pg_catalog.sum(t.clicks) filter (where t.b = 4 and t.dim <> 'release')::bigint,
-         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-         pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 1)::bigint,
-         pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 2)::bigint,
-         pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 3)::bigint,
-         pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 4)::bigint
-  from private.insight_aggregate_event_parts as t
-  join ia_plan as p on p.org_id = t.org_id and p.mode in ('delta', 'full')
-  where t.dim in ('platform', 'referrer', 'device', 'release')
-    and (t.dim <> 'platform' or t.clicks > 0)
-  group by t.org_id, t.dim, t.key1, t.key2, t.release_id
-  union all
-  select t.org_id, 'time', null, null, null, t.weekday, t.hour, null, null,
-         pg_catalog.sum(t.events) filter (where t.b = 3)::bigint, pg_catalog.sum(t.events) filter (where t.b = 4)::bigint,
-         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-         null, null, null, null, null, null
-  from private.insight_aggregate_event_parts as t
-  join ia_plan as p on p.org_id = t.org_id and p.mode in ('delta', 'full')
-  where t.dim = 'time'
-  group by t.org_id, t.weekday, t.hour;
-
-  insert into private.insight_aggregates as a (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
-         timezone, window_start, window_before_mid, window_mid, window_after_mid, releases, retention_run_at,
-         complete_before, duration_ms)
-  select p.org_id, p.c0, p.c1, p.c2, p.c3, p.c4, p.tz, p.w0, p.w1, p.w2, p.w3, p.releases,
-         (select r.last_run_at from analytics.retention_state as r where r.id = 1), v_mark,
-         (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer
-  from ia_plan as p where p.mode in ('delta', 'full')
-  order by p.org_id
-  on conflict (org_id) do update
-    set comparison_start = excluded.comparison_start, comparison_mid = excluded.comparison_mid,
-        period_start = excluded.period_start, period_mid = excluded.period_mid, period_end = excluded.period_end,
-        timezone = excluded.timezone, window_start = excluded.window_start,
-        window_before_mid = excluded.window_before_mid, window_mid = excluded.window_mid,
-        window_after_mid = excluded.window_after_mid, releases = excluded.releases,
-        retention_run_at = excluded.retention_run_at, complete_before = excluded.complete_before,
-        duration_ms = excluded.duration_ms;
   -- Parts complete before the bound: the organizations computed, and the kept ones whose
   -- parts were (their new events were added to their visitor days above).
   insert into private.insight_aggregate_parts_state as s (org_id, timezone, complete_before)
@@ -514,8 +589,8 @@ begin
   return query
   select p.org_id, case when p.mode = 'keep' then 'kept' else 'computed' end
   from ia_plan as p order by p.mode = 'keep' desc, p.org_id;
-  drop table pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+  drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
 end;
 $$;
 revoke execute on function insights.refresh_all_aggregates(timestamptz) from public, anon, authenticated;
