@@ -10,7 +10,7 @@
 --   no visitor: page_view D-5 10:00; a bot: purchase D-2 10:00 (visitor z, never counted)
 -- Yesterday's periods (p_now = now - 1 day): comparison [D-61, D-31) split at D-46, period
 -- [D-31, D-1) split at D-16; today's: [D-60, D-30) at D-45, [D-30, D) at D-15.
-select plan(31);
+select plan(39);
 
 select tests.create_user('owner@parts.test');
 select tests.create_org('parts', pg_catalog.md5('owner@parts.test')::uuid);
@@ -106,7 +106,7 @@ select results_eq($$ select * from pg_temp.parts_all() $$, $$ values (1::bigint,
 -- run computes it in full, with the visitor days rebuilt.
 create temp table parts_ret59 as select * from analytics.apply_retention(59);
 select is(pg_temp.parts_result(), 'computed', 'after a retention run into the range: computed');
-select is(pg_catalog.current_setting('insights.refresh_modes', true) like '% full=1 %', true, 'in full');
+select is(pg_catalog.current_setting('insights.refresh_modes', true) like 'delta=0 %', true, 'in full (no organization from its parts)');
 select is(pg_temp.parts_diff(), 0::bigint, 'after retention the stored rows equal the raw ones');
 
 -- Deleting the organization deletes its parts (private.derived_tables).
@@ -146,5 +146,34 @@ select results_eq($$ select * from pg_temp.parts_all() $$, $$ values (0::bigint,
                   'bucket 2: w; bucket 3: x (both events, engaged) and y (play, engaged); bucket 4: y (link click after 23:30) and v; and equal to the raw rows:');
 
 select is(pg_temp.parts_diff(), 0::bigint, 'DST: after the day change the stored rows equal the raw ones');
+
+-- Erasure: the visitor days of the erased user's visitor go, and with them the
+-- organization's parts state: the stored numbers are kept (as every aggregate without
+-- identifiers keeps them), and the next computation (a local day change) is in full. Organization parts-erase
+-- (UTC): visitor u1 (the user, signed in) and visitor k, a page view each on D-3.
+select tests.create_user('erased@parts.test');
+select tests.create_org('parts-erase', pg_catalog.md5('owner@parts.test')::uuid);
+update app.organizations set timezone = 'UTC' where slug = 'parts-erase';
+update parts_org set id = pg_catalog.md5('org:parts-erase')::uuid;
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id)
+select (select id from parts_org), ((pg_catalog.now() at time zone 'UTC')::date - 3 + time '10:00') at time zone 'UTC',
+       pg_catalog.now() - interval '1 hour', 'page_view', v.visitor, v.user_id
+from (values ('u1', pg_catalog.md5('erased@parts.test')::uuid), ('k', null)) as v (visitor, user_id);
+select is(pg_temp.parts_result(), 'computed', 'erasure: computed before');
+select is((select pg_catalog.count(*) from private.insight_visitor_days where org_id = (select id from parts_org)), 2::bigint,
+          'two visitor days, u1 and k');
+select tests.authenticate_as_service_role();
+create temp table parts_erased as select * from app.erase_user(pg_catalog.md5('erased@parts.test')::uuid);
+reset role;
+select is((select e.rows from parts_erased as e where e.table_name = 'private.insight_visitor_days'), 1::bigint,
+          'the erasure deletes u1''s visitor day and says so');
+select is((select pg_catalog.count(*) from private.insight_aggregate_parts_state where org_id = (select id from parts_org)), 0::bigint,
+          'and the organization''s parts state');
+select is(pg_temp.parts_result(), 'kept', 'the next run keeps the stored numbers (aggregates keep their numbers, as before)');
+select is(pg_temp.parts_result(pg_catalog.now() + interval '1 day'), 'computed', 'the next local day computes it');
+select is(pg_catalog.current_setting('insights.refresh_modes', true) like 'delta=0 %', true, 'in full (no organization from its parts)');
+select results_eq($$ select r.visitors_4, r.events_4 from private.insight_aggregate_rows as r
+                     where r.org_id = (select id from parts_org) and r.dim = 'all' $$,
+                  $$ values (1::bigint, 1::bigint) $$, 'without u1: one visitor, one event');
 
 select * from finish();
