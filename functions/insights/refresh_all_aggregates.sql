@@ -281,7 +281,7 @@ begin
     analyze ia_splitev;
     -- Their visitor days before the new events, read once for both sides.
     create temp table ia_va on commit drop as
-    select d.org_id, d.vh, d.day, d.city, d.country, d.intent
+    select d.ctid as row_id, d.org_id, d.vh, d.day, d.city, d.country, d.intent
     from ia_vis as v
     join ia_b as b on b.org_id = v.org_id and b.sign = -1
     join private.insight_visitor_days as d on d.org_id = v.org_id and d.vh = v.vh and d.day >= b.d0;
@@ -341,11 +341,10 @@ begin
     where s.vh is not null
     group by 1, 2, 3, 4, 5
     order by 1, 2, 3, 4, 5;  -- key order: the unique index is written in order
-    -- Days before a moved comparison start: those of the slice [old start, new start), whose
-    -- visitors are in ia_vis (read through the unique index).
-    delete from private.insight_visitor_days as d using ia_vis as v, ia_plan as p
-    where p.org_id = v.org_id and p.mode = 'delta' and p.c0 > p.o_c0
-      and d.org_id = v.org_id and d.vh = v.vh and d.day < (p.c0 at time zone p.tz)::date;
+    -- Days before a moved comparison start: those of the slice [old start, new start), read
+    -- above (ia_va) with their row ids; nothing writes the table in between.
+    delete from private.insight_visitor_days as d using ia_va as a, ia_b as b
+    where b.org_id = a.org_id and b.sign = 1 and a.day < b.d0 and d.ctid = a.row_id;
 
     -- A full organization's visitors from its classified events.
     insert into ia_v
@@ -356,9 +355,14 @@ begin
 
     -- Visitor parts: the signed counts of insights.event_aggregates_raw's visitor measures.
     create temp table ia_vp on commit drop as
-    with vb as (
+    -- per visitor, bucket and place first: a visitor's days collapse to a few rows
+    with vbc as materialized (
+      select v.org_id, v.sign, v.vh, v.b, v.city, v.country, pg_catalog.max(v.intent) as intent
+      from ia_v as v group by v.org_id, v.sign, v.vh, v.b, v.city, v.country
+    ),
+    vb as (
       select v.org_id, v.sign, v.vh, v.b, pg_catalog.max(v.intent) as intent, pg_catalog.bool_or(v.city is not null) as located
-      from ia_v as v group by v.org_id, v.sign, v.vh, v.b
+      from vbc as v group by v.org_id, v.sign, v.vh, v.b
     ),
     vp as (
       select vb.org_id, vb.sign, vb.vh, (vb.b + 1) / 2 as period, pg_catalog.max(vb.intent) as intent,
@@ -367,7 +371,7 @@ begin
     ),
     pc as (
       select v.org_id, v.sign, v.city, v.country, v.vh, pg_catalog.bit_or(1 << (v.b - 1)) as seen
-      from ia_v as v where v.city is not null
+      from vbc as v where v.city is not null
       group by v.org_id, v.sign, v.city, v.country, v.vh
     )
     select y.org_id, y.kind, y.city, y.country, pg_catalog.sum(y.n)::bigint as n
