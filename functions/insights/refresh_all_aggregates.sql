@@ -4,7 +4,9 @@
 -- The refresh step insights.refresh_aggregates (private.run_refresh): brings the stored
 -- insight aggregates (private.insight_aggregates / insight_aggregate_rows, the rows of
 -- insights.event_aggregates_raw for each organization's default period) of every
--- organization up to date, at a cost proportional to what changed (migration 1140).
+-- organization up to date from what changed (migration 1140): the new events, and after a
+-- local day change the events of the slices between old and new boundaries and the
+-- visitors who have a day there.
 --
 -- Per organization, one of:
 -- * kept: the stored boundaries (insights.aggregate_bounds) and releases
@@ -13,19 +15,19 @@
 --   bound, BRIN on received_at, finds the late ones). complete_before advances to the safe
 --   bound (private.received_upper_bound), read first.
 -- * computed from its parts ("delta"): its parts (migration 1140) are complete before the
---   stored result's bound, in the same time zone, the releases are the same, the period did
---   not move back nor more than 7 days forward, and the bucket boundaries (comparison start,
---   comparison mid, period start, period mid, period end) are local midnights before and
---   after (not so when a DST change makes a midpoint fall at 23:30 or 00:30: then "full").
---   Every stored number is a sum over events or over visitors, so:
+--   stored result's bound, in the same time zone, the releases are the same, and the period
+--   did not move back nor more than 7 days forward. Every stored number is a sum over events
+--   or over visitors, so:
 --   - events and clicks: the events of the slices between each old and new boundary
---     (the ten bucket and window boundaries and the releases' half points) are subtracted
+--     (the nine bucket and window boundaries and the releases' half points) are subtracted
 --     under the old boundaries (received before the stored bound) and added under the new
 --     ones, and the events received since the stored bound are added under the new ones;
---   - visitor counts: the visitors with a day in a slice of the five bucket boundaries or a
+--   - visitor counts: the visitors with an event in a slice (a visitor day there) or a
 --     new event have their contribution (read from private.insight_visitor_days)
---     subtracted under the old boundaries before the new events are added to their days,
---     and added under the new boundaries after;
+--     subtracted under the old boundaries (their visitor days before the new events) and
+--     added under the new ones (with the new events' days); on a split day, a local day in
+--     which a bucket boundary is not a local midnight (a DST change inside a period puts a
+--     midpoint at 23:30 or 00:30), their events of that day are read instead;
 --   then the organization's rows are rendered from its parts with the rules of
 --   insights.event_aggregates_raw (NULL for a bucket without events, platform rows only
 --   where a bucket has clicks, ...).
@@ -241,12 +243,23 @@ begin
       and (x.dim <> 'city' or x.key1 is not null)
     group by x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, t.weekday, t.hour;
 
-    -- Visitors whose contribution may change (a classified or new event: every visitor with a
-    -- visitor day in a slice has one), and their visitor days before the new events.
+    -- Visitors whose contribution may change: those with an event between an old and a new
+    -- bucket boundary (a visitor day there; the window and release slices do not move a
+    -- visitor between buckets) or a new event.
     create temp table ia_vis on commit drop as
-    select distinct s.org_id, s.vh
+    select s.org_id, s.vh
     from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'delta'
-    where s.vh is not null;
+    where s.vh is not null
+      and ((s.occurred_at >= least(p.o_c0, p.c0) and s.occurred_at < greatest(p.o_c0, p.c0))
+        or (s.occurred_at >= least(p.o_c1, p.c1) and s.occurred_at < greatest(p.o_c1, p.c1))
+        or (s.occurred_at >= least(p.o_c2, p.c2) and s.occurred_at < greatest(p.o_c2, p.c2))
+        or (s.occurred_at >= least(p.o_c3, p.c3) and s.occurred_at < greatest(p.o_c3, p.c3))
+        or (s.occurred_at >= least(p.o_c4, p.c4) and s.occurred_at < greatest(p.o_c4, p.c4)))
+    union
+    select n.org_id, n.vh
+    from ia_new as n join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
+    where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
+      and n.occurred_at >= least(p.o_c0, p.c0) and n.occurred_at < greatest(p.o_c4, p.c4);
     analyze ia_vis;
     -- Split days: the local days in which a bucket boundary is not a local midnight (a DST
     -- change inside a period puts a midpoint at 00:30 or 23:30): a visitor day there does not
