@@ -7,8 +7,9 @@
 -- changed or nothing is stored (a retention run whose cutoff reaches the range deletes the
 -- stored result: analytics.apply_retention, step 4; boundaries: insights.aggregate_bounds).
 -- Takes that run's advisory lock in share mode first, so it never stores a result read
--- before a retention run that has committed since. Returns 'kept' or 'computed'. The
--- refresh step is insights.refresh_all_aggregates, which maintains the same rows from their
+-- before a retention run that has committed since; then the exclusive lock that
+-- insights.refresh_all_aggregates takes (one writer of the stored aggregates at a time).
+-- Returns 'kept' or 'computed'. The refresh step is insights.refresh_all_aggregates, which maintains the same rows from their
 -- parts (migration 1140); this one-organization form recomputes from raw events and leaves
 -- the parts alone, so the organization's parts state no longer matches its complete_before
 -- and the next refresh step computes it in full.
@@ -27,6 +28,9 @@ declare
 begin
   -- Waits for a retention run in progress (analytics.apply_retention), which waits for this.
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('insights.insight_aggregates'), 0);
+  -- One writer of the stored aggregates and their parts at a time: the parts are sums that a
+  -- run adds its differences to, so two runs from the same state would add them twice.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.refresh_aggregates'), 0);
   -- The safe bound first: the result computed below sees every event received before it.
   v_mark := private.received_upper_bound();
   select * into v_b from insights.aggregate_bounds(p_org_id);

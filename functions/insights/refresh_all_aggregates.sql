@@ -40,7 +40,9 @@
 -- before it and the next run adds exactly the events received since.
 -- Takes the advisory lock of analytics.apply_retention in share mode first, as
 -- insights.refresh_aggregates does (a retention run deletes the stored results its cutoff
--- reaches; migration 1120). Returns one row per organization: 'kept' or 'computed'.
+-- reaches; migration 1120), then an exclusive one that insights.refresh_aggregates(org) also
+-- takes: concurrent runs serialize (each adds differences to the parts; two at once from the
+-- same state would add them twice). Returns one row per organization: 'kept' or 'computed'.
 -- Performance: BENCHMARKS.md, "Insight aggregates from their parts".
 -- The setting insights.refresh_modes says how many organizations went each way
 -- ('delta=N full=N keep=N', transaction-local).
@@ -64,6 +66,9 @@ declare
 begin
   -- Waits for a retention run in progress (analytics.apply_retention), which waits for this.
   perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('insights.insight_aggregates'), 0);
+  -- One writer of the stored aggregates and their parts at a time: the parts are sums that a
+  -- run adds its differences to, so two runs from the same state would add them twice.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.refresh_aggregates'), 0);
   -- The safe bound first: every event received before it is committed and visible.
   v_mark := private.received_upper_bound();
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
