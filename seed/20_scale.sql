@@ -39,31 +39,42 @@ $$;
 comment on function seed.scale_org_rows(int, int) is
   'The p_orgs synthetic organizations of seed p_seed (rank k, deterministic id md5(''scale-org:seed:k''), slug scale-<seed>-<k>, kind, time zone, currency).';
 
--- Id of content item p_item (1..20) of organization rank p_k of a seed: built from the
--- integers (seed, item, rank) without hashing, so that every event can name one cheaply:
--- SSSSSSSS-5ca1-4III-8000-KKKKKKKKKKKK (hexadecimal).
+-- The ids the scale seed builds from integers without hashing, so that every event can name
+-- one cheaply: SSSSSSSS-5ca1-<v>NNN-8000-KKKKKKKKKKKK (hexadecimal: seed, the kind digit v,
+-- the item or visitor number, the organization rank).
+create or replace function seed.scale_id(p_seed int, p_kind int, p_n int, p_k int)
+returns uuid
+language sql
+immutable
+parallel safe
+as $$
+  select (pg_catalog.lpad(pg_catalog.to_hex(p_seed), 8, '0') || '-5ca1-' || p_kind::text || pg_catalog.lpad(pg_catalog.to_hex(p_n), 3, '0')
+          || '-8000-' || pg_catalog.lpad(pg_catalog.to_hex(p_k), 12, '0'))::uuid
+$$;
+comment on function seed.scale_id(int, int, int, int) is
+  'Deterministic id of the scale seed: <seed:8 hex>-5ca1-<kind><n:3 hex>-8000-<rank:12 hex> (kind 4: content items, 5: users).';
+
+-- Id of content item p_item (1..20) of organization rank p_k of a seed.
 create or replace function seed.scale_content_id(p_seed int, p_k int, p_item int)
 returns uuid
 language sql
 immutable
 parallel safe
 as $$
-  select (pg_catalog.lpad(pg_catalog.to_hex(p_seed), 8, '0') || '-5ca1-4' || pg_catalog.lpad(pg_catalog.to_hex(p_item), 3, '0')
-          || '-8000-' || pg_catalog.lpad(pg_catalog.to_hex(p_k), 12, '0'))::uuid
+  select seed.scale_id(p_seed, 4, p_item, p_k)
 $$;
 comment on function seed.scale_content_id(int, int, int) is
   'Deterministic id of content item p_item of scale organization rank p_k of seed p_seed: <seed:8 hex>-5ca1-4<item:3 hex>-8000-<rank:12 hex>.';
 
 -- The signed-in users of a scale organization: its visitors v1 .. v8 (the most frequent of
--- its log-uniform pool) carry a user id, built from integers like the content ids.
+-- its log-uniform pool) carry a user id.
 create or replace function seed.scale_user_id(p_seed int, p_k int, p_visitor int)
 returns uuid
 language sql
 immutable
 parallel safe
 as $$
-  select (pg_catalog.lpad(pg_catalog.to_hex(p_seed), 8, '0') || '-5ca1-5' || pg_catalog.lpad(pg_catalog.to_hex(p_visitor), 3, '0')
-          || '-8000-' || pg_catalog.lpad(pg_catalog.to_hex(p_k), 12, '0'))::uuid
+  select seed.scale_id(p_seed, 5, p_visitor, p_k)
 $$;
 comment on function seed.scale_user_id(int, int, int) is
   'Deterministic user id of visitor v<p_visitor> (1-8: the signed-in visitors) of scale organization rank p_k of seed p_seed: <seed:8 hex>-5ca1-5<visitor:3 hex>-8000-<rank:12 hex>.';
