@@ -48,7 +48,7 @@ public struct UsageBenchmark: Sendable {
   }
 
   /// The usage rollups in dependency order (each dependent after its upstream).
-  static let rollups = ["usage.user_days", "usage.model_hours", "usage.model_days", "usage.dimension_days", "usage.active_user_days",
+  static let rollups = ["usage.user_days", "usage.model_hours", "usage.model_days", "usage.dimension_days", "usage.dimension_weeks", "usage.active_user_days",
                         "usage.org_days", "usage.org_hours"]
 
   public func run(_ connection: Connection, maintenance: Bool) throws -> RPCBenchmarkReport {

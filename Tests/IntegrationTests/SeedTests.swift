@@ -71,9 +71,22 @@ struct SeedTests {
                  <> (select count(*) from pg_index where indrelid = 'analytics.events'::regclass)
                  or (select c.reloptions from pg_class c where c.oid = p.inhrelid) is not null)
           """, as: Int.self) == 0)
+      // Signed-in users (seed/README.md): the non-bot events of visitors v1 .. v8, and only
+      // those, carry seed.scale_user_id(7, rank, visitor); every organization has its 8.
+      #expect(
+        try connection.scalar(
+          """
+          select count(*)::int from analytics.events e join app.organizations o on o.id = e.org_id
+          where e.user_id is distinct from
+                case when not e.is_bot and substr(e.visitor_id, 2)::int <= 8
+                     then seed.scale_user_id(7, split_part(o.slug, '-', 3)::int, substr(e.visitor_id, 2)::int) end
+          """, as: Int.self) == 0)
+      #expect(
+        try connection.scalar(
+          "select count(distinct (org_id, user_id))::int from analytics.events where user_id is not null", as: Int.self) == 160)
       fingerprints.append(
         try connection.scalar(
-          "select md5(string_agg(o.slug || ':' || e.event_type || ':' || e.visitor_id || ':' || e.occurred_at::date, ',' order by e.id)) from analytics.events e join app.organizations o on o.id = e.org_id",
+          "select md5(string_agg(o.slug || ':' || e.event_type || ':' || e.visitor_id || ':' || coalesce(e.user_id::text, '') || ':' || e.occurred_at::date, ',' order by e.id)) from analytics.events e join app.organizations o on o.id = e.org_id",
           as: String.self) ?? "")
     }
     #expect(fingerprints[0] == fingerprints[1])

@@ -51,6 +51,9 @@
 --    first: it waits for a refresh of the aggregates in progress, whose results it then
 --    sees and deletes, and holds off the next until it commits, so no result is stored
 --    from events read before this run.
+-- Finally analytics.retention_state: last_run_at, last_cutoff, and the run appended to the
+-- run history (run_cutoffs, run_covered_upto: the cutoff, and the received_at bound below
+-- which step 2 pseudonymized), which audience.compute_customers reads.
 -- 22023: p_raw_days NULL or outside 1..3650.
 create or replace function analytics.apply_retention(p_raw_days integer default 90)
 returns table (action text, target text, rows bigint)
@@ -191,7 +194,10 @@ begin
     return next;
   end if;
 
-  update analytics.retention_state as s set last_run_at = pg_catalog.now(), last_cutoff = v_cutoff where s.id = 1;
+  update analytics.retention_state as s
+     set last_run_at = pg_catalog.now(), last_cutoff = v_cutoff,
+         run_cutoffs = s.run_cutoffs || v_cutoff, run_covered_upto = s.run_covered_upto || v_rollups_upto
+   where s.id = 1;
 end;
 $$;
 revoke execute on function analytics.apply_retention(integer) from public, anon, authenticated;

@@ -18,6 +18,9 @@
 --     segment_exports.exported_by, experiments.created_by...) are set to NULL, the row is
 --     kept (counted as rows of that table);
 --   * finally auth.users itself (1 row).
+-- * the insight visitor days of the linked visitors (keyed by a hash of visitor_id,
+--   migration 1140); their organizations' insight aggregates are then computed in full by
+--   the next refresh step.
 -- Aggregates without identifiers (daily counts of the rollups, materialized views) keep
 -- their numbers; the materialized views drop the user's rows at their next refresh.
 -- Against a concurrent refresh: it first share-locks every rollup's registry row, so it
@@ -84,6 +87,24 @@ begin
       return next;
     end if;
   end loop;
+
+  -- The insight visitor days (migration 1140) are keyed by a hash of visitor_id, not by a
+  -- column user_data_tables() finds: the linked visitors' rows go, and with them their
+  -- organizations' parts state, so that the next insight refresh step computes those
+  -- organizations in full (from the events left). The lock waits for a refresh step in
+  -- progress (insights.refresh_all_aggregates takes it in share mode), which would write
+  -- the rows back.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.insight_aggregates'), 0);
+  delete from private.insight_visitor_days as d
+  using (select x.org_id, pg_catalog.hashtextextended(x.visitor_id, 0) as vh
+         from rows from (pg_catalog.unnest(v_ids.pair_orgs), pg_catalog.unnest(v_ids.pair_idents)) as x (org_id, visitor_id)) as x
+  where d.org_id = x.org_id and d.vh = x.vh;
+  get diagnostics v_rows = row_count;
+  if v_rows > 0 then
+    delete from private.insight_aggregate_parts_state as s where s.org_id = any (v_ids.pair_orgs);
+    table_name := 'private.insight_visitor_days'; rows := v_rows;
+    return next;
+  end if;
 
   delete from auth.users as u where u.id = p_user_id;
   get diagnostics v_rows = row_count;

@@ -60,9 +60,36 @@
 -- first raw event kept (analytics.retention_state: retention may have pseudonymized or
 -- dropped events that the stored row still counts; not covered: an earlier run with a
 -- later cutoff than the last run's, i.e. retention lengthened since, for a customer not
--- touched between the two runs).
--- One sort of the touched customers' events by (customer, occurred_at, id), no ordered
--- aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
+-- touched between the two runs), unless it is trimmed (below).
+-- A customer that qualified for "fast" except that retention pseudonymized some of the
+-- events its stored row counts ("trimmed") is not read from its history either: its
+-- stored row is first trimmed of those events, then continued by the new ones. It
+-- qualifies when its stored row has no order (and the key none in audience.orders), its
+-- first event lies before the last cutoff and its last event at or after it, its first
+-- event at or after raw_events_from, and that first event (now pseudonymized) was
+-- pseudonymized by the first run whose cutoff lies after it (analytics.retention_state's
+-- run history: it was received before that run's covered bound). Then no event from the
+-- first event on was pseudonymized before the stored row was computed (the runs before
+-- that one had cutoffs at or before the first event; that run found the first event
+-- unpseudonymized, so it came after the computation), and every one pseudonymized since
+-- had been applied (each run applies the rollup first): the stored row counts exactly
+-- every event of the key from its first event on that is pseudonymized now ('anon:' ||
+-- private.pseudonymize_visitor of the key, found by the visitor index: P), and every
+-- event still the key's (R). The customer's first event still its own must lie
+-- at or after the last cutoff (no event before it left unpseudonymized: a late event
+-- before a cutoff, or a content_created event, sends the key to its whole history) and
+-- after the last event of P, so P is a prefix in time: events and sessions subtract (the first event of R starts a
+-- session of its own), engaged events too (a stored score of 100 is kept only when the
+-- sessions left give 100), first seen and first touch are R's first event, a latest
+-- value that P also carried is kept only when an event of R carries one (an index
+-- probe, only then), and the dates at or after R's first event are kept, the others
+-- cleared (the latest such event lay in P). An erasure (app.erase_user) that deletes
+-- pseudonymized events of a key deletes all of them (their pseudonymous key is linked to
+-- the user), the stored first event among them whenever the row counts any: it is then not
+-- found, and the key is read from its history (contract audience_customers_retention, t10). A key that does not qualify or whose score cannot be
+-- decided is read from its whole history.
+-- One sort of the touched customers' events by (customer, occurred_at desc, id desc) and
+-- one window pass, no ordered aggregate; a full rebuild (private.reset_rollup + apply) is this statement over
 -- (-infinity, bound), which reads the events and the orders in one scan each, without
 -- collecting touched keys first (the rows are then driven by the events and orders).
 -- work_mem 256MB: the sort of a full rebuild stays in memory (1M events: ~150 MB; with
@@ -134,11 +161,21 @@ begin
                                             from analytics.retention_state as s where s.id = 1)
                     and t.new_received >= (select r.applied_at from private.rollups as r where r.name = 'audience.customers'),
                     false) as late,
+           coalesce(not t.by_orders and t.new_first > c.last_event_at
+                    and t.visitor_key !~ '^user:'
+                    and c.first_seen_at < rs.last_cutoff
+                    and c.last_event_at >= rs.last_cutoff
+                    and c.first_seen_at >= coalesce(rs.raw_events_from, '-infinity')
+                    and c.orders_count = 0 and c.first_order_at is null
+                    and not exists (select 1 from audience.orders as o where o.org_id = t.org_id and o.visitor_id = t.visitor_key),
+                    false) as trim,
+           rs.last_cutoff,
            t.new_first,
            c.last_event_at as stored_last_at,
            c as stored
     from touched_keys as t
     left join audience.customers as c on c.org_id = t.org_id and c.visitor_id = t.visitor_key
+    left join analytics.retention_state as rs on rs.id = 1
     where not exists (select 1 from audience.opt_outs as x where x.org_id = t.org_id and x.visitor_id = t.visitor_key)
   ),
   -- Late keys: their events from the first new one on (stored: received before p_after,
@@ -232,12 +269,114 @@ begin
                 else coalesce((l.stored).last_gap_at is null or (l.stored).last_gap_at < l.prev_at, false) end as gap_known
     from late_stats as l
   ),
+  -- Trimmed keys: the stored row without the events that retention pseudonymized since it
+  -- was computed (see the header). P: those events, found under their pseudonymous key
+  -- from the stored first event on; first: the customer's first event still its own (it
+  -- must lie at or after the last cutoff: no event before it is left to the customer).
+  trim_rows as materialized (
+    select k.org_id, k.visitor_key, k.stored_last_at,
+           f.occurred_at >= k.last_cutoff and f.occurred_at > p.p_last and p.p_events > 0
+             -- received before the covered bound of the first run whose cutoff follows it
+             and p.p_first_received < (select r.covered_upto
+                                       from rows from (pg_catalog.unnest(rs.run_cutoffs), pg_catalog.unnest(rs.run_covered_upto))
+                                            with ordinality as r (cutoff, covered_upto, n)
+                                       where r.cutoff > (k.stored).first_seen_at
+                                       order by r.n
+                                       limit 1)
+             and ((k.stored).engagement_score < 100
+                  or 5 * ((k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer) >= 100)
+             as ok,
+           row((k.stored).org_id, (k.stored).visitor_id,
+               case when p.p_user and not x.r_user then null else (k.stored).user_id end,
+               f.occurred_at, (k.stored).last_seen_at,
+               coalesce(audience.channel_source(f.utm_source, f.referrer_domain), '(direct)'),
+               coalesce(audience.channel_medium(f.utm_source, f.utm_medium, f.referrer_domain), '(none)'),
+               coalesce(audience.channel_campaign(f.utm_campaign), '(none)'),
+               case when p.p_channel and not x.r_channel then '(direct)' else (k.stored).last_source end,
+               case when p.p_channel and not x.r_channel then '(none)' else (k.stored).last_medium end,
+               case when p.p_channel and not x.r_channel then '(none)' else (k.stored).last_campaign end,
+               case when p.p_device and not x.r_device then null else (k.stored).device_type end,
+               case when p.p_country and not x.r_country then null else (k.stored).country end,
+               case when p.p_city and not x.r_city then null else (k.stored).city end,
+               (k.stored).events_count - p.p_events,
+               (k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer,
+               0, 0, null, null, null,
+               case when (k.stored).engagement_score < 100
+                    then audience.engagement_score_for(
+                           (k.stored).sessions_count - p.p_sessions + (f.occurred_at - p.p_last < interval '30 minutes')::integer,
+                           ((k.stored).engagement_score - 5 * (k.stored).sessions_count) / 2 - p.p_engaged)
+                    else 100::smallint end,
+               (k.stored).last_event_at, (k.stored).last_network_type,
+               case when (k.stored).last_ticket_cta_at >= f.occurred_at then (k.stored).last_ticket_cta_at end,
+               case when (k.stored).last_checkout_at >= f.occurred_at then (k.stored).last_checkout_at end,
+               case when (k.stored).last_gap_at >= f.occurred_at then (k.stored).last_gap_at end
+              )::audience.customers as stored
+    from keys as k
+    cross join private.pseudonymization_key as pk
+    cross join analytics.retention_state as rs
+    cross join lateral (
+      select pg_catalog.count(*) as p_events,
+             pg_catalog.count(*) filter (where a.previous_at is null or a.occurred_at - a.previous_at >= interval '30 minutes') as p_sessions,
+             pg_catalog.count(*) filter (where a.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as p_engaged,
+             pg_catalog.max(a.occurred_at) as p_last,
+             pg_catalog.max(a.received_at) filter (where a.occurred_at = (k.stored).first_seen_at) as p_first_received,
+             coalesce(pg_catalog.bool_or(a.utm_source is not null or a.referrer_domain is not null), false) as p_channel,
+             coalesce(pg_catalog.bool_or(a.user_id is not null), false) as p_user,
+             coalesce(pg_catalog.bool_or(a.device_type is not null), false) as p_device,
+             coalesce(pg_catalog.bool_or(a.country is not null), false) as p_country,
+             coalesce(pg_catalog.bool_or(a.city is not null), false) as p_city
+      from (select e.occurred_at, e.received_at, e.event_type, e.user_id, e.utm_source, e.referrer_domain, e.device_type, e.country, e.city,
+                   pg_catalog.lag(e.occurred_at) over (order by e.occurred_at, e.id) as previous_at
+            from analytics.events as e
+            where e.org_id = k.org_id
+              and e.visitor_id = 'anon:' || private.pseudonymize_visitor(pk.inner_pad, pk.outer_pad, k.org_id, k.visitor_key)::text
+              and e.occurred_at >= (k.stored).first_seen_at
+              and not e.is_bot) as a
+    ) as p
+    cross join lateral (
+      select e.occurred_at, e.utm_source, e.utm_medium, e.utm_campaign, e.referrer_domain
+      from analytics.events as e
+      where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot and e.received_at < p_after
+      order by e.occurred_at, e.id
+      limit 1
+    ) as f
+    -- whether an event still the customer's carries what P's last carrier did (read only then)
+    cross join lateral (
+      select not p.p_channel or exists (select 1 from analytics.events as e
+                                        where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                          and e.received_at < p_after and (e.utm_source is not null or e.referrer_domain is not null)) as r_channel,
+             not p.p_user or exists (select 1 from analytics.events as e
+                                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                       and e.received_at < p_after and e.user_id is not null) as r_user,
+             not p.p_device or exists (select 1 from analytics.events as e
+                                       where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                         and e.received_at < p_after and e.device_type is not null) as r_device,
+             not p.p_country or exists (select 1 from analytics.events as e
+                                        where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                          and e.received_at < p_after and e.country is not null) as r_country,
+             not p.p_city or exists (select 1 from analytics.events as e
+                                     where e.org_id = k.org_id and e.visitor_id = k.visitor_key and not e.is_bot
+                                       and e.received_at < p_after and e.city is not null) as r_city
+    ) as x
+    where k.trim and pk.id = 1 and rs.id = 1
+  ),
+  -- The keys continued from a stored row: fast ones from it, trimmed ones from it trimmed.
+  cont as (
+    select k.org_id, k.visitor_key, k.stored_last_at, k.stored from keys as k where k.fast
+    union all
+    select t.org_id, t.visitor_key, t.stored_last_at, t.stored from trim_rows as t where t.ok
+  ),
   slow_keys as (
-    select k.org_id, k.visitor_key, k.key_user_id from keys as k where not k.fast and not k.late
+    select k.org_id, k.visitor_key, k.key_user_id from keys as k where not k.fast and not k.late and not k.trim
     union all
     select l.org_id, l.visitor_key, null::uuid
     from late_rows as l
     where not (l.score_known and l.gap_known)
+    union all
+    select k.org_id, k.visitor_key, null::uuid
+    from keys as k
+    where k.trim
+      and not exists (select 1 from trim_rows as t where t.ok and t.org_id = k.org_id and t.visitor_key = k.visitor_key)
   ),
   -- The events of the touched customers. Every key touched (a full rebuild from
   -- -infinity, which computes no touched keys): all profiled events in one scan, no join
@@ -273,51 +412,50 @@ begin
       and not e.is_bot
       and e.received_at < p_upto
   ),
-  -- One sort by (customer, occurred_at, id): position, neighbours, and per customer the
-  -- position of the last event that carried each attribute (window aggregates over the
-  -- whole partition reuse the same order), so that the aggregation below needs no
-  -- ordered aggregate: "the value of the last event with X" is the value at that position.
+  -- One sort by (customer, occurred_at desc, id desc) and one window pass in that order,
+  -- latest event first: the neighbours, and running counts of the events that carry each
+  -- attribute, so that the aggregation below needs no ordered aggregate and no second
+  -- pass over each customer's events: "the value of the last event with X" is the value
+  -- of the event with X whose running count is 1, the first event is the one without a
+  -- previous event, the last event the one without a next event. (occurred_at, id) is
+  -- unique: a running frame holds exactly the events up to the current one.
   sequenced as (
     select ev.*,
-           pg_catalog.row_number() over w as rn,
-           pg_catalog.lag(ev.occurred_at) over w as previous_at,
-           pg_catalog.lead(ev.occurred_at) over w as next_at
+           pg_catalog.lead(ev.occurred_at) over w as previous_at,
+           pg_catalog.lag(ev.occurred_at) over w as next_at,
+           pg_catalog.count(*) filter (where ev.utm_source is not null or ev.referrer_domain is not null) over w as channel_k,
+           pg_catalog.count(ev.user_id) over w as user_k,
+           pg_catalog.count(ev.device_type) over w as device_k,
+           pg_catalog.count(ev.country) over w as country_k,
+           pg_catalog.count(ev.city) over w as city_k
     from ev
-    window w as (partition by ev.org_id, ev.visitor_key order by ev.occurred_at, ev.id)
-  ),
-  positioned as (
-    select s.*,
-           pg_catalog.max(s.rn) over c as last_rn,
-           pg_catalog.max(s.rn) filter (where s.utm_source is not null or s.referrer_domain is not null) over c as channel_rn,
-           pg_catalog.max(s.rn) filter (where s.user_id is not null) over c as user_rn,
-           pg_catalog.max(s.rn) filter (where s.device_type is not null) over c as device_rn,
-           pg_catalog.max(s.rn) filter (where s.country is not null) over c as country_rn,
-           pg_catalog.max(s.rn) filter (where s.city is not null) over c as city_rn
-    from sequenced as s
-    window c as (partition by s.org_id, s.visitor_key)
+    window w as (partition by ev.org_id, ev.visitor_key order by ev.occurred_at desc, ev.id desc)
   ),
   stats as (
     select s.org_id, s.visitor_key,
            pg_catalog.min(s.occurred_at) as first_event_at,
            pg_catalog.max(s.occurred_at) as last_event_at,
-           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = 1) as first_source,
-           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = 1) as first_medium,
-           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = 1) as first_campaign,
-           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_source,
-           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.rn = s.channel_rn) as last_medium,
-           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.rn = s.channel_rn) as last_campaign,
-           pg_catalog.min(s.user_id::text) filter (where s.rn = s.user_rn)::uuid as user_id,
-           pg_catalog.min(s.device_type) filter (where s.rn = s.device_rn) as device_type,
-           pg_catalog.min(s.country) filter (where s.rn = s.country_rn) as country,
-           pg_catalog.min(s.city) filter (where s.rn = s.city_rn) as city,
-           pg_catalog.min(s.network_type) filter (where s.rn = s.last_rn) as last_network_type,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain)) filter (where s.previous_at is null) as first_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain)) filter (where s.previous_at is null) as first_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign)) filter (where s.previous_at is null) as first_campaign,
+           pg_catalog.min(audience.channel_source(s.utm_source, s.referrer_domain))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_source,
+           pg_catalog.min(audience.channel_medium(s.utm_source, s.utm_medium, s.referrer_domain))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_medium,
+           pg_catalog.min(audience.channel_campaign(s.utm_campaign))
+             filter (where s.channel_k = 1 and (s.utm_source is not null or s.referrer_domain is not null)) as last_campaign,
+           pg_catalog.min(s.user_id::text) filter (where s.user_k = 1 and s.user_id is not null)::uuid as user_id,
+           pg_catalog.min(s.device_type) filter (where s.device_k = 1 and s.device_type is not null) as device_type,
+           pg_catalog.min(s.country) filter (where s.country_k = 1 and s.country is not null) as country,
+           pg_catalog.min(s.city) filter (where s.city_k = 1 and s.city is not null) as city,
+           pg_catalog.min(s.network_type) filter (where s.next_at is null) as last_network_type,
            pg_catalog.count(*) as events_count,
            pg_catalog.count(*) filter (where s.previous_at is null or s.occurred_at - s.previous_at >= interval '30 minutes') as sessions_count,
            pg_catalog.count(*) filter (where s.event_type in ('play', 'like', 'share', 'comment', 'follow', 'subscribe', 'download')) as engaged_events,
            pg_catalog.max(s.occurred_at) filter (where s.event_type = 'ticket_cta') as last_ticket_cta_at,
            pg_catalog.max(s.occurred_at) filter (where s.event_type = 'checkout_started') as last_checkout_at,
            pg_catalog.max(s.occurred_at) filter (where s.next_at - s.occurred_at >= interval '30 minutes') as last_gap_at
-    from positioned as s
+    from sequenced as s
     group by s.org_id, s.visitor_key
   ),
   order_rows as (
@@ -357,8 +495,7 @@ begin
            pg_catalog.lag(n.occurred_at) over w as previous_at,
            pg_catalog.lead(n.occurred_at) over w as next_at
     from new_ev as n
-    join keys as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
-    where k.fast
+    join cont as k on k.org_id = n.org_id and k.visitor_key = n.visitor_key
     window w as (partition by n.org_id, n.visitor_key order by n.occurred_at, n.id)
   ),
   fast_positioned as (
@@ -429,7 +566,7 @@ begin
          greatest(c.last_gap_at, f.last_gap_at,
                   case when f.first_new_at - c.last_event_at >= interval '30 minutes' then c.last_event_at end)
   from fast_stats as f
-  join keys as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
+  join cont as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
   cross join lateral (select (k.stored).*) as c
   union all
   -- A late key: the stored row's prefix (before the first new event) with the suffix

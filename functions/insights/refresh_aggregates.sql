@@ -7,9 +7,11 @@
 -- changed or nothing is stored (a retention run whose cutoff reaches the range deletes the
 -- stored result: analytics.apply_retention, step 4; boundaries: insights.aggregate_bounds).
 -- Takes that run's advisory lock in share mode first, so it never stores a result read
--- before a retention run that has committed since. Returns 'kept' or 'computed'. Called by
--- insights.refresh_all_aggregates (the refresh step) for every organization it cannot keep
--- in bulk.
+-- before a retention run that has committed since. Returns 'kept' or 'computed'. The
+-- refresh step is insights.refresh_all_aggregates, which maintains the same rows from their
+-- parts (migration 1140); this one-organization form recomputes from raw events and leaves
+-- the parts alone, so the organization's parts state no longer matches its complete_before
+-- and the next refresh step computes it in full.
 -- Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text

@@ -1,6 +1,7 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/usage/compute_model_days.sql
 -- requires: functions/usage/compute_dimension_days.sql
+-- requires: functions/usage/compute_dimension_weeks.sql
 -- Cost of one organization for the local days [p_from, p_to) broken down by p_dimension
 -- (user, team, project, feature, model, provider): the p_limit largest keys by cost (ties
 -- by key), then one '(other)' row for all the rest (only when there is a rest), so that
@@ -11,9 +12,15 @@
 -- feature ('(none)' when empty), 'provider/model', provider. Unpriced requests count in
 -- requests and tokens with cost 0.
 -- Who: members. Analysts and above: the organization, read through the rollups' inlined
--- readers private.model_days_rows (model, provider) or private.dimension_days_rows (user,
--- team, project, feature: the dimension's rows only, an index-only range of
--- index_dimension_days_on_org_id_dimension_day_key). Below analyst: only their own requests, computed from those requests. Errors: 42501 not a member; 22023 bad period, unknown dimension or
+-- readers private.model_days_rows (model, provider) or, for user, team, project and
+-- feature (the dimension's rows only): the whole local weeks (Monday to Sunday) inside each
+-- period from usage.dimension_weeks (migrations/1160; a week's row is the sum of its days'
+-- rows) and the other days of the periods (at most 6 at each end of a period) from
+-- private.dimension_days_rows (an index probe per day, index-only). The weeks that
+-- requests received since the weekly rollup's watermark touch (some of whose keys its reader
+-- would recompute, from dimension_days_rows) are read as days from dimension_days_rows instead:
+-- the same sums, without computing dimension_days' new rows twice. With nothing received
+-- since, the stored week rows are exact (its reader's stored half). Below analyst: only their own requests, computed from those requests. Errors: 42501 not a member; 22023 bad period, unknown dimension or
 -- p_limit outside 1-100 (hints).
 create or replace function public.get_cost_breakdown(p_org_id uuid, p_from date, p_to date,
                                                      p_dimension text default 'model', p_limit integer default 10)
@@ -36,6 +43,16 @@ declare
   v_own  uuid := case when v_role < 'analyst' then auth.uid() end;
   v_n    integer;
   v_tz   text;
+  -- The whole local weeks of the previous period [p_from - v_n, p_from): [v_pws, v_pwe), of
+  -- the current one [p_from, p_to): [v_cws, v_cwe) (empty ranges when there are none), and
+  -- the days of both periods outside them (user, team, project, feature).
+  v_pws  date;
+  v_pwe  date;
+  v_cws  date;
+  v_cwe  date;
+  v_days date[];
+  v_touched date[];
+  v_wm   timestamptz;
 begin
   perform private.assert_period(p_from, p_to);
   if p_dimension is null or p_dimension not in ('user', 'team', 'project', 'feature', 'model', 'provider') then
@@ -47,6 +64,26 @@ begin
   end if;
   v_n := p_to - p_from;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
+  if v_own is null and p_dimension in ('user', 'team', 'project', 'feature') then
+    -- First Monday at or after the start, last Monday at or before the end (isodow: 1 = Monday).
+    v_pws := (p_from - v_n) + (8 - extract(isodow from p_from - v_n)::integer) % 7;
+    v_pwe := p_from - (extract(isodow from p_from)::integer - 1);
+    v_cws := p_from + (8 - extract(isodow from p_from)::integer) % 7;
+    v_cwe := p_to - (extract(isodow from p_to)::integer - 1);
+    if v_pws >= v_pwe then v_pws := p_from - v_n; v_pwe := p_from - v_n; end if;
+    if v_cws >= v_cwe then v_cws := p_from; v_cwe := p_from; end if;
+    -- The weeks that requests received since the weekly rollup's watermark touch (some of
+    -- whose keys its reader would recompute from dimension_days) are read as days, from the
+    -- exact reader of dimension_days: a stored week row is read only where it is current.
+    select r.watermark into v_wm from private.rollups as r where r.name = 'usage.dimension_weeks';
+    v_touched := case when usage.received_any(p_org_id, v_wm, 'infinity')
+                      then array(select distinct t.week from usage.touched_dimension_weeks(p_org_id, v_wm, 'infinity') as t)
+                      else '{}' end;
+    v_days := array(select p_from - v_n + i from pg_catalog.generate_series(0, 2 * v_n - 1) as i
+                    where p_from - v_n + i < v_pws or (p_from - v_n + i >= v_pwe and p_from - v_n + i < v_cws)
+                       or p_from - v_n + i >= v_cwe
+                       or p_from - v_n + i - (extract(isodow from p_from - v_n + i)::integer - 1) = any (v_touched));
+  end if;
   return query
   with keyed as (
     select d.provider || '/' || d.model as key, d.day >= p_from as is_current, d.cost, d.requests,
@@ -65,6 +102,16 @@ begin
            d.day >= p_from, d.cost, d.requests, d.tokens
     from private.dimension_days_rows(p_org_id, p_from - v_n, p_to) as d
     where v_own is null and p_dimension in ('user', 'team', 'project', 'feature') and d.dimension = p_dimension
+      and d.day = any (v_days)
+    union all
+    select case when p_dimension = 'user'
+                then case when w.key = '00000000-0000-0000-0000-000000000000' then '(no user)' else w.key end
+                else coalesce(nullif(w.key, ''), '(none)') end,
+           w.week >= p_from, w.cost, w.requests, w.tokens
+    from usage.dimension_weeks as w
+    where v_own is null and p_dimension in ('user', 'team', 'project', 'feature')
+      and w.org_id = p_org_id and w.dimension = p_dimension and w.week >= v_pws and w.week < v_cwe
+      and (w.week < v_pwe or w.week >= v_cws) and w.week <> all (v_touched)
     union all
     select case p_dimension                                       -- a plain member: their own requests
              when 'user' then r.user_id::text
