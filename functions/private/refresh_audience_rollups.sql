@@ -15,7 +15,9 @@
 -- it (its stored columns exact: they depend on earlier rows only); a changed next click of
 -- that row is carried back to the earlier rows that had its old one. The recomputed rows
 -- are written once, with those columns; stored rows only where they change; the per-day
--- counts of every day whose rows changed are recomputed.
+-- counts of every day whose rows changed are recomputed: those of a recomputed day from its
+-- new rows as they are written (every row of that day is new), those of another day whose
+-- stored rows changed from the table.
 -- After retention removed a visitor's earliest rows, the columns pointing into them stay
 -- as stored where the recomputation starts after the visitor's first remaining row (as for
 -- every visitor not seen); a first build has only the remaining events to go by.
@@ -23,7 +25,8 @@
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
 -- watermark is built in full: every row deleted, every day recomputed by the same
--- statements (no stored row left to read; its sessions in one pass). The new watermark is the start of the oldest transaction
+-- statements (no stored row left to read; its sessions in one pass, their prefix counts
+-- from the sessions as they are inserted). The new watermark is the start of the oldest transaction
 -- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves. The others
 -- are recomputed together, by statements that each cover a batch of organizations, keyed
@@ -428,8 +431,12 @@ begin
       returning c.org_id, c.day
     ),
     counts_inserted as (
+      -- (in the order of the index (org_id, measure, day): it holds every column)
       insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
-      select p.org_id, p.day, 'all', '', '', '', p.prev_day, null::date, pg_catalog.count(*)
+      select c.org_id, c.day, c.measure, c.dim1, c.dim2, c.dim3, c.prev_day, c.next_day, c.visitors
+      from (
+      select p.org_id, p.day, 'all' as measure, '' as dim1, '' as dim2, '' as dim3, p.prev_day, null::date as next_day,
+             pg_catalog.count(*) as visitors
       from pointers as p where p.fresh
       group by p.org_id, p.day, p.prev_day
       union all
@@ -452,6 +459,8 @@ begin
       select p.org_id, p.day, 'combo', p.device_type, p.network_type, '', p.prev_day, null, pg_catalog.count(*)
       from combo_pointers as p where p.fresh
       group by p.org_id, p.day, p.device_type, p.network_type, p.prev_day
+      ) as c
+      order by c.org_id, c.measure, c.day
     )
     update pg_temp.audience_refresh_orgs as b
     set changed_all = x.changed_all, changed_checkout = x.changed_checkout, changed_mobile = x.changed_mobile,
@@ -596,6 +605,7 @@ begin
       cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(i.steps))) as k (n)
       where i.org_id = any (v_full)
       group by i.org_id, i.steps[1:k.n], i.day
+      order by i.org_id, i.steps[1:k.n], i.day   -- (the primary key's order)
     )
     update pg_temp.audience_refresh_orgs as b
     set session_days = x.days, sessions = x.sessions
