@@ -15,7 +15,9 @@
 -- it (its stored columns exact: they depend on earlier rows only); a changed next click of
 -- that row is carried back to the earlier rows that had its old one. The recomputed rows
 -- are written once, with those columns; stored rows only where they change; the per-day
--- counts of every day whose rows changed are recomputed.
+-- counts of every day whose rows changed are recomputed: those of a recomputed day from its
+-- new rows as they are written (every row of that day is new), those of another day whose
+-- stored rows changed from the table.
 -- After retention removed a visitor's earliest rows, the columns pointing into them stay
 -- as stored where the recomputation starts after the visitor's first remaining row (as for
 -- every visitor not seen); a first build has only the remaining events to go by.
@@ -23,7 +25,8 @@
 -- minutes of those events are recomputed from their first event on (a session spanning
 -- midnight stays one session; a late event can merge two). An organization without a
 -- watermark is built in full: every row deleted, every day recomputed by the same
--- statements (no stored row left to read; its sessions in one pass). The new watermark is the start of the oldest transaction
+-- statements (no stored row left to read; its sessions in one pass, their prefix counts
+-- from the sessions as they are inserted). The new watermark is the start of the oldest transaction
 -- still running (private.received_upper_bound); it never moves backwards. Organizations
 -- that received nothing since their watermark are not visited; only it moves. The others
 -- are recomputed together, by statements that each cover a batch of organizations, keyed
@@ -276,6 +279,14 @@ begin
     using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
            where b.org_id = any (v_orgs) offset 0) as d
     where t.org_id = d.org_id and t.day = d.day;
+    delete from private.audience_day_counts as c
+    using (select b.org_id, m.measure, d.day
+           from pg_temp.audience_refresh_orgs as b
+           cross join (values ('all'), ('checkout'), ('mobile'), ('desktop'), ('channel'), ('combo')) as m (measure)
+           cross join lateral pg_catalog.unnest(b.days) as d (day)
+           where b.org_id = any (v_orgs) and b.mark is not null
+           offset 0) as m
+    where c.org_id = m.org_id and c.measure = m.measure and c.day = m.day;
     insert into private.audience_device_days (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
     select d.org_id, d.day, d.device_type, d.network_type, pg_catalog.sum(d.sessions), pg_catalog.sum(d.events),
            pg_catalog.sum(d.page_load_ms), pg_catalog.sum(d.page_loads)
@@ -418,6 +429,38 @@ begin
         and c.device_type = p.device_type and c.network_type = p.network_type
         and not p.fresh and p.stored is distinct from p.prev_day
       returning c.org_id, c.day
+    ),
+    counts_inserted as (
+      -- (in the order of the index (org_id, measure, day): it holds every column)
+      insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
+      select c.org_id, c.day, c.measure, c.dim1, c.dim2, c.dim3, c.prev_day, c.next_day, c.visitors
+      from (
+      select p.org_id, p.day, 'all' as measure, '' as dim1, '' as dim2, '' as dim3, p.prev_day, null::date as next_day,
+             pg_catalog.count(*) as visitors
+      from pointers as p where p.fresh
+      group by p.org_id, p.day, p.prev_day
+      union all
+      select p.org_id, p.day, 'checkout', '', '', '', p.prev_checkout_day, null, pg_catalog.count(*)
+      from pointers as p where p.fresh and p.flags & 4 <> 0
+      group by p.org_id, p.day, p.prev_checkout_day
+      union all
+      select p.org_id, p.day, 'mobile', '', '', '', p.prev_mobile_day, null, pg_catalog.count(*)
+      from pointers as p where p.fresh and p.flags & 8 <> 0
+      group by p.org_id, p.day, p.prev_mobile_day
+      union all
+      select p.org_id, p.day, 'desktop', '', '', '', p.prev_desktop_day, null, pg_catalog.count(*)
+      from pointers as p where p.fresh and p.flags & 16 <> 0
+      group by p.org_id, p.day, p.prev_desktop_day
+      union all
+      select p.org_id, p.day, 'channel', p.source, p.medium, p.campaign, p.prev_day, p.next_click_day, pg_catalog.count(*)
+      from pointers as p where p.fresh
+      group by p.org_id, p.day, p.source, p.medium, p.campaign, p.prev_day, p.next_click_day
+      union all
+      select p.org_id, p.day, 'combo', p.device_type, p.network_type, '', p.prev_day, null, pg_catalog.count(*)
+      from combo_pointers as p where p.fresh
+      group by p.org_id, p.day, p.device_type, p.network_type, p.prev_day
+      ) as c
+      order by c.org_id, c.measure, c.day
     )
     update pg_temp.audience_refresh_orgs as b
     set changed_all = x.changed_all, changed_checkout = x.changed_checkout, changed_mobile = x.changed_mobile,
@@ -433,16 +476,12 @@ begin
                        u.new_desktop as desktop, u.new_prev or u.new_click as channel, false as combo
                 from updated as u
                 union all
-                select u.org_id, u.day, false, false, false, false, false, true from combos_updated as u
-                union all
-                select o.org_id, d.day, true, true, true, true, true, true
-                from pg_temp.audience_refresh_orgs as o
-                cross join lateral pg_catalog.unnest(o.days) as d (day)
-                where o.org_id = any (v_orgs)) as y
+                select u.org_id, u.day, false, false, false, false, false, true from combos_updated as u) as y
           group by y.org_id) as x
     where b.org_id = x.org_id;
 
-    -- Per-day counts of the changed days, measure by measure: a day whose rows changed only
+    -- Per-day counts of the other changed days (those of the recomputed days were counted
+    -- from their new rows above), measure by measure: a day whose rows changed only
     -- in next_click_day (carried back from a later click) recounts only 'channel'; one
     -- whose combinations alone changed, only 'combo'. (Each measure named: the index
     -- (org_id, measure, day) finds its days.)
@@ -557,7 +596,16 @@ begin
       from regions as g
       join pg_temp.audience_refresh_orgs as b on b.org_id = g.org_id
       cross join lateral private.audience_session_rows(g.org_id, g.keys, g.lo, g.hi) as s
-      returning org_id, day
+      returning org_id, day, steps
+    ),
+    prefixes_inserted as (
+      insert into private.audience_session_prefixes (org_id, prefix, day, sessions)
+      select i.org_id, i.steps[1:k.n], i.day, pg_catalog.count(*)
+      from inserted as i
+      cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(i.steps))) as k (n)
+      where i.org_id = any (v_full)
+      group by i.org_id, i.steps[1:k.n], i.day
+      order by i.org_id, i.steps[1:k.n], i.day   -- (the primary key's order)
     )
     update pg_temp.audience_refresh_orgs as b
     set session_days = x.days, sessions = x.sessions
@@ -569,15 +617,16 @@ begin
           group by y.org_id) as x
     where b.org_id = x.org_id;
 
-    -- Prefix counts of the days whose sessions changed.
+    -- Prefix counts of the days whose sessions changed (of an organization built in full:
+    -- counted from its sessions as they were inserted, above).
     delete from private.audience_session_prefixes as p
     using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
-           where b.org_id = any (v_orgs) offset 0) as d
+           where b.org_id = any (v_orgs) and b.mark is not null offset 0) as d
     where p.org_id = d.org_id and p.day = d.day;
     insert into private.audience_session_prefixes (org_id, prefix, day, sessions)
     select s.org_id, s.steps[1:k.n], s.day, pg_catalog.count(*)
     from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
-          where b.org_id = any (v_orgs) offset 0) as d
+          where b.org_id = any (v_orgs) and b.mark is not null offset 0) as d
     join private.audience_sessions as s on s.org_id = d.org_id and s.day = d.day
     cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(s.steps))) as k (n)
     group by s.org_id, s.steps[1:k.n], s.day;
