@@ -9,10 +9,10 @@
 -- Takes that run's advisory lock in share mode first, so it never stores a result read
 -- before a retention run that has committed since; then the exclusive lock that
 -- insights.refresh_all_aggregates takes (one writer of the stored aggregates at a time).
--- Returns 'kept' or 'computed'. The refresh step is insights.refresh_all_aggregates, which maintains the same rows from their
--- parts (migration 1140); this one-organization form recomputes from raw events and leaves
--- the parts alone, so the organization's parts state no longer matches its complete_before
--- and the next refresh step computes it in full.
+-- Returns 'kept' or 'computed'. The refresh step is insights.refresh_all_aggregates, which
+-- maintains the same rows from their parts (migration 1140); this one-organization form
+-- recomputes from raw events and leaves the parts alone, so the organization's parts state
+-- no longer matches its complete_before and the next refresh step computes it in full.
 -- Internal: owner only.
 create or replace function insights.refresh_aggregates(p_org_id uuid)
 returns text
