@@ -6,7 +6,7 @@
 -- set of answers is taken three ways: events only (watermark row removed), rollups plus
 -- the events they do not reflect, rollups alone (watermark moved past every event).
 -- Fixture: tests.audience_june_fixture (aud-berlin, Europe/Berlin) plus the sessions below.
-select plan(17);
+select plan(21);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 -- V9, V10, V11 and V12 as in audience_paths.sql; V12's session spans 05-31 -> 06-01.
@@ -178,5 +178,71 @@ select results_eq(
      where w.org_id = md5('org:aud-berlin')::uuid $$,
   $$ values (true, true, true) $$,
   'its watermark moved up to the refresh''s bound (later than this transaction''s start), its rollups unchanged');
+
+-- 6. One visitor's late event on the day with the most visitors: only that visitor's days
+-- are recomputed (the other visitors' rows of the day stay where they are, row ids kept),
+-- and the device sums move by its new share minus its old one (migration 1180).
+create temp table pv_day as
+select day from private.audience_visitor_days where org_id = md5('org:aud-berlin')::uuid
+group by day order by count(*) desc, day limit 1;
+create temp table pv_rows as
+select visitor_key, ctid as row_id from private.audience_visitor_days
+where org_id = md5('org:aud-berlin')::uuid and day = (select day from pv_day);
+create function pg_temp.pv_kept() returns bigint language sql as $$
+  select count(*) from pv_rows as p
+  join private.audience_visitor_days as t
+    on t.org_id = md5('org:aud-berlin')::uuid and t.visitor_key = p.visitor_key and t.day = (select day from pv_day)
+  where t.ctid = p.row_id
+$$;
+create function pg_temp.pv_late_event() returns void language sql as $$
+  insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, device_type, network_type,
+                                page_load_ms, is_bot)
+  select md5('org:aud-berlin')::uuid, ((select day from pv_day) + time '12:00') at time zone 'Europe/Berlin',
+         clock_timestamp(), 'page_view', pg_catalog.min(p.visitor_key), 'desktop', 'wifi', 500, false
+  from pv_rows as p
+$$;
+-- (this fixture's days hold a handful of visitors: per visitor whatever the share)
+update private.audience_settings set value = 1000 where name = 'per_visitor_max_pct';
+select pg_temp.pv_late_event();
+select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
+select is(
+  pg_temp.pv_kept(), (select count(*) - 1 from pv_rows),
+  'a late event of one visitor: the other visitors'' rows of its day are kept, not rewritten');
+update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
+select pg_temp.snapshot('one visitor, refreshed');
+create temp table pv_mark as
+select events_received from private.audience_rollup_watermarks where org_id = md5('org:aud-berlin')::uuid;
+delete from private.audience_rollup_watermarks where org_id = md5('org:aud-berlin')::uuid;
+select pg_temp.snapshot('one visitor, events');
+insert into private.audience_rollup_watermarks (org_id, events_received)
+select md5('org:aud-berlin')::uuid, events_received from pv_mark;
+select results_eq(
+  $$ select rpc, n, answer from rollup_answers where label = 'one visitor, refreshed' order by rpc, n $$,
+  $$ select rpc, n, answer from rollup_answers where label = 'one visitor, events' order by rpc, n $$,
+  'after it, the rollups alone answer as the events do');
+select is_empty(
+  $$ select day, device_type, network_type, sessions, events, page_load_ms, page_loads from private.audience_device_days
+     where org_id = md5('org:aud-berlin')::uuid
+     except all
+     select day, device_type, network_type, sum(sessions)::int, sum(events)::int, sum(page_load_ms), sum(page_loads)::int
+     from private.audience_visitor_day_combos where org_id = md5('org:aud-berlin')::uuid
+     group by 1, 2, 3 $$,
+  'every device sum equals the sum of the visitors'' shares');
+-- Shares missing (rows written before migration 1180): the day is recomputed whole.
+update private.audience_visitor_day_combos set events = null
+where org_id = md5('org:aud-berlin')::uuid and day = (select day from pv_day)
+  and visitor_key = (select min(visitor_key) from pv_rows);
+truncate pv_rows;
+insert into pv_rows
+select visitor_key, ctid from private.audience_visitor_days
+where org_id = md5('org:aud-berlin')::uuid and day = (select day from pv_day);
+select pg_temp.pv_late_event();
+select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
+select results_eq(
+  $$ select pg_temp.pv_kept()::int,
+            (select count(*)::int from private.audience_visitor_day_combos
+             where org_id = md5('org:aud-berlin')::uuid and events is null) $$,
+  $$ values (0, 0) $$,
+  'a touched visitor-day without shares: its day is recomputed whole (no row kept), the shares written');
 
 select * from finish();

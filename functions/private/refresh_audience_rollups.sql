@@ -7,17 +7,23 @@
 -- Called by private.run_refresh (`audiencectl refresh`); owner / DBA sessions only.
 --
 -- Incremental by received_at: for an organization with a
--- watermark (private.audience_rollup_watermarks) the local days of the events received
--- since, and the day after each (its first session may continue one of the evening
--- before), are recomputed from analytics.events; a late event recomputes its own day.
+-- watermark (private.audience_rollup_watermarks) the visitor-days of the events received
+-- since (each visitor's local days of them, and the day after each: its first session may
+-- continue one of the evening before) are recomputed from analytics.events, and the device
+-- sums of those days move by the difference between the visitors' old and new shares (kept
+-- in audience_visitor_day_combos, migration 1180); a late event recomputes its visitor's
+-- day. Where a touched visitor-day's stored combinations have no shares (written before
+-- 1180), or the touched visitor-days are more than per_visitor_max_pct (50) % of their days'
+-- rows (private.audience_settings; a day of new events), the organization's touched days
+-- are recomputed whole, every visitor of them.
 -- The previous-day columns of every visitor seen on those days are recomputed from the
 -- first recomputed day of the organization on, starting from the visitor's last row before
 -- it (its stored columns exact: they depend on earlier rows only); a changed next click of
 -- that row is carried back to the earlier rows that had its old one. The recomputed rows
 -- are written once, with those columns; stored rows only where they change; the per-day
--- counts of every day whose rows changed are recomputed: those of a recomputed day from its
--- new rows as they are written (every row of that day is new), those of another day whose
--- stored rows changed from the table.
+-- counts of every day whose rows changed are recomputed: those of a day recomputed whole
+-- from its new rows as they are written (every row of that day is new), those of another
+-- day whose rows changed (a visitor-day recomputed, pointers moved) from the table.
 -- After retention removed a visitor's earliest rows, the columns pointing into them stay
 -- as stored where the recomputation starts after the visitor's first remaining row (as for
 -- every visitor not seen); a first build has only the remaining events to go by.
@@ -63,6 +69,7 @@ declare
   v_run      record;
   v_orgs     uuid[];
   v_full     uuid[];
+  v_pv       uuid[];
   v_visitors integer;
   v_dirty    bigint;
   v_deleted  bigint := 0;
@@ -78,10 +85,19 @@ begin
   -- first), the days whose per-day counts change, measure by measure (changed_*), the days
   -- whose sessions changed and the number of sessions written.
   create temp table if not exists audience_refresh_orgs (
-    org_id uuid primary key, timezone text, mark timestamptz, batch integer,
+    org_id uuid primary key, timezone text, mark timestamptz, batch integer, per_visitor boolean not null default false,
     days date[] not null default '{}', from_day date,
     changed_all date[], changed_checkout date[], changed_mobile date[], changed_desktop date[],
     changed_channel date[], changed_combo date[], session_days date[], sessions integer
+  ) on commit drop;
+  -- The visitor-days recomputed one by one (organizations recomputed per visitor) and the
+  -- device shares their stored combinations held.
+  create temp table if not exists audience_refresh_vdays (
+    org_id uuid, visitor_key text collate "C", day date, primary key (org_id, visitor_key, day)
+  ) on commit drop;
+  create temp table if not exists audience_refresh_old_devices (
+    org_id uuid, day date, device_type text, network_type text, sessions integer, events integer,
+    page_load_ms bigint, page_loads integer
   ) on commit drop;
   create temp table if not exists audience_refresh_keys (
     org_id uuid, visitor_key text collate "C", primary key (org_id, visitor_key)
@@ -179,7 +195,8 @@ begin
     v_deleted := v_deleted + coalesce(v_visitors, 0);
     if v_visitors is null or v_visitors > 1000 or v_deleted > 5000 then
       truncate pg_temp.audience_refresh_keys, pg_temp.audience_refresh_rows, pg_temp.audience_refresh_devices,
-               pg_temp.audience_refresh_dirty, pg_temp.audience_refresh_touched;
+               pg_temp.audience_refresh_dirty, pg_temp.audience_refresh_touched, pg_temp.audience_refresh_vdays,
+               pg_temp.audience_refresh_old_devices;
       v_deleted := 0;
     else
       delete from pg_temp.audience_refresh_keys;
@@ -187,6 +204,8 @@ begin
       delete from pg_temp.audience_refresh_devices;
       delete from pg_temp.audience_refresh_dirty;
       delete from pg_temp.audience_refresh_touched;
+      delete from pg_temp.audience_refresh_vdays;
+      delete from pg_temp.audience_refresh_old_devices;
     end if;
 
     -- The local days to recompute: every day of an organization without a watermark (its
@@ -219,6 +238,43 @@ begin
           group by y.org_id) as x
     where b.org_id = x.org_id;
 
+    -- An organization with a watermark recomputes only the visitor-days that the events
+    -- received since touch: each visitor's local days of those events and the day after each
+    -- (the first session of a day may continue the evening before), when every stored
+    -- combination of those visitor-days carries its device shares (migration 1180); the
+    -- other visitors' rows of those days stay, the device sums move by the touched visitors'
+    -- new shares minus their old ones, and the per-day counts of those days are recounted
+    -- from the table. Otherwise (no watermark, or shares written before 1180) its days are
+    -- recomputed whole, for every visitor; so are they when the touched visitor-days are more
+    -- than private.audience_settings('per_visitor_max_pct') % of their days' stored rows.
+    insert into pg_temp.audience_refresh_vdays
+    select distinct b.org_id, e.visitor_key, d.day
+    from pg_temp.audience_refresh_orgs as b
+    join pg_temp.audience_refresh_received as e on e.org_id = b.org_id and e.received_at >= b.mark
+    cross join lateral (values ((e.occurred_at at time zone b.timezone)::date),
+                               ((e.occurred_at at time zone b.timezone)::date + 1)) as d (day)
+    where b.org_id = any (v_orgs) and b.mark is not null
+      and not e.is_bot and e.visitor_key is not null;
+    update pg_temp.audience_refresh_orgs as b
+    set per_visitor = true
+    from (select v.org_id, pg_catalog.count(*) as n from pg_temp.audience_refresh_vdays as v group by v.org_id) as v
+    where v.org_id = b.org_id and b.org_id = any (v_orgs) and b.mark is not null
+      and not exists (select 1
+                      from pg_temp.audience_refresh_vdays as x
+                      join private.audience_visitor_day_combos as c
+                        on c.org_id = x.org_id and c.visitor_key = x.visitor_key and c.day = x.day
+                      where x.org_id = b.org_id and c.events is null)
+      -- (and only while the touched visitor-days are at most per_visitor_max_pct % of those
+      -- days' rows, 50 by default: a whole day of new events touches most visitors of its
+      -- days, and whole days are then cheaper: counted from their new rows, device sums
+      -- written once)
+      and 100 * v.n <= coalesce((select s.value from private.audience_settings as s where s.name = 'per_visitor_max_pct'), 50)
+                       * (select pg_catalog.count(*) from private.audience_visitor_days as t
+                          where t.org_id = b.org_id and t.day = any (b.days));
+    v_pv := coalesce((select pg_catalog.array_agg(b.org_id) from pg_temp.audience_refresh_orgs as b
+                      where b.org_id = any (v_orgs) and b.per_visitor), '{}');
+    delete from pg_temp.audience_refresh_vdays as v where v.org_id <> all (v_pv);
+
     -- Visitor-day and device rows of those days (pg_temp: their pointers are computed
     -- before they are written, so each row is written once), by runs of consecutive days
     -- of at most 31, each run once for every organization that has it. (Here and below the
@@ -228,12 +284,24 @@ begin
     with deleted as (
       delete from private.audience_visitor_days as t
       using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
-             where b.org_id = any (v_orgs) offset 0) as d
+             where b.org_id = any (v_orgs) and not b.per_visitor offset 0) as d
       where t.org_id = d.org_id and t.day = d.day
       returning t.org_id, t.visitor_key
     )
     insert into pg_temp.audience_refresh_keys
     select distinct d.org_id, d.visitor_key from deleted as d;
+    if v_pv <> '{}' then
+      analyze pg_temp.audience_refresh_vdays;
+      with deleted as (
+        delete from private.audience_visitor_days as t
+        using (select v.org_id, v.visitor_key, v.day from pg_temp.audience_refresh_vdays as v offset 0) as v
+        where t.org_id = v.org_id and t.visitor_key = v.visitor_key and t.day = v.day
+        returning t.org_id, t.visitor_key
+      )
+      insert into pg_temp.audience_refresh_keys
+      select distinct d.org_id, d.visitor_key from deleted as d
+      on conflict do nothing;
+    end if;
     -- (The events are read with hash joins: private.sessionized_events joins each event to
     -- its organization. Every other statement reads the rollup tables by key, see above.)
     perform pg_catalog.set_config('enable_hashjoin', 'on', true);
@@ -256,10 +324,16 @@ begin
              (case when v.clicked then 1 else 0 end + case when v.ticket_cta then 2 else 0 end
               + case when v.checkout then 4 else 0 end + case when v.mobile then 8 else 0 end
               + case when v.desktop then 16 else 0 end)::smallint
-      from private.visitor_day_channels(v_run.orgs, v_run.from_day, v_run.to_day) as v;
+      from private.visitor_day_channels(v_run.orgs, v_run.from_day, v_run.to_day) as v
+      where v.org_id <> all (v_pv)
+         or exists (select 1 from pg_temp.audience_refresh_vdays as d
+                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day);
       insert into pg_temp.audience_refresh_devices
       select v.org_id, v.day, v.device_type, v.network_type, v.visitor_key, v.sessions, v.events, v.page_load_ms, v.page_loads
-      from private.visitor_day_devices(v_run.orgs, v_run.from_day, v_run.to_day) as v;
+      from private.visitor_day_devices(v_run.orgs, v_run.from_day, v_run.to_day) as v
+      where v.org_id <> all (v_pv)
+         or exists (select 1 from pg_temp.audience_refresh_vdays as d
+                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day);
     end loop;
     perform pg_catalog.set_config('enable_hashjoin', 'off', true);
     insert into pg_temp.audience_refresh_keys
@@ -270,28 +344,56 @@ begin
       analyze pg_temp.audience_refresh_keys;   -- (a small set is planned as one without)
     end if;
 
-    -- Device x network sums per day (additive).
+    -- Device x network sums per day (additive): the recomputed days' sums replaced, or moved
+    -- by the recomputed visitor-days' new shares minus their old ones (a sum left without
+    -- events is deleted: nobody used that combination that day).
     delete from private.audience_visitor_day_combos as t
     using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
-           where b.org_id = any (v_orgs) offset 0) as d
+           where b.org_id = any (v_orgs) and not b.per_visitor offset 0) as d
     where t.org_id = d.org_id and t.day = d.day;
+    if v_pv <> '{}' then
+      with deleted as (
+        delete from private.audience_visitor_day_combos as t
+        using (select v.org_id, v.visitor_key, v.day from pg_temp.audience_refresh_vdays as v offset 0) as v
+        where t.org_id = v.org_id and t.visitor_key = v.visitor_key and t.day = v.day
+        returning t.org_id, t.day, t.device_type, t.network_type, t.sessions, t.events, t.page_load_ms, t.page_loads
+      )
+      insert into pg_temp.audience_refresh_old_devices select * from deleted;
+    end if;
     delete from private.audience_device_days as t
     using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.days) as d (day)
-           where b.org_id = any (v_orgs) offset 0) as d
+           where b.org_id = any (v_orgs) and not b.per_visitor offset 0) as d
     where t.org_id = d.org_id and t.day = d.day;
+    -- (the per-day counts of the days recomputed whole are counted from their new rows below;
+    -- those of organizations recomputed per visitor are recounted from the table, as changed)
     delete from private.audience_day_counts as c
     using (select b.org_id, m.measure, d.day
            from pg_temp.audience_refresh_orgs as b
            cross join (values ('all'), ('checkout'), ('mobile'), ('desktop'), ('channel'), ('combo')) as m (measure)
            cross join lateral pg_catalog.unnest(b.days) as d (day)
-           where b.org_id = any (v_orgs) and b.mark is not null
+           where b.org_id = any (v_orgs) and b.mark is not null and not b.per_visitor
            offset 0) as m
     where c.org_id = m.org_id and c.measure = m.measure and c.day = m.day;
-    insert into private.audience_device_days (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
+    insert into private.audience_device_days as t (org_id, day, device_type, network_type, sessions, events, page_load_ms, page_loads)
     select d.org_id, d.day, d.device_type, d.network_type, pg_catalog.sum(d.sessions), pg_catalog.sum(d.events),
            pg_catalog.sum(d.page_load_ms), pg_catalog.sum(d.page_loads)
-    from pg_temp.audience_refresh_devices as d
-    group by d.org_id, d.day, d.device_type, d.network_type;
+    from (select n.org_id, n.day, n.device_type, n.network_type, n.sessions, n.events, n.page_load_ms, n.page_loads
+          from pg_temp.audience_refresh_devices as n
+          union all
+          select o.org_id, o.day, o.device_type, o.network_type, -o.sessions, -o.events, -o.page_load_ms, -o.page_loads
+          from pg_temp.audience_refresh_old_devices as o) as d
+    group by d.org_id, d.day, d.device_type, d.network_type
+    order by d.org_id, d.day, d.device_type, d.network_type
+    on conflict on constraint pk_audience_device_days do update
+      set sessions = t.sessions + excluded.sessions, events = t.events + excluded.events,
+          page_load_ms = t.page_load_ms + excluded.page_load_ms, page_loads = t.page_loads + excluded.page_loads;
+    if v_pv <> '{}' then
+      delete from private.audience_device_days as t
+      using (select distinct o.org_id, o.day, o.device_type, o.network_type from pg_temp.audience_refresh_old_devices as o
+             offset 0) as o
+      where t.org_id = o.org_id and t.day = o.day and t.device_type = o.device_type and t.network_type = o.network_type
+        and t.events = 0;
+    end if;
 
     -- Previous-day columns, one statement for a first build and an incremental run. Per
     -- visitor seen: the new rows (pg_temp), the stored rows from the first recomputed day
@@ -390,12 +492,13 @@ begin
     ),
     combo_win as (
       select d.org_id, d.visitor_key, d.day, d.device_type, d.network_type, true as fresh, null::date as stored,
-             b.from_day, b.stored_org
+             b.from_day, b.stored_org, d.sessions, d.events, d.page_load_ms, d.page_loads
       from pg_temp.audience_refresh_devices as d
       cross join lateral (select b.from_day, b.mark is not null as stored_org from pg_temp.audience_refresh_orgs as b
                           where b.org_id = d.org_id offset 0) as b
       union all
-      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day, b.from_day, true
+      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day, b.from_day, true,
+             null, null, null, null
       from pg_temp.audience_refresh_orgs as b
       join pg_temp.audience_refresh_keys as k on k.org_id = b.org_id
       join private.audience_visitor_day_combos as c
@@ -404,6 +507,7 @@ begin
     ),
     combo_pointers as (
       select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, c.fresh, c.stored,
+             c.sessions, c.events, c.page_load_ms, c.page_loads,
              coalesce(pg_catalog.lag(c.day) over (partition by c.org_id, c.visitor_key, c.device_type, c.network_type
                                                   order by c.day),
                       case when c.stored_org then
@@ -415,8 +519,10 @@ begin
       from combo_win as c
     ),
     combos_inserted as (
-      insert into private.audience_visitor_day_combos (org_id, day, visitor_key, device_type, network_type, prev_day)
-      select p.org_id, p.day, p.visitor_key, p.device_type, p.network_type, p.prev_day
+      insert into private.audience_visitor_day_combos (org_id, day, visitor_key, device_type, network_type, prev_day,
+                                                       sessions, events, page_load_ms, page_loads)
+      select p.org_id, p.day, p.visitor_key, p.device_type, p.network_type, p.prev_day,
+             p.sessions, p.events, p.page_load_ms, p.page_loads
       from combo_pointers as p
       where p.fresh
       order by p.org_id, p.visitor_key, p.day, p.device_type, p.network_type
@@ -431,33 +537,34 @@ begin
       returning c.org_id, c.day
     ),
     counts_inserted as (
-      -- (in the order of the index (org_id, measure, day): it holds every column)
+      -- (the days recomputed whole: all their rows are fresh; in the order of the index
+      -- (org_id, measure, day): it holds every column)
       insert into private.audience_day_counts (org_id, day, measure, dim1, dim2, dim3, prev_day, next_day, visitors)
       select c.org_id, c.day, c.measure, c.dim1, c.dim2, c.dim3, c.prev_day, c.next_day, c.visitors
       from (
       select p.org_id, p.day, 'all' as measure, '' as dim1, '' as dim2, '' as dim3, p.prev_day, null::date as next_day,
              pg_catalog.count(*) as visitors
-      from pointers as p where p.fresh
+      from pointers as p where p.fresh and p.org_id <> all (v_pv)
       group by p.org_id, p.day, p.prev_day
       union all
       select p.org_id, p.day, 'checkout', '', '', '', p.prev_checkout_day, null, pg_catalog.count(*)
-      from pointers as p where p.fresh and p.flags & 4 <> 0
+      from pointers as p where p.fresh and p.org_id <> all (v_pv) and p.flags & 4 <> 0
       group by p.org_id, p.day, p.prev_checkout_day
       union all
       select p.org_id, p.day, 'mobile', '', '', '', p.prev_mobile_day, null, pg_catalog.count(*)
-      from pointers as p where p.fresh and p.flags & 8 <> 0
+      from pointers as p where p.fresh and p.org_id <> all (v_pv) and p.flags & 8 <> 0
       group by p.org_id, p.day, p.prev_mobile_day
       union all
       select p.org_id, p.day, 'desktop', '', '', '', p.prev_desktop_day, null, pg_catalog.count(*)
-      from pointers as p where p.fresh and p.flags & 16 <> 0
+      from pointers as p where p.fresh and p.org_id <> all (v_pv) and p.flags & 16 <> 0
       group by p.org_id, p.day, p.prev_desktop_day
       union all
       select p.org_id, p.day, 'channel', p.source, p.medium, p.campaign, p.prev_day, p.next_click_day, pg_catalog.count(*)
-      from pointers as p where p.fresh
+      from pointers as p where p.fresh and p.org_id <> all (v_pv)
       group by p.org_id, p.day, p.source, p.medium, p.campaign, p.prev_day, p.next_click_day
       union all
       select p.org_id, p.day, 'combo', p.device_type, p.network_type, '', p.prev_day, null, pg_catalog.count(*)
-      from combo_pointers as p where p.fresh
+      from combo_pointers as p where p.fresh and p.org_id <> all (v_pv)
       group by p.org_id, p.day, p.device_type, p.network_type, p.prev_day
       ) as c
       order by c.org_id, c.measure, c.day
@@ -476,12 +583,18 @@ begin
                        u.new_desktop as desktop, u.new_prev or u.new_click as channel, false as combo
                 from updated as u
                 union all
-                select u.org_id, u.day, false, false, false, false, false, true from combos_updated as u) as y
+                select u.org_id, u.day, false, false, false, false, false, true from combos_updated as u
+                union all
+                -- (the days of organizations recomputed per visitor: recounted from the table)
+                select o.org_id, d.day, true, true, true, true, true, true
+                from pg_temp.audience_refresh_orgs as o
+                cross join lateral pg_catalog.unnest(o.days) as d (day)
+                where o.org_id = any (v_pv)) as y
           group by y.org_id) as x
     where b.org_id = x.org_id;
 
-    -- Per-day counts of the other changed days (those of the recomputed days were counted
-    -- from their new rows above), measure by measure: a day whose rows changed only
+    -- Per-day counts of the other changed days (those of the days recomputed whole were
+    -- counted from their new rows above), measure by measure: a day whose rows changed only
     -- in next_click_day (carried back from a later click) recounts only 'channel'; one
     -- whose combinations alone changed, only 'combo'. (Each measure named: the index
     -- (org_id, measure, day) finds its days.)
