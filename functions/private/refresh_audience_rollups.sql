@@ -70,6 +70,7 @@ declare
   v_orgs     uuid[];
   v_full     uuid[];
   v_pv       uuid[];
+  v_keys     text[];
   v_visitors integer;
   v_dirty    bigint;
   v_deleted  bigint := 0;
@@ -274,6 +275,9 @@ begin
     v_pv := coalesce((select pg_catalog.array_agg(b.org_id) from pg_temp.audience_refresh_orgs as b
                       where b.org_id = any (v_orgs) and b.per_visitor), '{}');
     delete from pg_temp.audience_refresh_vdays as v where v.org_id <> all (v_pv);
+    -- (the touched visitors' keys: a condition on the sessionizing window's partition, which
+    -- the planner applies before it, so the other visitors' events are not sessionized)
+    v_keys := array(select distinct v.visitor_key from pg_temp.audience_refresh_vdays as v);
 
     -- Visitor-day and device rows of those days (pg_temp: their pointers are computed
     -- before they are written, so each row is written once), by runs of consecutive days
@@ -325,15 +329,17 @@ begin
               + case when v.checkout then 4 else 0 end + case when v.mobile then 8 else 0 end
               + case when v.desktop then 16 else 0 end)::smallint
       from private.visitor_day_channels(v_run.orgs, v_run.from_day, v_run.to_day) as v
-      where v.org_id <> all (v_pv)
+      where (v.org_id <> all (v_pv) or v.visitor_key = any (v_keys))
+        and (v.org_id <> all (v_pv)
          or exists (select 1 from pg_temp.audience_refresh_vdays as d
-                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day);
+                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day));
       insert into pg_temp.audience_refresh_devices
       select v.org_id, v.day, v.device_type, v.network_type, v.visitor_key, v.sessions, v.events, v.page_load_ms, v.page_loads
       from private.visitor_day_devices(v_run.orgs, v_run.from_day, v_run.to_day) as v
-      where v.org_id <> all (v_pv)
+      where (v.org_id <> all (v_pv) or v.visitor_key = any (v_keys))
+        and (v.org_id <> all (v_pv)
          or exists (select 1 from pg_temp.audience_refresh_vdays as d
-                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day);
+                    where d.org_id = v.org_id and d.visitor_key = v.visitor_key and d.day = v.day));
     end loop;
     perform pg_catalog.set_config('enable_hashjoin', 'off', true);
     insert into pg_temp.audience_refresh_keys
