@@ -6,7 +6,7 @@
 -- set of answers is taken three ways: events only (watermark row removed), rollups plus
 -- the events they do not reflect, rollups alone (watermark moved past every event).
 -- Fixture: tests.audience_june_fixture (aud-berlin, Europe/Berlin) plus the sessions below.
-select plan(21);
+select plan(22);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 -- V9, V10, V11 and V12 as in audience_paths.sql; V12's session spans 05-31 -> 06-01.
@@ -244,5 +244,14 @@ select results_eq(
              where org_id = md5('org:aud-berlin')::uuid and events is null) $$,
   $$ values (0, 0) $$,
   'a touched visitor-day without shares: its day is recomputed whole (no row kept), the shares written');
+select is_empty(
+  $$ select prefix, day, sessions from private.audience_session_prefixes where org_id = md5('org:aud-berlin')::uuid
+     except all
+     select s.steps[1:k.n], s.day, pg_catalog.count(*)::int
+     from private.audience_sessions as s
+     cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(s.steps))) as k (n)
+     where s.org_id = md5('org:aud-berlin')::uuid
+     group by 1, 2 $$,
+  'after the incremental refreshes, every session prefix count equals a recount of the stored sessions (none left at 0)');
 
 select * from finish();

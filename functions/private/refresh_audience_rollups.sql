@@ -29,7 +29,8 @@
 -- every visitor not seen); a first build has only the remaining events to go by.
 -- Sessions: for each visitor with events received since, the stored sessions within 30
 -- minutes of those events are recomputed from their first event on (a session spanning
--- midnight stays one session; a late event can merge two). An organization without a
+-- midnight stays one session; a late event can merge two), and the per-day prefix counts
+-- move by the sessions written minus those they replace. An organization without a
 -- watermark is built in full: every row deleted, every day recomputed by the same
 -- statements (no stored row left to read; its sessions in one pass, their prefix counts
 -- from the sessions as they are inserted). The new watermark is the start of the oldest transaction
@@ -116,7 +117,7 @@ begin
     primary key (org_id, visitor_key)
   ) on commit drop;
   create temp table if not exists audience_refresh_touched (
-    org_id uuid, visitor_key text collate "C", started_at timestamptz, ended_at timestamptz, day date
+    org_id uuid, visitor_key text collate "C", started_at timestamptz, ended_at timestamptz, day date, steps text[]
   ) on commit drop;
   create temp table if not exists audience_refresh_active (org_id uuid primary key) on commit drop;
   create temp table if not exists audience_refresh_received (
@@ -685,7 +686,7 @@ begin
         and s.started_at >= l.lo
         and s.started_at <= d.last_at + interval '30 minutes'
         and s.ended_at >= d.first_at - interval '30 minutes'
-      returning s.org_id, s.visitor_key, s.started_at, s.ended_at, s.day
+      returning s.org_id, s.visitor_key, s.started_at, s.ended_at, s.day, s.steps
     )
     insert into pg_temp.audience_refresh_touched select * from touched;
     with ranges as (
@@ -725,6 +726,24 @@ begin
       where i.org_id = any (v_full)
       group by i.org_id, i.steps[1:k.n], i.day
       order by i.org_id, i.steps[1:k.n], i.day   -- (the primary key's order)
+    ),
+    -- Of the others: the prefix counts move by the sessions written (+1 for each of their
+    -- prefixes) and the sessions they replace (-1); counts left at 0 are deleted below.
+    prefixes_moved as (
+      insert into private.audience_session_prefixes as p (org_id, prefix, day, sessions)
+      select x.org_id, x.prefix, x.day, pg_catalog.sum(x.n)::integer
+      from (select i.org_id, i.steps[1:k.n] as prefix, i.day, 1 as n
+            from inserted as i
+            cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(i.steps))) as k (n)
+            where i.org_id <> all (v_full)
+            union all
+            select t.org_id, t.steps[1:k.n], t.day, -1
+            from pg_temp.audience_refresh_touched as t
+            cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(t.steps))) as k (n)) as x
+      group by x.org_id, x.prefix, x.day
+      having pg_catalog.sum(x.n) <> 0
+      order by x.org_id, x.prefix, x.day
+      on conflict on constraint pk_audience_session_prefixes do update set sessions = p.sessions + excluded.sessions
     )
     update pg_temp.audience_refresh_orgs as b
     set session_days = x.days, sessions = x.sessions
@@ -736,19 +755,10 @@ begin
           group by y.org_id) as x
     where b.org_id = x.org_id;
 
-    -- Prefix counts of the days whose sessions changed (of an organization built in full:
-    -- counted from its sessions as they were inserted, above).
+    -- Prefix counts that the replaced sessions brought to 0 (only their days can have one).
     delete from private.audience_session_prefixes as p
-    using (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
-           where b.org_id = any (v_orgs) and b.mark is not null offset 0) as d
-    where p.org_id = d.org_id and p.day = d.day;
-    insert into private.audience_session_prefixes (org_id, prefix, day, sessions)
-    select s.org_id, s.steps[1:k.n], s.day, pg_catalog.count(*)
-    from (select b.org_id, d.day from pg_temp.audience_refresh_orgs as b cross join lateral pg_catalog.unnest(b.session_days) as d (day)
-          where b.org_id = any (v_orgs) and b.mark is not null offset 0) as d
-    join private.audience_sessions as s on s.org_id = d.org_id and s.day = d.day
-    cross join lateral pg_catalog.generate_series(0, least(9, pg_catalog.cardinality(s.steps))) as k (n)
-    group by s.org_id, s.steps[1:k.n], s.day;
+    using (select distinct t.org_id, t.day from pg_temp.audience_refresh_touched as t offset 0) as d
+    where p.org_id = d.org_id and p.day = d.day and p.sessions = 0;
 
     insert into private.audience_rollup_watermarks as w (org_id, events_received, refreshed_at)
     select b.org_id, v_upper, pg_catalog.clock_timestamp()
