@@ -84,13 +84,13 @@ begin
   -- Work tables, every one keyed by organization: the statements below cover a batch of
   -- organizations at once.
   -- Per organization to visit: its batch, the local days to recompute (days, from_day the
-  -- first), the days whose per-day counts change, measure by measure (changed_*), the days
-  -- whose sessions changed and the number of sessions written.
+  -- first), whether only its touched visitor-days are (per_visitor), the days whose per-day
+  -- counts change, measure by measure (changed_*), and the number of sessions written.
   create temp table if not exists audience_refresh_orgs (
     org_id uuid primary key, timezone text, mark timestamptz, batch integer, per_visitor boolean not null default false,
     days date[] not null default '{}', from_day date,
     changed_all date[], changed_checkout date[], changed_mobile date[], changed_desktop date[],
-    changed_channel date[], changed_combo date[], session_days date[], sessions integer
+    changed_channel date[], changed_combo date[], sessions integer
   ) on commit drop;
   -- The visitor-days recomputed one by one (organizations recomputed per visitor) and the
   -- device shares their stored combinations held.
@@ -746,13 +746,8 @@ begin
       on conflict on constraint pk_audience_session_prefixes do update set sessions = p.sessions + excluded.sessions
     )
     update pg_temp.audience_refresh_orgs as b
-    set session_days = x.days, sessions = x.sessions
-    from (select y.org_id, pg_catalog.array_agg(distinct y.day) as days,
-                 (pg_catalog.count(*) filter (where y.new))::integer as sessions
-          from (select t.org_id, t.day, false as new from pg_temp.audience_refresh_touched as t
-                union all
-                select i.org_id, i.day, true from inserted as i) as y
-          group by y.org_id) as x
+    set sessions = x.sessions
+    from (select i.org_id, pg_catalog.count(*)::integer as sessions from inserted as i group by i.org_id) as x
     where b.org_id = x.org_id;
 
     -- Prefix counts that the replaced sessions brought to 0 (only their days can have one).
