@@ -6,7 +6,7 @@
 -- set of answers is taken three ways: events only (watermark row removed), rollups plus
 -- the events they do not reflect, rollups alone (watermark moved past every event).
 -- Fixture: tests.audience_june_fixture (aud-berlin, Europe/Berlin) plus the sessions below.
-select plan(22);
+select plan(23);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 -- V9, V10, V11 and V12 as in audience_paths.sql; V12's session spans 05-31 -> 06-01.
@@ -253,5 +253,29 @@ select is_empty(
      where s.org_id = md5('org:aud-berlin')::uuid
      group by 1, 2 $$,
   'after the incremental refreshes, every session prefix count equals a recount of the stored sessions (none left at 0)');
+-- The cumulated-by-gap rows (migration 1210) after the incremental refreshes above (whole
+-- days, per visitor, a late event, the fallback): each equals its day's counts cumulated,
+-- and no day's counts lack one (a row of 0 visitors: a key whose counts are gone).
+select is_empty(
+  $$ (select measure, day, visitors, gaps, returning_visitors from private.audience_day_recency
+      where org_id = md5('org:aud-berlin')::uuid and visitors > 0
+      except all
+      select measure, day, sum(visitors)::int,
+             coalesce(array_agg(gap order by gap) filter (where gap <= 366), '{}'),
+             coalesce(array_agg(cum order by gap) filter (where gap <= 366), '{}')
+      from (select measure, day, gap, visitors,
+                   sum(visitors) over (partition by measure, day order by gap rows unbounded preceding)::int as cum
+            from (select measure, day, day - prev_day as gap, sum(visitors)::int as visitors
+                  from private.audience_day_counts
+                  where org_id = md5('org:aud-berlin')::uuid and measure in ('all', 'checkout', 'mobile', 'desktop')
+                  group by 1, 2, 3) as g) as c
+      group by 1, 2)
+     union all
+     (select measure, day, null::int, null::int[], null::int[] from private.audience_day_counts
+      where org_id = md5('org:aud-berlin')::uuid and measure in ('all', 'checkout', 'mobile', 'desktop')
+      except
+      select measure, day, null, null, null from private.audience_day_recency
+      where org_id = md5('org:aud-berlin')::uuid and visitors > 0) $$,
+  'after the incremental refreshes, every audience_day_recency row equals its day''s counts cumulated by gap, and every day with counts has one');
 
 select * from finish();

@@ -55,7 +55,8 @@ select results_eq(
             ('analytics.entity_daily_stats'), ('analytics.entity_daily_visitors'), ('analytics.org_daily_breakdowns'),
             ('analytics.org_daily_recency'), ('analytics.org_daily_stats'), ('analytics.org_daily_visitors'),
             ('analytics.visitor_daily_counts'), ('audience.customers'), ('private.audience_attribution_days'),
-            ('private.audience_day_counts'), ('private.audience_device_days'), ('private.audience_session_prefixes'),
+            ('private.audience_day_counts'), ('private.audience_day_recency'), ('private.audience_device_days'),
+            ('private.audience_session_prefixes'),
             ('private.audience_sessions'), ('private.audience_touch_days'), ('private.audience_visitor_day_combos'),
             ('private.audience_visitor_days'), ('private.insight_aggregate_rows') $$,
   'before the deletion, gone has rows in the derived tables its events fill');

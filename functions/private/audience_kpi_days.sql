@@ -6,7 +6,7 @@
 -- for the one-day period [day, day + 1) (same definitions: bots excluded, visitor keys,
 -- sessions started, orders from audience.orders not refunded, new buyer = first order
 -- ever on that day, conversion = visitors of the day who are buyers of the day).
--- Reads the audience rollups the overview reads (private.audience_day_counts,
+-- Reads the audience rollups the overview reads (private.audience_day_recency,
 -- audience_device_days, audience_visitor_days) for the days they reflect and
 -- analytics.events (private.visitor_day_channels) for the others
 -- (private.audience_dirty_days). One row per day, days without a visitor included.
@@ -52,7 +52,7 @@ begin
            pg_catalog.sum(c.visitors) filter (where c.measure = 'checkout') as checkout_visitors,
            pg_catalog.sum(c.visitors) filter (where c.measure = 'mobile') as mobile_visitors,
            pg_catalog.sum(c.visitors) filter (where c.measure = 'desktop') as desktop_visitors
-    from private.audience_day_counts as c
+    from private.audience_day_recency as c
     where c.org_id = p_org_id and c.measure in ('all', 'checkout', 'mobile', 'desktop')
       and c.day >= p_from and c.day < p_to and not (c.day = any (v_dirty))
     group by c.day

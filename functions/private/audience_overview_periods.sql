@@ -176,18 +176,22 @@ begin
     from stored as s
     group by 1
   ),
-  -- Everyone else: rows of the reflected days that are a visitor's first in the period.
+  -- Everyone else: rows of the reflected days that are a visitor's first in the period
+  -- (previous day of the measure before it), one cumulated row per day and measure
+  -- (private.audience_day_recency, migration 1210).
   counted as (
     select p.k,
-           pg_catalog.sum(c.visitors) filter (where c.measure = 'all') as visitors,
-           pg_catalog.sum(c.visitors) filter (where c.measure = 'checkout') as checkout_visitors,
-           pg_catalog.sum(c.visitors) filter (where c.measure = 'mobile') as mobile_visitors,
-           pg_catalog.sum(c.visitors) filter (where c.measure = 'desktop') as desktop_visitors
+           pg_catalog.sum(c.first) filter (where c.measure = 'all') as visitors,
+           pg_catalog.sum(c.first) filter (where c.measure = 'checkout') as checkout_visitors,
+           pg_catalog.sum(c.first) filter (where c.measure = 'mobile') as mobile_visitors,
+           pg_catalog.sum(c.first) filter (where c.measure = 'desktop') as desktop_visitors
     from periods as p
-    join private.audience_day_counts as c
-      on c.org_id = p_org_id and c.measure in ('all', 'checkout', 'mobile', 'desktop')
-     and c.day >= p.f and c.day < p.t and (c.prev_day is null or c.prev_day < p.f)
-    where not (c.day = any (v_dirty))
+    cross join lateral (
+      select r.measure,
+             r.visitors - coalesce(r.returning_visitors[pg_catalog.width_bucket(r.day - p.f, r.gaps)], 0) as first
+      from private.audience_day_recency as r
+      where r.org_id = p_org_id and r.measure in ('all', 'checkout', 'mobile', 'desktop')
+        and r.day >= p.f and r.day < p.t and not (r.day = any (v_dirty))) as c
     group by 1
   ),
   visitor_totals as (

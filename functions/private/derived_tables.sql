@@ -17,7 +17,7 @@ as $$
   union
   select t.name::regclass
   from pg_catalog.unnest(array['private.audience_visitor_days', 'private.audience_visitor_day_combos',
-                               'private.audience_device_days', 'private.audience_day_counts',
+                               'private.audience_device_days', 'private.audience_day_counts', 'private.audience_day_recency',
                                'private.audience_sessions', 'private.audience_session_prefixes',
                                'private.insight_aggregate_rows', 'private.insight_aggregate_event_parts',
                                'private.insight_aggregate_visitor_parts', 'private.insight_visitor_days',

@@ -3,7 +3,8 @@
 -- requires: functions/private/audience_session_rows.sql
 -- Brings the audience rollups (private.audience_visitor_days, audience_visitor_day_combos,
 -- audience_device_days, audience_day_counts, audience_sessions, audience_session_prefixes;
--- see migrations/0050) up to date; one row per organization it changed.
+-- see migrations/0050; audience_day_recency, migration 1210) up to date; one row per
+-- organization it changed.
 -- Called by private.run_refresh (`audiencectl refresh`); owner / DBA sessions only.
 --
 -- Incremental by received_at: for an organization with a
@@ -217,6 +218,7 @@ begin
     delete from private.audience_visitor_day_combos as t where t.org_id = any (v_full);
     delete from private.audience_device_days as t where t.org_id = any (v_full);
     delete from private.audience_day_counts as t where t.org_id = any (v_full);
+    delete from private.audience_day_recency as t where t.org_id = any (v_full);
     delete from private.audience_sessions as t where t.org_id = any (v_full);
     delete from private.audience_session_prefixes as t where t.org_id = any (v_full);
     update pg_temp.audience_refresh_orgs as b
@@ -654,6 +656,37 @@ begin
           where b.org_id = any (v_orgs) offset 0) as d
     join private.audience_visitor_day_combos as c on c.org_id = d.org_id and c.day = d.day
     group by c.org_id, c.day, c.device_type, c.network_type, c.prev_day;
+
+    -- The cumulated-by-gap rows of the four visitor measures (private.audience_day_recency,
+    -- migration 1210), from the per-day counts just written: every (organization, measure,
+    -- day) whose counts were rewritten above (a day recomputed whole: all four; another day:
+    -- the measures that changed). A key without counts left gets a row of 0 visitors.
+    insert into private.audience_day_recency as r (org_id, measure, day, visitors, gaps, returning_visitors)
+    select k.org_id, k.measure, k.day, coalesce(g.visitors, 0), g.gaps, g.returning_visitors
+    from (select distinct b.org_id, m.measure, d.day
+          from pg_temp.audience_refresh_orgs as b
+          cross join lateral (values ('all', b.changed_all), ('checkout', b.changed_checkout),
+                                     ('mobile', b.changed_mobile), ('desktop', b.changed_desktop),
+                                     ('all', case when not b.per_visitor then b.days end),
+                                     ('checkout', case when not b.per_visitor then b.days end),
+                                     ('mobile', case when not b.per_visitor then b.days end),
+                                     ('desktop', case when not b.per_visitor then b.days end)) as m (measure, days)
+          cross join lateral pg_catalog.unnest(m.days) as d (day)
+          where b.org_id = any (v_orgs)
+          offset 0) as k
+    cross join lateral (
+      select pg_catalog.sum(x.visitors)::integer as visitors,
+             coalesce(pg_catalog.array_agg(x.gap order by x.gap) filter (where x.gap <= 366), '{}') as gaps,
+             coalesce(pg_catalog.array_agg(x.returning order by x.gap) filter (where x.gap <= 366), '{}') as returning_visitors
+      from (select y.gap, y.visitors,
+                   (pg_catalog.sum(y.visitors) over (order by y.gap rows unbounded preceding))::integer as returning
+            from (select c.day - c.prev_day as gap, pg_catalog.sum(c.visitors) as visitors
+                  from private.audience_day_counts as c
+                  where c.org_id = k.org_id and c.measure = k.measure and c.day = k.day
+                  group by 1) as y) as x) as g
+    order by k.org_id, k.measure, k.day
+    on conflict on constraint pk_audience_day_recency do update
+      set visitors = excluded.visitors, gaps = excluded.gaps, returning_visitors = excluded.returning_visitors;
 
     -- Sessions. For an organization with a watermark, each visitor with events received
     -- since: their range is their new events and every stored session within 30 minutes of

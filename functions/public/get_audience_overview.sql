@@ -22,12 +22,12 @@
 --   * percentages have one decimal, NULL when the denominator is 0;
 --   * visitors who opted out of profiling (audience.opt_outs) still count here: these are
 --     anonymous aggregates (they never appear in visitor lists, segments or exports).
--- Reads the audience rollups (private.audience_day_counts, audience_visitor_days,
--- audience_device_days; migrations/0050) for the days they reflect and analytics.events
+-- Reads the audience rollups (private.audience_day_recency, migration 1210;
+-- audience_visitor_days, audience_device_days, migrations/0050) for the days they reflect and analytics.events
 -- for the others (private.audience_dirty_days: today, late events; every day before the
 -- first refresh), with the same definitions (private.visitor_day_channels). Visitors seen
 -- on the other days are answered one by one from both sources, everyone else from the
--- per-day counts; buyers are looked up by their first rows in the period. The query is
+-- per-day counts, cumulated by gap; buyers are looked up by their first rows in the period. The query is
 -- private.audience_overview_periods (shared with public.get_audience_kpis). 42501: not a
 -- member; 22023: p_to not after p_from, or more than 366 days.
 create or replace function public.get_audience_overview(p_org_id uuid, p_from date, p_to date)
