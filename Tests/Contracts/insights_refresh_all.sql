@@ -7,7 +7,7 @@
 -- reaches into it deletes the stored result (migration 1120), computed again by the next run.
 -- Three organizations in UTC (rall-a, rall-b, rall-c), each with 3 link clicks a day on the
 -- last 40 local days, received an hour before the test (so the safe bound lies after them).
-select plan(14);
+select plan(16);
 
 select tests.create_user('owner@rall.test');
 select tests.create_org('rall-' || x, pg_catalog.md5('owner@rall.test')::uuid) from unnest(array['a', 'b', 'c']) as x;
@@ -60,6 +60,34 @@ select results_eq($$ select o.x, r.result from insights.refresh_all_aggregates()
                   'the next run keeps all three');
 select is((select pg_catalog.count(*) from insights.refresh_all_aggregates()), (select pg_catalog.count(*) from app.organizations),
           'one row per organization');
+
+-- Organizations of several time zones in one run (the boundaries are computed once per
+-- zone): rall-k in Asia/Kolkata (UTC+05:30) gets its own zone's boundaries and numbers.
+select tests.create_org('rall-k', pg_catalog.md5('owner@rall.test')::uuid);
+update app.organizations set timezone = 'Asia/Kolkata' where slug = 'rall-k';
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, city, country, link_type, platform)
+select pg_catalog.md5('org:rall-k')::uuid,
+       ((pg_catalog.now() at time zone 'Asia/Kolkata')::date - d + time '00:10') at time zone 'Asia/Kolkata',
+       pg_catalog.now() - interval '1 hour', 'link_click', 'k' || (d % 3), 'Mumbai', 'IN', 'tickets', 'spotify'
+from generate_series(1, 40) as d;
+select tests.authenticate_as_service_role();
+create temp table rall_k_raw as select insights.metric_snapshot(pg_catalog.md5('org:rall-k')::uuid) as s;
+select tests.clear_authentication();
+select count(*) from insights.refresh_all_aggregates();
+select is_empty(
+  $$ select o.slug from app.organizations as o
+     join private.insight_aggregates as a on a.org_id = o.id
+     cross join lateral insights.aggregate_bounds(o.id) as b
+     where o.slug in ('rall-a', 'rall-k')
+       and (a.comparison_start, a.comparison_mid, a.period_start, a.period_mid, a.period_end, a.window_start,
+            a.window_before_mid, a.window_mid, a.window_after_mid, a.timezone)
+           is distinct from (b.comparison_start, b.comparison_mid, b.period_start, b.period_mid, b.period_end,
+                             b.window_start, b.window_before_mid, b.window_mid, b.window_after_mid, b.timezone) $$,
+  'one run, two time zones: the stored boundaries of rall-a (UTC) and rall-k (Asia/Kolkata) are each their own');
+select tests.authenticate_as_service_role();
+select is(insights.metric_snapshot(pg_catalog.md5('org:rall-k')::uuid), (select s from rall_k_raw),
+          'and rall-k''s stored snapshot equals the raw one');
+select tests.clear_authentication();
 
 -- Retention (rolled back with the rest): 90 days, the cutoff before every range read (60 days);
 -- 59 days, the cutoff inside them (the fixture's events are all after it).

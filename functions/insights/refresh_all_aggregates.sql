@@ -74,8 +74,19 @@ begin
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
     pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
 
-  -- Today's boundaries beside the stored ones (o_*) and the parts' state (s_*).
+  -- Today's boundaries beside the stored ones (o_*) and the parts' state (s_*). The default
+  -- period's boundaries depend on an organization only through its time zone (and on the
+  -- global insights.thresholds): computed once per time zone, with one of its organizations
+  -- (9 calls instead of 1,000 at 10M events, 112-128 ms of every run).
   create temp table ia_plan on commit drop as
+  with zones as (
+    select z.timezone as zone, b.*
+    from (select distinct on (x.timezone) x.timezone, x.id from app.organizations as x order by x.timezone, x.id) as z
+    cross join lateral insights.aggregate_bounds(
+      z.id, null,
+      case when p_now is not null
+           then pg_catalog.date_trunc('day', p_now at time zone z.timezone) at time zone z.timezone end) as b
+  )
   select o.id as org_id,
          b.comparison_start as c0, b.comparison_mid as c1, b.period_start as c2, b.period_mid as c3, b.period_end as c4,
          b.window_start as w0, b.window_before_mid as w1, b.window_mid as w2, b.window_after_mid as w3, b.timezone as tz,
@@ -86,10 +97,7 @@ begin
          insights.release_fingerprint(o.id, b.period_start, b.period_end) as releases,
          false as late, 'full'::text as mode
   from app.organizations as o
-  cross join lateral insights.aggregate_bounds(
-    o.id, null,
-    case when p_now is not null
-         then pg_catalog.date_trunc('day', p_now at time zone o.timezone) at time zone o.timezone end) as b
+  join zones as b on b.zone = o.timezone
   left join private.insight_aggregates as a on a.org_id = o.id
   left join private.insight_aggregate_parts_state as s on s.org_id = o.id;
 
