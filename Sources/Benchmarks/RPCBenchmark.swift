@@ -71,6 +71,8 @@ public struct RPCBenchmarkReport: Sendable, Codable {
 public struct BenchmarkSubject: Sendable {
   public var org: String
   public var events: Int
+  /// The organization's first visitor id in sort order: the same visitor in every run (the
+  /// first row found, as before, changed with the table's physical order).
   var visitor: String
   var entity: String?
   /// The organization's most active signed-in user of the last 30 days (an events.user_id; in
@@ -95,7 +97,8 @@ public struct BenchmarkSubject: Sendable {
     }
     let org: String = try top.decode("org")
     let visitor = try connection.scalar(
-      "select visitor_id from analytics.events where org_id = \(org)::uuid and visitor_id is not null limit 1", as: String.self) ?? ""
+      "select visitor_id from analytics.events where org_id = \(org)::uuid and visitor_id is not null order by visitor_id limit 1",
+      as: String.self) ?? ""
     let entity = try connection.scalar(
       "select entity_id::text from analytics.events where org_id = \(org)::uuid and entity_id is not null limit 1", as: String.self)
     let total = try connection.scalar("select count(*)::bigint from analytics.events where org_id = \(org)::uuid", as: Int.self) ?? 0
