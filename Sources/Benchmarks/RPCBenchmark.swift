@@ -31,6 +31,10 @@ public struct RPCBenchmarkReport: Sendable, Codable {
   /// transaction): what they cost between two scheduled refreshes.
   public var unrefreshed: [RPCTiming] = []
   public var unrefreshedEvents: Int = 0
+  /// The same readers with only the last minute not yet in the rollups: what they cost
+  /// between two runs of an every-minute refresh (`schedule install --every 1m`).
+  public var unrefreshedMinute: [RPCTiming] = []
+  public var unrefreshedMinuteEvents: Int = 0
   public var maintenance: [MaintenanceTiming] = []
   /// Derived figures, e.g. the full-to-incremental aggregation ratio.
   public var notes: [String] = []
@@ -56,6 +60,10 @@ public struct RPCBenchmarkReport: Sendable, Codable {
         ? "with one more hour not yet in the rollups (\(unrefreshedEvents) model requests of this organization):"
         : "with the last 24 hours not yet in the rollups (\(unrefreshedEvents) events of this organization):")
       unrefreshed.forEach(append)
+    }
+    if !unrefreshedMinute.isEmpty {
+      lines.append("with the last minute not yet in the rollups (\(unrefreshedMinuteEvents) events of this organization):")
+      unrefreshedMinute.forEach(append)
     }
     if !maintenance.isEmpty { lines.append("maintenance (one run each):") }
     for step in maintenance {
@@ -204,7 +212,7 @@ public struct RPCBenchmark: Sendable {
 
   /// Times every call of the group `runs` times after one warm-up call; then, for the
   /// audience group, the rollup readers again with a day of new events that the rollups do
-  /// not reflect (MaintenanceBenchmark.withOneDayOfNewEvents).
+  /// not reflect (MaintenanceBenchmark.withOneDayOfNewEvents), and with a minute of them.
   public func run(_ connection: Connection, subject: BenchmarkSubject) throws -> RPCBenchmarkReport {
     let calls = Self.calls(group).map { (name, template) in (name, Self.fill(template, subject: subject)) }
     var report = RPCBenchmarkReport(
@@ -217,6 +225,12 @@ public struct RPCBenchmark: Sendable {
           "select count(*)::bigint from analytics.events where org_id = \(subject.org)::uuid and received_at = pg_catalog.now()",
           as: Int.self) ?? 0
         report.unrefreshed = calls.filter { readers.contains($0.0) }.map { time(connection, name: $0.0, sql: $0.1) }
+      }
+      try MaintenanceBenchmark().withNewEvents(connection, span: "interval '1 minute'") { _ in
+        report.unrefreshedMinuteEvents = try connection.scalar(
+          "select count(*)::bigint from analytics.events where org_id = \(subject.org)::uuid and received_at = pg_catalog.now()",
+          as: Int.self) ?? 0
+        report.unrefreshedMinute = calls.filter { readers.contains($0.0) }.map { time(connection, name: $0.0, sql: $0.1) }
       }
     }
     return report

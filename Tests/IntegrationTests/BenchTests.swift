@@ -98,7 +98,7 @@ struct BenchTests {
     #expect(try fingerprint(connection) == before)
   }
 
-  @Test("bench audience: twelve RPC timings, the rollup readers again with a rolled-back day not yet refreshed, the refresh steps, update_customers incremental and full, a segment export, all rolled back")
+  @Test("bench audience: twelve RPC timings, the rollup readers again with a rolled-back day and a rolled-back minute not yet refreshed, the refresh steps, update_customers incremental and full, a segment export, all rolled back")
   func audience() throws {
     let db = try demoDatabase()
     let connection = try db.connect()
@@ -121,6 +121,10 @@ struct BenchTests {
             "get_audience_kpi_series", "get_audience_kpis", "get_audience_attribution (last non-direct, 30 d)",
             "get_audience_attribution (first touch, 30 d)"])
     #expect(unrefreshed.allSatisfy { $0["error"] == nil })
+    // The same readers with a minute of new events (rolled back likewise).
+    let minute = report["unrefreshedMinute"]?.arrayValue ?? []
+    #expect(minute.compactMap { $0["call"]?.stringValue } == unrefreshed.compactMap { $0["call"]?.stringValue })
+    #expect(minute.allSatisfy { $0["error"] == nil })
     #expect((copied ?? 0) > 0)
     #expect(report["unrefreshedEvents"]?.numberValue == Double(copied ?? -1))
     let steps = report["maintenance"]?.arrayValue ?? []
