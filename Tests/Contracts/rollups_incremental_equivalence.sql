@@ -48,7 +48,9 @@
 --    event arrives a batch later (it joins two sessions); a direct visit, a click and a
 --    non-direct touch of visitor va on different days, delivered out of order; an event
 --    received exactly at the latest bound of the previous refresh (the watermark of its
---    last step); a do-not-track style event (no visitor, no user).
+--    last step); a do-not-track style event (no visitor, no user); visitor vn, whose
+--    non-direct first touch of 10-24 is replaced by a late, earlier direct event of that day
+--    after later days were stored.
 --  * an order per purchase event (audience.orders, EUR), a tip order; in batch 6 one order
 --    of batch 2 is refunded (its received_at bumped by the trigger) and one is moved to
 --    another visitor (audience.orders_removed marks the old customer).
@@ -232,6 +234,13 @@ begin
     (5, '2026-10-30 10:05', 'link_click', 'va', null, null, null, null, 'desktop', 'wifi'),
     (6, '2026-10-23 09:00', 'page_view', 'va', 'newsletter', 'email', 'weekly', null, 'mobile', 'wifi'),
     (6, '2026-11-02 09:00', 'purchase', 'va', null, null, null, null, 'mobile', 'wifi'),
+    -- vn: a non-direct first touch of 10-24 that a late, earlier direct event of that day
+    -- replaces (the later days' last non-direct touch must go with it: fixed in
+    -- compute_audience_touch_days, whose later stored days carried their old pointer)
+    (2, '2026-10-24 12:00', 'page_view', 'vn', 'google', 'cpc', 'tour', null, 'desktop', 'wifi'),
+    (2, '2026-10-26 12:00', 'page_view', 'vn', null, null, null, null, 'desktop', 'wifi'),
+    (3, '2026-10-28 12:00', 'link_click', 'vn', null, null, null, null, 'desktop', 'wifi'),
+    (4, '2026-10-24 08:00', 'page_view', 'vn', null, null, null, null, 'mobile', '4g'),
     -- v5 anonymous, later signed in (user_id from batch 5 on)
     (1, '2026-10-22 12:00', 'page_view', 'v5', 'tiktok', 'social', 'autumn', null, 'mobile', '4g'),
     (5, '2026-10-22 12:10', 'checkout_started', 'v5', null, null, null, null, 'mobile', '4g'),
@@ -397,7 +406,7 @@ begin
   execute format('with d as ((select ''rebuilt'' as side, x from ((%1$s) except all (select * from %2$s)) as x)
                              union all (select ''incremental'', x from ((select * from %2$s) except all (%1$s)) as x))
                   select count(*), string_agg(side || '': '' || x::text, E''\n'') filter (where n <= 6)
-                  from (select d.*, row_number() over (order by side, x::text) as n from d) as d', v_now, v_snap)
+                  from (select d.*, row_number() over (order by x::text, side) as n from d) as d', v_now, v_snap)
     into differing, sample;
 end;
 $$;
