@@ -27,7 +27,7 @@
 -- eq-kolkata (artist, Asia/Kolkata, UTC+05:30: local midnight is 18:30 UTC), one owner
 -- (also the caller of every RPC: a member, owner role). Local days 2026-10-22 .. 2026-11-04
 -- (14 days). Per organization and batch b (1..7):
---  * 70 generated events (deterministic hashes of org, batch, index): visitors v1..v24 and
+--  * 50 generated events (deterministic hashes of org, batch, index): visitors v1..v24 and
 --    a bot; local days 0 .. min(13, 2b) (so every later batch brings late events, days before
 --    the earlier batches' latest), any minute of the day; 30 event types in proportion
 --    (page views, plays, play progress, link clicks with link types and platforms, ticket
@@ -141,7 +141,9 @@ create function pg_temp.eq_generated(p_batch int) returns void language sql as $
                                   else md5(o.slug || ':T1')::uuid end
               when x.type in ('event_view', 'review') then md5(o.slug || ':T1')::uuid
               when x.type in ('review_like', 'review_comment') then md5(o.slug || ':R1')::uuid end,
-         x.visitor,
+         case when x.visitor in ('v1', 'v2', 'v3', 'v4')
+                   and x.type in ('message_sent', 'friend_added', 'share_sent', 'navigate', 'scroll_depth', 'load_more')
+              then null else x.visitor end,
          case when x.visitor in ('v1', 'v2', 'v3', 'v4') or (x.visitor = 'v5' and p_batch >= 5)
               then md5('u' || substr(x.visitor, 2) || '@eq.test')::uuid end,
          case when x.visitor in ('v1', 'v2', 'v3', 'v4') then x.visitor || ':' || (x.at at time zone o.tz)::date end,
@@ -177,13 +179,14 @@ create function pg_temp.eq_generated(p_batch int) returns void language sql as $
          case when x.type in ('purchase', 'tip') then 500 + x.g % 9000 end,
          case when x.type in ('purchase', 'tip') then 'EUR' end
   from pg_temp.eq_orgs as o
-  cross join generate_series(1, 70) as i
+  cross join generate_series(1, 50) as i
   cross join lateral (select abs(hashtext(o.slug || ':' || p_batch || ':' || i)::bigint) as h,
                              abs(hashtext('g:' || o.slug || ':' || p_batch || ':' || i)::bigint) as g) as r
   cross join lateral (
     select r.h, r.g,
            case when r.h % 31 = 0 then 'bot' else 'v' || (1 + r.g % 24) end as visitor,
-           pg_temp.eq_at(o.slug, ((date '2026-10-22' + least(13, (r.h / 3) % (2 * p_batch + 1))::int)
+           pg_temp.eq_at(o.slug, ((date '2026-10-22' + least(13, (r.h / 3) % (2 * p_batch + 1))::int
+                                   - case when p_batch = 7 and r.g % 7 = 0 then 3 else 0 end)
                                   + (r.g / 17 % 1440) * interval '1 minute' + (r.h % 60) * interval '1 second')::text) as at,
            (array['page_view', 'page_view', 'page_view', 'page_view', 'page_view', 'page_view', 'play', 'play', 'play',
                   'play_progress', 'link_click', 'link_click', 'ticket_cta', 'checkout_started', 'purchase', 'event_view',
@@ -326,6 +329,22 @@ begin
   end loop;
   update usage.model_requests set received_at = pg_catalog.clock_timestamp()
   where org_id in (select id from pg_temp.eq_orgs) and request_id like 'eq-' || p_batch || '-%';
+  -- Negotiated prices and reprices: eq-berlin's eq/big from 10-28 in batch 6 (refreshed),
+  -- eq-ny's eq/small from 10-25 in batch 7 (read before its refresh); each reprice's changed
+  -- requests and retractions received now, as one later transaction's would be.
+  if p_batch in (6, 7) then
+    insert into usage.prices (org_id, provider, model, input_per_mtok, output_per_mtok, valid_during)
+    values (md5(case p_batch when 6 then 'org:eq-berlin' else 'org:eq-ny' end)::uuid, 'eq',
+            case p_batch when 6 then 'big' else 'small' end, 1, 2,
+            tstzrange(case p_batch when 6 then '2026-10-28 00:00Z' else '2026-10-25 00:00Z' end::timestamptz, null));
+    perform usage.reprice(md5(case p_batch when 6 then 'org:eq-berlin' else 'org:eq-ny' end)::uuid,
+                          tstzrange('2026-10-15', '2026-11-15'));
+    v := to_jsonb(pg_catalog.clock_timestamp());
+    update usage.model_requests set received_at = (v #>> '{}')::timestamptz
+    where org_id in (select id from pg_temp.eq_orgs) and received_at = pg_catalog.now();
+    update usage.request_retractions set retracted_at = (v #>> '{}')::timestamptz
+    where org_id in (select id from pg_temp.eq_orgs) and retracted_at = pg_catalog.now();
+  end if;
 end;
 $$;
 
@@ -396,59 +415,93 @@ begin
 end;
 $$;
 
--- Rows differing between a table now and its snapshot (both ways), and a few of them.
-create function pg_temp.eq_diff(p_tab regclass, out differing bigint, out sample text) language plpgsql as $$
-declare
-  v_cols text := (select cols from pg_temp.eq_tables where tab = p_tab);
-  v_snap text := format('pg_temp.%I', 'eq_snap_' || replace(p_tab::text, '.', '__'));
-  v_now text := format('select %s from %s where org_id in (select id from pg_temp.eq_orgs)', v_cols, p_tab);
+-- Rows differing between two queries (EXCEPT ALL both ways), and the first few of them.
+create function pg_temp.eq_diff_sql(p_now text, p_then text, out differing bigint, out sample text) language plpgsql as $$
 begin
-  execute format('with d as ((select ''rebuilt'' as side, x from ((%1$s) except all (select * from %2$s)) as x)
-                             union all (select ''incremental'', x from ((select * from %2$s) except all (%1$s)) as x))
+  execute format('with d as ((select ''now'' as side, x from ((%1$s) except all (%2$s)) as x)
+                             union all (select ''then'', x from ((%2$s) except all (%1$s)) as x))
                   select count(*), string_agg(side || '': '' || x::text, E''\n'') filter (where n <= 6)
-                  from (select d.*, row_number() over (order by x::text, side) as n from d) as d', v_now, v_snap)
+                  from (select d.*, row_number() over (order by x::text, side) as n from d) as d', p_now, p_then)
     into differing, sample;
 end;
 $$;
 
+-- A table now against its snapshot (now: rebuilt, then: incremental).
+create function pg_temp.eq_diff(p_tab regclass, out differing bigint, out sample text) language sql as $$
+  select d.differing, replace(replace(d.sample, 'now: ', 'rebuilt: '), 'then: ', 'incremental: ')
+  from pg_temp.eq_diff_sql(
+         format('select %s from %s where org_id in (select id from pg_temp.eq_orgs)',
+                (select cols from pg_temp.eq_tables where tab = p_tab), p_tab),
+         format('select * from pg_temp.%I', 'eq_snap_' || replace(p_tab::text, '.', '__'))) as d
+$$;
+
+-- Readers against the refresh at every batch: each registered rollup's rows as its reader
+-- returns them before the refresh (private.rollup_rows: stored rows plus the fresh ones)
+-- are the rows the refresh stores.
+create temp table eq_reader_diffs (batch int, tab regclass, differing bigint, sample text);
+create function pg_temp.eq_capture_readers() returns void language plpgsql as $$
+declare
+  r record;
+begin
+  for r in select target from private.rollups loop
+    execute format('drop table if exists pg_temp.%I', 'eq_rd_' || replace(r.target::text, '.', '__'));
+    execute format('create temp table %I as select t.* from pg_temp.eq_orgs as o, private.rollup_rows(null::%s, o.id) as t',
+                   'eq_rd_' || replace(r.target::text, '.', '__'), r.target);
+  end loop;
+end;
+$$;
+create function pg_temp.eq_check_readers(p_batch int) returns void language sql as $$
+  insert into pg_temp.eq_reader_diffs
+  select p_batch, r.target, d.differing, replace(replace(d.sample, 'now: ', 'stored: '), 'then: ', 'reader: ')
+  from private.rollups as r,
+       pg_temp.eq_diff_sql(format('select * from %s where org_id in (select id from pg_temp.eq_orgs)', r.target),
+                           format('select * from pg_temp.%I', 'eq_rd_' || replace(r.target::text, '.', '__'))) as d
+$$;
+
 -- The RPC calls compared (as the owner, a member of every fixture organization).
 create temp table eq_calls (rpc text not null, sql text not null);
+-- Periods: the 14 days; from New York's DST day; from Berlin's DST day (4 days); a week; one
+-- day (10-27, a session across its midnight); New York's DST day alone. The costlier calls
+-- (JSON dashboards, attribution) use four of them (core): the 14 days, from Berlin's DST day,
+-- the two one-day periods.
 insert into eq_calls
 select c.rpc, replace(replace(replace(replace(replace(c.sql, '$O', quote_literal(o.id)), '$F', quote_literal(p.f)), '$T', quote_literal(p.t)),
                            '$C1', quote_literal(md5(o.slug || ':c1')::uuid) || '::uuid'), '$E1', quote_literal(md5(o.slug || ':T1')::uuid) || '::uuid')
 from pg_temp.eq_orgs as o
-cross join (values (date '2026-10-22', date '2026-11-05'), ('2026-11-01', '2026-11-05'), ('2026-10-25', '2026-10-29'),
-                   ('2026-10-26', '2026-11-02'), ('2026-10-27', '2026-10-28'), ('2026-11-01', '2026-11-02')) as p (f, t)
+cross join (values (date '2026-10-22', date '2026-11-05', true), ('2026-11-01', '2026-11-05', false),
+                   ('2026-10-25', '2026-10-29', true), ('2026-10-26', '2026-11-02', false),
+                   ('2026-10-27', '2026-10-28', true), ('2026-11-01', '2026-11-02', true)) as p (f, t, core)
 cross join (values
-  ('get_audience_overview', 'select * from public.get_audience_overview($O, $F, $T)'),
-  ('get_audience_acquisition', 'select * from public.get_audience_acquisition($O, $F, $T)'),
-  ('get_audience_device_network', 'select * from public.get_audience_device_network($O, $F, $T)'),
-  ('get_audience_paths', 'select * from public.get_audience_paths($O, $F, $T, 5, 20)'),
-  ('get_audience_kpis', 'select * from public.get_audience_kpis($O, $F, $T)'),
-  ('get_audience_kpi_series', 'select * from public.get_audience_kpi_series($O, $F, $T)'),
-  ('get_audience_attribution', 'select ''ft0'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 0)'),
-  ('get_audience_attribution', 'select ''ft30'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 30)'),
-  ('get_audience_attribution', 'select ''ft7'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 7)'),
-  ('get_audience_attribution', 'select ''lt30'', * from public.get_audience_attribution($O, $F, $T, ''last_touch'', 30)'),
-  ('get_audience_attribution', 'select ''lt7'', * from public.get_audience_attribution($O, $F, $T, ''last_touch'', 7)'),
-  ('get_audience_attribution', 'select ''nd0'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 0)'),
-  ('get_audience_attribution', 'select ''nd30'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 30)'),
-  ('get_audience_attribution', 'select ''nd7'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 7)'),
-  ('get_dashboard', 'select public.get_dashboard($O, $F, $T)'),
-  ('get_entity_analytics', 'select public.get_entity_analytics($O, $C1, $F, $T)'),
-  ('get_entity_analytics', 'select public.get_entity_analytics($O, $E1, $F, $T)'),
-  ('get_entity_funnel', 'select * from public.get_entity_funnel($O, $C1, $F, $T)'),
-  ('get_conversion_funnel', 'select * from public.get_conversion_funnel($O, array[''page_view'', ''ticket_cta'', ''checkout_started'', ''purchase''], $F, $T, ''14 days'')'),
-  ('get_search_analytics', 'select public.get_search_analytics($O, $F, $T, 10)'),
-  ('get_profile_dashboard', 'select public.get_profile_dashboard($O, $F, $T)'),
-  ('get_user_dashboard', 'select public.get_user_dashboard($O, $F, $T, md5(''u1@eq.test'')::uuid)'),
-  ('get_usage_overview', 'select * from public.get_usage_overview($O, $F, $T)'),
-  ('get_cost_breakdown', 'select d, b.* from unnest(array[''user'', ''team'', ''project'', ''feature'', ''model'', ''provider'']) as d, public.get_cost_breakdown($O, $F, $T, d, 3) as b'),
-  ('get_model_comparison', 'select * from public.get_model_comparison($O, $F, $T)'),
-  ('get_router_savings', 'select * from public.get_router_savings($O, $F, $T)'),
-  ('get_usage_trends', 'select g, t.* from unnest(array[''day'', ''hour'']) as g, public.get_usage_trends($O, $F, $T, g) as t'),
-  ('get_user_activity', 'select public.get_user_activity($O, $F, $T)')
-) as c (rpc, sql)
+  ('get_audience_overview', false, 'select * from public.get_audience_overview($O, $F, $T)'),
+  ('get_audience_acquisition', false, 'select * from public.get_audience_acquisition($O, $F, $T)'),
+  ('get_audience_device_network', false, 'select * from public.get_audience_device_network($O, $F, $T)'),
+  ('get_audience_paths', false, 'select * from public.get_audience_paths($O, $F, $T, 5, 20)'),
+  ('get_audience_kpis', false, 'select * from public.get_audience_kpis($O, $F, $T)'),
+  ('get_audience_kpi_series', false, 'select * from public.get_audience_kpi_series($O, $F, $T)'),
+  ('get_audience_attribution', false, 'select ''ft0'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 0)'),
+  ('get_audience_attribution', true, 'select ''ft30'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 30)'),
+  ('get_audience_attribution', true, 'select ''ft7'', * from public.get_audience_attribution($O, $F, $T, ''first_touch'', 7)'),
+  ('get_audience_attribution', false, 'select ''lt30'', * from public.get_audience_attribution($O, $F, $T, ''last_touch'', 30)'),
+  ('get_audience_attribution', true, 'select ''lt7'', * from public.get_audience_attribution($O, $F, $T, ''last_touch'', 7)'),
+  ('get_audience_attribution', true, 'select ''nd0'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 0)'),
+  ('get_audience_attribution', false, 'select ''nd30'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 30)'),
+  ('get_audience_attribution', true, 'select ''nd7'', * from public.get_audience_attribution($O, $F, $T, ''last_non_direct'', 7)'),
+  ('get_dashboard', true, 'select public.get_dashboard($O, $F, $T)'),
+  ('get_entity_analytics', true, 'select public.get_entity_analytics($O, $C1, $F, $T)'),
+  ('get_entity_analytics', true, 'select public.get_entity_analytics($O, $E1, $F, $T)'),
+  ('get_entity_funnel', false, 'select * from public.get_entity_funnel($O, $C1, $F, $T)'),
+  ('get_conversion_funnel', false, 'select * from public.get_conversion_funnel($O, array[''page_view'', ''ticket_cta'', ''checkout_started'', ''purchase''], $F, $T, ''14 days'')'),
+  ('get_search_analytics', false, 'select public.get_search_analytics($O, $F, $T, 10)'),
+  ('get_profile_dashboard', true, 'select public.get_profile_dashboard($O, $F, $T)'),
+  ('get_user_dashboard', true, 'select public.get_user_dashboard($O, $F, $T, md5(''u1@eq.test'')::uuid)'),
+  ('get_usage_overview', false, 'select * from public.get_usage_overview($O, $F, $T)'),
+  ('get_cost_breakdown', false, 'select d, b.* from unnest(array[''user'', ''team'', ''project'', ''feature'', ''model'', ''provider'']) as d, public.get_cost_breakdown($O, $F, $T, d, 3) as b'),
+  ('get_model_comparison', false, 'select * from public.get_model_comparison($O, $F, $T)'),
+  ('get_router_savings', false, 'select * from public.get_router_savings($O, $F, $T)'),
+  ('get_usage_trends', false, 'select g, t.* from unnest(array[''day'', ''hour'']) as g, public.get_usage_trends($O, $F, $T, g) as t'),
+  ('get_user_activity', false, 'select public.get_user_activity($O, $F, $T)')
+) as c (rpc, core_only, sql)
+where p.core or not c.core_only
 union all
 select c.rpc, replace(c.sql, '$O', quote_literal(o.id))
 from pg_temp.eq_orgs as o
@@ -456,7 +509,7 @@ cross join (values ('get_audience_cohorts', 'select * from public.get_audience_c
 
 create temp table eq_answers (state text not null, rpc text not null, sql text not null, answer jsonb);
 
-select plan((select count(*)::integer from pg_temp.eq_tables) + 3 + 1
+select plan((select count(*)::integer from pg_temp.eq_tables) + 3 + 1 + (select count(*)::integer from private.rollups)
             + 2 * (select count(distinct rpc)::integer from pg_temp.eq_calls));
 
 -- Every call of eq_calls as the owner; the answer as a JSON array sorted by its text.
@@ -482,11 +535,19 @@ create function pg_temp.eq_rpc_diff(p_rpc text, p_a text, p_b text, out differin
   where a.state = p_a and a.rpc = p_rpc and a.answer is distinct from b.answer
 $$;
 
--- Batches 1-6, each refreshed; batch 7 ingested: (c) answers before its refresh, (a) after.
-select pg_temp.eq_ingest(b), pg_temp.eq_refresh(b) from generate_series(1, 6) as b;
-select pg_temp.eq_ingest(7);
-select pg_temp.eq_answer('c');
-select pg_temp.eq_refresh(7);
+-- Batches 1-6, each read and refreshed; batch 7 ingested: (c) answers before its refresh, (a) after.
+create function pg_temp.eq_batch(p_batch int) returns void language plpgsql as $$
+begin
+  perform pg_temp.eq_ingest(p_batch);
+  perform pg_temp.eq_capture_readers();
+  if p_batch = 7 then
+    perform pg_temp.eq_answer('c');
+  end if;
+  perform pg_temp.eq_refresh(p_batch);
+  perform pg_temp.eq_check_readers(p_batch);
+end;
+$$;
+select pg_temp.eq_batch(b) from generate_series(1, 7) as b;
 select pg_temp.eq_answer('a');
 select pg_temp.eq_snapshot();
 select pg_temp.eq_rebuild(7);
@@ -517,10 +578,10 @@ select ok((select count(*) filter (where answer <> '[]' and answer <> '[null]') 
           'at least 90 % of the refreshed answers are not empty');
 
 -- The fixture is what the header says (so that the comparisons below are not vacuous).
-select ok((select count(*) from analytics.events where org_id in (select id from pg_temp.eq_orgs)) >= 3 * 7 * 70
+select ok((select count(*) from analytics.events where org_id in (select id from pg_temp.eq_orgs)) >= 3 * 7 * 50
           and (select count(*) from usage.model_requests where org_id in (select id from pg_temp.eq_orgs)) = 3 * 7 * 20
           and (select count(*) from audience.orders where org_id in (select id from pg_temp.eq_orgs) and refunded_at is not null) = 3,
-          'fixture: >= 1,470 events, 420 model requests, 3 refunded orders');
+          'fixture: >= 1,050 events, 420 model requests, 3 refunded orders');
 
 -- 2. Every derived table: rebuilt = incremental (on failure: the first rows that differ).
 create function pg_temp.eq_table_checks() returns setof text language plpgsql as $$
@@ -542,7 +603,26 @@ end;
 $$;
 select * from pg_temp.eq_table_checks();
 
--- 3. The RPCs: (c) not refreshed = (a) refreshed, (b) rebuilt = (a) refreshed.
+-- 3. Every registered rollup: before each of the 7 refreshes, its reader returned the rows the refresh stored.
+create function pg_temp.eq_reader_checks() returns setof text language plpgsql as $$
+declare
+  r record;
+begin
+  for r in select t.target, sum(d.differing) as differing, count(d.batch) as batches,
+                  min(d.batch || ': ' || d.sample) filter (where d.differing > 0) as sample
+           from private.rollups as t left join pg_temp.eq_reader_diffs as d on d.tab = t.target
+           group by t.target order by t.target::text loop
+    return next is(r.differing, 0::numeric,
+                   format('%s: the reader before each refresh = the rows it stored (%s batches)', r.target, r.batches));
+    if r.differing > 0 then
+      return next diag('batch ' || r.sample);
+    end if;
+  end loop;
+end;
+$$;
+select * from pg_temp.eq_reader_checks();
+
+-- 4. The RPCs: (c) not refreshed = (a) refreshed, (b) rebuilt = (a) refreshed.
 create function pg_temp.eq_rpc_checks() returns setof text language plpgsql as $$
 declare
   r record;
