@@ -384,6 +384,10 @@ begin
   for r in select o.name from private.rollups_in_order() as o loop
     perform private.apply_rollup(r.name);
   end loop;
+  -- Both paths of the audience rollups: odd batches recompute touched days whole, even ones
+  -- only the touched visitor-days (private.audience_settings, per_visitor_max_pct 0 / 100).
+  update private.audience_settings set value = case when p_batch % 2 = 0 then 100 else 0 end
+  where name = 'per_visitor_max_pct';
   perform pg_catalog.count(*) from private.refresh_audience_rollups();
   perform private.refresh_kpi_benchmarks();
   perform audience.update_customers();
@@ -571,7 +575,13 @@ begin
   end if;
 end;
 $$;
-select pg_temp.eq_batch(b) from generate_series(1, 7) as b;
+select pg_temp.eq_batch(1);
+select pg_temp.eq_batch(2);
+select pg_temp.eq_batch(3);
+select pg_temp.eq_batch(4);
+select pg_temp.eq_batch(5);
+select pg_temp.eq_batch(6);
+select pg_temp.eq_batch(7);
 select pg_temp.eq_answer('a');
 select pg_temp.eq_snapshot();
 select pg_temp.eq_rebuild(7);
