@@ -70,7 +70,8 @@
 --  2. the answers of the RPCs listed in pg_temp.eq_calls (audience overview, acquisition,
 --     device x network, paths, KPIs, KPI series, attribution for every model and lookbacks
 --     0 / 7 / 30, cohorts, dashboard, entity analytics, entity funnel, conversion funnel,
---     search analytics, profile and user dashboards, the usage RPCs) for each organization
+--     search analytics, profile and user dashboards, the usage RPCs, the cost forecast as of
+--     two days) for each organization
 --     over 6 periods (the 14 days; from each DST day; a week; one day; the NY DST day alone),
 --     full result sets as sorted JSON: (c) last batch ingested, not refreshed = (a) after its
 --     refresh = (b) after the rebuild; one assertion per RPC and comparison.
@@ -526,7 +527,9 @@ where p.core or not c.core_only
 union all
 select c.rpc, replace(c.sql, '$O', quote_literal(o.id)), true
 from pg_temp.eq_orgs as o
-cross join (values ('get_audience_cohorts', 'select * from public.get_audience_cohorts($O, 12)')) as c (rpc, sql);
+cross join (values ('get_audience_cohorts', 'select * from public.get_audience_cohorts($O, 12)'),
+                   ('forecast_costs', 'select * from public.forecast_costs($O, ''all'', ''2026-11-04'')'),
+                   ('forecast_costs', 'select * from public.forecast_costs($O, ''all'', ''2026-11-01'')')) as c (rpc, sql);
 
 create temp table eq_answers (state text not null, rpc text not null, sql text not null, answer jsonb);
 
@@ -606,7 +609,9 @@ select set_eq(
        and n.nspname in ('analytics', 'audience', 'insights', 'private', 'usage')
        and exists (select 1 from pg_attribute as a where a.attrelid = c.oid and a.attname = 'org_id' and not a.attisdropped)
        and c.oid not in (select tab from pg_temp.eq_tables) $$,
-  -- sources, settings, user data, bookkeeping and stored findings (not rollups):
+  -- sources, settings, user data, bookkeeping and stored findings (not rollups; a budget
+  -- alert is a notification written once, with the spend of the step that crossed it:
+  -- usage.apply_budget_alerts):
   $$ values ('analytics.events'::regclass), ('audience.orders'), ('audience.orders_removed'), ('audience.opt_outs'),
             ('audience.subscribers'), ('audience.segments'), ('audience.segment_exports'), ('audience.kpi_targets'),
             ('audience.saved_views'), ('insights.generation_runs'), ('insights.ai_insights'),
