@@ -50,7 +50,8 @@
 --    received exactly at the latest bound of the previous refresh (the watermark of its
 --    last step); a do-not-track style event (no visitor, no user); visitor vn, whose
 --    non-direct first touch of 10-24 is replaced by a late, earlier direct event of that day
---    after later days were stored.
+--    after later days were stored; visitor vf, whose first impression of c2 on 10-23 (its
+--    funnel source and position) is replaced by a late, earlier one.
 --  * an order per purchase event (audience.orders, EUR), a tip order; in batch 6 one order
 --    of batch 2 is refunded (its received_at bumped by the trigger) and one is moved to
 --    another visitor (audience.orders_removed marks the old customer).
@@ -265,6 +266,16 @@ begin
            'mobile', '4g', 'watermark', 'cpc', 'edge'
     from pg_temp.eq_orgs as o;
   end if;
+  -- vf: its first impression of c2 on 10-23 comes from 'vf-search' at position 3 until a
+  -- late, earlier one from the feed at position 1 arrives (batch 4): the row of
+  -- ('vf-search', 3) must vanish (fixed by the unit of replacement of entity_daily_funnel).
+  insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, entity_type, entity_id,
+                                properties, device_type)
+  select o.id, pg_temp.eq_at(o.slug, x.local), pg_catalog.clock_timestamp(), 'impression', 'vf', 'content_item',
+         md5(o.slug || ':c2')::uuid, jsonb_build_object('source', x.src, 'position', x.pos), 'mobile'
+  from pg_temp.eq_orgs as o
+  cross join (values (2, '2026-10-23 12:00', 'vf-search', 3), (4, '2026-10-23 08:00', 'feed', 1)) as x (batch, local, src, pos)
+  where x.batch = p_batch;
   -- An event without visitor and user (do not track).
   insert into analytics.events (org_id, occurred_at, received_at, event_type)
   select o.id, pg_temp.eq_at(o.slug, (date '2026-10-22' + p_batch)::text || ' 13:00'), pg_catalog.clock_timestamp(), 'page_view'
@@ -486,8 +497,9 @@ create temp table eq_calls (rpc text not null, sql text not null, core boolean n
 -- (JSON dashboards, attribution) use four of them (core): the 14 days, from Berlin's DST day,
 -- the two one-day periods.
 insert into eq_calls
-select c.rpc, replace(replace(replace(replace(replace(c.sql, '$O', quote_literal(o.id)), '$F', quote_literal(p.f)), '$T', quote_literal(p.t)),
-                           '$C1', quote_literal(md5(o.slug || ':c1')::uuid) || '::uuid'), '$E1', quote_literal(md5(o.slug || ':T1')::uuid) || '::uuid'),
+select c.rpc, replace(replace(replace(replace(replace(replace(c.sql, '$O', quote_literal(o.id)), '$F', quote_literal(p.f)), '$T', quote_literal(p.t)),
+                           '$C1', quote_literal(md5(o.slug || ':c1')::uuid) || '::uuid'), '$C2', quote_literal(md5(o.slug || ':c2')::uuid) || '::uuid'),
+               '$E1', quote_literal(md5(o.slug || ':T1')::uuid) || '::uuid'),
        p.core
 from pg_temp.eq_orgs as o
 cross join (values (date '2026-10-22', date '2026-11-05', true), ('2026-11-01', '2026-11-05', false),
@@ -512,6 +524,7 @@ cross join (values
   ('get_entity_analytics', true, 'select public.get_entity_analytics($O, $C1, $F, $T)'),
   ('get_entity_analytics', true, 'select public.get_entity_analytics($O, $E1, $F, $T)'),
   ('get_entity_funnel', false, 'select * from public.get_entity_funnel($O, $C1, $F, $T)'),
+  ('get_entity_funnel', true, 'select * from public.get_entity_funnel($O, $C2, $F, $T)'),
   ('get_conversion_funnel', false, 'select * from public.get_conversion_funnel($O, array[''page_view'', ''ticket_cta'', ''checkout_started'', ''purchase''], $F, $T, ''14 days'')'),
   ('get_search_analytics', false, 'select public.get_search_analytics($O, $F, $T, 10)'),
   ('get_profile_dashboard', true, 'select public.get_profile_dashboard($O, $F, $T)'),
