@@ -1,6 +1,6 @@
 -- Contract: one differential check over every derived table and a representative set of
--- RPCs: maintained incrementally (a refresh after each of 7 batches) = rebuilt from empty =
--- read with the last batch not refreshed (the readers add the fresh rows).
+-- RPCs, after 7 batches of an adversarial stream: maintained incrementally = rebuilt from
+-- empty = read before the refresh (the readers add the rows received since it).
 --
 -- The refresh (pg_temp.eq_refresh) runs the steps of private.run_refresh that maintain
 -- derived rows, in its order, inside this transaction (run_refresh commits between steps,
@@ -12,70 +12,89 @@
 -- RPC is compared below), usage.detect_anomalies / generate_recommendations (stored findings,
 -- not rollups) and analytics.apply_retention (its documented differences, README "Derived
 -- data": pointers into removed days, are out of this contract's scope; the fixture is kept
--- inside the horizon by tests.reset_retention_horizon).
+-- inside the horizon by tests.reset_retention_horizon). The audience rollups take both of
+-- their paths: per_visitor_max_pct (private.audience_settings) is 0 for odd batches (touched
+-- days recomputed whole) and 100 for even ones (touched visitor-days only).
 -- The rebuild (pg_temp.eq_rebuild) is the documented one: private.reset_rollup of every
 -- registered rollup, the fixture organizations' rows of private.audience_rollup_watermarks
 -- deleted (refresh_audience_rollups builds an organization without a watermark in full),
 -- their stored insight aggregates and parts deleted (refresh_all_aggregates computes them in
 -- full), then the same refresh.
 -- All rows of one transaction share now(): each batch is received at clock_timestamp()
--- (events and orders as inserted, model requests updated after log_model_requests), after
--- the previous refresh's bounds, as a later transaction's rows would be.
+-- (events and orders as inserted; model requests, repriced requests and their retractions
+-- updated after the RPC that wrote them), after the previous refresh's bounds, as a later
+-- transaction's rows would be. Refreshes: after batches 1, 2, 4 (which applies batches 3
+-- and 4: 3 is not refreshed), 5 (twice), 6 and 7.
 --
 -- Fixture: organizations eq-ny (venue, America/New_York: EDT -> EST on 2026-11-01, a
 -- 25-hour local day), eq-berlin (artist, Europe/Berlin: CEST -> CET on 2026-10-25) and
 -- eq-kolkata (artist, Asia/Kolkata, UTC+05:30: local midnight is 18:30 UTC), one owner
--- (also the caller of every RPC: a member, owner role). Local days 2026-10-22 .. 2026-11-04
--- (14 days). Per organization and batch b (1..7):
+-- (the caller of every RPC: a member, role owner) and users U1..U5 (viewers). Local days
+-- 2026-10-22 .. 2026-11-04 (14 days). Per organization and batch b (1..7):
 --  * 50 generated events (deterministic hashes of org, batch, index): visitors v1..v24 and
 --    a bot; local days 0 .. min(13, 2b) (so every later batch brings late events, days before
---    the earlier batches' latest), any minute of the day; 30 event types in proportion
---    (page views, plays, play progress, link clicks with link types and platforms, ticket
---    CTAs, checkouts, purchases with revenue, impressions and search result clicks with
---    source / position, searches with queries and result counts, event views, reviews with
---    ratings, follows (of the organization and of user U1), profile views, interested,
---    likes, shares, comments, downloads, subscribes, tips, mashup exports, AI reactions,
---    subscription upgrades, scroll depth, tab changes, load more, messages, friends, review
---    likes / comments, shares sent); devices mobile / desktop / tablet and networks wifi /
---    4g / 3g / 5g / none vary per event (several per visitor); utm source / medium / campaign
---    on a quarter of the page views, referrers on some; page load times; countries and
---    cities; v1..v4 are signed-in users U1..U4 (user_id, session ids), v5 is anonymous
---    until batch 4 and signed in (user U5) from batch 5 on; U1 creates content item c1.
+--    the earlier batches' latest), in batch 7 also days -3 .. -1 (before everything stored),
+--    any second of the day; 33 event types in proportion (page views, plays, play progress,
+--    link clicks with link types and platforms, ticket CTAs, checkouts, purchases and tips
+--    with revenue, impressions and link clicks with source / position, searches with queries
+--    and result counts, search result clicks, event views, reviews with ratings, follows (of
+--    the organization and of user U1), profile views, interested, likes, shares, comments,
+--    downloads, subscribes, mashup exports, AI reactions, subscription upgrades, scroll
+--    depth, tab changes, load more, messages, friends, review likes / comments, shares sent,
+--    e-mail clicks) on content items c1, c2 and tour date T1; devices mobile / desktop /
+--    tablet and networks wifi / 4g / 3g / 5g / none vary per event (several per visitor); utm
+--    source / medium / campaign on a quarter of the page views, referrers on a sixth of the
+--    events; page load times; countries and cities; v1..v4 are signed-in users U1..U4 (user
+--    id, session ids; their app events (messages, friends, shares sent, tabs, scroll, load
+--    more) carry no visitor id: 'user:<id>' keys), v5 is anonymous until batch 4 and signed
+--    in (U5) from batch 5 on.
 --  * hand-written edge events (pg_temp.eq_edges): an event exactly at local midnight
 --    (00:00:00) and one at 23:59:59.999999 of each batch's latest day; on the DST days
 --    events in the repeated hour (New York 01:30 EDT and 01:30 EST) and around 02:00-03:00
---    Berlin; a session of visitor vs spanning local midnight 10-27 / 10-28 whose middle
---    event arrives a batch later (it joins two sessions); a direct visit, a click and a
---    non-direct touch of visitor va on different days, delivered out of order; an event
---    received exactly at the latest bound of the previous refresh (the watermark of its
---    last step); a do-not-track style event (no visitor, no user); visitor vn, whose
---    non-direct first touch of 10-24 is replaced by a late, earlier direct event of that day
---    after later days were stored; visitor vf, whose first impression of c2 on 10-23 (its
---    funnel source and position) is replaced by a late, earlier one.
---  * an order per purchase event (audience.orders, EUR), a tip order; in batch 6 one order
---    of batch 2 is refunded (its received_at bumped by the trigger) and one is moved to
---    another visitor (audience.orders_removed marks the old customer).
---  * 20 model requests through public.log_model_requests (users, teams, projects,
+--    Berlin, a bot among them; a session of visitor vs spanning local midnight 10-27 / 10-28
+--    whose middle events arrive a batch later (they join two sessions); touches of visitor va
+--    (direct, non-direct, a click, a purchase) delivered out of order; v5's events before and
+--    after signing in; an event received exactly at the latest bound of the previous
+--    refresh (the watermark of its last step); a do-not-track style event (no visitor, no
+--    user); visitor vn, whose non-direct first touch of 10-24 is replaced by a late, earlier
+--    direct event of that day after later days were stored; visitor vf, whose first
+--    impression of c2 on 10-23 (its funnel source and position) is replaced by a late,
+--    earlier one.
+--  * an order per purchase or tip event (audience.orders, EUR); batch 4: v19 opts out
+--    (public.record_opt_out); batch 6: the first order of each organization refunded (the
+--    trigger bumps its received_at) and the latest unrefunded one moved to v24
+--    (audience.orders_removed marks the old customer); batch 7 (read before its refresh):
+--    another refund and a deleted tip.
+--  * 20 model requests through public.log_model_requests (users U1..U5, teams, projects,
 --    features, models eq/small, eq/big (priced) and eq/free (unpriced), routed requests
---    with a baseline, errors, latencies, ratings, cached tokens), late ones too.
+--    with a baseline, errors and timeouts, latencies, ratings, cached tokens), on days
+--    0 .. 2b like the events; batch 6: a negotiated price of eq/big for eq-berlin from 10-28
+--    and usage.reprice (retractions); batch 7 the same for eq/small of eq-ny from 10-25,
+--    read before its refresh.
 -- Insight aggregates are refreshed as of p_now = 2026-10-28 12:00Z + b - 1 days (a local day
--- change at every batch).
+-- change at every batch; periods whose midpoints fall on DST days).
 --
--- Compared:
+-- Compared (one assertion per table, rollup or RPC and comparison; on failure a diagnostic
+-- lists the first differing rows or the first differing call with both answers):
 --  1. every derived table (private.derived_tables() and private.insight_aggregates), rows of
 --     the fixture organizations, all columns but bookkeeping (complete_before, computed_at,
---     duration_ms): after the 7 incremental refreshes = after the rebuild (EXCEPT ALL both
---     ways; one assertion per table), and the list of compared tables is the list of
---     derived tables, and every table with org_id in the derived schemas is either compared
---     or named as a source / setting / bookkeeping table below;
---  2. the answers of the RPCs listed in pg_temp.eq_calls (audience overview, acquisition,
---     device x network, paths, KPIs, KPI series, attribution for every model and lookbacks
---     0 / 7 / 30, cohorts, dashboard, entity analytics, entity funnel, conversion funnel,
---     search analytics, profile and user dashboards, the usage RPCs, the cost forecast as of
---     two days) for each organization
---     over 6 periods (the 14 days; from each DST day; a week; one day; the NY DST day alone),
---     full result sets as sorted JSON: (c) last batch ingested, not refreshed = (a) after its
---     refresh = (b) after the rebuild; one assertion per RPC and comparison.
+--     duration_ms): after the incremental refreshes = after the rebuild (EXCEPT ALL both
+--     ways); the compared tables are the derived tables, and every other table with org_id
+--     in the derived schemas is named as a source, setting or bookkeeping table below;
+--  2. every registered rollup, at each of the 7 refreshes: its reader's rows
+--     (private.rollup_rows) just before = the rows the refresh stored;
+--  3. the answers of the RPCs of pg_temp.eq_calls, as the owner, full result sets as JSON
+--     sorted by text: audience overview, acquisition, device x network, paths, KPIs, KPI
+--     series, attribution (first touch 0 / 7 / 30 days, last touch 7 / 30, last non-direct
+--     0 / 7 / 30), dashboard, entity analytics (c1, T1), entity funnel (c1, c2), conversion
+--     funnel, search analytics, profile and user dashboards, usage overview, cost breakdown
+--     (6 dimensions), model comparison, router savings, usage trends (day, hour), user
+--     activity, for each organization over 6 periods (the 14 days; from New York's DST day;
+--     from Berlin's DST day; a week; one day; New York's DST day alone; the JSON dashboards
+--     and 5 of the 8 attribution variants over 4 of them), plus cohorts and the cost
+--     forecast as of two days: (c) batch 7 ingested, not refreshed = (a) refreshed = (b)
+--     rebuilt; and the audience RPCs on the 4 core periods before and after batch 4's
+--     refresh (batches 3 and 4 pending).
 
 select tests.reset_retention_horizon();  -- fixture in fixed past months
 
