@@ -110,8 +110,11 @@ begin
   insert into app.memberships (org_id, user_id, role)
   select md5('org:' || s)::uuid, md5('u' || i || '@eq.test')::uuid, 'viewer'
   from unnest(array['eq-ny', 'eq-berlin', 'eq-kolkata']) as s, generate_series(1, 5) as i;
-  insert into app.content_items (id, org_id, kind, title)
-  select md5(s || ':' || c)::uuid, md5('org:' || s)::uuid, 'release', 'Song ' || c
+  -- c1 released inside the fixture (insight aggregates split its days around the release),
+  -- c2 earlier.
+  insert into app.content_items (id, org_id, kind, title, published_at)
+  select md5(s || ':' || c)::uuid, md5('org:' || s)::uuid, 'release', 'Song ' || c,
+         case c when 'c1' then timestamptz '2026-10-27 15:30Z' else timestamptz '2026-09-01 10:00Z' end
   from unnest(array['eq-ny', 'eq-berlin', 'eq-kolkata']) as s, unnest(array['c1', 'c2']) as c;
   insert into app.tour_dates (id, org_id, city, country, starts_at)
   select md5(s || ':T1')::uuid, md5('org:' || s)::uuid, 'Somewhere', 'DE', '2026-11-20 20:00Z'
