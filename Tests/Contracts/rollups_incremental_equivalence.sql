@@ -68,7 +68,8 @@
 --  * 20 model requests through public.log_model_requests (users U1..U5, teams, projects,
 --    features, models eq/small, eq/big (priced) and eq/free (unpriced), routed requests
 --    with a baseline, errors and timeouts, latencies, ratings, cached tokens), on days
---    0 .. 2b like the events; batch 6: a negotiated price of eq/big for eq-berlin from 10-28
+--    0 .. 2b like the events; in batches 2, 3 and 5 requests in New York's repeated hour,
+--    at Berlin's 02:30 of 10-25, at a local midnight and the instant before it; batch 6: a negotiated price of eq/big for eq-berlin from 10-28
 --    and usage.reprice (retractions); batch 7 the same for eq/small of eq-ny from 10-25,
 --    read before its refresh.
 -- Insight aggregates are refreshed as of p_now = 2026-10-28 12:00Z + b - 1 days (a local day
@@ -376,6 +377,22 @@ begin
     if (v ->> 'accepted')::int <> 20 then
       raise exception 'eq_requests: % of 20 accepted: %', v ->> 'accepted', v;
     end if;
+    -- Edge requests: New York's repeated hour (01:30 EDT, 01:30 EST), Berlin's 02:30 of
+    -- 10-25, a local midnight and the instant before it; the 10-22 ones late (batch 5).
+    continue when p_batch not in (2, 3, 5);
+    v := public.log_model_requests(o.id, (
+      select jsonb_agg(jsonb_build_object('request_id', 'eq-' || p_batch || '-edge-' || x.n,
+                                          'occurred_at', to_char(pg_temp.eq_at(o.slug, x.local) at time zone 'UTC',
+                                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                                          'user_id', md5('u' || x.n || '@eq.test')::uuid, 'feature', 'chat',
+                                          'provider', 'eq', 'model', 'small', 'input_tokens', 1000 * x.n,
+                                          'output_tokens', 100, 'latency_ms', 250 * x.n))
+      from (values (2, 1, '2026-11-01 01:30 EDT'), (2, 2, '2026-11-01 01:30 EST'), (3, 3, '2026-10-25 02:30'),
+                   (5, 4, '2026-10-22 00:00:00'), (5, 5, '2026-10-21 23:59:59.999999')) as x (batch, n, local)
+      where x.batch = p_batch));
+    if (v ->> 'accepted')::int <> (case p_batch when 3 then 1 else 2 end) then
+      raise exception 'eq_requests: edge requests rejected: %', v;
+    end if;
   end loop;
   update usage.model_requests set received_at = pg_catalog.clock_timestamp()
   where org_id in (select id from pg_temp.eq_orgs) and request_id like 'eq-' || p_batch || '-%';
@@ -662,9 +679,9 @@ select ok((select count(*) filter (where answer <> '[]' and answer <> '[null]') 
 
 -- The fixture is what the header says (so that the comparisons below are not vacuous).
 select ok((select count(*) from analytics.events where org_id in (select id from pg_temp.eq_orgs)) >= 3 * 7 * 50
-          and (select count(*) from usage.model_requests where org_id in (select id from pg_temp.eq_orgs)) = 3 * 7 * 20
+          and (select count(*) from usage.model_requests where org_id in (select id from pg_temp.eq_orgs)) = 3 * (7 * 20 + 5)
           and (select count(*) from audience.orders where org_id in (select id from pg_temp.eq_orgs) and refunded_at is not null) = 6,
-          'fixture: >= 1,050 events, 420 model requests, 6 refunded orders');
+          'fixture: >= 1,050 events, 435 model requests, 6 refunded orders');
 
 -- 2. Every derived table: rebuilt = incremental (on failure: the first rows that differ).
 create function pg_temp.eq_table_checks() returns setof text language plpgsql as $$
