@@ -6,6 +6,10 @@
 -- impression, event_view, search_result_click, link_click or ticket_cta events received in
 -- [p_after, p_upto), recomputed from all those events of the day. A visitor is
 -- events.visitor_id, else the user id; events with neither are left out.
+-- Registered with the unit of replacement (org_id, day): a visitor-day counts under the
+-- source and position of its first impression, so a late, earlier impression moves it to
+-- another key, and a key can vanish from its day; apply deletes it, readers hide it
+-- (without the unit it stayed stored and read, against a rebuild without it).
 -- Internal: the engine (private.apply_rollup, private.rollup_rows); owner only.
 create or replace function analytics.compute_entity_daily_funnel(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
 returns setof analytics.entity_daily_funnel
@@ -61,4 +65,4 @@ select private.register_rollup(
   'analytics.entity_daily_funnel', 'analytics.events', 'analytics.entity_daily_funnel', 'analytics.compute_entity_daily_funnel',
   array['org_id', 'entity_id', 'entity_type', 'day', 'source', 'position'], 'day', '{}',
   'Per entity, local day, source and position: impression -> click -> ticket link click funnel of visitor-days.',
-  p_shared_source => 'analytics.received_day_types');
+  p_unit_columns => array['org_id', 'day'], p_shared_source => 'analytics.received_day_types');

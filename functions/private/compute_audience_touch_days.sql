@@ -190,9 +190,12 @@ begin
      and e.occurred_at < ((t.day + 1)::timestamp at time zone t.timezone)
     where p_after > '-infinity' and not e.is_bot
     union all
-    -- The touched visitors' later stored days.
+    -- The touched visitors' later stored days. Their stored nd_* is not carried: it may point
+    -- to a recomputed day whose touch has become direct (a late earlier event), and every day
+    -- it could point to is in the stream (recomputed, later or context). Their click_day is
+    -- (a day's clicked never goes back to false when events are added).
     select l.org_id, l.visitor_key, l.day, null, null, l.source, l.medium, l.campaign, l.clicked, 1, l.click_day,
-           case when l.nd_day is not null then array[l.nd_day::text collate "C", l.nd_source, l.nd_medium, l.nd_campaign] end
+           null::text[]
     from later as l
     union all
     -- The stored days before that the windows read.
