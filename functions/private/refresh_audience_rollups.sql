@@ -660,9 +660,9 @@ begin
     -- The cumulated-by-gap rows of the four visitor measures (private.audience_day_recency,
     -- migration 1210), from the per-day counts just written: every (organization, measure,
     -- day) whose counts were rewritten above (a day recomputed whole: all four; another day:
-    -- the measures that changed). A key without counts left gets a row of 0 visitors.
+    -- the measures that changed); the row of such a key without counts left is deleted.
     insert into private.audience_day_recency as r (org_id, measure, day, visitors, gaps, returning_visitors)
-    select k.org_id, k.measure, k.day, coalesce(g.visitors, 0), g.gaps, g.returning_visitors
+    select k.org_id, k.measure, k.day, g.visitors, g.gaps, g.returning_visitors
     from (select distinct b.org_id, m.measure, d.day
           from pg_temp.audience_refresh_orgs as b
           cross join lateral (values ('all', b.changed_all), ('checkout', b.changed_checkout),
@@ -684,9 +684,19 @@ begin
                   from private.audience_day_counts as c
                   where c.org_id = k.org_id and c.measure = k.measure and c.day = k.day
                   group by 1) as y) as x) as g
+    where g.visitors is not null
     order by k.org_id, k.measure, k.day
     on conflict on constraint pk_audience_day_recency do update
       set visitors = excluded.visitors, gaps = excluded.gaps, returning_visitors = excluded.returning_visitors;
+    delete from private.audience_day_recency as r
+    using pg_temp.audience_refresh_orgs as b
+    where b.org_id = any (v_orgs) and b.mark is not null and r.org_id = b.org_id
+      and r.measure in ('all', 'checkout', 'mobile', 'desktop') and r.day >= b.from_day
+      and r.day = any (case when not b.per_visitor then b.days else '{}' end
+                       || case r.measure when 'all' then b.changed_all when 'checkout' then b.changed_checkout
+                                         when 'mobile' then b.changed_mobile else b.changed_desktop end)
+      and not exists (select 1 from private.audience_day_counts as c
+                      where c.org_id = r.org_id and c.measure = r.measure and c.day = r.day);
 
     -- Sessions. For an organization with a watermark, each visitor with events received
     -- since: their range is their new events and every stored session within 30 minutes of
