@@ -74,84 +74,84 @@ begin
     union all
     select f.* from fresh_touch as f
   ),
-  received as (
-    select e.org_id, audience.visitor_key(e.visitor_id, e.user_id) collate "C" as visitor_key,
-           (e.occurred_at at time zone (select x.timezone from app.organizations as x where x.id = e.org_id))::date as day
-    from analytics.events as e
-    where p_after > '-infinity'
-      and e.received_at >= p_after and e.received_at < p_upto
-      and (e.org_id = p_org_id) is not false
-      and not e.is_bot
-      and (e.visitor_id is not null or e.user_id is not null)
+  -- The touch rows replaced at or after p_after (migration 1200), each its version before
+  -- (existed false: the key was added); in_range: replaced within [p_after, p_upto).
+  retracted as materialized (
+    select x.*, x.retracted_at < p_upto as in_range
+    from private.audience_touch_retractions as x
+    where p_after > '-infinity' and x.retracted_at >= p_after
+      and (p_org_id is null or x.org_id = p_org_id)
   ),
+  -- The visitors whose rows differ between p_after and p_upto (a reader: and its fresh touch
+  -- rows), from their first such day (a row's weights depend on it and its earlier rows only).
   touched as materialized (
-    select r.org_id, r.visitor_key, pg_catalog.min(r.day) as first_day from received as r group by 1, 2
-  ),
-  -- The organization-days whose touch rows the range recomputes: the touched visitors' days
-  -- from their first touched one on (stored days through the visitor index, fresh ones).
-  units as materialized (
-    select distinct r.org_id, r.day from received as r
-    union
-    select s.org_id, s.day
-    from touched as t
-    cross join lateral (select x.org_id, x.day from private.audience_touch_days as x
-                        where x.org_id = t.org_id and x.visitor_key = t.visitor_key and x.day > t.first_day) as s
-    union
-    select f.org_id, f.day
-    from touched as t
-    join fresh_touch as f on f.org_id = t.org_id and f.visitor_key = t.visitor_key and f.day > t.first_day
-  ),
-  -- Their touch rows: stored (not recomputed since the watermark) and fresh.
-  unit_rows as materialized (
-    select s.*
-    from units as u
-    cross join lateral (select x.* from private.audience_touch_days as x where x.org_id = u.org_id and x.day = u.day) as s
-    where not exists (select 1 from fresh_touch as f where f.org_id = s.org_id and f.day = s.day and f.visitor_key = s.visitor_key)
-    union all
-    select f.* from units as u join fresh_touch as f on f.org_id = u.org_id and f.day = u.day
-  ),
-  -- Their visitors, each from the earliest day the weights look back to: the previous row,
-  -- the latest non-direct touch (its R), and for a clicked row the 365 days before it.
-  visitors as (
-    select n.org_id, n.visitor_key,
-           pg_catalog.min(least(n.day, n.prev_day, n.nd_day, case when n.clicked then n.day - 365 end)) as since
-    from unit_rows as n
+    select t.org_id, t.visitor_key, pg_catalog.min(t.day) as first_day
+    from (select r.org_id, r.visitor_key, r.day from retracted as r where r.in_range
+          union all
+          select f.org_id, f.visitor_key, f.day from fresh_touch as f) as t
     group by 1, 2
   ),
-  -- Those rows of the visitors concerned (in_unit: its day is recomputed); a rebuild: all.
+  -- Their rows in both states, every version a candidate (prio: which one wins):
+  -- 0 fresh (a reader's), 1 a retraction (the earliest wins), 2 stored.
+  candidates as materialized (
+    select 0 as prio, null::timestamptz as retracted_at, null::bigint as seq, true as existed, false as in_range, f.*
+    from fresh_touch as f
+    union all
+    select 1, r.retracted_at, r.seq, r.existed, r.in_range, r.org_id, r.day, r.visitor_key, r.source, r.medium, r.campaign,
+           r.clicked, r.nd_day, r.nd_source, r.nd_medium, r.nd_campaign, r.prev_day, r.next_day, r.click_day,
+           r.ft_day, r.ft_source, r.ft_medium, r.ft_campaign
+    from retracted as r
+    where (r.org_id, r.visitor_key) in (select t.org_id, t.visitor_key from touched as t)
+    union all
+    select 2, null, null, true, false, s.*
+    from touched as t
+    cross join lateral (select x.* from private.audience_touch_days as x
+                        where x.org_id = t.org_id and x.visitor_key = t.visitor_key) as s
+  ),
+  -- old (sign -1): the version at p_after, i.e. the stored row unless a retraction at or
+  -- after p_after holds an earlier one; new (+1): the version at p_upto, i.e. a reader's
+  -- fresh row, else a retraction at or after p_upto, else the stored row.
+  states as (
+    select o.*
+    from (select distinct on (c.org_id, c.visitor_key, c.day) -1 as sign, c.*
+          from candidates as c where c.prio > 0
+          order by c.org_id, c.visitor_key, c.day, c.prio, c.retracted_at, c.seq) as o
+    where o.existed
+    union all
+    select n.*
+    from (select distinct on (c.org_id, c.visitor_key, c.day) 1 as sign, c.*
+          from candidates as c where not c.in_range
+          order by c.org_id, c.visitor_key, c.day, c.prio, c.retracted_at, c.seq) as n
+    where n.existed
+  ),
+  -- The rows of the visitors concerned, by state (in_unit: its weights may differ, from the
+  -- visitor's first touched day); a rebuild: every row, once.
   vrows as (
-    select s.*, exists (select 1 from units as u where u.org_id = s.org_id and u.day = s.day) as in_unit
-    from (
-      select s.*
-      from visitors as v
-      cross join lateral (select x.* from private.audience_touch_days as x
-                          where x.org_id = v.org_id and x.visitor_key = v.visitor_key and x.day >= v.since) as s
-      where not exists (select 1 from fresh_touch as f where f.org_id = s.org_id and f.day = s.day and f.visitor_key = s.visitor_key)
-      union all
-      select f.*
-      from visitors as v
-      join fresh_touch as f on f.org_id = v.org_id and f.visitor_key = v.visitor_key and f.day >= v.since
-    ) as s
+    select s.sign, s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source,
+           s.nd_medium, s.nd_campaign, s.prev_day, s.next_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium,
+           s.ft_campaign, s.day >= t.first_day as in_unit
+    from states as s
+    join touched as t on t.org_id = s.org_id and t.visitor_key = s.visitor_key
     where p_after > '-infinity'
     union all
-    select s.*, true
+    select 1, s.*, true
     from touch as s
     where p_after = '-infinity' and (p_org_id is null or s.org_id = p_org_id)
   ),
   forward as (
-    select v.*, pg_catalog.max(v.day) over (partition by v.org_id, v.visitor_key order by v.day
+    select v.*, pg_catalog.max(v.day) over (partition by v.org_id, v.visitor_key, v.sign order by v.day
                                             range between current row and interval '30 days' following) as fwd30
     from vrows as v
   ),
   pointed as (
     select f.*,
            least(f.day, pg_catalog.max(case when f.source <> '(direct)' then f.fwd30 end)
-                          over (partition by f.org_id, f.visitor_key order by f.day rows between unbounded preceding and 1 preceding)) as r30
+                          over (partition by f.org_id, f.visitor_key, f.sign order by f.day rows between unbounded preceding and 1 preceding)) as r30
     from forward as f
   ),
   -- Per touch row: the previous row's (p) touch, click day and pointers.
   rows as materialized (
-    select q.org_id, q.visitor_key, q.day, q.prev_day, q.clicked, q.click_day, q.in_unit,
+    select q.sign, q.org_id, q.visitor_key, q.day, q.prev_day, q.clicked, q.click_day, q.in_unit,
            q.source, q.medium, q.campaign, q.ft_source, q.ft_medium, q.ft_campaign,
            -- a direct row with an earlier non-direct touch (the rows whose credit can move):
            -- that touch, its day and r30
@@ -169,13 +169,18 @@ begin
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end) over w as p_nd_day,
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30
     from pointed as q
-    window w as (partition by q.org_id, q.visitor_key order by q.day)
+    window w as (partition by q.org_id, q.visitor_key, q.sign order by q.day)
+  ),
+  -- The days whose weights move (not in a rebuild): every row of each is returned, its
+  -- stored sums plus the differences.
+  units as materialized (
+    select distinct n.org_id, n.day from rows as n where p_after > '-infinity' and n.in_unit
   ),
   -- The recomputed rows with the gaps and comparisons of their first and last touch weights:
   -- gp = day - prev_day, gc = day - click_day, gpc = day - p's click_day; f: ft_* differs
   -- from the touch; pc / pf: p's touch equals the touch / ft_*.
   base as not materialized (
-    select n.org_id, n.day, n.source, n.medium, n.campaign, n.ft_source, n.ft_medium, n.ft_campaign,
+    select n.sign, n.org_id, n.day, n.source, n.medium, n.campaign, n.ft_source, n.ft_medium, n.ft_campaign,
            n.p_source, n.p_medium, n.p_campaign,
            n.day - n.prev_day as gp, n.day - n.click_day as gc, n.day - n.p_click_day as gpc,
            (n.ft_source, n.ft_medium, n.ft_campaign) <> (n.source, n.medium, n.campaign) as f,
@@ -201,7 +206,7 @@ begin
            coalesce(k.same_nd and k.en = k.ep and k.en <> k.bn and k.ep <> k.bp, false) as m7,
            coalesce(k.same_touch and k.en = k.ep and k.en <> k.bn and k.ep <> k.bp, false) as m8
     from (
-      select q.org_id, q.day, q.source, q.medium, q.campaign, q.nd_source, q.nd_medium, q.nd_campaign,
+      select q.sign, q.org_id, q.day, q.source, q.medium, q.campaign, q.nd_source, q.nd_medium, q.nd_campaign,
              q.p_source, q.p_medium, q.p_campaign, q.p_nd_source, q.p_nd_medium, q.p_nd_campaign,
              case when q.has_nd then q.day - q.nd_day end as an,
              case when q.has_nd then q.day - least(q.nd_day, q.click_day) + (q.nd_day - q.click_day) * 0 end as cn,
@@ -221,12 +226,12 @@ begin
   -- First touch, clicked: at the visitor's first clicked row n of the period, the row r that
   -- is its first, of (p's click_day, day]: its touch and ft_*, at day - r.day and day - r.prev_day.
   clicked_pairs as materialized (
-    select n.org_id, n.day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
+    select n.sign, n.org_id, n.day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
            (r.ft_source, r.ft_medium, r.ft_campaign) <> (r.source, r.medium, r.campaign) as f,
            n.day - r.day as g1, n.day - r.prev_day as g2
     from rows as n
     join rows as r
-      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.day <= n.day and r.day >= n.day - 365
+      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.sign = n.sign and r.day <= n.day and r.day >= n.day - 365
      and (n.p_click_day is null or r.day > n.p_click_day)
     where n.in_unit and n.clicked
   ),
@@ -240,117 +245,135 @@ begin
     -- (touch, 0): ft, lt, ft30's -1, lt clicked when gc = 0
     select n.org_id, n.day, n.source, n.medium, n.campaign, 0 as gap,
            1 as ft_v, 0 as ft_c, -n.f::integer as ft30_v, 0 as ft30_c, 1 as lt_v, coalesce(n.gc = 0, false)::integer as lt_c,
-           0 as nd0_v, 0 as nd0_c, 0 as nd30_v, 0 as nd30_c
+           0 as nd0_v, 0 as nd0_c, 0 as nd30_v, 0 as nd30_c, n.sign as sg
     from base as n
     union all
     -- (ft, 0)
-    select n.org_id, n.day, n.ft_source, n.ft_medium, n.ft_campaign, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0
+    select n.org_id, n.day, n.ft_source, n.ft_medium, n.ft_campaign, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, n.sign
     from base as n where n.f
     union all
     -- (touch, gp): ft, ft30's +1; lt when p's touch is the touch; lt clicked when gc or gpc = gp
     select n.org_id, n.day, n.source, n.medium, n.campaign, n.gp, -1, 0, n.f::integer, 0, -n.pc::integer,
-           coalesce(n.gc = n.gp, false)::integer - coalesce(n.pc and n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+           coalesce(n.gc = n.gp, false)::integer - coalesce(n.pc and n.gpc = n.gp, false)::integer, 0, 0, 0, 0, n.sign
     from base as n where n.gp <= 365
     union all
     -- (ft, gp): ft30's -1; lt when p's touch is ft_*
     select n.org_id, n.day, n.ft_source, n.ft_medium, n.ft_campaign, n.gp, 0, 0, -1, 0, -n.pf::integer,
-           -coalesce(n.pf and n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+           -coalesce(n.pf and n.gpc = n.gp, false)::integer, 0, 0, 0, 0, n.sign
     from base as n where n.f and n.gp <= 365
     union all
     -- (p's touch, gp) otherwise: lt
     select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.gp, 0, 0, 0, 0, -1,
-           -coalesce(n.gpc = n.gp, false)::integer, 0, 0, 0, 0
+           -coalesce(n.gpc = n.gp, false)::integer, 0, 0, 0, 0, n.sign
     from base as n where not n.pc and not (n.f and n.pf) and n.gp <= 365
     union all
     -- (touch, gc), gc neither 0 nor gp: lt clicked (p's -1 too when the same channel and gap)
     select n.org_id, n.day, n.source, n.medium, n.campaign, n.gc, 0, 0, 0, 0, 0,
-           1 - coalesce(n.pc and n.gpc = n.gc, false)::integer, 0, 0, 0, 0
+           1 - coalesce(n.pc and n.gpc = n.gc, false)::integer, 0, 0, 0, 0, n.sign
     from base as n where n.gc <> 0 and n.gc is distinct from n.gp and n.gc <= 365
     union all
     -- (p's touch, gpc), not in a row above: lt clicked
-    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.gpc, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.gpc, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, n.sign
     from base as n
     where n.gpc <= 365 and not coalesce(n.gpc = n.gp, false)
       and not coalesce(n.pc and n.gpc = n.gc and n.gc <> 0 and n.gc is distinct from n.gp, false)
     union all
     -- first touch, clicked: +1 (r's touch, g1), -1 (r's touch, g2); ft30 (r's f): +1 (r's ft,
     -- g1), -1 (r's touch, g1), -1 (r's ft, g2), +1 (r's touch, g2)
-    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g1, 0, 1, 0, -c.f::integer, 0, 0, 0, 0, 0, 0
+    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g1, 0, 1, 0, -c.f::integer, 0, 0, 0, 0, 0, 0, c.sign
     from clicked_pairs as c where c.g1 <= 365
     union all
-    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, c.sign
     from clicked_pairs as c where c.f and c.g1 <= 365
     union all
-    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g2, 0, -1, 0, c.f::integer, 0, 0, 0, 0, 0, 0
+    select c.org_id, c.day, c.source, c.medium, c.campaign, c.g2, 0, -1, 0, c.f::integer, 0, 0, 0, 0, 0, 0, c.sign
     from clicked_pairs as c where c.g2 <= 365
     union all
-    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g2, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0
+    select c.org_id, c.day, c.ft_source, c.ft_medium, c.ft_campaign, c.g2, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, c.sign
     from clicked_pairs as c where c.f and c.g2 <= 365
     union all
     -- last non-direct, q in (n: +1, p: -1) with an earlier non-direct touch nd: +1 (nd, a),
     -- -1 (q's touch, a); clicked: the same at c. nd0: n's rows, each with p's of the same
     -- channel and gap (m1 .. m4), then p's others.
     select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.an, 0, 0, 0, 0, 0, 0,
-           1 - n.m1::integer, n.cn_an - (n.m1 and n.cp_ap = 1)::integer, 0, 0
+           1 - n.m1::integer, n.cn_an - (n.m1 and n.cp_ap = 1)::integer, 0, 0, n.sign
     from nd_rows as n where n.an <= 365
     union all
     select n.org_id, n.day, n.source, n.medium, n.campaign, n.an, 0, 0, 0, 0, 0, 0,
-           -1 + n.m2::integer, -n.cn_an + (n.m2 and n.cp_ap = 1)::integer, 0, 0
+           -1 + n.m2::integer, -n.cn_an + (n.m2 and n.cp_ap = 1)::integer, 0, 0, n.sign
     from nd_rows as n where n.an <= 365
     union all
-    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, 1 - n.m3::integer, 0, 0
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, 1 - n.m3::integer, 0, 0, n.sign
     from nd_rows as n where n.cn <> n.an and n.cn <= 365
     union all
-    select n.org_id, n.day, n.source, n.medium, n.campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, -1 + n.m4::integer, 0, 0
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.cn, 0, 0, 0, 0, 0, 0, 0, -1 + n.m4::integer, 0, 0, n.sign
     from nd_rows as n where n.cn <> n.an and n.cn <= 365
     union all
-    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ap, 0, 0, 0, 0, 0, 0, -1, -n.cp_ap, 0, 0
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ap, 0, 0, 0, 0, 0, 0, -1, -n.cp_ap, 0, 0, n.sign
     from nd_rows as n where not n.m1 and n.ap <= 365
     union all
-    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ap, 0, 0, 0, 0, 0, 0, 1, n.cp_ap, 0, 0
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ap, 0, 0, 0, 0, 0, 0, 1, n.cp_ap, 0, 0, n.sign
     from nd_rows as n where not n.m2 and n.ap <= 365
     union all
-    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0, n.sign
     from nd_rows as n where not n.m3 and n.cp <> n.ap and n.cp <= 365
     union all
-    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.cp, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, n.sign
     from nd_rows as n where not n.m4 and n.cp <> n.ap and n.cp <= 365
     union all
     -- nd30 likewise (b, e; m5 .. m8)
     select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.bn, 0, 0, 0, 0, 0, 0, 0, 0,
-           1 - n.m5::integer, n.en_bn - (n.m5 and n.ep_bp = 1)::integer
+           1 - n.m5::integer, n.en_bn - (n.m5 and n.ep_bp = 1)::integer, n.sign
     from nd_rows as n where n.bn <= 365
     union all
     select n.org_id, n.day, n.source, n.medium, n.campaign, n.bn, 0, 0, 0, 0, 0, 0, 0, 0,
-           -1 + n.m6::integer, -n.en_bn + (n.m6 and n.ep_bp = 1)::integer
+           -1 + n.m6::integer, -n.en_bn + (n.m6 and n.ep_bp = 1)::integer, n.sign
     from nd_rows as n where n.bn <= 365
     union all
-    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 - n.m7::integer
+    select n.org_id, n.day, n.nd_source, n.nd_medium, n.nd_campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 - n.m7::integer, n.sign
     from nd_rows as n where n.en <> n.bn and n.en <= 365
     union all
-    select n.org_id, n.day, n.source, n.medium, n.campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1 + n.m8::integer
+    select n.org_id, n.day, n.source, n.medium, n.campaign, n.en, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1 + n.m8::integer, n.sign
     from nd_rows as n where n.en <> n.bn and n.en <= 365
     union all
-    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, -1, -n.ep_bp
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, -1, -n.ep_bp, n.sign
     from nd_rows as n where not n.m5 and n.bp <= 365
     union all
-    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.ep_bp
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.bp, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.ep_bp, n.sign
     from nd_rows as n where not n.m6 and n.bp <= 365
     union all
-    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1
+    select n.org_id, n.day, n.p_nd_source, n.p_nd_medium, n.p_nd_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, n.sign
     from nd_rows as n where not n.m7 and n.ep <> n.bp and n.ep <= 365
     union all
-    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+    select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.sign
     from nd_rows as n where not n.m8 and n.ep <> n.bp and n.ep <= 365
+    union all
+    -- The stored rows of the recomputed days (not in a rebuild), as their sums by gap: the
+    -- differences of the cumulated arrays, each in its model's columns.
+    select a.org_id, a.day, a.source, a.medium, a.campaign, g.gap::integer,
+           case when a.model = 'ft' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+           case when a.model = 'ft' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+           case when a.model = 'ft30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+           case when a.model = 'ft30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+           case when a.model = 'lt' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+           case when a.model = 'lt' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+           case when a.model = 'nd0' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+           case when a.model = 'nd0' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+           case when a.model = 'nd30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+           case when a.model = 'nd30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+           1
+    from units as u
+    join private.audience_attribution_days as a on a.org_id = u.org_id and a.day = u.day
+    cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked)) with ordinality as g (gap, v, c, i)
   ),
   -- Per day, channel and gap: the models' sums.
   per_gap as (
     select s.org_id, s.day, s.source, s.medium, s.campaign, s.gap,
-           pg_catalog.sum(s.ft_v)::integer as ft_v, pg_catalog.sum(s.ft_c)::integer as ft_c,
-           pg_catalog.sum(s.ft30_v)::integer as ft30_v, pg_catalog.sum(s.ft30_c)::integer as ft30_c,
-           pg_catalog.sum(s.lt_v)::integer as lt_v, pg_catalog.sum(s.lt_c)::integer as lt_c,
-           pg_catalog.sum(s.nd0_v)::integer as nd0_v, pg_catalog.sum(s.nd0_c)::integer as nd0_c,
-           pg_catalog.sum(s.nd30_v)::integer as nd30_v, pg_catalog.sum(s.nd30_c)::integer as nd30_c
+           pg_catalog.sum(s.ft_v * s.sg)::integer as ft_v, pg_catalog.sum(s.ft_c * s.sg)::integer as ft_c,
+           pg_catalog.sum(s.ft30_v * s.sg)::integer as ft30_v, pg_catalog.sum(s.ft30_c * s.sg)::integer as ft30_c,
+           pg_catalog.sum(s.lt_v * s.sg)::integer as lt_v, pg_catalog.sum(s.lt_c * s.sg)::integer as lt_c,
+           pg_catalog.sum(s.nd0_v * s.sg)::integer as nd0_v, pg_catalog.sum(s.nd0_c * s.sg)::integer as nd0_c,
+           pg_catalog.sum(s.nd30_v * s.sg)::integer as nd30_v, pg_catalog.sum(s.nd30_c * s.sg)::integer as nd30_c
     from slots as s
     where (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     group by 1, 2, 3, 4, 5, 6
@@ -407,3 +430,8 @@ select private.register_rollup(
   array['org_id', 'model', 'day', 'source', 'medium', 'campaign'], 'day', array['private.audience_touch_days'],
   'Per organization, local day, attribution model and channel: signed visitor and clicked-visitor weights by gap, cumulated, whose sums over a period are get_audience_attribution''s counts (migration 0950); from private.audience_touch_days.',
   array['org_id', 'day']);
+
+-- The differences need the touch rows' replaced versions (migration 1200): its upstream's
+-- apply keeps them.
+update private.rollups set retractions = 'private.audience_touch_retractions'::regclass
+ where name = 'private.audience_touch_days' and retractions is distinct from 'private.audience_touch_retractions'::regclass;
