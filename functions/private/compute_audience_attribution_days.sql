@@ -53,7 +53,7 @@ set jit = off
 set plan_cache_mode = force_custom_plan
 set work_mem = '256MB'
 set max_parallel_workers_per_gather = 0
-set enable_nestloop = on
+set enable_nestloop = off
 set enable_mergejoin = off
 as $$
 begin
@@ -106,7 +106,18 @@ begin
     select 2, null, null, true, false, s.*
     from touched as t
     cross join lateral (select x.* from private.audience_touch_days as x
-                        where x.org_id = t.org_id and x.visitor_key = t.visitor_key) as s
+                        where x.org_id = t.org_id and x.visitor_key = t.visitor_key offset 0) as s
+  ),
+  -- Per visitor, the earliest row the weights of its rows from first_day look back to (in
+  -- either state): the previous row, the latest non-direct touch (its R), and for a clicked
+  -- row the 365 days before it. Earlier rows add the same in both states.
+  since as materialized (
+    select c.org_id, c.visitor_key,
+           pg_catalog.min(least(c.day, c.prev_day, c.nd_day, case when c.clicked then c.day - 365 end)) as since
+    from candidates as c
+    join touched as t on t.org_id = c.org_id and t.visitor_key = c.visitor_key
+    where c.day >= t.first_day
+    group by 1, 2
   ),
   -- old (sign -1): the version at p_after, i.e. the stored row unless a retraction at or
   -- after p_after holds an earlier one; new (+1): the version at p_upto, i.e. a reader's
@@ -114,13 +125,17 @@ begin
   states as (
     select o.*
     from (select distinct on (c.org_id, c.visitor_key, c.day) -1 as sign, c.*
-          from candidates as c where c.prio > 0
+          from candidates as c
+          join since as v on v.org_id = c.org_id and v.visitor_key = c.visitor_key and c.day >= v.since
+          where c.prio > 0
           order by c.org_id, c.visitor_key, c.day, c.prio, c.retracted_at, c.seq) as o
     where o.existed
     union all
     select n.*
     from (select distinct on (c.org_id, c.visitor_key, c.day) 1 as sign, c.*
-          from candidates as c where not c.in_range
+          from candidates as c
+          join since as v on v.org_id = c.org_id and v.visitor_key = c.visitor_key and c.day >= v.since
+          where not c.in_range
           order by c.org_id, c.visitor_key, c.day, c.prio, c.retracted_at, c.seq) as n
     where n.existed
   ),
@@ -129,12 +144,12 @@ begin
   vrows as (
     select s.sign, s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source,
            s.nd_medium, s.nd_campaign, s.prev_day, s.next_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium,
-           s.ft_campaign, s.day >= t.first_day as in_unit
+           s.ft_campaign, s.day >= t.first_day as in_unit, t.first_day
     from states as s
     join touched as t on t.org_id = s.org_id and t.visitor_key = s.visitor_key
     where p_after > '-infinity'
     union all
-    select 1, s.*, true
+    select 1, s.*, true, null::date
     from touch as s
     where p_after = '-infinity' and (p_org_id is null or s.org_id = p_org_id)
   ),
@@ -167,7 +182,10 @@ begin
            pg_catalog.lag(q.nd_source) over w as p_nd_source, pg_catalog.lag(q.nd_medium) over w as p_nd_medium,
            pg_catalog.lag(q.nd_campaign) over w as p_nd_campaign,
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end) over w as p_nd_day,
-           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30
+           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30,
+           -- the first clicked day on or after this row's (first touch, clicked)
+           pg_catalog.min(case when q.clicked then q.day end) over (w rows between current row and unbounded following) as next_click,
+           q.first_day
     from pointed as q
     window w as (partition by q.org_id, q.visitor_key, q.sign order by q.day)
   ),
@@ -225,15 +243,15 @@ begin
   ),
   -- First touch, clicked: at the visitor's first clicked row n of the period, the row r that
   -- is its first, of (p's click_day, day]: its touch and ft_*, at day - r.day and day - r.prev_day.
+  -- Each row r pairs with one n, the visitor's first clicked row on or after it (next_click):
+  -- a window, not a join of the rows with themselves (whose estimates, for a few touched
+  -- visitors' rows, made it a nested loop: 53 s for a day of new events at 1M).
   clicked_pairs as materialized (
-    select n.sign, n.org_id, n.day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
+    select r.sign, r.org_id, r.next_click as day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
            (r.ft_source, r.ft_medium, r.ft_campaign) <> (r.source, r.medium, r.campaign) as f,
-           n.day - r.day as g1, n.day - r.prev_day as g2
-    from rows as n
-    join rows as r
-      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.sign = n.sign and r.day <= n.day and r.day >= n.day - 365
-     and (n.p_click_day is null or r.day > n.p_click_day)
-    where n.in_unit and n.clicked
+           r.next_click - r.day as g1, r.next_click - r.prev_day as g2
+    from rows as r
+    where r.next_click - r.day <= 365 and (r.first_day is null or r.next_click >= r.first_day)
   ),
   -- The weights as slot rows: one per (channel, gap) a touch row adds to, carrying the five
   -- models' visitor and clicked weights as columns; weights of the same channel and gap
@@ -363,7 +381,8 @@ begin
            case when a.model = 'nd30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
            1
     from units as u
-    join private.audience_attribution_days as a on a.org_id = u.org_id and a.day = u.day
+    cross join lateral (select x.* from private.audience_attribution_days as x
+                        where x.org_id = u.org_id and x.day = u.day offset 0) as a
     cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked)) with ordinality as g (gap, v, c, i)
   ),
   -- Per day, channel and gap: the models' sums.
