@@ -1,19 +1,26 @@
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/private/rollup_fresh.sql
 -- requires: functions/analytics/received_any.sql
--- requires: functions/audience/visitor_key.sql
 -- requires: functions/private/compute_audience_touch_days.sql
 -- Compute function of the rollup private.audience_attribution_days (migration 0950 states
 -- the rows and how the attribution sums them), a rollup of private.audience_touch_days, unit
--- (organization, day): every row of each organization-day that holds a touch row the events
--- received in [p_after, p_upto) recompute (the touched visitor-days and the later days of
--- those visitors, whose pointers move), from all the touch rows of that day and the earlier
--- rows of their visitors. Per touch row n (day d) and its previous row p, each weight is
+-- (organization, day): every row of each organization-day whose sums move, i.e. its stored
+-- sums plus the differences of the touched visitors only (migration 1200, issue 11: not the
+-- organization-day's every visitor). A touched visitor has a touch row replaced in
+-- [p_after, p_upto) (private.audience_touch_retractions, kept by the upstream's apply; a
+-- reader: also a fresh touch row). Its rows at p_after (old: a row's earliest retraction at
+-- or after p_after, else the stored row) are subtracted and its rows at p_upto (new: a
+-- reader's fresh row, else the earliest retraction at or after p_upto, else the stored row)
+-- added, the weights of both computed alike from the visitor's first changed day on (a
+-- row's weights depend on it and its earlier rows only; the earlier rows are the same in
+-- both states), with the earlier rows they look back to. Per touch row n (day d) and its
+-- previous row p, each weight is
 -- (model, channel, gap, visitors, clicked), gaps over 365 left out (a row: the weights of
 -- one day, model and channel summed by gap and cumulated, gaps ascending):
 --   ft:   n's touch +1 at 0, -1 at d - prev_day; ft30: the same with (ft_* - touch);
 --   ft clicked (n clicked; pc = p's click_day): each row r of (pc, d], with d - r.day <= 365:
---         r's touch +1 at d - r.day, -1 at d - r.prev_day (ft30: ft_* - touch likewise);
+--         r's touch +1 at d - r.day, -1 at d - r.prev_day (ft30: ft_* - touch likewise); n is
+--         r's first clicked row on or after it (a window, no join);
 --   lt:   n's touch +1 at 0, p's touch -1 at d - prev_day; clicked: n's +1 at d - n.click_day,
 --         p's -1 at d - p.click_day;
 --   nd0 / nd30, for q in (n: +1, p: -1) when q is direct with nd_day: (nd_* - q's touch) at
@@ -30,18 +37,22 @@
 -- row after a direct row with the same nd touch). The slots are summed per (day, channel,
 -- gap) and cumulated by gap per (day, channel) in one sort; each model's arrays are those
 -- of its gaps whose sums are not both zero (the other gaps add nothing to its cumulated
--- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums.
--- Sources: p_org_id NULL (apply; the upstream is applied first): the stored touch rows; an
--- organization (the readers): the stored touch rows and the upstream's rows since its
+-- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums. The old
+-- state's slots count -1 (sg), the stored rows of the recomputed days join the sums as
+-- their differences by gap.
+-- Sources: p_org_id NULL (apply; the upstream is applied first): the stored touch rows and
+-- their retractions; an organization (the readers): those and the upstream's rows since its
 -- watermark (private.rollup_fresh, computed once). A rebuild (p_after -infinity) reads
--- every touch row once.
+-- every touch row once, nothing subtracted, no stored row (the same statement).
 -- plpgsql: a reader's call that finds no event received since the watermark returns before
 -- planning anything (analytics.received_any); otherwise planned for its bounds
 -- (force_custom_plan: the branches of a rebuild and of a reader differ by far); no JIT;
--- nested loops on whatever the caller set (the visitors' rows come through the touch rows'
--- indexes, a few per visitor); merge joins off (the anti-joins with the upstream's fresh
--- rows, estimated at 5, became merge joins re-sorting them per row: 8M rows in 2.5 s).
--- Only the rows the weights look back to are read: from each visitor's previous row,
+-- nested loops off but for the laterals (offset 0: not pulled up), through which the touched
+-- visitors' rows and the recomputed days' stored rows come by index: the CTEs' estimates
+-- of a few rows made nested loops of the joins between them (a day of new events at 1M:
+-- 53 s in one of them); merge joins off (the anti-joins with the upstream's fresh rows,
+-- estimated at 5, became merge joins re-sorting them per row: 8M rows in 2.5 s).
+-- Only the rows the weights look back to are kept: from each visitor's previous row,
 -- latest non-direct touch, and for a clicked row the 365 days before it.
 -- Internal: the engine (private.apply_rollup, the readers); owner only.
 create or replace function private.compute_audience_attribution_days(p_org_id uuid, p_after timestamptz, p_upto timestamptz)
@@ -442,7 +453,7 @@ end;
 $$;
 revoke execute on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) is
-  'Compute function of the rollup private.audience_attribution_days (a rollup of private.audience_touch_days): every weight row of the organization-days whose touch rows the events received in [p_after, p_upto) recompute. Internal (owner only).';
+  'Compute function of the rollup private.audience_attribution_days (a rollup of private.audience_touch_days): every weight row of the organization-days whose sums move: stored sums plus the weights of the visitors whose touch rows were replaced in [p_after, p_upto) at p_upto minus theirs at p_after (private.audience_touch_retractions, migration 1200). Internal (owner only).';
 
 select private.register_rollup(
   'private.audience_attribution_days', 'analytics.events', 'private.audience_attribution_days', 'private.compute_audience_attribution_days',
