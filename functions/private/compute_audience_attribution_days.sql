@@ -68,7 +68,11 @@ set enable_nestloop = off
 set enable_mergejoin = off
 as $$
 begin
-  if p_after > '-infinity' and not analytics.received_any(p_org_id, p_after, p_upto) then
+  if p_after > '-infinity'
+     and (case when p_org_id is null   -- apply: no touch row replaced in the range
+               then not exists (select 1 from private.audience_touch_retractions as x
+                                where x.retracted_at >= p_after and x.retracted_at < p_upto)
+               else not analytics.received_any(p_org_id, p_after, p_upto) end) then
     return;   -- nothing new (a reader's common case): no query to plan
   end if;
   return query
@@ -376,28 +380,9 @@ begin
     union all
     select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.sign
     from nd_rows as n where not n.m8 and n.ep <> n.bp and n.ep <= 365
-    union all
-    -- The stored rows of the recomputed days (not in a rebuild), as their sums by gap: the
-    -- differences of the cumulated arrays, each in its model's columns.
-    select a.org_id, a.day, a.source, a.medium, a.campaign, g.gap::integer,
-           case when a.model = 'ft' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
-           case when a.model = 'ft' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
-           case when a.model = 'ft30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
-           case when a.model = 'ft30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
-           case when a.model = 'lt' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
-           case when a.model = 'lt' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
-           case when a.model = 'nd0' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
-           case when a.model = 'nd0' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
-           case when a.model = 'nd30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
-           case when a.model = 'nd30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
-           1
-    from units as u
-    cross join lateral (select x.* from private.audience_attribution_days as x
-                        where x.org_id = u.org_id and x.day = u.day offset 0) as a
-    cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked)) with ordinality as g (gap, v, c, i)
   ),
   -- Per day, channel and gap: the models' sums.
-  per_gap as (
+  per_gap as not materialized (
     select s.org_id, s.day, s.source, s.medium, s.campaign, s.gap,
            pg_catalog.sum(s.ft_v * s.sg)::integer as ft_v, pg_catalog.sum(s.ft_c * s.sg)::integer as ft_c,
            pg_catalog.sum(s.ft30_v * s.sg)::integer as ft30_v, pg_catalog.sum(s.ft30_c * s.sg)::integer as ft30_c,
@@ -406,6 +391,48 @@ begin
            pg_catalog.sum(s.nd30_v * s.sg)::integer as nd30_v, pg_catalog.sum(s.nd30_c * s.sg)::integer as nd30_c
     from slots as s
     where (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    group by 1, 2, 3, 4, 5, 6
+  ),
+  -- Not in a rebuild: the differences by gap (materialized once), the channels of the days
+  -- they move, and those channels' sums: their stored sums by gap (the differences of the
+  -- cumulated arrays, each in its model's columns) plus the differences. The days' other
+  -- rows are returned as stored (below).
+  delta_gap as materialized (
+    select g.* from per_gap as g where p_after > '-infinity'
+  ),
+  moved as materialized (
+    select distinct g.org_id, g.day, g.source, g.medium, g.campaign from delta_gap as g
+  ),
+  all_gap as not materialized (
+    select g.* from per_gap as g where p_after = '-infinity'
+    union all
+    select g.org_id, g.day, g.source, g.medium, g.campaign, g.gap,
+           pg_catalog.sum(g.ft_v)::integer, pg_catalog.sum(g.ft_c)::integer, pg_catalog.sum(g.ft30_v)::integer,
+           pg_catalog.sum(g.ft30_c)::integer, pg_catalog.sum(g.lt_v)::integer, pg_catalog.sum(g.lt_c)::integer,
+           pg_catalog.sum(g.nd0_v)::integer, pg_catalog.sum(g.nd0_c)::integer, pg_catalog.sum(g.nd30_v)::integer,
+           pg_catalog.sum(g.nd30_c)::integer
+    from (
+      select d.* from delta_gap as d
+      union all
+      select a.org_id, a.day, a.source, a.medium, a.campaign, g.gap::integer,
+             case when a.model = 'ft' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+             case when a.model = 'ft' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+             case when a.model = 'ft30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+             case when a.model = 'ft30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+             case when a.model = 'lt' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+             case when a.model = 'lt' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+             case when a.model = 'nd0' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+             case when a.model = 'nd0' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end,
+             case when a.model = 'nd30' then g.v - coalesce(a.visitors[g.i - 1], 0) else 0 end,
+             case when a.model = 'nd30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end
+      from moved as m
+      cross join lateral (select x.* from private.audience_attribution_days as x
+                          where x.org_id = m.org_id and x.day = m.day and x.source = m.source
+                            and x.medium = m.medium and x.campaign = m.campaign offset 0) as a
+      cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked))
+                         with ordinality as g (gap, v, c, i)
+    ) as g
+    where p_after > '-infinity'
     group by 1, 2, 3, 4, 5, 6
   ),
   -- Per day and channel, cumulated by gap: a model's cumulated sums at its own gaps (those
@@ -417,7 +444,7 @@ begin
            pg_catalog.sum(g.lt_v) over c as lt_v_cum, pg_catalog.sum(g.lt_c) over c as lt_c_cum,
            pg_catalog.sum(g.nd0_v) over c as nd0_v_cum, pg_catalog.sum(g.nd0_c) over c as nd0_c_cum,
            pg_catalog.sum(g.nd30_v) over c as nd30_v_cum, pg_catalog.sum(g.nd30_c) over c as nd30_c_cum
-    from per_gap as g
+    from all_gap as g
     window c as (partition by g.org_id, g.day, g.source, g.medium, g.campaign order by g.gap)
   ),
   -- Per day and channel, each model's arrays (NULL: none of its sums is non-zero).
@@ -448,7 +475,16 @@ begin
          case m.model when 'ft' then c.ft_clicked when 'ft30' then c.ft30_clicked when 'lt' then c.lt_clicked when 'nd0' then c.nd0_clicked else c.nd30_clicked end
   from by_channel as c
   cross join (values ('ft'), ('ft30'), ('lt'), ('nd0'), ('nd30')) as m (model)
-  where case m.model when 'ft' then c.ft_gaps when 'ft30' then c.ft30_gaps when 'lt' then c.lt_gaps when 'nd0' then c.nd0_gaps else c.nd30_gaps end is not null;
+  where case m.model when 'ft' then c.ft_gaps when 'ft30' then c.ft30_gaps when 'lt' then c.lt_gaps when 'nd0' then c.nd0_gaps else c.nd30_gaps end is not null
+  union all
+  -- The other rows of the recomputed days, as stored.
+  select a.*
+  from units as u
+  cross join lateral (select x.* from private.audience_attribution_days as x
+                      where x.org_id = u.org_id and x.day = u.day offset 0) as a
+  where p_after > '-infinity'
+    and not exists (select 1 from moved as m
+                    where m.org_id = a.org_id and m.day = a.day and m.source = a.source and m.medium = a.medium and m.campaign = a.campaign);
 end;
 $$;
 revoke execute on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
