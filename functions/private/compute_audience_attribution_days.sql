@@ -19,8 +19,7 @@
 -- one day, model and channel summed by gap and cumulated, gaps ascending):
 --   ft:   n's touch +1 at 0, -1 at d - prev_day; ft30: the same with (ft_* - touch);
 --   ft clicked (n clicked; pc = p's click_day): each row r of (pc, d], with d - r.day <= 365:
---         r's touch +1 at d - r.day, -1 at d - r.prev_day (ft30: ft_* - touch likewise); n is
---         r's first clicked row on or after it (a window, no join);
+--         r's touch +1 at d - r.day, -1 at d - r.prev_day (ft30: ft_* - touch likewise);
 --   lt:   n's touch +1 at 0, p's touch -1 at d - prev_day; clicked: n's +1 at d - n.click_day,
 --         p's -1 at d - p.click_day;
 --   nd0 / nd30, for q in (n: +1, p: -1) when q is direct with nd_day: (nd_* - q's touch) at
@@ -159,12 +158,12 @@ begin
   vrows as (
     select s.sign, s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source,
            s.nd_medium, s.nd_campaign, s.prev_day, s.next_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium,
-           s.ft_campaign, s.day >= t.first_day as in_unit, t.first_day
+           s.ft_campaign, s.day >= t.first_day as in_unit
     from states as s
     join touched as t on t.org_id = s.org_id and t.visitor_key = s.visitor_key
     where p_after > '-infinity'
     union all
-    select 1, s.*, true, null::date
+    select 1, s.*, true
     from touch as s
     where p_after = '-infinity' and (p_org_id is null or s.org_id = p_org_id)
   ),
@@ -197,10 +196,7 @@ begin
            pg_catalog.lag(q.nd_source) over w as p_nd_source, pg_catalog.lag(q.nd_medium) over w as p_nd_medium,
            pg_catalog.lag(q.nd_campaign) over w as p_nd_campaign,
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end) over w as p_nd_day,
-           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30,
-           -- the first clicked day on or after this row's (first touch, clicked)
-           pg_catalog.min(case when q.clicked then q.day end) over (w rows between current row and unbounded following) as next_click,
-           q.first_day
+           pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30
     from pointed as q
     window w as (partition by q.org_id, q.visitor_key, q.sign order by q.day)
   ),
@@ -258,15 +254,17 @@ begin
   ),
   -- First touch, clicked: at the visitor's first clicked row n of the period, the row r that
   -- is its first, of (p's click_day, day]: its touch and ft_*, at day - r.day and day - r.prev_day.
-  -- Each row r pairs with one n, the visitor's first clicked row on or after it (next_click):
-  -- a window, not a join of the rows with themselves (whose estimates, for a few touched
-  -- visitors' rows, made it a nested loop: 53 s for a day of new events at 1M).
+  -- A hash join (nested loops are off: on the CTEs' estimates of a row, a day of new events
+  -- at 1M spent 53 s in a nested loop here).
   clicked_pairs as materialized (
-    select r.sign, r.org_id, r.next_click as day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
+    select n.sign, n.org_id, n.day, r.source, r.medium, r.campaign, r.ft_source, r.ft_medium, r.ft_campaign,
            (r.ft_source, r.ft_medium, r.ft_campaign) <> (r.source, r.medium, r.campaign) as f,
-           r.next_click - r.day as g1, r.next_click - r.prev_day as g2
-    from rows as r
-    where r.next_click - r.day <= 365 and (r.first_day is null or r.next_click >= r.first_day)
+           n.day - r.day as g1, n.day - r.prev_day as g2
+    from rows as n
+    join rows as r
+      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.sign = n.sign and r.day <= n.day and r.day >= n.day - 365
+     and (n.p_click_day is null or r.day > n.p_click_day)
+    where n.in_unit and n.clicked
   ),
   -- The weights as slot rows: one per (channel, gap) a touch row adds to, carrying the five
   -- models' visitor and clicked weights as columns; weights of the same channel and gap
