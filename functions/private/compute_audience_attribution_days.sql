@@ -36,9 +36,9 @@
 -- row after a direct row with the same nd touch). The slots are summed per (day, channel,
 -- gap) and cumulated by gap per (day, channel) in one sort; each model's arrays are those
 -- of its gaps whose sums are not both zero (the other gaps add nothing to its cumulated
--- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums. The old
--- state's slots count -1 (sg), the stored rows of the recomputed days join the sums as
--- their differences by gap.
+-- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums. Incremental:
+-- the old state's slots count -1 (sg), and the stored rows of the moved channels join the
+-- sums as their differences by gap.
 -- Sources: p_org_id NULL (apply; the upstream is applied first): the stored touch rows and
 -- their retractions; an organization (the readers): those and the upstream's rows since its
 -- watermark (private.rollup_fresh, computed once). A rebuild (p_after -infinity) reads
@@ -269,7 +269,7 @@ begin
   -- The weights as slot rows: one per (channel, gap) a touch row adds to, carrying the five
   -- models' visitor and clicked weights as columns; weights of the same channel and gap
   -- share a row, a row whose weights cancel is left out (below), and so is a gap over 365.
-  slots as (
+  slots as not materialized (
     -- first touch (ft, ft30 when f) and last touch (lt) of n:
     --   ft: +1 (touch, 0), -1 (touch, gp); ft30: +1 (ft, 0), -1 (touch, 0), -1 (ft, gp), +1 (touch, gp);
     --   lt: +1 (touch, 0), -1 (p's touch, gp); clicked: +1 (touch, gc), -1 (p's touch, gpc).
@@ -379,8 +379,24 @@ begin
     select n.org_id, n.day, n.p_source, n.p_medium, n.p_campaign, n.ep, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, n.sign
     from nd_rows as n where not n.m8 and n.ep <> n.bp and n.ep <= 365
   ),
-  -- Per day, channel and gap: the models' sums.
+  -- Per day, channel and gap: the models' sums (a rebuild: every slot counts +1).
   per_gap as not materialized (
+    select s.org_id, s.day, s.source, s.medium, s.campaign, s.gap,
+           pg_catalog.sum(s.ft_v)::integer as ft_v, pg_catalog.sum(s.ft_c)::integer as ft_c,
+           pg_catalog.sum(s.ft30_v)::integer as ft30_v, pg_catalog.sum(s.ft30_c)::integer as ft30_c,
+           pg_catalog.sum(s.lt_v)::integer as lt_v, pg_catalog.sum(s.lt_c)::integer as lt_c,
+           pg_catalog.sum(s.nd0_v)::integer as nd0_v, pg_catalog.sum(s.nd0_c)::integer as nd0_c,
+           pg_catalog.sum(s.nd30_v)::integer as nd30_v, pg_catalog.sum(s.nd30_c)::integer as nd30_c
+    from slots as s
+    where p_after = '-infinity'
+      and (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    group by 1, 2, 3, 4, 5, 6
+  ),
+  -- Not in a rebuild: the differences by gap (the old state's slots count -1; materialized
+  -- once), the channels of the days they move, and those channels' sums: their stored sums
+  -- by gap (the differences of the cumulated arrays, each in its model's columns) plus the
+  -- differences. The days' other rows are returned as stored (below).
+  delta_gap as materialized (
     select s.org_id, s.day, s.source, s.medium, s.campaign, s.gap,
            pg_catalog.sum(s.ft_v * s.sg)::integer as ft_v, pg_catalog.sum(s.ft_c * s.sg)::integer as ft_c,
            pg_catalog.sum(s.ft30_v * s.sg)::integer as ft30_v, pg_catalog.sum(s.ft30_c * s.sg)::integer as ft30_c,
@@ -388,21 +404,15 @@ begin
            pg_catalog.sum(s.nd0_v * s.sg)::integer as nd0_v, pg_catalog.sum(s.nd0_c * s.sg)::integer as nd0_c,
            pg_catalog.sum(s.nd30_v * s.sg)::integer as nd30_v, pg_catalog.sum(s.nd30_c * s.sg)::integer as nd30_c
     from slots as s
-    where (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    where p_after > '-infinity'
+      and (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     group by 1, 2, 3, 4, 5, 6
-  ),
-  -- Not in a rebuild: the differences by gap (materialized once), the channels of the days
-  -- they move, and those channels' sums: their stored sums by gap (the differences of the
-  -- cumulated arrays, each in its model's columns) plus the differences. The days' other
-  -- rows are returned as stored (below).
-  delta_gap as materialized (
-    select g.* from per_gap as g where p_after > '-infinity'
   ),
   moved as materialized (
     select distinct g.org_id, g.day, g.source, g.medium, g.campaign from delta_gap as g
   ),
   all_gap as not materialized (
-    select g.* from per_gap as g where p_after = '-infinity'
+    select g.* from per_gap as g
     union all
     select g.org_id, g.day, g.source, g.medium, g.campaign, g.gap,
            pg_catalog.sum(g.ft_v)::integer, pg_catalog.sum(g.ft_c)::integer, pg_catalog.sum(g.ft30_v)::integer,
