@@ -37,7 +37,7 @@
 -- gap) and cumulated by gap per (day, channel) in one sort; each model's arrays are those
 -- of its gaps whose sums are not both zero (the other gaps add nothing to its cumulated
 -- sums). 772,676 touch rows: 4.8M slot rows (9.5M weights) into 1.15M sums. Incremental:
--- the old state's slots count -1 (sg), and the stored rows of the moved channels join the
+-- the old state's slots count -1 (sg), and the stored rows of the moved (channel, model)s join the
 -- sums as their differences by gap.
 -- Sources: p_org_id NULL (apply; the upstream is applied first): the stored touch rows and
 -- their retractions; an organization (the readers): those and the upstream's rows since its
@@ -393,7 +393,7 @@ begin
     group by 1, 2, 3, 4, 5, 6
   ),
   -- Not in a rebuild: the differences by gap (the old state's slots count -1; materialized
-  -- once), the channels of the days they move, and those channels' sums: their stored sums
+  -- once), the channels and models of the days they move, and those rows' sums: their stored sums
   -- by gap (the differences of the cumulated arrays, each in its model's columns) plus the
   -- differences. The days' other rows are returned as stored (below).
   delta_gap as materialized (
@@ -408,8 +408,15 @@ begin
       and (s.ft_v, s.ft_c, s.ft30_v, s.ft30_c, s.lt_v, s.lt_c, s.nd0_v, s.nd0_c, s.nd30_v, s.nd30_c) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     group by 1, 2, 3, 4, 5, 6
   ),
+  -- The (day, channel, model) rows whose sums move.
   moved as materialized (
-    select distinct g.org_id, g.day, g.source, g.medium, g.campaign from delta_gap as g
+    select distinct g.org_id, g.day, m.model, g.source, g.medium, g.campaign
+    from delta_gap as g
+    cross join lateral (select 'ft' as model where g.ft_v <> 0 or g.ft_c <> 0
+                        union all select 'ft30' where g.ft30_v <> 0 or g.ft30_c <> 0
+                        union all select 'lt' where g.lt_v <> 0 or g.lt_c <> 0
+                        union all select 'nd0' where g.nd0_v <> 0 or g.nd0_c <> 0
+                        union all select 'nd30' where g.nd30_v <> 0 or g.nd30_c <> 0) as m
   ),
   all_gap as not materialized (
     select g.* from per_gap as g
@@ -435,7 +442,7 @@ begin
              case when a.model = 'nd30' then g.c - coalesce(a.clicked[g.i - 1], 0) else 0 end
       from moved as m
       cross join lateral (select x.* from private.audience_attribution_days as x
-                          where x.org_id = m.org_id and x.day = m.day and x.source = m.source
+                          where x.org_id = m.org_id and x.model = m.model and x.day = m.day and x.source = m.source
                             and x.medium = m.medium and x.campaign = m.campaign offset 0) as a
       cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked))
                          with ordinality as g (gap, v, c, i)
@@ -492,7 +499,8 @@ begin
                       where x.org_id = u.org_id and x.day = u.day offset 0) as a
   where p_after > '-infinity'
     and not exists (select 1 from moved as m
-                    where m.org_id = a.org_id and m.day = a.day and m.source = a.source and m.medium = a.medium and m.campaign = a.campaign);
+                    where m.org_id = a.org_id and m.day = a.day and m.model = a.model
+                      and m.source = a.source and m.medium = a.medium and m.campaign = a.campaign);
 end;
 $$;
 revoke execute on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
