@@ -7,11 +7,15 @@
 -- tiktok and V3 05-28 facebook). Every step is compared with a rebuild from the touch rows
 -- (compute from '-infinity'), which audience_attribution_days.sql compares with the
 -- per-visitor definitions.
-select plan(12);
+select plan(13);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 select tests.audience_event(md5('org:aud-berlin')::uuid, 'V1', tests.berlin('2026-05-25 10:00'), 'page_view', 'mobile', '4g', null, 'tiktok', 'social');
 select tests.audience_event(md5('org:aud-berlin')::uuid, 'V3', tests.berlin('2026-05-28 10:00'), 'page_view', 'desktop', 'wifi', null, 'facebook', 'social');
+
+-- Every day by differences (the fixture's days hold few visitors, so a touched one is more
+-- than per_visitor_max_pct of a day's rows); whole days at the end.
+update private.audience_settings set value = 1000000 where name = 'per_visitor_max_pct';
 
 -- Stored as private.apply_rollup stores them (this organization only; the watermarks moved
 -- past the fixture, inside this rolled-back transaction).
@@ -153,5 +157,15 @@ select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
           'two refreshes in a row (the second with nothing new): equal to a rebuild');
+
+-- 5. Whole days (0 %: every touched day recomputed from all its rows, in the same statement)
+-- beside days by differences: V1 clicks on 06-12 and V2 comes back on 06-04.
+update private.audience_settings set value = 0 where name = 'per_visitor_max_pct';
+select pg_temp.late('V1', tests.berlin('2026-06-12 12:00'), 'link_click', 'v1-late', 'social');
+select pg_temp.late('V2', tests.berlin('2026-06-04 12:00'), 'page_view');
+select pg_temp.apply_touch();
+select pg_temp.apply_attribution();
+select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
+          'whole days (touched visitors over per_visitor_max_pct of a day''s rows): equal to a rebuild');
 
 select * from finish();

@@ -105,6 +105,31 @@ begin
           select f.org_id, f.visitor_key, f.day from fresh_touch as f) as t
     group by 1, 2
   ),
+  -- Apply only, with no touch row replaced at or after p_upto: the days whose touched
+  -- visitors (their replaced rows in the range) are more than
+  -- private.audience_settings('per_visitor_max_pct') (50) % of their touch rows (a day of
+  -- new events) are recomputed whole from all their rows, as a rebuild would (part 2 below),
+  -- rather than by the touched visitors' differences.
+  whole as materialized (
+    select u.org_id, u.day
+    from (select r.org_id, r.day, pg_catalog.count(distinct r.visitor_key) as n
+          from retracted as r
+          where p_org_id is null and r.in_range
+          group by 1, 2) as u
+    where not exists (select 1 from retracted as r where not r.in_range)
+      and 100 * u.n > coalesce((select s.value from private.audience_settings as s where s.name = 'per_visitor_max_pct'), 50)
+                      * (select pg_catalog.count(*) from private.audience_touch_days as x where x.org_id = u.org_id and x.day = u.day)
+  ),
+  -- The touched visitors with a row from their first touched day on that is not on a whole
+  -- day (the others' rows are all recomputed in part 2): their rows in both states.
+  differing as materialized (
+    select t.* from touched as t
+    where p_org_id is not null
+       or not exists (select 1 from whole)
+       or exists (select 1 from private.audience_touch_days as x
+                  where x.org_id = t.org_id and x.visitor_key = t.visitor_key and x.day >= t.first_day
+                    and (x.org_id, x.day) not in (select w.org_id, w.day from whole as w))
+  ),
   -- Their rows in both states, every version a candidate (prio: which one wins):
   -- 0 fresh (a reader's), 1 a retraction (the earliest wins), 2 stored.
   candidates as materialized (
@@ -115,10 +140,10 @@ begin
            r.clicked, r.nd_day, r.nd_source, r.nd_medium, r.nd_campaign, r.prev_day, r.next_day, r.click_day,
            r.ft_day, r.ft_source, r.ft_medium, r.ft_campaign
     from retracted as r
-    where (r.org_id, r.visitor_key) in (select t.org_id, t.visitor_key from touched as t)
+    where (r.org_id, r.visitor_key) in (select t.org_id, t.visitor_key from differing as t)
     union all
     select 2, null, null, true, false, s.*
-    from touched as t
+    from differing as t
     cross join lateral (select x.* from private.audience_touch_days as x
                         where x.org_id = t.org_id and x.visitor_key = t.visitor_key offset 0) as s
   ),
@@ -129,8 +154,18 @@ begin
     select c.org_id, c.visitor_key,
            pg_catalog.min(least(c.day, c.prev_day, c.nd_day, case when c.clicked then c.day - 365 end)) as since
     from candidates as c
-    join touched as t on t.org_id = c.org_id and t.visitor_key = c.visitor_key
+    join differing as t on t.org_id = c.org_id and t.visitor_key = c.visitor_key
     where c.day >= t.first_day
+    group by 1, 2
+  ),
+  -- Part 2: the whole days' rows (stored: no retraction at or after p_upto) and their
+  -- visitors' rows from the earliest the weights look back to.
+  whole_visitors as materialized (
+    select x.org_id, x.visitor_key,
+           pg_catalog.min(least(x.day, x.prev_day, x.nd_day, case when x.clicked then x.day - 365 end)) as since
+    from whole as w
+    cross join lateral (select y.* from private.audience_touch_days as y
+                        where y.org_id = w.org_id and y.day = w.day offset 0) as x
     group by 1, 2
   ),
   -- old (sign -1): the version at p_after, i.e. the stored row unless a retraction at or
@@ -156,31 +191,38 @@ begin
   -- The rows of the visitors concerned, by state (in_unit: its weights may differ, from the
   -- visitor's first touched day); a rebuild: every row, once.
   vrows as (
-    select s.sign, s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source,
-           s.nd_medium, s.nd_campaign, s.prev_day, s.next_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium,
-           s.ft_campaign, s.day >= t.first_day as in_unit
+    select s.sign as part, s.sign, s.org_id, s.day, s.visitor_key, s.source, s.medium, s.campaign, s.clicked, s.nd_day,
+           s.nd_source, s.nd_medium, s.nd_campaign, s.prev_day, s.next_day, s.click_day, s.ft_day, s.ft_source,
+           s.ft_medium, s.ft_campaign,
+           s.day >= t.first_day and (s.org_id, s.day) not in (select w.org_id, w.day from whole as w) as in_unit
     from states as s
-    join touched as t on t.org_id = s.org_id and t.visitor_key = s.visitor_key
+    join differing as t on t.org_id = s.org_id and t.visitor_key = s.visitor_key
     where p_after > '-infinity'
     union all
-    select 1, s.*, true
+    select 2, 1, x.*, (x.org_id, x.day) in (select w.org_id, w.day from whole as w)
+    from whole_visitors as v
+    cross join lateral (select y.* from private.audience_touch_days as y
+                        where y.org_id = v.org_id and y.visitor_key = v.visitor_key and y.day >= v.since offset 0) as x
+    where p_after > '-infinity'
+    union all
+    select 1, 1, s.*, true
     from touch as s
     where p_after = '-infinity' and (p_org_id is null or s.org_id = p_org_id)
   ),
   forward as (
-    select v.*, pg_catalog.max(v.day) over (partition by v.org_id, v.visitor_key, v.sign order by v.day
+    select v.*, pg_catalog.max(v.day) over (partition by v.org_id, v.visitor_key, v.part order by v.day
                                             range between current row and interval '30 days' following) as fwd30
     from vrows as v
   ),
   pointed as (
     select f.*,
            least(f.day, pg_catalog.max(case when f.source <> '(direct)' then f.fwd30 end)
-                          over (partition by f.org_id, f.visitor_key, f.sign order by f.day rows between unbounded preceding and 1 preceding)) as r30
+                          over (partition by f.org_id, f.visitor_key, f.part order by f.day rows between unbounded preceding and 1 preceding)) as r30
     from forward as f
   ),
   -- Per touch row: the previous row's (p) touch, click day and pointers.
   rows as materialized (
-    select q.sign, q.org_id, q.visitor_key, q.day, q.prev_day, q.clicked, q.click_day, q.in_unit,
+    select q.part, q.sign, q.org_id, q.visitor_key, q.day, q.prev_day, q.clicked, q.click_day, q.in_unit,
            q.source, q.medium, q.campaign, q.ft_source, q.ft_medium, q.ft_campaign,
            -- a direct row with an earlier non-direct touch (the rows whose credit can move):
            -- that touch, its day and r30
@@ -198,12 +240,13 @@ begin
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.nd_day end) over w as p_nd_day,
            pg_catalog.lag(case when q.source = '(direct)' and q.nd_day is not null then q.r30 end) over w as p_r30
     from pointed as q
-    window w as (partition by q.org_id, q.visitor_key, q.sign order by q.day)
+    window w as (partition by q.org_id, q.visitor_key, q.part order by q.day)
   ),
   -- The days whose weights move (not in a rebuild): every row of each is returned, its
   -- stored sums plus the differences.
   units as materialized (
-    select distinct n.org_id, n.day from rows as n where p_after > '-infinity' and n.in_unit
+    select distinct n.org_id, n.day from rows as n
+    where p_after > '-infinity' and n.in_unit and (n.org_id, n.day) not in (select w.org_id, w.day from whole as w)
   ),
   -- The recomputed rows with the gaps and comparisons of their first and last touch weights:
   -- gp = day - prev_day, gc = day - click_day, gpc = day - p's click_day; f: ft_* differs
@@ -262,7 +305,7 @@ begin
            n.day - r.day as g1, n.day - r.prev_day as g2
     from rows as n
     join rows as r
-      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.sign = n.sign and r.day <= n.day and r.day >= n.day - 365
+      on r.org_id = n.org_id and r.visitor_key = n.visitor_key and r.part = n.part and r.day <= n.day and r.day >= n.day - 365
      and (n.p_click_day is null or r.day > n.p_click_day)
     where n.in_unit and n.clicked
   ),
@@ -446,6 +489,7 @@ begin
                             and x.medium = m.medium and x.campaign = m.campaign offset 0) as a
       cross join lateral rows from (pg_catalog.unnest(a.gaps), pg_catalog.unnest(a.visitors), pg_catalog.unnest(a.clicked))
                          with ordinality as g (gap, v, c, i)
+      where (m.org_id, m.day) not in (select w.org_id, w.day from whole as w)
     ) as g
     where p_after > '-infinity'
     group by 1, 2, 3, 4, 5, 6
