@@ -98,11 +98,32 @@ begin
   ),
   -- The visitors whose rows differ between p_after and p_upto (a reader: and its fresh touch
   -- rows), from their first such day (a row's weights depend on it and its earlier rows only).
+  -- A row whose only change is its next_day (the row before a visitor's new day) moves no
+  -- weight: left out.
   touched as materialized (
     select t.org_id, t.visitor_key, pg_catalog.min(t.day) as first_day
-    from (select r.org_id, r.visitor_key, r.day from retracted as r where r.in_range
+    from (select r.org_id, r.visitor_key, r.day
+          from retracted as r
+          left join lateral (select x.* from private.audience_touch_days as x
+                             where x.org_id = r.org_id and x.day = r.day and x.visitor_key = r.visitor_key offset 0) as s on true
+          where r.in_range
+            and (not r.existed or s.org_id is null
+                 or (r.source, r.medium, r.campaign, r.clicked, r.nd_day, r.nd_source, r.nd_medium, r.nd_campaign,
+                     r.prev_day, r.click_day, r.ft_day, r.ft_source, r.ft_medium, r.ft_campaign)
+                    is distinct from
+                    (s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source, s.nd_medium, s.nd_campaign,
+                     s.prev_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium, s.ft_campaign))
           union all
-          select f.org_id, f.visitor_key, f.day from fresh_touch as f) as t
+          select f.org_id, f.visitor_key, f.day
+          from fresh_touch as f
+          left join lateral (select x.* from private.audience_touch_days as x
+                             where x.org_id = f.org_id and x.day = f.day and x.visitor_key = f.visitor_key offset 0) as s on true
+          where s.org_id is null
+             or (f.source, f.medium, f.campaign, f.clicked, f.nd_day, f.nd_source, f.nd_medium, f.nd_campaign,
+                 f.prev_day, f.click_day, f.ft_day, f.ft_source, f.ft_medium, f.ft_campaign)
+                is distinct from
+                (s.source, s.medium, s.campaign, s.clicked, s.nd_day, s.nd_source, s.nd_medium, s.nd_campaign,
+                 s.prev_day, s.click_day, s.ft_day, s.ft_source, s.ft_medium, s.ft_campaign)) as t
     group by 1, 2
   ),
   -- Apply only, with no touch row replaced at or after p_upto: the days whose touched
