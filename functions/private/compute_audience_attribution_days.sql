@@ -13,7 +13,11 @@
 -- reader's fresh row, else the earliest retraction at or after p_upto, else the stored row)
 -- added, the weights of both computed alike from the visitor's first changed day on (a
 -- row's weights depend on it and its earlier rows only; the earlier rows are the same in
--- both states), with the earlier rows they look back to. Per touch row n (day d) and its
+-- both states; a replaced row whose only change is its next_day moves no weight), with the
+-- earlier rows they look back to. An apply recomputes whole, from all their rows (part 2, as
+-- a rebuild does), the days whose touched visitors are more than
+-- private.audience_settings('per_visitor_max_pct') (50) % of their touch rows: a day of new
+-- events, where the differences would compute most visitors twice. Per touch row n (day d) and its
 -- previous row p, each weight is
 -- (model, channel, gap, visitors, clicked), gaps over 365 left out (a row: the weights of
 -- one day, model and channel summed by gap and cumulated, gaps ascending):
