@@ -24,6 +24,11 @@
 -- table (else the session's end does). Rollups that share a source thus keep one watermark.
 -- A shared read is used only while private.erasure_epoch has not moved since it was made
 -- (migrations/0980): after an erasure, the compute function reads the source itself.
+-- A rollup whose registry row names a retractions table (migrations/1200; neither
+-- combinable nor with units) also copies there, in the same statement, the stored version
+-- of every row it changes and a marker for every key it adds (retracted_at = the
+-- watermark), for the dependents that move by differences; first it deletes those older
+-- than every dependent's watermark.
 -- Two runs at once serialize on the registry row; the second finds the watermark moved
 -- and applies only what is left. A full rebuild is the same call after
 -- private.reset_rollup. Rows are upserted in key order: a rebuild's millions of rows then
@@ -56,6 +61,7 @@ declare
   v_dependencies timestamptz;
   v_upsert text;
   v_combined text;
+  v_kept text;
   v_rows bigint;
   v_started timestamptz := pg_catalog.clock_timestamp();
   v_shared regprocedure;
@@ -168,7 +174,32 @@ begin
       case when v_changes is null then 'do nothing'
            else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
   end if;
-  if v_rollup.unit_columns is null then
+  if v_rollup.retractions is not null and v_rollup.combine_function is null and v_rollup.unit_columns is null
+     and v_rollup.watermark > '-infinity' then
+    -- Retractions kept for the dependents (migrations/1200): those older than every
+    -- dependent's watermark are read by nobody; then, in the statement that writes the rows,
+    -- the stored version of each row it changes and a marker (existed false) for each key it
+    -- adds, at retracted_at = the watermark. A rebuild (from '-infinity') writes none:
+    -- private.reset_rollup resets the dependents with it.
+    execute pg_catalog.format(
+      'delete from %s as x where x.retracted_at < (select pg_catalog.min(d.watermark) from private.rollups as d where $1 = any (d.depends_on))',
+      v_rollup.retractions)
+    using p_name;
+    select pg_catalog.string_agg(pg_catalog.format(case when a.attname = any (v_rollup.key_columns) then 'f.%I' else 't.%I' end, a.attname),
+                                 ', ' order by a.attnum)
+    into v_kept
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = v_rollup.target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
+    execute pg_catalog.format(
+      'with fresh as materialized (select * from %1$s(null, $1, $2)), '
+      'kept as (insert into %2$s (retracted_at, existed, %3$s) '
+      'select $1, t.%4$I is not null, %5$s from fresh as f left join %6$s as t on %7$s '
+      'where row(t.*) is distinct from row(f.*)) ',
+      v_rollup.compute_function, v_rollup.retractions, v_columns, v_rollup.key_columns[1], v_kept, v_rollup.target,
+      private.rollup_match(v_rollup.target, v_rollup.key_columns, 'f', 't')) || v_upsert
+    using v_rollup.watermark, v_upto;
+    get diagnostics v_rows = row_count;
+  elsif v_rollup.unit_columns is null then
     execute pg_catalog.format('with fresh as (select * from %s(null, $1, $2)) ', v_rollup.compute_function) || v_upsert
     using v_rollup.watermark, v_upto;
     get diagnostics v_rows = row_count;

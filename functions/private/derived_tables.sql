@@ -21,7 +21,7 @@ as $$
                                'private.audience_sessions', 'private.audience_session_prefixes',
                                'private.insight_aggregate_rows', 'private.insight_aggregate_event_parts',
                                'private.insight_aggregate_visitor_parts', 'private.insight_visitor_days',
-                               'private.insight_aggregate_parts_state']) as t (name)
+                               'private.insight_aggregate_parts_state', 'private.audience_touch_retractions']) as t (name)
 $$;
 revoke execute on function private.derived_tables() from public, anon, authenticated;
 comment on function private.derived_tables() is
