@@ -1,5 +1,5 @@
 -- Contract: private.audience_attribution_days moves by the touched visitors' differences
--- (migration 1200): the apply of private.audience_touch_days keeps the rows it replaces in
+-- (migration 1215): the apply of private.audience_touch_days keeps the rows it replaces in
 -- private.audience_touch_retractions, and the attribution's apply subtracts the weights of
 -- those visitors' rows as they were at its watermark and adds those as they are at its
 -- bound, instead of recomputing whole organization-days. Fixture: as

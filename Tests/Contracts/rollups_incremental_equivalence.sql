@@ -472,7 +472,7 @@ select t, (select string_agg(format('%I', a.attname), ', ' order by a.attnum)
            where a.attrelid = t and a.attnum > 0 and not a.attisdropped
              and a.attname not in ('complete_before', 'computed_at', 'duration_ms'))
 from (select * from private.derived_tables() union select 'private.insight_aggregates'::regclass
-      -- (not the retractions an upstream keeps for its dependents, migration 1200: what they
+      -- (not the retractions an upstream keeps for its dependents, migration 1215: what they
       -- have still to consume, none after a rebuild; bookkeeping, named below)
       except select r.retractions from private.rollups as r where r.retractions is not null) as d (t);
 

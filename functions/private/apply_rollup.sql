@@ -24,7 +24,7 @@
 -- table (else the session's end does). Rollups that share a source thus keep one watermark.
 -- A shared read is used only while private.erasure_epoch has not moved since it was made
 -- (migrations/0980): after an erasure, the compute function reads the source itself.
--- A rollup whose registry row names a retractions table (migrations/1200; neither
+-- A rollup whose registry row names a retractions table (migrations/1215; neither
 -- combinable nor with units) also copies there, in the same statement, the stored version
 -- of every row it changes and a marker for every key it adds (retracted_at = the
 -- watermark), for the dependents that move by differences; first it deletes those older
@@ -176,7 +176,7 @@ begin
   end if;
   if v_rollup.retractions is not null and v_rollup.combine_function is null and v_rollup.unit_columns is null
      and v_rollup.watermark > '-infinity' then
-    -- Retractions kept for the dependents (migrations/1200): those older than every
+    -- Retractions kept for the dependents (migrations/1215): those older than every
     -- dependent's watermark are read by nobody; then, in the statement that writes the rows,
     -- the stored version of each row it changes and a marker (existed false) for each key it
     -- adds, at retracted_at = the watermark. A rebuild (from '-infinity') writes none:

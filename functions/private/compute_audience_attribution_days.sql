@@ -5,7 +5,7 @@
 -- Compute function of the rollup private.audience_attribution_days (migration 0950 states
 -- the rows and how the attribution sums them), a rollup of private.audience_touch_days, unit
 -- (organization, day): every row of each organization-day whose sums move, i.e. its stored
--- sums plus the differences of the touched visitors only (migration 1200, issue 11: not the
+-- sums plus the differences of the touched visitors only (migration 1215, issue 11: not the
 -- organization-day's every visitor). A touched visitor has a touch row replaced in
 -- [p_after, p_upto) (private.audience_touch_retractions, kept by the upstream's apply; a
 -- reader: also a fresh touch row). Its rows at p_after (old: a row's earliest retraction at
@@ -92,7 +92,7 @@ begin
     union all
     select f.* from fresh_touch as f
   ),
-  -- The touch rows replaced at or after p_after (migration 1200), each its version before
+  -- The touch rows replaced at or after p_after (migration 1215), each its version before
   -- (existed false: the key was added); in_range: replaced within [p_after, p_upto).
   retracted as materialized (
     select x.*, x.retracted_at < p_upto as in_range
@@ -574,7 +574,7 @@ end;
 $$;
 revoke execute on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function private.compute_audience_attribution_days(uuid, timestamptz, timestamptz) is
-  'Compute function of the rollup private.audience_attribution_days (a rollup of private.audience_touch_days): every weight row of the organization-days whose sums move: stored sums plus the weights of the visitors whose touch rows were replaced in [p_after, p_upto) at p_upto minus theirs at p_after (private.audience_touch_retractions, migration 1200). Internal (owner only).';
+  'Compute function of the rollup private.audience_attribution_days (a rollup of private.audience_touch_days): every weight row of the organization-days whose sums move: stored sums plus the weights of the visitors whose touch rows were replaced in [p_after, p_upto) at p_upto minus theirs at p_after (private.audience_touch_retractions, migration 1215). Internal (owner only).';
 
 select private.register_rollup(
   'private.audience_attribution_days', 'analytics.events', 'private.audience_attribution_days', 'private.compute_audience_attribution_days',
@@ -582,7 +582,7 @@ select private.register_rollup(
   'Per organization, local day, attribution model and channel: signed visitor and clicked-visitor weights by gap, cumulated, whose sums over a period are get_audience_attribution''s counts (migration 0950); from private.audience_touch_days.',
   array['org_id', 'day']);
 
--- The differences need the touch rows' replaced versions (migration 1200): its upstream's
+-- The differences need the touch rows' replaced versions (migration 1215): its upstream's
 -- apply keeps them.
 update private.rollups set retractions = 'private.audience_touch_retractions'::regclass
  where name = 'private.audience_touch_days' and retractions is distinct from 'private.audience_touch_retractions'::regclass;

@@ -3,7 +3,7 @@
 -- run (there is no second code path). Takes an ACCESS EXCLUSIVE lock on the target until
 -- the transaction ends: readers wait; run it with the apply in one transaction
 -- (`select private.reset_rollup(n); select private.apply_rollup(n);`) or in a quiet hour.
--- A rollup that keeps retractions for its dependents (migrations/1200) also empties them
+-- A rollup that keeps retractions for its dependents (migrations/1215) also empties them
 -- and resets those dependents: they move by differences, which its rebuild does not keep.
 -- Owner / DBA sessions only. Errors: 22023 for an unknown rollup.
 create or replace function private.reset_rollup(p_name text)

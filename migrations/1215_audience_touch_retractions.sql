@@ -1,4 +1,4 @@
--- 1200: the replaced versions of private.audience_touch_days rows, so that the attribution
+-- 1215: the replaced versions of private.audience_touch_days rows, so that the attribution
 -- sums (private.audience_attribution_days, migration 0950) move by the touched visitors'
 -- weights instead of recomputing whole organization-days (issue 11: a minute of ~45 events
 -- at 10M read 30,392 touch rows of the touched days' visitors for ~45 touched ones).
@@ -23,7 +23,7 @@
 -- it (until then its reader computes an organization's rows from the touch rows, exact).
 alter table private.rollups add column retractions regclass;
 comment on column private.rollups.retractions is
-  'A table into which private.apply_rollup copies the stored rows it replaces (and markers for the keys it adds), for the dependents that move by differences (migration 1200). NULL: none kept.';
+  'A table into which private.apply_rollup copies the stored rows it replaces (and markers for the keys it adds), for the dependents that move by differences (migration 1215). NULL: none kept.';
 
 create table private.audience_touch_retractions (
   retracted_at timestamptz not null,
@@ -50,7 +50,7 @@ create table private.audience_touch_retractions (
   constraint pk_audience_touch_retractions primary key (org_id, retracted_at, seq)
 );
 comment on table private.audience_touch_retractions is
-  'Replaced versions of private.audience_touch_days rows (existed = false: the key was added), written by private.apply_rollup with retracted_at = the watermark the apply started from; read by private.compute_audience_attribution_days (migration 1200). Internal.';
+  'Replaced versions of private.audience_touch_days rows (existed = false: the key was added), written by private.apply_rollup with retracted_at = the watermark the apply started from; read by private.compute_audience_attribution_days (migration 1215). Internal.';
 revoke all on table private.audience_touch_retractions from public, anon, authenticated;
 
 do $$
