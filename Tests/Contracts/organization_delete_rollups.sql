@@ -49,8 +49,13 @@ end;
 $$;
 create temp table stay_before as select * from pg_temp.derived_rows(md5('org:stay')::uuid);
 
+-- (Not the retractions tables of migration 1215: an upstream's apply writes them only when it
+-- is not a rebuild, which depends on the database this runs in; the deletion below must
+-- leave none either way.)
 select results_eq(
-  $$ select target from pg_temp.derived_rows(md5('org:gone')::uuid) order by 1 $$,
+  $$ select target from pg_temp.derived_rows(md5('org:gone')::uuid)
+     where target::regclass not in (select r.retractions from private.rollups as r where r.retractions is not null)
+     order by 1 $$,
   $$ values ('analytics.entity_daily_funnel'), ('analytics.entity_daily_interactions'), ('analytics.entity_daily_recency'),
             ('analytics.entity_daily_stats'), ('analytics.entity_daily_visitors'), ('analytics.org_daily_breakdowns'),
             ('analytics.org_daily_recency'), ('analytics.org_daily_stats'), ('analytics.org_daily_visitors'),
