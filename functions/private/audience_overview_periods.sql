@@ -5,7 +5,7 @@
 -- local days [p_froms[i], p_tos[i]) and is named p_names[i]; one row per period, in that
 -- order, with the columns and the definitions of public.get_audience_overview (which
 -- answers its two periods through it). The periods share one look-up of the days the
--- rollups do not reflect (private.audience_dirty_days, over the union of the periods) and
+-- rollups do not reflect (private.audience_touched, over the union of the periods) and
 -- one computation of those days' visitor-days from the events (private.visitor_day_channels),
 -- so public.get_audience_kpis answers its three periods (current, previous, trailing 90
 -- days) with one pass instead of two overviews. Only the visitors with events received since
