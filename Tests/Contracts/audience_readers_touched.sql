@@ -1,6 +1,7 @@
 -- Contract: between two refreshes, the audience readers that merge the days the rollups do
 -- not reflect (get_audience_overview, get_audience_kpis, get_audience_kpi_series through
--- private.audience_overview_periods and private.audience_kpi_days) recompute from the
+-- private.audience_overview_periods and private.audience_kpi_days; get_audience_acquisition,
+-- get_audience_device_network) recompute from the
 -- events only the visitors of the events received since the watermark
 -- (private.audience_touched), take every other visitor of those days from the stored rows,
 -- per-day counts and device sums minus what those hold for the recomputed ones, and answer
@@ -31,6 +32,14 @@ create function pg_temp.snapshot(p_label text) returns void language sql as $$
        lateral (select r, row_number() over () as n from public.get_audience_kpis(md5('org:aud-berlin')::uuid, a.f, a.t) as r) as x
   union all
   select p_label, 'kpi_series', 1, public.get_audience_kpi_series(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15')::text
+  union all
+  select p_label, 'acquisition ' || a.f || ' ' || a.t, x.n, x.r::text
+  from (values ('2026-06-01'::date, '2026-06-15'::date), ('2026-06-10', '2026-06-13'), ('2026-06-12', '2026-06-13')) as a (f, t),
+       lateral (select r, row_number() over () as n from public.get_audience_acquisition(md5('org:aud-berlin')::uuid, a.f, a.t) as r) as x
+  union all
+  select p_label, 'device ' || a.f || ' ' || a.t, x.n, x.r::text
+  from (values ('2026-06-01'::date, '2026-06-15'::date), ('2026-06-10', '2026-06-13'), ('2026-06-12', '2026-06-13')) as a (f, t),
+       lateral (select r, row_number() over () as n from public.get_audience_device_network(md5('org:aud-berlin')::uuid, a.f, a.t) as r) as x
 $$;
 
 -- The build; its watermark moved past every event of this transaction.
@@ -73,7 +82,7 @@ select isnt_empty($$ select 1 from touched_answers where label = 'refreshed' $$,
 select results_eq(
   $$ select rpc, n, answer from touched_answers where label = 'per visitor' order by rpc, n $$,
   $$ select rpc, n, answer from touched_answers where label = 'refreshed' order by rpc, n $$,
-  'recomputing only the touched visitors answers what the refresh then answers (overview, KPI cards, KPI series)');
+  'recomputing only the touched visitors answers what the refresh then answers (overview, KPI cards, KPI series, acquisition, device and network)');
 select results_eq(
   $$ select rpc, n, answer from touched_answers where label = 'whole days' order by rpc, n $$,
   $$ select rpc, n, answer from touched_answers where label = 'refreshed' order by rpc, n $$,

@@ -1,6 +1,6 @@
 -- requires: functions/private/assert_period.sql
 -- requires: functions/audience/visitor_key.sql
--- requires: functions/private/audience_dirty_days.sql
+-- requires: functions/private/audience_touched.sql
 -- requires: functions/private/visitor_day_channels.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to): one row
 -- per source / medium / campaign. Callable by members (viewer or above) and service_role.
@@ -22,8 +22,10 @@
 --     + 20 x click-through / best click-through), the bests taken over the rows returned
 --     (a term is 0 when its best is 0 or its value NULL): 100 for a channel that is the
 --     best on all three.
--- Reads the audience rollups (private.audience_day_counts, audience_visitor_days) for the
--- days they reflect and analytics.events for the others (see get_audience_overview).
+-- Reads the audience rollups (private.audience_day_counts, audience_visitor_days) and, on
+-- the days with events received since the watermark, recomputes from analytics.events the
+-- visitors of those events only (or every visitor of those days: private.audience_touched,
+-- as get_audience_overview), the per-day counts minus what they hold for them.
 -- Ordered by revenue, then visitors (descending). 42501: not a member; 22023: bad period.
 create or replace function public.get_audience_acquisition(p_org_id uuid, p_from date, p_to date)
 returns table (
@@ -53,6 +55,8 @@ declare
   v_from_at timestamptz;
   v_to_at   timestamptz;
   v_dirty   date[];
+  v_keys    text[];
+  v_all     boolean;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -61,16 +65,18 @@ begin
   v_from_at := p_from::timestamp at time zone v_tz;
   v_to_at := p_to::timestamp at time zone v_tz;
 
-  -- Days the rollups do not reflect (today, late events; all without a watermark).
-  v_dirty := private.audience_dirty_days(p_org_id, p_from, p_to);
+  -- Days the rollups do not reflect (today, late events; all without a watermark), and who
+  -- is recomputed on them: these visitors, or (NULL) every visitor of them.
+  select t.days, t.keys into v_dirty, v_keys from private.audience_touched(p_org_id, p_from, p_to) as t;
+  v_all := v_keys is null;
 
   return query
-  -- Visitor-days of those days, from the events.
+  -- Visitor-days of those days, from the events (of the recomputed visitors).
   with raw as materialized (
     select v.day, v.visitor_key collate "C" as visitor_key, v.source, v.medium, v.campaign, v.clicked
     from private.visitor_day_channels(array[p_org_id], coalesce(v_dirty[1], p_to),
                                       coalesce(v_dirty[pg_catalog.cardinality(v_dirty)] + 1, p_to)) as v
-    where v.day = any (v_dirty)
+    where v.day = any (v_dirty) and (v_all or v.visitor_key = any (v_keys))
   ),
   -- One row per buyer of the period.
   buyer_rows as materialized (
@@ -94,20 +100,27 @@ begin
       and audience.visitor_key(o.visitor_id, o.user_id) in (select b.visitor_key from buyer_rows as b)
     group by 1
   ),
-  -- Visitors answered one by one: those seen on those days.
+  -- Visitors answered one by one: the recomputed visitors seen on those days in the events
+  -- or (some recomputed) in the stored rows.
   special as materialized (
-    select distinct r.visitor_key from raw as r
+    select r.visitor_key from raw as r
+    union
+    select t.visitor_key from private.audience_visitor_days as t
+    where t.org_id = p_org_id and t.visitor_key = any (v_keys) and t.day = any (v_dirty) and t.day >= p_from and t.day < p_to
   ),
-  -- Their rows on the other days; is_first: the row by which the per-day counts count
-  -- them (their first day in the period), with whether they clicked from then to p_to.
+  -- Their stored rows in the period the per-day counts hold (whole days recomputed: not
+  -- those days); recomputed: a day recomputed for them; is_first: the row by which the
+  -- per-day counts count them (their first day in the period), with whether they clicked
+  -- from then to p_to.
   stored as materialized (
     select t.visitor_key, t.day, t.source, t.medium, t.campaign, t.flags & 1 <> 0 as clicked,
+           t.day = any (v_dirty) as recomputed,
            t.prev_day is null or t.prev_day < p_from as is_first,
            t.next_click_day < p_to as clicked_since
     from special as s
     join private.audience_visitor_days as t
       on t.org_id = p_org_id and t.visitor_key = s.visitor_key and t.day >= p_from and t.day < p_to
-    where not (t.day = any (v_dirty))
+    where not (v_all and t.day = any (v_dirty))
   ),
   -- Per such visitor: the channel of their first day in the period, whether they clicked.
   facts as (
@@ -115,6 +128,7 @@ begin
            x.visitor_key, x.source, x.medium, x.campaign,
            pg_catalog.bool_or(x.clicked) over (partition by x.visitor_key) as clicked
     from (select s.visitor_key, s.day, s.source, s.medium, s.campaign, s.clicked from stored as s
+          where not s.recomputed
           union all
           select r.visitor_key, r.day, r.source, r.medium, r.campaign, r.clicked from raw as r) as x
     order by x.visitor_key, x.day
@@ -127,7 +141,7 @@ begin
                  case when c.next_day < p_to then c.visitors else 0 end::bigint as clicked
           from private.audience_day_counts as c
           where c.org_id = p_org_id and c.measure = 'channel' and c.day >= p_from and c.day < p_to
-            and (c.prev_day is null or c.prev_day < p_from) and not (c.day = any (v_dirty))
+            and (c.prev_day is null or c.prev_day < p_from) and not (v_all and c.day = any (v_dirty))
           union all
           select s.source, s.medium, s.campaign, -1, case when s.clicked_since then -1 else 0 end
           from stored as s where s.is_first
@@ -145,7 +159,7 @@ begin
           from buyer_rows as b
           join private.audience_visitor_days as t
             on t.org_id = p_org_id and t.visitor_key = b.visitor_key and t.day >= p_from and t.day < p_to
-          where not (t.day = any (v_dirty))
+          where not (t.day = any (v_dirty) and (v_all or t.visitor_key = any (v_keys)))
             and (t.prev_day is null or t.prev_day < p_from or t.prev_day = any (v_dirty))
           union all
           select r.visitor_key, r.day, r.source, r.medium, r.campaign
