@@ -1,7 +1,8 @@
 -- Contract: between two refreshes, the audience readers that merge the days the rollups do
 -- not reflect (get_audience_overview, get_audience_kpis, get_audience_kpi_series through
 -- private.audience_overview_periods and private.audience_kpi_days; get_audience_acquisition,
--- get_audience_device_network) recompute from the
+-- get_audience_device_network; get_audience_attribution, whose sums' reader moves by the
+-- touched visitors' differences) recompute from the
 -- events only the visitors of the events received since the watermark
 -- (private.audience_touched), take every other visitor of those days from the stored rows,
 -- per-day counts and device sums minus what those hold for the recomputed ones, and answer
@@ -40,11 +41,21 @@ create function pg_temp.snapshot(p_label text) returns void language sql as $$
   select p_label, 'device ' || a.f || ' ' || a.t, x.n, x.r::text
   from (values ('2026-06-01'::date, '2026-06-15'::date), ('2026-06-10', '2026-06-13'), ('2026-06-12', '2026-06-13')) as a (f, t),
        lateral (select r, row_number() over () as n from public.get_audience_device_network(md5('org:aud-berlin')::uuid, a.f, a.t) as r) as x
+  union all
+  select p_label, 'attribution ' || a.m || ' ' || a.l, x.n, x.r::text
+  from (values ('first_touch', 0), ('first_touch', 30), ('last_touch', 30), ('last_non_direct', 30)) as a (m, l),
+       lateral (select r, row_number() over () as n
+                from public.get_audience_attribution(md5('org:aud-berlin')::uuid, '2026-06-05', '2026-06-15', a.m, a.l) as r) as x
 $$;
 
--- The build; its watermark moved past every event of this transaction.
+-- The build; its watermark moved past every event of this transaction; the registered
+-- rollups (the touch days and attribution sums among them) applied up to now.
 select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
 update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
+create temp table readers_bound as select clock_timestamp() as b;
+select count(*) from (select private.apply_rollup(r.name, (select b from readers_bound), true)
+                      from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
+drop table readers_bound;
 select is(private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15'), row('{}'::date[], '{}'::text[]),
           'after the build: nothing to recompute');
 
@@ -74,6 +85,10 @@ update private.audience_settings set value = 50 where name = 'per_visitor_max_pc
 -- The refresh.
 select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
 update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
+create temp table readers_bound as select clock_timestamp() as b;
+select count(*) from (select private.apply_rollup(r.name, (select b from readers_bound), true)
+                      from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
+drop table readers_bound;
 select is((private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15')).days, '{}'::date[],
           'after the refresh: nothing to recompute');
 select pg_temp.snapshot('refreshed');
@@ -82,7 +97,7 @@ select isnt_empty($$ select 1 from touched_answers where label = 'refreshed' $$,
 select results_eq(
   $$ select rpc, n, answer from touched_answers where label = 'per visitor' order by rpc, n $$,
   $$ select rpc, n, answer from touched_answers where label = 'refreshed' order by rpc, n $$,
-  'recomputing only the touched visitors answers what the refresh then answers (overview, KPI cards, KPI series, acquisition, device and network)');
+  'recomputing only the touched visitors answers what the refresh then answers (overview, KPI cards, KPI series, acquisition, device and network, attribution)');
 select results_eq(
   $$ select rpc, n, answer from touched_answers where label = 'whole days' order by rpc, n $$,
   $$ select rpc, n, answer from touched_answers where label = 'refreshed' order by rpc, n $$,

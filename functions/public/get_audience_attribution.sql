@@ -5,6 +5,7 @@
 -- requires: functions/private/compute_audience_attribution_days.sql
 -- requires: functions/private/audience_attribution_credits.sql
 -- requires: functions/analytics/received_any.sql
+-- requires: functions/private/audience_touched.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to) under an
 -- attribution model: the columns and definitions of public.get_audience_acquisition,
 -- except which channel each visitor (and so each buyer's orders) is credited to.
@@ -33,7 +34,8 @@
 -- touch rows' visitor index). Other lookbacks (first touch and last non-direct), periods
 -- that start less than 30 days after the last retention cutoff (it clears the touch rows'
 -- pointers to the days it deletes), and organizations with events received since the sums
--- were last applied (analytics.received_any): every visitor's credit,
+-- were last applied (analytics.received_any) by most visitors of their days
+-- (private.audience_touched: keys NULL): every visitor's credit,
 -- private.audience_attribution_credits (one row per visitor of the period from
 -- private.audience_touch_days). The touch rows not yet applied (private.rollup_fresh) are
 -- computed once per call and passed to every read of the credits. Exact whether or not
@@ -85,11 +87,15 @@ begin
              where p_from < (r.last_cutoff at time zone v_tz)::date + 30) then
     v_models := null;
   end if;
-  -- Events of the organization received since the sums were applied: their reader would
-  -- recompute every touched day whole (all its visitors); the touch rows per visitor cost
-  -- less then (10M, largest org, a day not refreshed: 0.5-1.3 s against 1.3-1.6 s).
+  -- Events of the organization received since the sums were applied: their reader moves the
+  -- stored sums by the touched visitors' differences (migration 1215), but recomputes a day
+  -- whole when most of its visitors are touched; the touch rows per visitor cost less then
+  -- (10M, largest org, a day not refreshed: 0.5-1.3 s against 1.3-1.6 s). Whether most are:
+  -- private.audience_touched (the audience rollups' rule, per_visitor_max_pct), whose keys
+  -- are NULL then.
   if v_models is not null and analytics.received_any(
-       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity') then
+       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity')
+     and (select t.keys from private.audience_touched(p_org_id, p_from, p_to) as t) is null then
     v_models := null;
   end if;
   select pg_catalog.array_agg(distinct audience.visitor_key(o.visitor_id, o.user_id)) into v_buyers
