@@ -48,14 +48,23 @@ create function pg_temp.snapshot(p_label text) returns void language sql as $$
                 from public.get_audience_attribution(md5('org:aud-berlin')::uuid, '2026-06-05', '2026-06-15', a.m, a.l) as r) as x
 $$;
 
--- The build; its watermark moved past every event of this transaction; the registered
--- rollups (the touch days and attribution sums among them) applied up to now.
-select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
-update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
-create temp table readers_bound as select clock_timestamp() as b;
-select count(*) from (select private.apply_rollup(r.name, (select b from readers_bound), true)
-                      from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
-drop table readers_bound;
+-- A refresh: the audience rollups, their watermark moved past every event of this
+-- transaction; the registered rollups (the touch days and attribution sums among them)
+-- applied up to one bound taken now (the events inserted later are received after it).
+create function pg_temp.refresh_all() returns void language plpgsql as $$
+declare
+  v_bound timestamptz;
+begin
+  perform private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
+  update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
+  v_bound := clock_timestamp();
+  perform private.apply_rollup(r.name, v_bound, true)
+  from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r;
+end;
+$$;
+
+-- The build.
+select pg_temp.refresh_all();
 select is(private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15'), row('{}'::date[], '{}'::text[]),
           'after the build: nothing to recompute');
 
@@ -83,12 +92,7 @@ select pg_temp.snapshot('whole days');
 update private.audience_settings set value = 50 where name = 'per_visitor_max_pct';
 
 -- The refresh.
-select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
-update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
-create temp table readers_bound as select clock_timestamp() as b;
-select count(*) from (select private.apply_rollup(r.name, (select b from readers_bound), true)
-                      from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r) as x;
-drop table readers_bound;
+select pg_temp.refresh_all();
 select is((private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15')).days, '{}'::date[],
           'after the refresh: nothing to recompute');
 select pg_temp.snapshot('refreshed');
