@@ -49,7 +49,7 @@ select is_empty($$ select * from pg_temp.series_vs_overview() $$,
 select tests.clear_authentication();
 select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uuid);
 update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
-select is(private.audience_dirty_days(md5('org:aud-berlin')::uuid, '2026-05-18', '2026-06-16'), '{}'::date[],
+select is((private.audience_touched(md5('org:aud-berlin')::uuid, '2026-05-18', '2026-06-16')).days, '{}'::date[],
   'after the build every day comes from the rollups');
 select tests.authenticate_as(tests.audience_user('viewer'));
 select is_empty($$ select * from pg_temp.series_vs_overview() $$,

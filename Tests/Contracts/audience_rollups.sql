@@ -63,7 +63,7 @@ select count(*) from private.refresh_audience_rollups(md5('org:aud-berlin')::uui
 update private.audience_rollup_watermarks set events_received = clock_timestamp() where org_id = md5('org:aud-berlin')::uuid;
 
 select is(
-  private.audience_dirty_days(md5('org:aud-berlin')::uuid, '2026-05-01', '2026-07-01'), '{}'::date[],
+  (private.audience_touched(md5('org:aud-berlin')::uuid, '2026-05-01', '2026-07-01')).days, '{}'::date[],
   'after the build no day of May or June is left to the events');
 select results_eq(
   $$ select count(*)::int, count(distinct visitor_key)::int from private.audience_visitor_days where org_id = md5('org:aud-berlin')::uuid $$,
@@ -117,7 +117,7 @@ values
 select tests.audience_order(md5('org:aud-berlin')::uuid, 'V20', tests.berlin('2026-06-05 10:04'), 2500);
 
 select is(
-  private.audience_dirty_days(md5('org:aud-berlin')::uuid, '2026-05-01', '2026-07-01'),
+  (private.audience_touched(md5('org:aud-berlin')::uuid, '2026-05-01', '2026-07-01')).days,
   array['2026-05-31', '2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04', '2026-06-05', '2026-06-06', '2026-06-07', '2026-06-08']::date[],
   'the late events'' days (05-31, 06-02, 06-03, 06-05, 06-07) and the day after each are left to the events');
 

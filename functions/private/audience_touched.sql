@@ -4,7 +4,7 @@
 -- (private.audience_rollup_watermarks; the BRIN index on received_at):
 --   days: the local days of those events and the day after each (its first session may
 --         continue one of the evening before), within [p_from, p_to); every day of it when
---         the organization has no watermark. (private.audience_dirty_days.)
+--         the organization has no watermark.
 --   keys: the visitor keys of those events: the only visitors whose stored rows
 --         (private.audience_visitor_days, audience_visitor_day_combos) on those days may be
 --         stale. Every other visitor's stored rows there are exact (their events were all

@@ -24,7 +24,7 @@
 --     anonymous aggregates (they never appear in visitor lists, segments or exports).
 -- Reads the audience rollups (private.audience_day_recency, migration 1210;
 -- audience_visitor_days, audience_device_days, migrations/0050) for the days they reflect and analytics.events
--- for the others (private.audience_dirty_days: today, late events; every day before the
+-- for the others (private.audience_touched: today, late events; every day before the
 -- first refresh), with the same definitions (private.visitor_day_channels). Visitors seen
 -- on the other days are answered one by one from both sources, everyone else from the
 -- per-day counts, cumulated by gap; buyers are looked up by their first rows in the period. The query is
