@@ -27,8 +27,8 @@ extension AudienceCtl {
     struct RefreshBench: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "refresh",
-        abstract: "The whole refresh step by step: from empty, after one day of new events and after one minute, beside the floor (one sorted scan of the same events) and issue 11's targets.",
-        discussion: "Each scenario runs in a transaction that is rolled back (rerunnable); before the last two, a real refresh brings everything current (kept).")
+        abstract: "The whole refresh step by step: from empty, after one day of new events and after one minute (in the same session, then in a new one as the scheduled job runs), beside the floor (one sorted scan of the same events) and issue 11's targets.",
+        discussion: "Each scenario runs in a transaction that is rolled back (rerunnable); before the later ones, a real refresh brings everything current (kept).")
       @OptionGroup var connection: ConnectionOptions
       @Option(help: "A refresh step to leave out of the from-empty scenario (repeatable; e.g. private.refresh_audience_rollups, about an hour from empty at 10M events); the report names it.")
       var leaveOutFromEmpty: [String] = []

@@ -7,7 +7,8 @@
 -- (private.audience_touched), take every other visitor of those days from the stored rows,
 -- per-day counts and device sums minus what those hold for the recomputed ones, and answer
 -- exactly what they answer once the refresh has run; and the same when every visitor of
--- those days is recomputed (the whole-day rule: per_visitor_max_pct exceeded).
+-- those days is recomputed (the whole-day rule: per_visitor_max_pct exceeded; the
+-- attribution: every visitor's credit, attribution_sums_max_touched_per_mille exceeded).
 -- Fixture: tests.audience_june_fixture (aud-berlin, Europe/Berlin) plus W1..W6 on 06-12
 -- (W1-W3 mobile, W4-W6 desktop page views), so that 06-12 holds 7 stored visitors (V3 and
 -- W1..W6). After the build, received after its watermark: V3 a mobile page view on 06-12
@@ -65,7 +66,7 @@ $$;
 
 -- The build.
 select pg_temp.refresh_all();
-select is(private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15'), row('{}'::date[], '{}'::text[]),
+select is(private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15'), row('{}'::date[], '{}'::text[], 0),
           'after the build: nothing to recompute');
 
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, device_type, network_type, page_load_ms, is_bot)
@@ -75,9 +76,14 @@ values (md5('org:aud-berlin')::uuid, tests.berlin('2026-06-12 23:40'), clock_tim
        (md5('org:aud-berlin')::uuid, tests.berlin('2026-06-09 08:00'), clock_timestamp(), 'page_view', 'V1', 'mobile', '4g', 700, false);
 
 select is(private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15'),
-          row('{2026-06-09,2026-06-10,2026-06-12,2026-06-13}'::date[], '{V1,V3,W7}'::text[]),
+          row('{2026-06-09,2026-06-10,2026-06-12,2026-06-13}'::date[], '{V1,V3,W7}'::text[], 3),
           'received since: the days of those events and the day after each; the three visitors (3 of the 8 stored rows of those days: per visitor)');
+-- (The attribution reads its sums, moved by the three visitors' differences: at the default
+-- of 3 touched visitors per 1,000 visitor-days of the period it would take every visitor's
+-- credit here, as in the whole-day snapshot below.)
+update private.audience_settings set value = 1000000 where name = 'attribution_sums_max_touched_per_mille';
 select pg_temp.snapshot('per visitor');
+update private.audience_settings set value = 0 where name = 'attribution_sums_max_touched_per_mille';
 select results_eq(
   $$ select visitors, sessions, checkout_visitors, mobile_visitors, desktop_visitors
      from public.get_audience_overview(md5('org:aud-berlin')::uuid, '2026-06-12', '2026-06-13') where period = 'current' $$,
@@ -90,6 +96,7 @@ select is((private.audience_touched(md5('org:aud-berlin')::uuid, '2026-06-01', '
           'per_visitor_max_pct 0: every visitor of those days is recomputed (keys NULL)');
 select pg_temp.snapshot('whole days');
 update private.audience_settings set value = 50 where name = 'per_visitor_max_pct';
+update private.audience_settings set value = 3 where name = 'attribution_sums_max_touched_per_mille';
 
 -- The refresh.
 select pg_temp.refresh_all();

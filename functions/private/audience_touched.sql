@@ -18,8 +18,14 @@
 --         subtract), or when they are more than per_visitor_max_pct % (private.audience_settings,
 --         as for the refresh) of the visitor rows stored on those days (a day of new
 --         events: the whole days cost less).
+--   touched: the number of those visitors, whether or not keys is NULL (NULL without a
+--         watermark). public.get_audience_attribution weighs it against the period's
+--         visitor-days.
 -- Internal helper of the audience readers; owner only.
-create or replace function private.audience_touched(p_org_id uuid, p_from date, p_to date, out days date[], out keys text[])
+-- (The drop: touched was added to the out parameters, which create or replace cannot do.)
+drop function if exists private.audience_touched(uuid, date, date);
+create or replace function private.audience_touched(p_org_id uuid, p_from date, p_to date, out days date[], out keys text[],
+                                                    out touched integer)
 language plpgsql
 stable
 set search_path = ''
@@ -62,6 +68,7 @@ begin
   into days, keys;
   days := coalesce(days, '{}');
   keys := coalesce(keys, '{}');
+  touched := pg_catalog.cardinality(keys);
   if days = '{}' then
     return;
   end if;
@@ -79,4 +86,4 @@ end;
 $$;
 revoke execute on function private.audience_touched(uuid, date, date) from public, anon, authenticated;
 comment on function private.audience_touched(uuid, date, date) is
-  'From one scan of an organization''s events received since the audience watermark: the local days of [p_from, p_to) the audience rollups do not reflect (days) and the visitors a reader recomputes on them (keys; NULL: every visitor of those days, when there is no watermark, a touched combination lacks device shares, or the touched visitors exceed per_visitor_max_pct % of the stored visitor rows of those days). Internal helper.';
+  'From one scan of an organization''s events received since the audience watermark: the local days of [p_from, p_to) the audience rollups do not reflect (days) and the visitors a reader recomputes on them (keys; NULL: every visitor of those days, when there is no watermark, a touched combination lacks device shares, or the touched visitors exceed per_visitor_max_pct % of the stored visitor rows of those days); touched: how many visitors those are (NULL without a watermark). Internal helper.';

@@ -34,8 +34,9 @@
 -- touch rows' visitor index). Other lookbacks (first touch and last non-direct), periods
 -- that start less than 30 days after the last retention cutoff (it clears the touch rows'
 -- pointers to the days it deletes), and organizations with events received since the sums
--- were last applied (analytics.received_any) by most visitors of their days
--- (private.audience_touched: keys NULL): every visitor's credit,
+-- were last applied (analytics.received_any) by more visitors than
+-- attribution_sums_max_touched_per_mille (3) per 1,000 visitor-days of the period (see
+-- below): every visitor's credit,
 -- private.audience_attribution_credits (one row per visitor of the period from
 -- private.audience_touch_days). The touch rows not yet applied (private.rollup_fresh) are
 -- computed once per call and passed to every read of the credits. Exact whether or not
@@ -65,6 +66,7 @@ declare
   v_buyers text[];
   v_models text[];   -- the rollup's models summed; NULL: the lookback is not covered
   v_fresh private.audience_touch_days[];
+  v_touched integer;
 begin
   perform app.assert_org_role(p_org_id, 'viewer');
   perform private.assert_period(p_from, p_to);
@@ -88,15 +90,23 @@ begin
     v_models := null;
   end if;
   -- Events of the organization received since the sums were applied: their reader moves the
-  -- stored sums by the touched visitors' differences (migration 1215), but recomputes a day
-  -- whole when most of its visitors are touched; the touch rows per visitor cost less then
-  -- (10M, largest org, a day not refreshed: 0.5-1.3 s against 1.3-1.6 s). Whether most are:
-  -- private.audience_touched (the audience rollups' rule, per_visitor_max_pct), whose keys
-  -- are NULL then.
+  -- stored sums by the touched visitors' differences (migration 1215), each visitor's rows
+  -- computed twice with their history, while the credits cost one touch row per
+  -- visitor-day of the period. So the sums are read while the touched visitors
+  -- (private.audience_touched) are at most attribution_sums_max_touched_per_mille
+  -- (private.audience_settings) per 1,000 visitor-days of the period (the stored per-day
+  -- counts, private.audience_day_recency), and never without an audience watermark.
   if v_models is not null and analytics.received_any(
-       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity')
-     and (select t.keys from private.audience_touched(p_org_id, p_from, p_to) as t) is null then
-    v_models := null;
+       p_org_id, (select r.watermark from private.rollups as r where r.name = 'private.audience_attribution_days'), 'infinity') then
+    select t.touched into v_touched from private.audience_touched(p_org_id, p_from, p_to) as t;
+    if v_touched is null
+       or 1000 * v_touched > coalesce((select s.value from private.audience_settings as s
+                                        where s.name = 'attribution_sums_max_touched_per_mille'), 3)
+                             * coalesce((select pg_catalog.sum(r.visitors) from private.audience_day_recency as r
+                                         where r.org_id = p_org_id and r.measure = 'all'
+                                           and r.day >= p_from and r.day < p_to), 0) then
+      v_models := null;
+    end if;
   end if;
   select pg_catalog.array_agg(distinct audience.visitor_key(o.visitor_id, o.user_id)) into v_buyers
   from audience.orders as o
