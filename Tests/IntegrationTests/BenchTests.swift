@@ -68,7 +68,7 @@ struct BenchTests {
     #expect(try fingerprint(connection) == before)
   }
 
-  @Test("bench refresh: from empty, after a day and after a minute, every step of the refresh, all rolled back")
+  @Test("bench refresh: from empty, after a day, after a minute and the minute in a new session, every step of the refresh, all rolled back")
   func refresh() throws {
     let db = try demoDatabase()
     let connection = try db.connect()
@@ -77,7 +77,11 @@ struct BenchTests {
     let report = try JSONValue.parse(result.stdout)
     let before = try fingerprint(connection)
     let scenarios = report["scenarios"]?.arrayValue ?? []
-    #expect(scenarios.compactMap { $0["name"]?.stringValue } == ["from empty", "after one day of new events", "after one minute of new events"])
+    #expect(
+      scenarios.compactMap { $0["name"]?.stringValue } == [
+        "from empty", "after one day of new events", "after one minute of new events",
+        "after one minute of new events, in a new session (as the scheduled job)",
+      ])
     let all = try connection.scalar("select count(*)::int from analytics.events", as: Int.self)
     #expect(scenarios.first?["events"]?.numberValue.map { Int($0) } == all)
     for scenario in scenarios {
