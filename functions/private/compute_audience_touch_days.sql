@@ -75,7 +75,7 @@ begin
     from received as r
   ),
   firsts as materialized (
-    select t.org_id, t.visitor_key, pg_catalog.min(t.day) as first_day
+    select t.org_id, t.visitor_key, pg_catalog.min(t.day) as first_day, pg_catalog.array_agg(t.day) as days
     from touched as t
     group by t.org_id, t.visitor_key
   ),
@@ -91,17 +91,16 @@ begin
     ) as s
     where s.org_id = f.org_id and s.visitor_key = f.visitor_key
   ),
-  -- The touched visitors' stored days after their first recomputed day (their pointers move);
-  -- none when the latest stored day before it has no next day.
+  -- The touched visitors' stored days after their first recomputed day (their pointers
+  -- move), other than their touched days: one index probe per visitor, the touched days
+  -- from its own row (joined with the CTEs previous and touched, planned generic for a few
+  -- rows, these were nested loops over them: 26M rows compared after a day at 10M).
   later as materialized (
     select s.*, f.first_day
     from firsts as f
-    left join previous as p on p.org_id = f.org_id and p.visitor_key = f.visitor_key
     join private.audience_touch_days as s
       on s.org_id = f.org_id and s.visitor_key = f.visitor_key and s.day > f.first_day
-    where p_after > '-infinity' and (p.org_id is null or p.next_day is not null)
-      and not exists (select 1 from touched as t
-                      where t.org_id = s.org_id and t.visitor_key = s.visitor_key and t.day = s.day)
+    where p_after > '-infinity' and s.day <> all (f.days)
   ),
   -- The stored days before the first recomputed day that the windows below need: the latest
   -- one (previous: its click_day and nd_* carry the history before it) and, for each row from
