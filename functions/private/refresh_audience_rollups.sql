@@ -500,13 +500,15 @@ begin
       returning t.org_id, t.day, c.new_prev, c.new_checkout, c.new_mobile, c.new_desktop, c.new_click
     ),
     combo_win as (
+      -- (stored_org: the organization has a watermark, i.e. is not built in full; its
+      -- from_day is looked up below only for the rows that need it, not for every row: a
+      -- per-row look-up in pg_temp.audience_refresh_orgs was a scan of it at 100
+      -- organizations, 42,878 times in one batch of a build from empty at 1M)
       select d.org_id, d.visitor_key, d.day, d.device_type, d.network_type, true as fresh, null::date as stored,
-             b.from_day, b.stored_org, d.sessions, d.events, d.page_load_ms, d.page_loads
+             d.org_id <> all (v_full) as stored_org, d.sessions, d.events, d.page_load_ms, d.page_loads
       from pg_temp.audience_refresh_devices as d
-      cross join lateral (select b.from_day, b.mark is not null as stored_org from pg_temp.audience_refresh_orgs as b
-                          where b.org_id = d.org_id offset 0) as b
       union all
-      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day, b.from_day, true,
+      select c.org_id, c.visitor_key, c.day, c.device_type, c.network_type, false, c.prev_day, true,
              null, null, null, null
       from pg_temp.audience_refresh_orgs as b
       join pg_temp.audience_refresh_keys as k on k.org_id = b.org_id
@@ -525,7 +527,8 @@ begin
                                                   order by c.day),
                       case when c.stored_org then
                         (select x.day from private.audience_visitor_day_combos as x
-                         where x.org_id = c.org_id and x.visitor_key = c.visitor_key and x.day < c.from_day
+                         where x.org_id = c.org_id and x.visitor_key = c.visitor_key
+                           and x.day < (select b.from_day from pg_temp.audience_refresh_orgs as b where b.org_id = c.org_id)
                            and x.device_type = c.device_type and x.network_type = c.network_type
                          order by x.day desc
                          limit 1) end) as prev_day
