@@ -84,7 +84,10 @@ struct InterruptionTests {
     // Refresh: restarted while private.mv_slow sleeps.
     let refreshing = try CLIProcess(["refresh", "--url", url, "--project", root], environment: Interruption.sleepy)
     var observer = try Connection(.url(url))
-    #expect(try await waitUntil { try Interruption.slowSteps(observer) == ["false -"] })
+    // (Up to 2 minutes for the run to reach the step: beside the rest of the suite on 2 cores,
+    // starting the command and the steps before it took more than the default 20 s once; the
+    // step then sleeps 60 s, so it is seen running as soon as it starts.)
+    #expect(try await waitUntil(timeout: 120) { try Interruption.slowSteps(observer) == ["false -"] })
     try await restart()
     let cut = try await refreshing.finish()
     #expect(cut.status == 1)
@@ -108,7 +111,7 @@ struct InterruptionTests {
     defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     let ingest = ["ingest", file.path, "--url", url, "--project", root, "--chunk", "10", "--jobs", "1"]
     let ingesting = try CLIProcess(ingest, environment: Interruption.sleepy)
-    #expect(try await waitUntil { try observer.scalar("select count(*)::int from pg_stat_activity where wait_event = 'PgSleep'", as: Int.self) == 1 })
+    #expect(try await waitUntil(timeout: 120) { try observer.scalar("select count(*)::int from pg_stat_activity where wait_event = 'PgSleep'", as: Int.self) == 1 })
     try await restart()
     let stopped = try await ingesting.finish()
     #expect(stopped.status == 1)
