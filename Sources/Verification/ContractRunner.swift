@@ -105,7 +105,8 @@ public struct ContractRunner: Sendable {
       }
     }
     try connection.execute("begin")
-    defer { _ = try? connection.execute("rollback") }
+    var rolledBack = false
+    defer { if !rolledBack { _ = try? connection.execute("rollback") } }
     var lines: [String] = []
     do {
       try connection.execute("create extension if not exists pgtap")
@@ -125,7 +126,30 @@ public struct ContractRunner: Sendable {
     result.planned = stream.planned
     result.assertions = stream.assertions
     result.problems = result.error == nil ? stream.failures : stream.failures.filter { !$0.hasPrefix("planned") && !$0.hasPrefix("no plan") }
+    if !result.passed {
+      _ = try? connection.execute("rollback")
+      rolledBack = true
+      result.problems += Self.otherTransactions(connection)
+    }
     result.durationMs = started.duration(to: .now).milliseconds
     return result
+  }
+
+  /// The transactions other sessions hold open in this database, one line each. Contracts
+  /// that apply rollups rely on the engine's safe bound (private.received_upper_bound),
+  /// which stays below the start of the oldest of them: a failure beside one says so. Empty
+  /// when there is none or the role cannot see other sessions' queries.
+  static func otherTransactions(_ connection: Connection) -> [String] {
+    let sql: SQL = """
+      select pg_catalog.format('while it ran, another session held a transaction open in this database (the rollups'' safe bound stays below its start): pid %s, %s, application %L, since %s, %s: %s',
+               a.pid, a.backend_type, a.application_name, a.xact_start, a.state,
+               pg_catalog.left(pg_catalog.regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 200))
+      from pg_catalog.pg_stat_activity as a
+      where a.datname = pg_catalog.current_database() and a.pid <> pg_catalog.pg_backend_pid()
+        and a.xact_start is not null and a.backend_type in ('client backend', 'background worker')
+      order by a.xact_start
+      """
+    guard let rows = try? connection.query(sql) else { return [] }
+    return rows.cells.compactMap { $0[0] }
   }
 }

@@ -109,6 +109,19 @@ struct VerifyTests {
     let json = try JSONValue.parse(try audiencectl(["verify", "--format", "json"] + args).stdout)
     #expect(json["passed"] == .bool(false))
     #expect(json["contracts"]?.arrayValue?.count == 3)
+
+    // A failure beside another session's open transaction names it (the rollups' safe bound
+    // stays below its start, which contracts that apply rollups depend on).
+    let holder = try Connection(.url(db.url), applicationName: "verify test holder")
+    try holder.execute("begin")
+    _ = try holder.scalar("select count(*)::int from app.open_table", as: Int.self)
+    let beside = try audiencectl(["verify", "--only", "failing"] + args)
+    #expect(beside.status == 1)
+    #expect(beside.stdout.contains("while it ran, another session held a transaction open in this database"))
+    #expect(beside.stdout.contains("client backend, application 'verify test holder'"))
+    #expect(beside.stdout.contains("idle in transaction: select count(*)::int from app.open_table"))
+    try holder.execute("rollback")
+    #expect(try !audiencectl(["verify", "--only", "failing"] + args).stdout.contains("another session"))
   }
 
   @Test("the Citus check names each table, unique key and foreign key that would not distribute by org_id")
