@@ -41,8 +41,12 @@ returns table (
 language sql
 stable
 -- The visitors of every organization are grouped in memory (at 1M events a sort spilled
--- to disk with the default work_mem).
+-- to disk with the default work_mem), by hashing: the planner estimates a few thousand rows
+-- where the function scans and laterals return millions, and sorted them by visitor (at 10M
+-- events, 3.5M visitor-weeks into 1.06M visitors: 6.8-7.1 s with the sorts, 5.0-5.1 s
+-- hashed, the same rows).
 set work_mem = '256MB'
+set enable_sort = off
 set jit = off
 as $$
   with received as materialized (
@@ -71,18 +75,18 @@ as $$
   -- the rollup's keyed hash, or the key inside an anonymized 'anon:<key>' of the raw events.
   visitors as (
     select x.org_id, pg_catalog.min(x.week) as cohort_week,
-           pg_catalog.bit_or(1::bigint << ((x.week - b.first_week) / 7)) filter (where x.week >= b.first_week) as weeks
+           pg_catalog.bit_or(1::bigint << ((x.week - x.first_week) / 7)) filter (where x.week >= x.first_week) as weeks
     from (
       -- The raw events before recent_from, and today's before now() (one primary-key range
       -- per organization: offset 0 keeps them subqueries), one row per visitor and week.
-      select y.org_id,
+      select y.org_id, y.first_week,
              case when y.anonymized then pg_catalog.substr(y.ident, 6)::uuid
                   else private.pseudonymize_visitor(k.inner_pad, k.outer_pad, y.org_id, y.ident) end,
              y.anonymized, y.week
-      from (select z.org_id, z.ident, z.week,
+      from (select z.org_id, z.first_week, z.ident, z.week,
                    pg_catalog.left(z.ident, 5) = 'anon:'
                    and z.ident ~ '^anon:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' as anonymized
-            from (select b.org_id, audience.visitor_key(e.visitor_id, e.user_id) as ident,
+            from (select b.org_id, b.first_week, audience.visitor_key(e.visitor_id, e.user_id) as ident,
                          pg_catalog.date_trunc('week', e.occurred_at at time zone b.timezone)::date as week
                   from bounds as b
                   cross join lateral (
@@ -94,7 +98,7 @@ as $$
                       and (e.visitor_id is not null or e.user_id is not null)
                     offset 0) as e
                   union all
-                  select b.org_id, audience.visitor_key(e.visitor_id, e.user_id), b.current_week
+                  select b.org_id, b.first_week, audience.visitor_key(e.visitor_id, e.user_id), b.current_week
                   from bounds as b
                   cross join lateral (
                     select e.visitor_id, e.user_id
@@ -105,7 +109,7 @@ as $$
                       and not e.is_bot
                       and (e.visitor_id is not null or e.user_id is not null)
                     offset 0) as e) as z
-            group by 1, 2, 3) as y
+            group by 1, 2, 3, 4) as y
       cross join private.pseudonymization_key as k
       where k.id = 1
       union all
@@ -114,22 +118,21 @@ as $$
       -- watermark; else the stored rows are the reader's rows (its compute function
       -- recomputes only the days analytics.received_days returns), read from the primary
       -- key alone. The Monday of a day: 1900-01-01 was one.
-      select b.org_id, v.visitor_key, false, v.day - ((v.day - date '1900-01-01') % 7 + 7) % 7
+      select b.org_id, b.first_week, v.visitor_key, false, v.day - ((v.day - date '1900-01-01') % 7 + 7) % 7
       from bounds as b
       cross join lateral private.visitor_daily_counts_rows(b.org_id, b.recent_from, b.today) as v
       where b.received
         and v.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
       union all
-      select t.org_id, t.visitor_key, false, t.day - ((t.day - date '1900-01-01') % 7 + 7) % 7
+      select t.org_id, b.first_week, t.visitor_key, false, t.day - ((t.day - date '1900-01-01') % 7 + 7) % 7
       from bounds as b
       join analytics.visitor_daily_counts as t
         on t.org_id = b.org_id and t.day >= b.recent_from and t.day < b.today
       where not b.received
         and t.visitor_key <> '00000000-0000-0000-0000-000000000000'::uuid
-    ) as x (org_id, visitor_key, anonymized, week)
-    join bounds as b on b.org_id = x.org_id
-    group by x.org_id, x.visitor_key, x.anonymized, b.first_week
-    having pg_catalog.min(x.week) >= b.first_week
+    ) as x (org_id, first_week, visitor_key, anonymized, week)
+    group by x.org_id, x.visitor_key, x.anonymized, x.first_week
+    having pg_catalog.min(x.week) >= x.first_week
   ),
   -- Visitors with the same first week and weeks counted together (few patterns).
   patterns as (
@@ -142,7 +145,9 @@ as $$
            pg_catalog.sum(p.visitors)::bigint as retained_visitors
     from patterns as p
     join bounds as b on b.org_id = p.org_id
-    cross join pg_catalog.generate_series(0, p_weeks - 1) as w (i)
+    -- Only the bits from the cohort's week to the current week can be set (a visitor's
+    -- weeks start with their first; no event is read after now()).
+    cross join lateral pg_catalog.generate_series((p.cohort_week - b.first_week) / 7, (b.current_week - b.first_week) / 7) as w (i)
     where p.weeks & (1::bigint << w.i) <> 0
     group by 1, 2, 3
   )
