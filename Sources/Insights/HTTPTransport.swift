@@ -132,7 +132,9 @@ struct HTTPTransport: Sendable {
     configuration.urlCache = nil
     configuration.httpCookieStorage = nil
     configuration.httpShouldSetCookies = false
-    owner = SessionOwner(URLSession(configuration: configuration))
+    // Redirects are never followed: URLSession would resend the request, API key header
+    // included, to whatever server the Location names (a 3xx is answered below instead).
+    owner = SessionOwner(URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil))
   }
 
   /// POSTs `body` to `url` until a 2xx reply, a non-retryable failure, the last attempt or the deadline.
@@ -172,6 +174,9 @@ struct HTTPTransport: Sendable {
         failure = timedOut ? .timeout : .transport(redact(reason))
       case .reply(let reply):
         if (200..<300).contains(reply.status) { return reply }
+        if (300..<400).contains(reply.status) {
+          throw .redirected(status: reply.status, to: reply.headers["location"].flatMap { Self.locationHost($0, from: url) }, host: host)
+        }
         let excerpt = bodyExcerpt(reply.body)
         guard RetryPolicy.isRetryable(status: reply.status) else {
           throw .http(status: reply.status, bodyExcerpt: excerpt, host: host)
@@ -288,6 +293,24 @@ struct HTTPTransport: Sendable {
   static func hostDescription(_ url: URL) -> String {
     let host = url.host ?? "the LLM server"
     return url.port.map { "\(host):\($0)" } ?? host
+  }
+
+  /// The host a redirect's Location names (relative to `base`), as `hostDescription` gives
+  /// it; nil when it names none.
+  static func locationHost(_ location: String, from base: URL) -> String? {
+    guard let target = URL(string: location, relativeTo: base)?.absoluteURL, target.host != nil else { return nil }
+    return hostDescription(target)
+  }
+}
+
+/// Refuses every HTTP redirect, so that a request (and its API key) goes to the configured
+/// server only; the 3xx reply itself reaches the completion handler.
+final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+  func urlSession(
+    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+  ) {
+    completionHandler(nil)
   }
 }
 

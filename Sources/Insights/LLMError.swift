@@ -75,6 +75,15 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     LLMError(code: .malformedResponse, message: "malformed response: \(reason)")
   }
 
+  /// A 3xx reply: never followed, since the request carries the API key.
+  public static func redirected(status: Int, to target: String?, host: String) -> LLMError {
+    let towards = target.map { " to \($0)" } ?? ""
+    return LLMError(
+      code: .http,
+      message: "HTTP \(status) from \(host): a redirect\(towards), not followed (requests and their API key go only to the configured base URL; configure the URL the server redirects to)",
+      status: status)
+  }
+
   public static func retriesExhausted(lastStatus: Int, attempts: Int, host: String, bodyExcerpt: String = "")
     -> LLMError
   {

@@ -226,6 +226,29 @@ struct ProviderScenarioTests {
     }
   }
 
+  @Test(
+    "a redirect is never followed: the API key reaches no other server, the run fails naming the redirect's host",
+    arguments: Wire.allCases, [301, 302, 307, 308])
+  func redirectIsNotFollowed(wire: Wire, status: Int) async throws {
+    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    // The other server would answer well: following the redirect would "succeed".
+    try await StubServer.with([wire.reply(Fixtures.goodAnswer)]) { other in
+      let location = "http://\(other.host)/steal?key=\(key)"
+      try await StubServer.with([StubReply(status: status, headers: ["Location": location], body: "moved")]) { server in
+        let result = try await phrase(wire.provider(server))
+        #expect(
+          result.error
+            == "HTTP \(status) from \(server.host): a redirect to \(other.host), not followed (requests and their API key go only to the configured base URL; configure the URL the server redirects to)"
+        )
+        #expect(result.failure?.code == .http)
+        #expect(result.failure?.status == status)
+        #expect(result.insights == [])
+        #expect(await server.requests.count == 1)
+        #expect(await other.requests.count == 0)
+      }
+    }
+  }
+
   @Test("an unreachable server is a transport error after the attempts", arguments: Wire.allCases)
   func unreachableServer(wire: Wire) async throws {
     // A port that was free a moment ago and now has no listener.
