@@ -121,6 +121,12 @@ struct HTTPTransport: Sendable {
   /// 1 s a task times out at once.)
   let sessionTimeout: TimeInterval
 
+  /// The largest 2xx body parsed (4 MiB): a reply of 4,096 tokens is a few tens of KB, and
+  /// parsing whatever size a server sends would let it hold the run's memory and CPU.
+  static let maxReplyBytes = 4 << 20
+  /// The most of an error body read for its excerpt (64 KiB).
+  static let maxErrorBytes = 64 << 10
+
   init(options: TransportOptions, secrets: [APIKey]) {
     self.options = options
     self.secrets = secrets.filter { !$0.reveal().isEmpty }
@@ -173,7 +179,13 @@ struct HTTPTransport: Sendable {
         }
         failure = timedOut ? .timeout : .transport(redact(reason))
       case .reply(let reply):
-        if (200..<300).contains(reply.status) { return reply }
+        if (200..<300).contains(reply.status) {
+          guard reply.body.count <= Self.maxReplyBytes else {
+            throw .malformedResponse(
+              "the reply from \(host) is \(reply.body.count) bytes, over the limit of \(Self.maxReplyBytes) (an answer of at most 4,096 tokens is far smaller); not parsed")
+          }
+          return reply
+        }
         if (300..<400).contains(reply.status) {
           throw .redirected(status: reply.status, to: reply.headers["location"].flatMap { Self.locationHost($0, from: url) }, host: host)
         }
@@ -266,6 +278,7 @@ struct HTTPTransport: Sendable {
   /// (`{"error": {"type", "message"}}`, as Anthropic and OpenAI send), else the body's text,
   /// whitespace collapsed, at most 300 characters.
   func bodyExcerpt(_ body: Data) -> String {
+    let body = body.prefix(Self.maxErrorBytes)
     var text: String
     if let json = try? JSONValue.parse(body), let error = json["error"] {
       if let message = error["message"]?.stringValue {

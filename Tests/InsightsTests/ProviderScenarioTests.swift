@@ -249,6 +249,22 @@ struct ProviderScenarioTests {
     }
   }
 
+  @Test("a 2xx reply over 4 MiB is not parsed: the run fails at once, naming its size", arguments: Wire.allCases)
+  func oversizedReplyIsNotParsed(wire: Wire) async throws {
+    // A valid answer padded with whitespace to 4 MiB + 1 byte: parseable, but never parsed.
+    let answer = String(decoding: try #require(wire.reply(Fixtures.goodAnswer).body.data(using: .utf8)), as: UTF8.self)
+    let padded = answer + String(repeating: " ", count: (4 << 20) + 1 - answer.utf8.count)
+    try await StubServer.with([.json(padded)]) { server in
+      let result = try await phrase(wire.provider(server))
+      #expect(
+        result.error
+          == "malformed response: the reply from \(server.host) is 4194305 bytes, over the limit of 4194304 (an answer of at most 4,096 tokens is far smaller); not parsed"
+      )
+      #expect(result.failure?.code == .malformedResponse)
+      #expect(await server.requests.count == 1)
+    }
+  }
+
   @Test("an unreachable server is a transport error after the attempts", arguments: Wire.allCases)
   func unreachableServer(wire: Wire) async throws {
     // A port that was free a moment ago and now has no listener.
