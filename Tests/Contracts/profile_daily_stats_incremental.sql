@@ -9,7 +9,7 @@
 --   batch 2: a follow on 04-04 received exactly at W1, one on 04-05 (W2 = 03-02 12:00)
 --                                                 -> 04-04 4, 04-05 5
 --   batch 3: a late follow on 04-02 (W3 = 03-03)  -> 04-02 3, 04-03 4, 04-04 5, 04-05 6
-select plan(11);
+select plan(13);
 select tests.reset_retention_horizon();  -- fixture in past months
 
 select tests.create_user('owner@prof-incr.test');
@@ -65,7 +65,30 @@ select results_eq(
 
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
 values (md5('org:prof-incr')::uuid, '2025-04-02 09:00Z', '2031-03-02 13:00Z', 'follow', 'v6');
+-- With it on 04-02: a review rated 4, an impression of a tour date, a follow of a user (not
+-- a follower of the profile, but a relevant event), a bot's profile view (not counted) and
+-- an event with no visitor.
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, entity_type, entity_id, is_bot, properties)
+values (md5('org:prof-incr')::uuid, '2025-04-02 09:10Z', '2031-03-02 13:00Z', 'review', 'v6', null, null, false, '{"rating": 4}'),
+       (md5('org:prof-incr')::uuid, '2025-04-02 09:20Z', '2031-03-02 13:00Z', 'impression', 'v7', 'tour_date', md5('td:prof-incr')::uuid, false, '{}'),
+       (md5('org:prof-incr')::uuid, '2025-04-02 09:30Z', '2031-03-02 13:00Z', 'follow', 'v7', 'user', md5('user:prof-incr')::uuid, false, '{}'),
+       (md5('org:prof-incr')::uuid, '2025-04-02 09:40Z', '2031-03-02 13:00Z', 'profile_view', 'bot-1', null, null, true, '{}'),
+       (md5('org:prof-incr')::uuid, '2025-04-02 09:50Z', '2031-03-02 13:00Z', 'profile_view', null, null, null, false, '{}');
+-- A reader's rows (one organization: counted over the touched days' events) before the apply,
+-- and the apply's (summed from the stored visitor rows) after it: the same.
+create temp table prof_incr_reader as
+select * from analytics.compute_profile_daily_stats(md5('org:prof-incr')::uuid, '2031-03-02 12:00Z', 'infinity');
+select results_eq(
+  $$ select day, profile_views, new_followers, total_followers, event_impressions, reviews_received, rating_sum, rating_count
+     from prof_incr_reader order by day $$,
+  $$ values ('2025-04-02'::date, 1::bigint, 1::bigint, 3::bigint, 1::bigint, 1::bigint, 4::numeric, 1::bigint),
+            ('2025-04-03', 0, 1, 4, 0, 0, 0, 0), ('2025-04-04', 0, 1, 5, 0, 0, 0, 0), ('2025-04-05', 1, 1, 6, 0, 0, 0, 0) $$,
+  'a reader before the apply: 04-02 counts the review (rated 4), the impression, the follower and the visitor-less view, not the bot''s view nor the follow of a user; the later totals move');
 select is(pg_temp.apply_prof('2031-03-03 00:00Z'), 4::bigint, 'batch 3 applied: 04-02 (new) and the 3 later days');
+select results_eq(
+  $$ select * from analytics.profile_daily_stats where org_id = md5('org:prof-incr')::uuid and day >= '2025-04-02' order by day $$,
+  $$ select * from prof_incr_reader order by day $$,
+  'the applied rows equal the reader''s');
 select results_eq(
   $$ select day, new_followers, total_followers from analytics.profile_daily_stats
      where org_id = md5('org:prof-incr')::uuid order by day $$,
