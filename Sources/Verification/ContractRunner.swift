@@ -135,15 +135,15 @@ public struct ContractRunner: Sendable {
     return result
   }
 
-  /// The transactions other sessions hold open in this database, one line each. Contracts
+  /// The transactions other sessions hold open in this database, one line each (never their
+  /// query text, which may hold a password or a key). Contracts
   /// that apply rollups rely on the engine's safe bound (private.received_upper_bound),
   /// which stays below the start of the oldest of them: a failure beside one says so. Empty
   /// when there is none or the role cannot see other sessions' queries.
   static func otherTransactions(_ connection: Connection) -> [String] {
     let sql: SQL = """
-      select pg_catalog.format('while it ran, another session held a transaction open in this database (the rollups'' safe bound stays below its start): pid %s, %s, application %L, since %s, %s: %s',
-               a.pid, a.backend_type, a.application_name, a.xact_start, a.state,
-               pg_catalog.left(pg_catalog.regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 200))
+      select pg_catalog.format('while it ran, another session held a transaction open in this database (the rollups'' safe bound stays below its start): pid %s, %s, application %L, since %s, %s',
+               a.pid, a.backend_type, a.application_name, a.xact_start, a.state)
       from pg_catalog.pg_stat_activity as a
       where a.datname = pg_catalog.current_database() and a.pid <> pg_catalog.pg_backend_pid()
         and a.xact_start is not null and a.backend_type in ('client backend', 'background worker')

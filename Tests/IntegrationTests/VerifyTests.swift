@@ -119,7 +119,8 @@ struct VerifyTests {
     #expect(beside.status == 1)
     #expect(beside.stdout.contains("while it ran, another session held a transaction open in this database"))
     #expect(beside.stdout.contains("client backend, application 'verify test holder'"))
-    #expect(beside.stdout.contains("idle in transaction: select count(*)::int from app.open_table"))
+    #expect(beside.stdout.contains(", idle in transaction\n"))
+    #expect(!beside.stdout.contains("select count(*)"))  // no query text: it may hold a secret
     try holder.execute("rollback")
     #expect(try !audiencectl(["verify", "--only", "failing"] + args).stdout.contains("another session"))
   }
