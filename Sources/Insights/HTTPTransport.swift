@@ -187,7 +187,8 @@ struct HTTPTransport: Sendable {
           return reply
         }
         if (300..<400).contains(reply.status) {
-          throw .redirected(status: reply.status, to: reply.headers["location"].flatMap { Self.locationHost($0, from: url) }, host: host)
+          let target = reply.headers["location"].flatMap { Self.locationHost($0, from: url) }.map(redact)
+          throw .redirected(status: reply.status, to: target, host: host)
         }
         let excerpt = bodyExcerpt(reply.body)
         guard RetryPolicy.isRetryable(status: reply.status) else {

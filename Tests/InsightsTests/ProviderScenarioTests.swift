@@ -249,6 +249,18 @@ struct ProviderScenarioTests {
     }
   }
 
+  @Test("a redirect to a host named after the API key names it redacted", arguments: Wire.allCases)
+  func redirectHostIsRedacted(wire: Wire) async throws {
+    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    try await StubServer.with([StubReply(status: 302, headers: ["Location": "http://\(key).invalid:8443/v1"], body: "")]) { server in
+      let result = try await phrase(wire.provider(server))
+      #expect(
+        result.error
+          == "HTTP 302 from \(server.host): a redirect to [redacted].invalid:8443, not followed (requests and their API key go only to the configured base URL; configure the URL the server redirects to)"
+      )
+    }
+  }
+
   @Test("a 2xx reply over 4 MiB is not parsed: the run fails at once, naming its size", arguments: Wire.allCases)
   func oversizedReplyIsNotParsed(wire: Wire) async throws {
     // A valid answer padded with whitespace to 4 MiB + 1 byte: parseable, but never parsed.
