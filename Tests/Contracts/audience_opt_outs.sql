@@ -82,6 +82,7 @@ select tests.clear_authentication();
 -- Received after the last apply's bound (clock_timestamp(), as a later transaction would store it).
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, device_type, network_type)
 values (md5('org:aud-berlin')::uuid, now() - interval '1 hour', clock_timestamp(), 'page_view', 'C2', 'desktop', 'wifi');
+select tests.wait_for_earlier_transactions();   -- the safe bound must pass that receipt
 select audience.update_customers(md5('org:aud-berlin')::uuid);
 select results_eq($$ select orders_count, revenue_cents from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'C2' $$,
   $$ values (3, 6000::bigint) $$, 'with their next event C2''s row is rebuilt from the whole history (3 orders, 6000)');

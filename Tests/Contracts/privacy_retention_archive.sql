@@ -30,21 +30,8 @@ select tests.apply_daily_rollups();
 
 -- apply_retention covers the events above only once the engine's safe bound
 -- (private.received_upper_bound) passes this transaction's start, which another
--- transaction of this database begun earlier rightly holds back (a session of another
--- test, a connection being opened): wait up to 30 s for any such transaction to end.
-do $$
-declare
-  v_deadline timestamptz := clock_timestamp() + interval '30 seconds';
-begin
-  loop
-    perform pg_stat_clear_snapshot();
-    exit when not exists (select 1 from pg_stat_activity as a
-                          where a.datname = current_database() and a.pid <> pg_backend_pid()
-                            and a.xact_start < now() and a.backend_type in ('client backend', 'background worker'))
-           or clock_timestamp() > v_deadline;
-    perform pg_sleep(0.05);
-  end loop;
-end $$;
+-- transaction of this database begun earlier rightly holds back.
+select tests.wait_for_earlier_transactions(now());
 select tests.authenticate_as_service_role();
 create temp table arc_run as select * from analytics.apply_retention(90);
 select tests.clear_authentication();

@@ -127,3 +127,39 @@ as $$
 $$;
 comment on function tests.reset_retention_horizon() is
   'Clears analytics.retention_state.raw_events_from (NULL) for the contract''s transaction (fixtures in past months on a database whose retention has run).';
+
+-- The engine's safe bound (private.received_upper_bound) stays below the start of the
+-- oldest transaction another session holds open in this database, so events the contract
+-- received after that start are not applied yet: rightly, but a contract asserting that
+-- they are would then fail beside someone else's transaction. Waits (at most p_timeout)
+-- until no other client transaction begun before p_before, and less than p_young before
+-- now, is open; returns whether none is (false: the wait ran out). An older transaction
+-- (a long report, an idle session left in a transaction) is not waited for: it is not
+-- about to end; a contract that fails beside it is reported with it (verify lists the
+-- transactions open beside a failing contract).
+create or replace function tests.wait_for_earlier_transactions(
+  p_before timestamptz default pg_catalog.clock_timestamp(), p_timeout interval default '30 seconds',
+  p_young interval default '1 minute')
+returns boolean
+language plpgsql
+as $$
+declare
+  v_deadline timestamptz := pg_catalog.clock_timestamp() + p_timeout;
+begin
+  loop
+    perform pg_catalog.pg_stat_clear_snapshot();
+    if not exists (select 1 from pg_catalog.pg_stat_activity as a
+                   where a.datname = pg_catalog.current_database() and a.pid <> pg_catalog.pg_backend_pid()
+                     and a.xact_start < p_before and a.xact_start > pg_catalog.clock_timestamp() - p_young
+                     and a.backend_type in ('client backend', 'background worker')) then
+      return true;
+    end if;
+    if pg_catalog.clock_timestamp() > v_deadline then
+      return false;
+    end if;
+    perform pg_catalog.pg_sleep(0.05);
+  end loop;
+end;
+$$;
+comment on function tests.wait_for_earlier_transactions(timestamptz, interval, interval) is
+  'Waits (at most p_timeout, 30 s) until no other client transaction of this database begun before p_before (now) and less than p_young (1 minute) ago is open, so the rollups'' safe bound can pass p_before; true when none is.';
