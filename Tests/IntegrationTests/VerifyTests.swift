@@ -22,6 +22,23 @@ struct VerifyTests {
     let report = try JSONValue.parse(again.stdout)
     #expect(report["passed"] == .bool(true))
     #expect(try db.connect().scalar("select to_regnamespace('tests') is null and to_regnamespace('seed') is null and not exists (select 1 from pg_extension where extname = 'pgtap')", as: Bool.self) == true)
+
+    // Beside another session's transaction begun before it (8 s here), a contract whose
+    // fixtures the rollups must apply waits for it rather than failing: without the wait,
+    // audience_opt_outs' customers are not built (the safe bound stays below its start).
+    let watcher = try db.connect()
+    let beside = BackgroundQuery(db, "select 8 from pg_catalog.pg_sleep(8)")
+    var started = false
+    for _ in 0..<100 where !started {
+      Thread.sleep(forTimeInterval: 0.05)
+      started = try watcher.scalar(
+        "select exists (select 1 from pg_stat_activity where datname = current_database() and query like 'select 8 from pg_catalog.pg_sleep(8)%' and state = 'active')",
+        as: Bool.self) == true
+    }
+    #expect(started)
+    let waited = try audiencectl(["verify", "--only", "audience_opt_outs"] + args)
+    #expect(waited.status == 0, "\(waited.stdout)\n\(waited.stderr)")
+    #expect(try beside.value() == 8)
   }
 
   @Test("verify passes on a database holding real data: seed demo, seed scale, refresh (with its retention step), retention")
