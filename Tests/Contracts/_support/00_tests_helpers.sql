@@ -133,7 +133,8 @@ comment on function tests.reset_retention_horizon() is
 -- received after that start are not applied yet: rightly, but a contract asserting that
 -- they are would then fail beside someone else's transaction. Waits (at most p_timeout)
 -- until no other client transaction begun before p_before, and less than p_young before
--- now, is open; returns whether none is (false: the wait ran out). An older transaction
+-- now, is open, other than those waiting for a lock this transaction holds; returns
+-- whether none is (false: the wait ran out). An older transaction
 -- (a long report, an idle session left in a transaction) is not waited for: it is not
 -- about to end; a contract that fails beside it is reported with it (verify lists the
 -- transactions open beside a failing contract).
@@ -151,7 +152,10 @@ begin
     if not exists (select 1 from pg_catalog.pg_stat_activity as a
                    where a.datname = pg_catalog.current_database() and a.pid <> pg_catalog.pg_backend_pid()
                      and a.xact_start < p_before and a.xact_start > pg_catalog.clock_timestamp() - p_young
-                     and a.backend_type in ('client backend', 'background worker')) then
+                     and a.backend_type in ('client backend', 'background worker')
+                     -- not one that waits for this transaction (another verify's contract
+                     -- blocked on this one's pgTAP or tests schema): it cannot end first
+                     and not pg_catalog.pg_backend_pid() = any (pg_catalog.pg_blocking_pids(a.pid))) then
       return true;
     end if;
     if pg_catalog.clock_timestamp() > v_deadline then
