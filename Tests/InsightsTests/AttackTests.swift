@@ -206,7 +206,7 @@ struct AttackTests {
   func echoedKey(wire: Wire) async throws {
     let (db, org, connection) = try database()
     _ = db
-    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    let key = wire.apiKey
     let header = wire == .anthropic ? "x-api-key: \(key)" : "authorization: Bearer \(key)"
     let (report, _) = try await Self.run(
       wire.reply(["insights": [Self.entry(Self.berlin, title: "Berlin link clicks up 41%", description: "Your request had \(header).")]]),

@@ -215,7 +215,7 @@ struct ProviderScenarioTests {
 
   @Test("a non-retryable status fails at once, and a key the server echoes is redacted", arguments: Wire.allCases)
   func unauthorizedIsNotRetriedAndRedacted(wire: Wire) async throws {
-    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    let key = wire.apiKey
     let body = #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key \#(key)"}}"#
     try await StubServer.with([.json(body, status: 401)]) { server in
       let result = try await phrase(wire.provider(server))
@@ -230,7 +230,7 @@ struct ProviderScenarioTests {
     "a redirect is never followed: the API key reaches no other server, the run fails naming the redirect's host",
     arguments: Wire.allCases, [301, 302, 307, 308])
   func redirectIsNotFollowed(wire: Wire, status: Int) async throws {
-    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    let key = wire.apiKey
     // The other server would answer well: following the redirect would "succeed".
     try await StubServer.with([wire.reply(Fixtures.goodAnswer)]) { other in
       let location = "http://\(other.host)/steal?key=\(key)"
@@ -251,7 +251,7 @@ struct ProviderScenarioTests {
 
   @Test("a redirect to a host named after the API key names it redacted", arguments: Wire.allCases)
   func redirectHostIsRedacted(wire: Wire) async throws {
-    let key = wire == .anthropic ? Fixtures.anthropicKey : Fixtures.openAIKey
+    let key = wire.apiKey
     try await StubServer.with([StubReply(status: 302, headers: ["Location": "http://\(key).invalid:8443/v1"], body: "")]) { server in
       let result = try await phrase(wire.provider(server))
       #expect(
@@ -264,7 +264,7 @@ struct ProviderScenarioTests {
   @Test("a 2xx reply over 4 MiB is not parsed: the run fails at once, naming its size", arguments: Wire.allCases)
   func oversizedReplyIsNotParsed(wire: Wire) async throws {
     // A valid answer padded with whitespace to 4 MiB + 1 byte: parseable, but never parsed.
-    let answer = String(decoding: try #require(wire.reply(Fixtures.goodAnswer).body.data(using: .utf8)), as: UTF8.self)
+    let answer = wire.reply(Fixtures.goodAnswer).body
     let padded = answer + String(repeating: " ", count: (4 << 20) + 1 - answer.utf8.count)
     try await StubServer.with([.json(padded)]) { server in
       let result = try await phrase(wire.provider(server))

@@ -125,6 +125,14 @@ enum Wire: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
   var testDescription: String { rawValue }
 
+  /// The API key the provider of this wire format sends.
+  var apiKey: String {
+    switch self {
+    case .anthropic: Fixtures.anthropicKey
+    case .openai: Fixtures.openAIKey
+    }
+  }
+
   /// The model the stub server says answered.
   var answeringModel: String {
     switch self {
@@ -144,9 +152,9 @@ enum Wire: String, CaseIterable, Sendable, CustomTestStringConvertible {
   func provider(_ server: StubServer, options: TransportOptions = Fixtures.options()) -> any LLMProvider {
     switch self {
     case .anthropic:
-      AnthropicProvider(baseURL: server.baseURL, apiKey: APIKey(Fixtures.anthropicKey), model: "claude-sonnet-4-5", options: options)
+      AnthropicProvider(baseURL: server.baseURL, apiKey: APIKey(apiKey), model: "claude-sonnet-4-5", options: options)
     case .openai:
-      OpenAIProvider(baseURL: server.baseURL, apiKey: APIKey(Fixtures.openAIKey), model: "gpt-4o-mini", options: options)
+      OpenAIProvider(baseURL: server.baseURL, apiKey: APIKey(apiKey), model: "gpt-4o-mini", options: options)
     }
   }
 
