@@ -17,7 +17,7 @@
 --   -> profile views 3; new followers 2, total 2 then 3; ratings 4.00 then 3.50 (running
 --      4.00, 3.67); active events 1 then 2; hosted 0 then 1 (T2 cancelled, T3 later).
 --   -> funnel of T1: 4 impressed, 2 clicked, 1 ticket (fan: no impression, not in it).
-select plan(19);
+select plan(20);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('fan@prof.test');
@@ -145,8 +145,30 @@ select results_eq(
             ('feed', 5, 1, 0, 0, 0.00, null, 0.00),
             ('search', 1, 1, 1, 0, 100.00, 0.00, 0.00) $$,
   'T1 funnel: 4 impressed -> 2 clicked -> 1 ticket; per source and position ("Feed" is feed)');
-select is_empty($$ select * from public.get_entity_funnel(md5('org:prof')::uuid, '00000000-0000-4000-8000-0000000000f1', '2025-02-04', '2025-02-05') $$,
-                'no impression of T1 on 02-04: an empty funnel (the fan''s view without impression is not in it)');
+select results_eq(
+  $$ select source, "position", impressed, clicked, ticket_clicked, click_rate_pct, ticket_rate_pct, conversion_rate_pct
+     from public.get_entity_funnel(md5('org:prof')::uuid, '00000000-0000-4000-8000-0000000000f1', '2025-02-04', '2025-02-05') $$,
+  $$ values (null::text, null::integer, 0::bigint, 0::bigint, 0::bigint, null::numeric, null::numeric, null::numeric) $$,
+  'no impression of T1 on 02-04: the total row alone, zeros and NULL rates (the fan''s view without impression is not in it)');
+-- One id under two entity types (a client that sometimes omits entity_type): one entity.
+-- M on 02-03: w1 impression typed tour_date (feed, 1) at 13:00, untyped impression (search, 3)
+-- at 13:05 and untyped event_view at 13:10; w2 untyped impression (profile, 2) at 14:00.
+-- -> w1 one visitor-day under its first impression (feed, 1), clicked; w2 (profile, 2):
+--    impressed 2, clicked 1, no ticket.
+select tests.clear_authentication();
+insert into analytics.events (org_id, occurred_at, event_type, entity_type, entity_id, visitor_id, properties)
+values (md5('org:prof')::uuid, '2025-02-03 13:00Z', 'impression', 'tour_date', '00000000-0000-4000-8000-0000000000f9', 'w1', '{"source": "feed", "position": 1}'),
+       (md5('org:prof')::uuid, '2025-02-03 13:05Z', 'impression', null, '00000000-0000-4000-8000-0000000000f9', 'w1', '{"source": "search", "position": 3}'),
+       (md5('org:prof')::uuid, '2025-02-03 13:10Z', 'event_view', null, '00000000-0000-4000-8000-0000000000f9', 'w1', '{}'),
+       (md5('org:prof')::uuid, '2025-02-03 14:00Z', 'impression', null, '00000000-0000-4000-8000-0000000000f9', 'w2', '{"source": "profile", "position": 2}');
+select tests.authenticate_as(md5('viewer@prof.test')::uuid);
+select results_eq(
+  $$ select source, "position", impressed, clicked, ticket_clicked, click_rate_pct, ticket_rate_pct, conversion_rate_pct
+     from public.get_entity_funnel(md5('org:prof')::uuid, '00000000-0000-4000-8000-0000000000f9', '2025-02-03', '2025-02-05') $$,
+  $$ values (null::text, null::integer, 2::bigint, 1::bigint, 0::bigint, 50.00, 0.00, 0.00),
+            ('feed', 1, 1, 1, 0, 100.00, 0.00, 0.00),
+            ('profile', 2, 1, 0, 0, 0.00, null, 0.00) $$,
+  'an id under two entity types is one entity: w1 counted once, under its first impression (feed, 1)');
 select throws_ok($$ select * from public.get_entity_funnel(md5('org:prof')::uuid, null, '2025-02-03', '2025-02-05') $$,
                  '22023', null, 'a NULL entity is refused');
 select tests.clear_authentication();

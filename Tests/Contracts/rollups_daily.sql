@@ -22,7 +22,7 @@
 --   25 03-13 12:00  play c1 by a bot (never counted)
 -- Daily distinct visitors 03-09..03-16: 3, 2, 3, 2, 1, 1, 1, 1; over the week 03-10..03-16
 -- the sum of the days is 11 but the distinct visitors are v1 v2 v3 vU = 4.
-select plan(31);
+select plan(34);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@roll.test');
@@ -206,6 +206,28 @@ select results_eq(
   $$ values ('2025-03-09'::date, 1::bigint, 1::bigint), ('2025-03-10', 1, 2), ('2025-03-11', 0, 2), ('2025-03-12', 0, 2) $$,
   'the applied rows agree');
 
+-- A late, earlier content_created of c1 by another user W (03-08 12:00 local): the earliest
+-- one names the creator, so every play of c1 is W's. U's 03-10 row (only that play) is gone,
+-- the plays leave U's 03-09 and 03-11 rows; W gets the creation and the three plays. The
+-- reader has it before the apply; the apply deletes the vanished row (unit: the day).
+select tests.create_user('maker@roll.test');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id, user_id)
+values (md5('org:roll')::uuid, '2025-03-08 17:00:00Z', clock_timestamp(), 'content_created', 'content_item',
+        '00000000-0000-4000-8000-00000000a0c1', 'vW', md5('maker@roll.test')::uuid);
+select results_eq(
+  $$ select case user_id when md5('fan@roll.test')::uuid then 'U' when md5('maker@roll.test')::uuid then 'W' end, day, items_created, plays_received
+     from private.rollup_rows(null::analytics.user_daily_stats, md5('org:roll')::uuid) order by 1, 2 $$,
+  $$ values ('U', '2025-03-09'::date, 1::bigint, 0::bigint), ('U', '2025-03-11', 0, 0), ('U', '2025-03-12', 0, 0),
+            ('W', '2025-03-08', 1, 0), ('W', '2025-03-09', 0, 1), ('W', '2025-03-10', 0, 1), ('W', '2025-03-11', 0, 1) $$,
+  'a late earlier creator: before the apply, the reader credits W with every play of c1 and U with none (no 03-10 row left)');
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply');
+select results_eq(
+  $$ select case user_id when md5('fan@roll.test')::uuid then 'U' when md5('maker@roll.test')::uuid then 'W' end, day, items_created, plays_received
+     from analytics.user_daily_stats where org_id = md5('org:roll')::uuid order by 1, 2 $$,
+  $$ values ('U', '2025-03-09'::date, 1::bigint, 0::bigint), ('U', '2025-03-11', 0, 0), ('U', '2025-03-12', 0, 0),
+            ('W', '2025-03-08', 1, 0), ('W', '2025-03-09', 0, 1), ('W', '2025-03-10', 0, 1), ('W', '2025-03-11', 0, 1) $$,
+  'the applied rows agree: U''s 03-10 row is deleted');
+
 -- The rebuild from empty (the same compute function over every received row) equals the
 -- incremental result, row for row, for the fixture's organization.
 select is((select count(*) from (
@@ -247,7 +269,7 @@ select results_eq(
 
 -- Who may read what.
 select tests.authenticate_as(md5('owner@roll.test')::uuid);
-select is((select count(*) from analytics.org_daily_stats), 8::bigint, 'a member reads the organization''s 8 daily rows (RLS)');
+select is((select count(*) from analytics.org_daily_stats), 9::bigint, 'a member reads the organization''s 9 daily rows (RLS; 03-08 has the late content_created)');
 select throws_ok($$ select count(*) from analytics.org_daily_visitors $$, '42501', null,
                  'the visitor sets are not readable by API users');
 select throws_ok($$ select count(*) from analytics.visitor_daily_counts $$, '42501', null,

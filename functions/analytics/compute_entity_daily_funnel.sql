@@ -5,7 +5,9 @@
 -- states the rules): the complete rows of every (organization, local day) touched by
 -- impression, event_view, search_result_click, link_click or ticket_cta events received in
 -- [p_after, p_upto), recomputed from all those events of the day. A visitor is
--- events.visitor_id, else the user id; events with neither are left out.
+-- events.visitor_id, else the user id; events with neither are left out. The entity is the
+-- entity id: events of one id with different entity types (or none, 'unknown') are one
+-- entity, and its visitor-day is keyed under the entity type of its first impression.
 -- Registered with the unit of replacement (org_id, day): a visitor-day counts under the
 -- source and position of its first impression, so a late, earlier impression moves it to
 -- another key, and a key can vanish from its day; apply deletes it, readers hide it
@@ -30,13 +32,17 @@ as $$
       and not e.is_bot
   ),
   per_visitor as (
-    select ev.org_id, ev.day, ev.entity_type, ev.entity_id, ev.visitor,
+    -- One visitor-day per entity id, whatever entity types its events carry; it is keyed
+    -- under the type of its first impression.
+    select ev.org_id, ev.day, ev.entity_id, ev.visitor,
+           (pg_catalog.array_agg(ev.entity_type order by ev.occurred_at, ev.id)
+              filter (where ev.event_type = 'impression'))[1] as entity_type,
            (pg_catalog.array_agg(ev.properties order by ev.occurred_at, ev.id)
               filter (where ev.event_type = 'impression'))[1] as first_impression,
            pg_catalog.bool_or(ev.event_type in ('event_view', 'search_result_click', 'link_click', 'ticket_cta')) as clicked,
            pg_catalog.bool_or(ev.event_type = 'ticket_cta' or (ev.event_type = 'link_click' and ev.link_type = 'tickets')) as ticket
     from ev
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4
     having pg_catalog.bool_or(ev.event_type = 'impression')
   )
   select p.org_id, p.entity_type, p.entity_id, p.day,

@@ -3,15 +3,18 @@
 -- requires: functions/analytics/touched_day_events.sql
 -- requires: functions/analytics/daily_rollup_events.sql
 -- Compute function of the rollup analytics.user_daily_stats (migration 0030 states the
--- columns): the complete rows of every (organization, user, local day) that a non-bot
--- event received in [p_after, p_upto) contributes to, recomputed from all the events of
--- that user-day (analytics.touched_day_events). What a user did (events.user_id = the
--- user) and what the user received: plays (by anyone) of the content items the user
--- created (creator: user_id of the item's earliest content_created event, any date) and
--- follow events about the user (entity_type 'user', entity_id = the user). A play touches
--- its creator's day; a content_created event touches the days with plays of its item for
--- every user who logged one for that item (the creator may change). Each side is
+-- columns): every row of each (organization, local day) that a non-bot event received in
+-- [p_after, p_upto) contributes to, recomputed from all the events of that day
+-- (analytics.touched_day_events). What a user did (events.user_id = the user) and what the
+-- user received: plays (by anyone) of the content items the user created (creator: user_id
+-- of the item's earliest content_created event, any date) and follow events about the user
+-- (entity_type 'user', entity_id = the user). A play touches its day; a content_created
+-- event touches the days with plays of its item (the creator may change). Each side is
 -- aggregated to (user, day) before they are combined.
+-- Registered with the unit of replacement (org_id, day): a late, earlier content_created
+-- names another creator, and the plays credited to the one it replaces leave that user's
+-- days, whose rows can vanish; apply deletes them, readers hide them (with the key as the
+-- unit they stayed stored and read, crediting both users).
 -- PL/pgSQL for its early exit: when nothing was received in the range (a reader's common
 -- case) it returns at once (analytics.received_any) instead of planning its query over the
 -- partitioned log at every call (~30 ms at 10M events, as a SQL function inlined into the
@@ -60,14 +63,17 @@ begin
     select e.org_id, e.entity_id, e.day, e.fresh from ev as e
     where e.event_type = 'follow' and e.entity_type = 'user' and e.entity_id is not null
     union all
-    -- A new content_created: every user who logged one for the item, on the days of its plays.
+    -- A new content_created: the days of its item's plays are touched (every user who logged
+    -- one for the item, so that the day has a fresh contribution even when none is credited).
     select p.org_id, c.user_id, p.day, true
     from plays_per_item as p
     join creations as c on c.org_id = p.org_id and c.entity_id = p.entity_id
     where exists (select 1 from creations as n where n.org_id = p.org_id and n.entity_id = p.entity_id and n.fresh)
   ),
   touched as (
-    select distinct c.org_id, c.user_id, c.day from contributions as c where c.fresh
+    -- Every user of each day with a fresh contribution: the unit is the day.
+    select distinct c.org_id, c.user_id, c.day from contributions as c
+    where (c.org_id, c.day) in (select f.org_id, f.day from contributions as f where f.fresh)
   ),
   done as (
     select e.org_id, e.user_id, e.day,
@@ -124,10 +130,10 @@ end;
 $$;
 revoke execute on function analytics.compute_user_daily_stats(uuid, timestamptz, timestamptz) from public, anon, authenticated;
 comment on function analytics.compute_user_daily_stats(uuid, timestamptz, timestamptz) is
-  'Compute function of the rollup analytics.user_daily_stats: complete rows of the user-days that non-bot events received in [p_after, p_upto) contribute to. Internal (owner only).';
+  'Compute function of the rollup analytics.user_daily_stats: every row of the organization-days that non-bot events received in [p_after, p_upto) contribute to (unit: org_id, day). Internal (owner only).';
 
 select private.register_rollup(
   'analytics.user_daily_stats', 'analytics.events', 'analytics.user_daily_stats', 'analytics.compute_user_daily_stats',
   array['org_id', 'user_id', 'day'], 'day', '{}',
   'Per organization, signed-in user and local day: what the user did and received (plays of their items, followers) (migration 0030).',
-  p_shared_source => 'analytics.daily_rollup_events');
+  p_unit_columns => array['org_id', 'day'], p_shared_source => 'analytics.daily_rollup_events');

@@ -1,8 +1,10 @@
 -- The impression -> click -> ticket link click funnel of one entity (an event, a mashup,
 -- any events.entity_id) for the local days [p_from, p_to), per source and position of the
 -- first impression, from the rollup analytics.entity_daily_funnel (exact at every moment;
--- rules in migration 0556: visitor-days, nested steps). Rows:
---   source, position            one row per pair, plus a total row (source NULL, position NULL) first;
+-- rules in migration 0556: visitor-days, nested steps; the entity is the id, whatever entity
+-- types its events carry: a visitor-day counts once). Rows:
+--   source, position            one row per pair, plus a total row (source NULL, position NULL) first,
+--                               also when nothing was impressed (zeros, NULL rates);
 --   impressed, clicked, ticket_clicked      visitor-days at each step;
 --   click_rate_pct = clicked / impressed x 100, ticket_rate_pct = ticket_clicked / clicked x 100,
 --   conversion_rate_pct = ticket_clicked / impressed x 100; two decimals, NULL when 0 / 0.
@@ -28,8 +30,9 @@ begin
   end if;
   return query
   with f as (
-    select x.source::text as source, x.position, pg_catalog.sum(x.impressed)::bigint as impressed,
-           pg_catalog.sum(x.clicked)::bigint as clicked, pg_catalog.sum(x.ticket_clicked)::bigint as ticket_clicked
+    select x.source::text as source, x.position, coalesce(pg_catalog.sum(x.impressed), 0)::bigint as impressed,
+           coalesce(pg_catalog.sum(x.clicked), 0)::bigint as clicked,
+           coalesce(pg_catalog.sum(x.ticket_clicked), 0)::bigint as ticket_clicked
     from private.rollup_rows(null::analytics.entity_daily_funnel, p_org_id, p_from, p_to) as x
     where x.org_id = p_org_id and x.entity_id = p_entity_id
     group by grouping sets ((x.source, x.position), ())
@@ -39,7 +42,6 @@ begin
          case when f.clicked > 0 then pg_catalog.round(100.0 * f.ticket_clicked / f.clicked, 2) end,
          case when f.impressed > 0 then pg_catalog.round(100.0 * f.ticket_clicked / f.impressed, 2) end
   from f
-  where f.impressed is not null
   order by (f.source is not null), f.impressed desc, f.source, f.position;
 end;
 $$;
