@@ -26,7 +26,7 @@
 -- Listens in the period: (05-01 v1 s1) 65 s, (05-01 v2 s2) 180 s complete, (05-01 v3 s3) 10 s,
 -- (05-02 v1 s4) 20 s, (05-02 v2 s5) 0 s: 5 listens, 275 s, average 55.0, completion 20.0 %,
 -- reached 30 s: 2 (40.0 %), 60 s: 2 (40.0 %), 120 s: 1 (20.0 %).
-select plan(15);
+select plan(18);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_user('owner@ent.test');
@@ -114,6 +114,33 @@ select is(public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-
                          "visitors": 1, "likes": 0, "shares": 0, "comments": 0, "downloads": 0, "impressions": 0,
                          "clicks": 0, "ticket_clicks": 0, "interested": 1}}'::jsonb,
           'an entity that is not a content item (a tour date): its type from the events, no title, 1 interested');
+
+-- One id under two entity types (a client that sometimes omits entity_type), m1: v1 plays it
+-- typed content_item at 05-01 12:00 local and untyped at 12:10; v2 untyped on 05-02 12:00.
+-- Its listeners and visitors are people, counted once whatever the type: 2 over the span and
+-- the period, 1 on each day (not 2 on 05-01).
+select tests.clear_authentication();
+insert into analytics.events (org_id, occurred_at, received_at, event_type, entity_type, entity_id, visitor_id)
+values (md5('org:ent')::uuid, '2025-05-01 15:00:00Z', clock_timestamp(), 'play', 'content_item', '00000000-0000-4000-8000-00000000e0a1', 'v1'),
+       (md5('org:ent')::uuid, '2025-05-01 15:10:00Z', clock_timestamp(), 'play', null, '00000000-0000-4000-8000-00000000e0a1', 'v1'),
+       (md5('org:ent')::uuid, '2025-05-02 15:00:00Z', clock_timestamp(), 'play', null, '00000000-0000-4000-8000-00000000e0a1', 'v2');
+select tests.authenticate_as(md5('viewer@ent.test')::uuid);
+create temp table ent_multi as
+  select public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-8000-00000000e0a1', '2025-05-01', '2025-05-03') as r;
+select is((select pg_catalog.jsonb_build_object(
+             'lifetime', (r -> 'lifetime') - '{first_day,last_day,events,likes,shares,comments,downloads,impressions,clicks,ticket_clicks,interested}'::text[],
+             'period', (r -> 'period') - '{events,likes,shares,comments,downloads,impressions,clicks,ticket_clicks,interested}'::text[],
+             'daily', (select pg_catalog.jsonb_agg(d - '{likes,shares,average_watch_seconds}'::text[]) from pg_catalog.jsonb_array_elements(r -> 'daily') as d))
+           from ent_multi),
+          '{"lifetime": {"plays": 3, "listeners": 2, "visitors": 2}, "period": {"plays": 3, "listeners": 2, "visitors": 2},
+            "daily": [{"date": "2025-05-01", "plays": 2, "listeners": 1, "visitors": 1},
+                      {"date": "2025-05-02", "plays": 1, "listeners": 1, "visitors": 1}]}'::jsonb,
+          'an id under two entity types: 2 listeners and visitors over the span and the period, 1 each day (before the apply)');
+select tests.clear_authentication();
+select lives_ok($$ select tests.apply_daily_rollups() $$, 'apply the daily rollups again');
+select tests.authenticate_as(md5('viewer@ent.test')::uuid);
+select is(public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-8000-00000000e0a1', '2025-05-01', '2025-05-03'),
+          (select r from ent_multi), 'the same answer from the applied rollups');
 
 select tests.authenticate_as(md5('owner@ent.test')::uuid);
 select throws_ok($$ select public.get_entity_analytics(md5('org:ent')::uuid, '00000000-0000-4000-8000-0000000000ff', '2025-05-01', '2025-05-03') $$,

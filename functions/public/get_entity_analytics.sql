@@ -17,10 +17,12 @@
 --     "interactions": {view duration, click-through and ticket conversion rates, reviews
 --                      and average rating, daily}: analytics.entity_interactions }
 -- Definitions: listeners = distinct visitors who played it, visitors = distinct visitors
--- with any event about it, each over the whole span (never a sum of daily counts);
+-- with any event about it, each over the whole span (never a sum of daily counts), daily:
+-- per day; the entity is the id, whatever entity types its events carry (or none);
 -- lifetime = every day up to now. Retention from play_progress events (see
 -- analytics.entity_daily_stats): a listen is a (visitor, session) with progress reports
--- on a day, its watch time the highest position_s; average_watch_seconds = total watch
+-- on a day (per entity type: an id whose play_progress events carry several types counts
+-- a (visitor, session) once per type), its watch time the highest position_s; average_watch_seconds = total watch
 -- time / listens (one decimal); completion_rate_pct = completed listens / listens x 100
 -- (one decimal); drop_off: listens that reached 30, 60, 120 seconds and their share of
 -- all listens (one decimal); NULLs when there is no listen. peak_hours: local hours of
@@ -99,10 +101,20 @@ begin
              order by pg_catalog.sum(t.events) desc, t.entity_type limit 1) as entity_type
     from life as l
   ),
+  types as (
+    select pg_catalog.count(distinct x.entity_type) > 1 as several from recency as x
+  ),
+  visitor_sets as materialized (
+    -- An id that carries several entity types: its visitors of all of them, counted once.
+    select v.day, v.visitor_key, v.played
+    from private.entity_daily_visitors_rows(p_org_id, '-infinity', 'infinity') as v
+    where v.entity_id = p_entity_id and (select t.several from types as t)
+  ),
   distinct_visitors as (
     -- Sums of the recency rollup (migration 0920): lifetime = the first-timers; a period =
     -- each visitor on their first day in it. When the id carries several entity types, the
-    -- visitors of all of them are counted once, from the visitor sets themselves.
+    -- visitors of all of them are counted once, from the visitor sets themselves. Each
+    -- branch is an aggregate without GROUP BY: HAVING keeps only the one that applies.
     select coalesce(pg_catalog.sum(r.first_listeners), 0) as listeners,
            coalesce(pg_catalog.sum(r.first_visitors), 0) as visitors,
            coalesce(pg_catalog.sum(r.listeners - coalesce(r.returning_listeners[pg_catalog.width_bucket(r.day - p_from, r.listener_gaps)], 0))
@@ -110,24 +122,31 @@ begin
            coalesce(pg_catalog.sum(r.visitors - coalesce(r.returning_visitors[pg_catalog.width_bucket(r.day - p_from, r.visitor_gaps)], 0))
                       filter (where r.day >= p_from and r.day < p_to), 0) as period_visitors
     from recency as r
-    where (select pg_catalog.count(distinct x.entity_type) from recency as x) <= 1
+    having not (select t.several from types as t)
     union all
     select pg_catalog.count(distinct v.visitor_key) filter (where v.played),
            pg_catalog.count(distinct v.visitor_key),
            pg_catalog.count(distinct v.visitor_key) filter (where v.played and v.day >= p_from and v.day < p_to),
            pg_catalog.count(distinct v.visitor_key) filter (where v.day >= p_from and v.day < p_to)
-    from private.entity_daily_visitors_rows(p_org_id, '-infinity', 'infinity') as v
-    where v.entity_id = p_entity_id
-      and (select pg_catalog.count(distinct x.entity_type) from recency as x) > 1
+    from visitor_sets as v
+    having (select t.several from types as t)
+  ),
+  day_visitors as (
+    -- Daily listeners and visitors of an id with several entity types: distinct per day.
+    select v.day, pg_catalog.count(distinct v.visitor_key) filter (where v.played) as listeners,
+           pg_catalog.count(distinct v.visitor_key) as visitors
+    from visitor_sets as v
+    where v.day >= p_from and v.day < p_to
+    group by v.day
   ),
   daily as (
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                       'date', d.day,
                       'plays', coalesce(x.plays, 0),
-                      'listeners', coalesce(x.unique_plays, 0),
+                      'listeners', coalesce(dv.listeners, x.unique_plays, 0),
                       'likes', coalesce(x.likes, 0),
                       'shares', coalesce(x.shares, 0),
-                      'visitors', coalesce(x.visitors, 0),
+                      'visitors', coalesce(dv.visitors, x.visitors, 0),
                       'average_watch_seconds', case when x.listens > 0 then pg_catalog.round(x.watch_seconds / x.listens, 1) end)
                     order by d.day), '[]'::jsonb) as days
     from (select pg_catalog.generate_series(p_from, p_to - 1, interval '1 day')::date as day) as d
@@ -139,6 +158,7 @@ begin
       where l.day >= p_from and l.day < p_to
       group by l.day
     ) as x on x.day = d.day
+    left join day_visitors as dv on dv.day = d.day
   ),
   hours as (
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('hour', h.hour, 'events', h.events)
