@@ -3,7 +3,7 @@
 --   tenants-a: alice owner, bob admin, carol viewer      (3 members)
 --   tenants-b: dave owner                                (1 member)
 --   erin: a user in no organization yet.
-select plan(34);
+select plan(36);
 
 do $$
 begin
@@ -167,6 +167,20 @@ select results_eq(
   $$ update app.organizations set timezone = 'Europe/Paris' where slug = 'tenants-a' returning timezone $$,
   $$ values ('Europe/Paris') $$,
   'an owner sets a valid IANA time zone');
+-- Once the organization has activity, its zone is fixed (migration 1252): its derived rows
+-- are keyed by local days. Setting the same zone again still passes.
+select tests.clear_authentication();
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id)
+select id, now() - interval '1 hour', 'page_view', 'tz-v1' from app.organizations where slug = 'tenants-a';
+select tests.authenticate_as(md5('bob@tenants.test')::uuid);
+select throws_ok(
+  $$ update app.organizations set timezone = 'Asia/Tokyo' where slug = 'tenants-a' $$,
+  '55000', null,
+  'an organization with events keeps its time zone (55000)');
+select results_eq(
+  $$ update app.organizations set timezone = 'Europe/Paris' where slug = 'tenants-a' returning timezone $$,
+  $$ values ('Europe/Paris') $$,
+  'an update that sets the same time zone passes');
 select throws_ok(
   $$ update app.organizations set slug = 'Tenants A' where slug = 'tenants-a' $$,
   '23514', null,
