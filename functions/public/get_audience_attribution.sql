@@ -41,6 +41,16 @@
 -- private.audience_touch_days). The touch rows not yet applied (private.rollup_fresh) are
 -- computed once per call and passed to every read of the credits. Exact whether or not
 -- refresh has run.
+-- Retention and erasure (README, "Attribution as sums"): touches are kept from the last
+-- retention cutoff on. The touch rows of local days wholly before the cutoff are deleted
+-- (private.retain_audience_touch_days): a visitor with no touch left in the period is not
+-- counted, and a period that ends before the cutoff's local day has no row (where
+-- get_audience_acquisition still counts the pseudonymized raw events); the row of the local
+-- day that contains the cutoff keeps the touch computed before its events were
+-- pseudonymized. An erased visitor's touch rows are deleted, but the sums (lookbacks 0 and
+-- 30), which hold no identifier, keep their weight until one of their days is recomputed
+-- whole or the rollup is rebuilt: there, visitors and clicked visitors may count an erased
+-- person that the per-visitor credits (other lookbacks) no longer count.
 -- enable_nestloop and enable_mergejoin off: each reader's "stored rows not recomputed since
 -- the watermark" is an anti-join with its fresh rows, which the planner, estimating a few
 -- fresh rows, made a nested loop rescanning them; a hash anti-join reads them once. The

@@ -6,6 +6,7 @@
 --     "active_visitors": n,        distinct visitors (visitor_id, else 'user:<user_id>')
 --                                  with an event in the last 5 minutes
 --     "playing_now": [{"entity_type", "entity_id", "title", "listeners"}],
+--                                  (title: of the content item with that id, else null)
 --                                  items with a play or play_progress event in the last 5
 --                                  minutes; listeners = distinct visitors; the 10 with the
 --                                  most listeners (ties: entity id)

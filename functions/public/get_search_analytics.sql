@@ -6,7 +6,9 @@
 --     "daily": [{"date", same five figures}]                        every day, in order
 --     "top_queries": [{"query", "searches", "zero_result_rate_pct", "search_to_click_rate_pct"}] }
 -- Definitions (bots excluded, days in the organization's time zone): queries are
--- normalized (analytics.normalize_query: NFKC, lower case, white space collapsed);
+-- normalized (analytics.normalize_query: NFKC, lower case, white space collapsed); a search
+-- is a search event whose properties.query is a non-blank string: one without a query
+-- (nothing was searched for) is counted nowhere, nor are its clicks;
 -- zero_result_rate_pct = searches with results_count 0 / searches x 100;
 -- search_to_click_rate_pct = clickers / searchers x 100, where searchers are the
 -- (visitor, query, day) triples with a search and clickers those that also have a

@@ -8,6 +8,10 @@
 -- customers rollup (audience.customers_now(org, false)) with stage, intent and propensity
 -- derived at now(): a customer with an event or order received since the last refresh
 -- counts as of that refresh (or not at all when new since); see audience.customers_now.
+-- Retention: a customer's row is a lifetime profile. It keeps counting events that
+-- retention has since pseudonymized or dropped (under its own visitor id) until the
+-- customer is touched again (audience.compute_customers' header), so a recount from the
+-- raw events kept differs for customers first seen before the last retention cutoff.
 -- 42501: not a member / below analyst; 22023: invalid filter (the hint lists what is
 -- allowed).
 create or replace function public.preview_segment(p_org_id uuid, p_filter jsonb)
