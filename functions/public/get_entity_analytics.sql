@@ -22,7 +22,9 @@
 -- lifetime = every day up to now. Retention from play_progress events (see
 -- analytics.entity_daily_stats): a listen is a (visitor, session) with progress reports
 -- on a day (per entity type: an id whose play_progress events carry several types counts
--- a (visitor, session) once per type), its watch time the highest position_s; average_watch_seconds = total watch
+-- a (visitor, session) once per type; do-not-track events, stored without visitor and
+-- session, make one listen per entity-day between them), its watch time the highest
+-- position_s; average_watch_seconds = total watch
 -- time / listens (one decimal); completion_rate_pct = completed listens / listens x 100
 -- (one decimal); drop_off: listens that reached 30, 60, 120 seconds and their share of
 -- all listens (one decimal); NULLs when there is no listen. peak_hours: local hours of
