@@ -1,7 +1,7 @@
 -- Contract: public.get_audience_overview. Fixture: tests.audience_june_fixture (see
 -- Tests/Contracts/_support/40_audience_fixtures.sql), organization aud-berlin in
 -- Europe/Berlin; current period [2026-06-01, 2026-06-15), previous [2026-05-18, 2026-06-01).
-select plan(18);
+select plan(20);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 
@@ -113,5 +113,23 @@ select throws_ok(
   $$ select * from public.get_audience_overview(md5('org:aud-berlin')::uuid, '-infinity', '2026-06-15') $$,
   '22023', 'period bounds must be finite dates', 'an infinite bound: 22023, named'
 );
+
+-- An order with neither visitor_id nor user_id (a box-office sale, say) on 06-10: its
+-- 1,500 count in orders and revenue, and nobody is its buyer (it was dropped whole, against
+-- the header). get_audience_acquisition puts it in the (untracked) row, buyers 0.
+select tests.authenticate_as_service_role();
+insert into audience.orders (org_id, kind, amount_cents, currency, occurred_at)
+values (md5('org:aud-berlin')::uuid, 'purchase', 1500, 'EUR', '2026-06-10 12:00Z');
+select tests.authenticate_as(tests.audience_user('viewer'));
+select results_eq(
+  $$ select buyers, new_buyers, returning_buyers, orders, revenue_cents
+     from public.get_audience_overview(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15') where period = 'current' $$,
+  $$ values (2::bigint, 1::bigint, 1::bigint, 3::bigint, 10500::bigint) $$,
+  'an order without visitor and user: orders 3 and revenue 10500, still 2 buyers (1 new, 1 returning)');
+select results_eq(
+  $$ select visitors, buyers, orders, revenue_cents, ltv_cents
+     from public.get_audience_acquisition(md5('org:aud-berlin')::uuid, '2026-06-01', '2026-06-15') where source = '(untracked)' $$,
+  $$ values (0::bigint, 0::bigint, 1::bigint, 1500::bigint, null::bigint) $$,
+  'acquisition: the order in the (untracked) row, nobody''s (0 buyers, no lifetime value)');
 
 select * from finish();

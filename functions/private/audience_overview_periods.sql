@@ -257,14 +257,16 @@ begin
     from periods as p
   ),
   buyer_totals as (
+    -- Orders without visitor and user (visitor key NULL) count in orders and revenue, and
+    -- as nobody's: not a buyer.
     select b.k,
-           pg_catalog.count(*) as buyers,
+           pg_catalog.count(b.visitor_key) as buyers,
            pg_catalog.count(*) filter (where f.first_at >= p.f_at) as new_buyers,
            pg_catalog.sum(b.orders)::bigint as orders,
            pg_catalog.sum(b.revenue_cents)::bigint as revenue_cents
     from buyer_rows as b
     join periods as p on p.k = b.k
-    join first_orders as f on f.visitor_key = b.visitor_key
+    left join first_orders as f on f.visitor_key = b.visitor_key
     group by b.k
   )
   select p_names[p.k], p.period_from, p.period_to,

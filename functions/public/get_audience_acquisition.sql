@@ -10,7 +10,8 @@
 --     medium = utm_medium, else 'referral' (referrer without utm), else '(none)';
 --     campaign = utm_campaign, else '(none)'. Each visitor counts in exactly one row;
 --   * buyers with orders in the period but no event in it are in the row
---     ('(untracked)', '(none)', '(none)') with 0 visitors;
+--     ('(untracked)', '(none)', '(none)') with 0 visitors; so are the orders and revenue
+--     of orders with neither visitor_id nor user_id, which are nobody's (not a buyer);
 --   * click_through_rate_pct: visitors who clicked (link_click or ticket_cta) / visitors;
 --   * conversion_rate_pct: visitors who are buyers in the period / visitors;
 --   * orders, revenue_cents: the channel's buyers' orders placed in the period, not
@@ -171,7 +172,7 @@ begin
     select coalesce(f.source, '(untracked)') as source,
            coalesce(f.medium, '(none)') as medium,
            coalesce(f.campaign, '(none)') as campaign,
-           pg_catalog.count(*) as buyers,
+           pg_catalog.count(b.visitor_key) as buyers,   -- an order without a key is nobody's
            pg_catalog.count(f.visitor_key) as converted,
            pg_catalog.sum(b.orders)::bigint as orders,
            pg_catalog.sum(b.revenue_cents)::bigint as revenue_cents,

@@ -24,7 +24,9 @@
 --     '(direct)', else '(direct)' (no other touch in the window);
 --   * with p_lookback_days = 0 and 'first_touch' the answer is get_audience_acquisition's;
 --   * visitors, clicks and conversions are of the period only (the lookback only chooses
---     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)').
+--     the channel); buyers without an event in the period: ('(untracked)', '(none)', '(none)'),
+--     where the orders and revenue of orders with neither visitor_id nor user_id also go
+--     (nobody's: not a buyer).
 -- How (README, "Attribution as sums"): the visitors and clicked visitors of each channel are
 -- sums of the rollup private.audience_attribution_days (migration 0950) over the period's
 -- days, through its inlinable reader: each row's cumulated weight of the gaps <= day - p_from, for
@@ -180,7 +182,7 @@ begin
   sales as (
     select coalesce(c.source, '(untracked)') collate "C" as source, coalesce(c.medium, '(none)') collate "C" as medium,
            coalesce(c.campaign, '(none)') collate "C" as campaign,
-           pg_catalog.count(*) as buyers, pg_catalog.count(c.visitor_key) as converted,
+           pg_catalog.count(b.visitor_key) as buyers, pg_catalog.count(c.visitor_key) as converted,
            pg_catalog.sum(b.orders) as orders, pg_catalog.sum(b.revenue_cents) as revenue_cents,
            pg_catalog.round(pg_catalog.avg(l.revenue_cents))::bigint as ltv_cents
     from buyer_rows as b

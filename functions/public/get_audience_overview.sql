@@ -13,7 +13,9 @@
 --   * orders and revenue come from audience.orders only (never from events, so a buyer's
 --     page views cannot multiply them): an order is a row (purchase, tip or subscription
 --     payment) placed in the period and not refunded; revenue_cents is their sum (a
---     refunded order counts zero); buyers: distinct visitors with an order;
+--     refunded order counts zero); buyers: distinct visitors with an order (an order
+--     with neither visitor_id nor user_id counts in orders and revenue, as nobody's: not
+--     a buyer);
 --   * purchase_rate_pct: visitors who are buyers / visitors;
 --   * new_buyers: buyers whose first order ever is in the period; returning_buyers: the
 --     others (an order before the period);
