@@ -4,7 +4,7 @@
 -- requires: functions/private/visitor_day_channels.sql
 -- Acquisition channels of one organization for the local days [p_from, p_to): one row
 -- per source / medium / campaign. Callable by members (viewer or above) and service_role.
--- Definitions (see public.get_audience_overview for days, bots, visitors and orders):
+-- Definitions (see public.get_audience_overview for days, bots, visitors, orders and retention):
 --   * a visitor's channel is the channel of their first event in the period (first touch
 --     in the period): source = utm_source, else the referrer domain, else '(direct)';
 --     medium = utm_medium, else 'referral' (referrer without utm), else '(none)';
