@@ -4,7 +4,7 @@
 -- days [2026-05-16, 2026-06-15)), through every usage RPC, before and after the rollups
 -- are applied (exact in every state), and who may read what.
 -- audiencectl:uses-seed
-select plan(39);
+select plan(40);
 
 create temporary table ud_load_1 as select * from seed.load_demo_usage('2026-06-15 12:00:00+00');
 create temporary table ud_load_2 as select * from seed.load_demo_usage('2026-06-15 12:00:00+00');
@@ -64,6 +64,11 @@ select results_eq(
   $$ values ('2026-06-01'::date, '2026-07-01'::date, 100::numeric, 84.09::numeric, 84.1::numeric, 168.18::numeric,
              '2026-06-18'::date, '[50, 75]'::jsonb) $$,
   'budget status on 2026-06-15: spent $84.09 (84.1 %), projected $168.18, exhausted on 2026-06-18, alerts at 50 and 75 %');
+select results_eq(
+  $$ select spent, pct_used, projected, projected_exhaustion, jsonb_path_query_array(alerts, '$[*].threshold_pct')
+     from public.get_budget_status(md5('demo-org:demo-nexus')::uuid, '2026-06-10') $$,
+  $$ values (67.92::numeric, 67.9::numeric, 203.75::numeric, '2026-06-15'::date, '[50]'::jsonb) $$,
+  'as of 2026-06-10: the spend of June 1-10 ($67.915, recounted from the requests), projected $203.75 (10 days of 30), exhausted on 06-15, only the 50 % alert (75 % came on 06-12)');
 
 -- Cost breakdown, with the (other) row and the price change to the cent --------------------
 select results_eq(
@@ -115,8 +120,9 @@ delete from usage.anomalies where org_id = md5('demo-org:demo-nexus')::uuid;
 delete from usage.recommendations where org_id = md5('demo-org:demo-nexus')::uuid;
 select is(usage.detect_anomalies(md5('demo-org:demo-nexus')::uuid, '2026-05-16 00:00+02', '2026-06-15 00:00+02'), 2::bigint,
           'the detection step finds the cost spike at two scopes');
+select tests.authenticate_as_service_role();
 select is(usage.detect_anomalies(md5('demo-org:demo-nexus')::uuid, '2026-05-16 00:00+02', '2026-06-15 00:00+02'), 0::bigint,
-          'a second detection stores nothing new');
+          'a second detection, by service_role (a back end), stores nothing new');
 select tests.authenticate_as(md5('ud-analyst@example.com')::uuid);
 select results_eq(
   $$ select metric, scope, bucket_start, round(value, 4), median, mad, z_score, severity
@@ -128,7 +134,8 @@ select results_eq(
 -- Recommendations ------------------------------------------------------------------------------------
 select tests.clear_authentication();
 select is(usage.generate_recommendations(md5('demo-org:demo-nexus')::uuid, '2026-06-15'), 1::bigint, 'the rule step writes one recommendation');
-select is(usage.generate_recommendations(md5('demo-org:demo-nexus')::uuid, '2026-06-15'), 0::bigint, 'a rerun changes nothing');
+select tests.authenticate_as_service_role();
+select is(usage.generate_recommendations(md5('demo-org:demo-nexus')::uuid, '2026-06-15'), 0::bigint, 'a rerun, by service_role (a back end), changes nothing');
 select tests.authenticate_as(md5('ud-analyst@example.com')::uuid);
 select results_eq(
   $$ select kind, estimated_monthly_saving, evidence ->> 'requests', evidence ->> 'cost', evidence ->> 'cheaper_cost_per_request'

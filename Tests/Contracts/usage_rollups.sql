@@ -2,7 +2,7 @@
 -- budget alerts of their step. Fixture: org ur-a (UTC) with a $10 monthly budget
 -- (thresholds 50/75/90/100 %) and requests of $1.00 each (1,000,000 output tokens at
 -- $1 per Mtok) in May and June 2025; every number below is of ur-a only.
-select plan(12);
+select plan(14);
 
 do $$
 begin
@@ -79,5 +79,20 @@ select results_eq($$ select period_start, threshold_pct, crossed_on, spent from 
                   'the June 50 % alert, on 2025-06-03 ($5)');
 select is((select count(*) from usage.budget_alerts where org_id = md5('org:ur-a')::uuid), 4::bigint,
           'May keeps its 3 alerts, June has 1');
+
+-- A budget created over spend already stored (migration 1254): a $8 monthly budget from
+-- 2025-05-01 ending 2025-07-01, thresholds 50 and 100 %. May ($9) crossed $4 on 05-03 ($6)
+-- and $8 on 05-04 ($9); June ($5) reached $4 on 06-02. Written with the budget's insert, no
+-- step needed; raising the amount to $20 then writes nothing (alerts are written once).
+insert into usage.budgets (org_id, id, name, amount, thresholds_pct, starts_on, ends_on)
+values (md5('org:ur-a')::uuid, md5('ur-budget-2')::uuid, 'Late', 8, '{50,100}', '2025-05-01', '2025-07-01');
+select results_eq($$ select period_start, threshold_pct, crossed_on, spent from usage.budget_alerts
+                     where org_id = md5('org:ur-a')::uuid and budget_id = md5('ur-budget-2')::uuid order by 1, 2 $$,
+                  $$ values ('2025-05-01'::date, 50::numeric, '2025-05-03'::date, 9::numeric), ('2025-05-01', 100, '2025-05-04', 9),
+                            ('2025-06-01', 50, '2025-06-02', 5) $$,
+                  'a budget created over stored spend gets the alerts its periods already crossed, in its insert');
+update usage.budgets set amount = 20 where org_id = md5('org:ur-a')::uuid and id = md5('ur-budget-2')::uuid;
+select is((select count(*) from usage.budget_alerts where org_id = md5('org:ur-a')::uuid and budget_id = md5('ur-budget-2')::uuid),
+          3::bigint, 'a changed amount writes nothing new (alerts are written once)');
 
 select * from finish();

@@ -1,13 +1,17 @@
 -- requires: functions/usage/period_interval.sql
 -- requires: functions/usage/in_budget_scope.sql
--- The state of each budget of one organization in its current period (the period of
--- p_as_of, by default today's local date in the organization's time zone; budgets not
--- active that day are left out; "elapsed" days run to p_as_of included): period_start, period_end (exclusive), amount, spent (exact: usage.user_days through
--- private.rollup_rows, to the cent), pct_used (1 decimal), projected (spent / days elapsed
--- including today x days in the period, to the cent), projected_exhaustion (the local date
--- on which that run rate reaches the amount: period_start + ceil(amount / daily rate)
--- days - 1, when before period_end; else NULL), and alerts: the thresholds crossed in this
--- period with the day that crossed them and when the alert was written
+-- The state of each budget of one organization in its current period, as of p_as_of (by
+-- default today's local date in the organization's time zone; budgets not active that day
+-- are left out). The budget's days of the period are those from active_start =
+-- max(period_start, starts_on) to active_end = min(period_end, ends_on) (exclusive); the
+-- days elapsed run from active_start to p_as_of included. Columns: period_start,
+-- period_end (exclusive), amount, spent (exact: usage.user_days through
+-- private.rollup_rows, to the cent, of the budget's days up to p_as_of included: a past
+-- p_as_of shows the spend as of then), pct_used (1 decimal), projected (spent / days
+-- elapsed x the budget's days of the period, to the cent), projected_exhaustion (the local
+-- date on which that run rate reaches the amount: active_start + ceil(amount / daily rate)
+-- days - 1, when before active_end; else NULL), and alerts: the thresholds crossed in this
+-- period up to p_as_of, with the day that crossed them and when the alert was written
 -- ([{"threshold_pct", "crossed_on", "alerted_at"}], by threshold).
 -- Who: analysts and above see every budget; other members the budgets that limit
 -- themselves (scope user). Errors: 42501 not a member.
@@ -43,21 +47,23 @@ begin
   s as (
     select b.org_id, b.id,
            coalesce((select pg_catalog.sum(d.cost) from d
-                     where d.day >= greatest(b.ps, b.starts_on) and d.day < least(b.pe, coalesce(b.ends_on, b.pe))
+                     where d.day >= greatest(b.ps, b.starts_on) and d.day < least(b.pe, coalesce(b.ends_on, b.pe)) and d.day <= v_today
                        and usage.in_budget_scope(b.scope, b.scope_value, d.user_id, d.team, d.project, d.feature, d.provider, d.model)), 0) as spent,
-           v_today - greatest(b.ps, b.starts_on) + 1 as elapsed, b.pe - b.ps as days
+           v_today - greatest(b.ps, b.starts_on) + 1 as elapsed,
+           least(b.pe, coalesce(b.ends_on, b.pe)) - greatest(b.ps, b.starts_on) as days,
+           greatest(b.ps, b.starts_on) as active_start, least(b.pe, coalesce(b.ends_on, b.pe)) as active_end
     from b
   )
   select b.id, b.name, b.scope::text, b.scope_value::text, b.period::text, b.ps, b.pe, b.amount, b.currency,
          pg_catalog.round(s.spent, 2), pg_catalog.round(100 * s.spent / b.amount, 1),
          pg_catalog.round(s.spent / s.elapsed * s.days, 2),
          case when s.spent > 0
-                   and (greatest(b.ps, b.starts_on) + pg_catalog.ceil(b.amount / (s.spent / s.elapsed))::integer - 1) < b.pe
-              then greatest(b.ps, b.starts_on) + pg_catalog.ceil(b.amount / (s.spent / s.elapsed))::integer - 1 end,
+                   and (s.active_start + pg_catalog.ceil(b.amount / (s.spent / s.elapsed))::integer - 1) < s.active_end
+              then s.active_start + pg_catalog.ceil(b.amount / (s.spent / s.elapsed))::integer - 1 end,
          coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('threshold_pct', a.threshold_pct,
                                                 'crossed_on', a.crossed_on, 'alerted_at', a.alerted_at) order by a.threshold_pct)
                    from usage.budget_alerts as a
-                   where a.org_id = b.org_id and a.budget_id = b.id and a.period_start = b.ps), '[]'::jsonb)
+                   where a.org_id = b.org_id and a.budget_id = b.id and a.period_start = b.ps and a.crossed_on <= v_today), '[]'::jsonb)
   from b join s on s.org_id = b.org_id and s.id = b.id
   order by b.name, b.id;
 end;
@@ -65,4 +71,4 @@ $$;
 revoke execute on function public.get_budget_status(uuid, date) from public, anon;
 grant execute on function public.get_budget_status(uuid, date) to authenticated, service_role;
 comment on function public.get_budget_status(uuid, date) is
-  'Each active budget in its current period: spent (exact), % used, run-rate projection and projected exhaustion date, thresholds crossed with their alert times. Analysts: every budget; other members: their own user budgets. 42501 not a member.';
+  'Each active budget in its current period as of p_as_of (default: the local today): spent up to that day (exact), % used, run-rate projection over the budget''s days of the period and projected exhaustion date, thresholds crossed by then with their alert times. Analysts: every budget; other members: their own user budgets. 42501 not a member.';

@@ -12,11 +12,14 @@
 -- rows of usage.thresholds). Stored once per (metric, scope, hour) (dedup_key, ON
 -- CONFLICT DO NOTHING) with the evidence (value, median, MAD, z, the history values).
 -- Reads usage.model_hours through private.rollup_rows (exact). Returns the rows written.
--- Called by refresh (the last 2 days) and by service_role.
+-- Called by refresh (the last 2 days) and by service_role (a back end rescanning a range):
+-- SECURITY DEFINER, search_path pinned, because the rollup readers it calls live in schema
+-- private, which service_role cannot use (it failed with 42501 for service_role).
 create or replace function usage.detect_anomalies(p_org_id uuid, p_from timestamptz, p_to timestamptz)
 returns bigint
 language plpgsql
 volatile
+security definer
 set search_path = ''
 set jit = off
 as $$

@@ -36,11 +36,14 @@
 -- Each stored once per dedup_key ('<kind>|<feature>[|<model>[|<other model>]]'): a rerun
 -- refreshes the evidence and the saving of an open recommendation and leaves dismissed or
 -- applied ones alone. Returns the rows inserted or refreshed.
--- Called by refresh and by service_role.
+-- Called by refresh and by service_role: SECURITY DEFINER, search_path pinned, because the
+-- rollup readers it calls live in schema private, which service_role cannot use (it failed
+-- with 42501 for service_role).
 create or replace function usage.generate_recommendations(p_org_id uuid, p_as_of date)
 returns bigint
 language plpgsql
 volatile
+security definer
 set search_path = ''
 set jit = off
 as $$
