@@ -3,7 +3,6 @@
 -- analytics.ensure_partitions (idempotent, moves rows out of the DEFAULT partition), and
 -- event types added by an INSERT being usable in the same transaction.
 select plan(26);
-select tests.reset_retention_horizon();  -- events in past months on a database whose retention has run (before_retention_cutoff)
 
 -- Fixtures (as the session user: bypasses RLS). Org A: 3 events, org B: 2 events.
 do $$

@@ -3,7 +3,6 @@
 -- 0502), and ingestion (public.log_events -> analytics.parse_event) using it when an event
 -- has properties.user_agent and no device_type. Events go to organization ua-test (UTC).
 select plan(8);
-select tests.reset_retention_horizon();  -- events in past months on a database whose retention has run (before_retention_cutoff)
 
 create temp table uas (name text, ua text, want text[]);
 insert into uas values

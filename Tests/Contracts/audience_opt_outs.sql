@@ -4,7 +4,6 @@
 -- Fixtures: tests.audience_orgs() and tests.audience_recent_fixture (C1-C8, C7 opted out
 -- already) in aud-berlin.
 select plan(27);
-select tests.reset_retention_horizon();  -- events in past months on a database whose retention has run (before_retention_cutoff)
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);

@@ -5,7 +5,6 @@
 -- inside this contract's transaction, so nothing of them stays behind.
 -- audiencectl:uses-seed
 select plan(31);
-select tests.reset_retention_horizon();  -- events in past months on a database whose retention has run (before_retention_cutoff)
 
 select has_function('seed', 'load_demo', array['timestamp with time zone'],
                     'seed.load_demo(timestamptz) is installed (seed/*.sql)');

@@ -1,6 +1,5 @@
 -- requires: functions/analytics/rfc3339_parts.sql
 -- requires: functions/analytics/parse_user_agent.sql
--- requires: functions/analytics/retention_cutoff.sql
 -- Parses one event: reason (NULL when the event is valid, else a stable reason code) and
 -- event (the analytics.events row to store; every field is NULL when reason is not).
 -- The single definition of event validation and of the jsonb -> row mapping, shared by
@@ -63,9 +62,6 @@
 --   invalid_event: not a JSON object | unknown_field: <key> | missing_field: <field> |
 --   invalid_uuid: <field> | unknown_event_type: <value, first 64 characters> |
 --   invalid_timestamp | too_old (before 2000-01-01 UTC; a 2019 event is accepted) |
---   before_retention_cutoff (before analytics.retention_cutoff(), the last retention run's
---   cutoff: that event would be personal data past the retention period, on days whose
---   per-person rollup rows retention has deleted) |
 --   occurred_in_future (more than 5 minutes after p_now) | field_too_long: <field> |
 --   invalid_type: properties | properties_too_large | field_too_long: <property> (also
 --   user_agent) |
@@ -166,8 +162,6 @@ as $$
                then 'unknown_event_type: ' || pg_catalog.left(f.event_type, 64)
              when f.occurred_ts is null then 'invalid_timestamp'
              when f.occurred_ts < '2000-01-01 00:00:00+00'::timestamptz then 'too_old'
-             -- Evaluated once per statement (an uncorrelated subquery: an InitPlan).
-             when f.occurred_ts < (select analytics.retention_cutoff()) then 'before_retention_cutoff'
              when f.occurred_ts > p_now + interval '5 minutes' then 'occurred_in_future'
              when pg_catalog.octet_length(f.visitor_id) > 128 then 'field_too_long: visitor_id'
              when pg_catalog.octet_length(f.session_id) > 128 then 'field_too_long: session_id'

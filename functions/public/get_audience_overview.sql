@@ -25,14 +25,15 @@
 --   * visitors who opted out of profiling (audience.opt_outs) still count here: these are
 --     anonymous aggregates (they never appear in visitor lists, segments or exports);
 --   * retention (this reader, acquisition, device and network, the KPI cards and series,
---     paths): a period wholly from the last retention cutoff on (analytics.retention_cutoff())
---     is exact. Before it, retention keeps each day's counts and deletes the per-visitor
---     rows, sessions and pointers to them (raw events are pseudonymized, then dropped
---     with their month): there a visitor whose earlier rows were removed can count once
---     more (a later day's recomputed row no longer points to them), a purchase session
---     that began before the cutoff is not a path, and a recount from the raw events kept
---     (their pseudonymous visitors) differs (README, "Derived data"). No event may occur
---     before the cutoff (log_events' reason before_retention_cutoff).
+--     paths): a period wholly from the last retention cutoff on
+--     (analytics.retention_state.last_cutoff) is exact. Before it, retention keeps each
+--     day's counts and deletes the per-visitor rows, sessions and pointers to them (raw
+--     events are pseudonymized, then dropped with their month): there a visitor whose
+--     earlier rows were removed can count once more (a later day's recomputed row no
+--     longer points to them; a late event on a day before the cutoff that already had
+--     events, which ingestion accepts as it accepts a backfill, likewise), a purchase
+--     session that began before the cutoff is not a path, and a recount from the raw
+--     events kept (their pseudonymous visitors) differs (README, "Derived data").
 -- Reads the audience rollups (private.audience_day_recency, migration 1210;
 -- audience_visitor_days, audience_device_days, migrations/0050) for the days they reflect and analytics.events
 -- for the others (private.audience_touched: today, late events; every day before the
