@@ -5,7 +5,9 @@
 -- The series the charts and sparklines of one organization draw over the local days
 -- [p_from, p_to), one row per bucket (every bucket of the range, zeros included):
 -- p_grain 'day' (local days; at most 366) or 'hour' (local hours; at most 31 days).
--- bucket_start (the local start of the day or hour, as timestamptz), requests, cost (to
+-- bucket_start (the local start of the day or hour, as timestamptz: date_trunc in the
+-- organization's zone, so an hour that clocks skip into, half an hour later, keeps the
+-- label of its truncation), requests, cost (to
 -- the cent), errors, error_rate_pct (1 decimal), latency_p95_ms (log-scale buckets,
 -- within 4.4 %), active_users (distinct users of the day, exact; NULL for hours: the
 -- hourly rollup has no user dimension).
@@ -52,9 +54,12 @@ begin
     from pg_catalog.generate_series(p_from::timestamp, (p_to - 1)::timestamp, interval '1 day') as d
     where p_grain = 'day'
     union
+    -- Every local hour the rollup can label (date_trunc in the zone), found by stepping a
+    -- quarter of an hour: a zone whose clocks move by half an hour (Australia/Lord_Howe)
+    -- puts hour starts at :30 UTC, which whole-hour steps from midnight miss.
     select pg_catalog.date_trunc('hour', t, v_tz)
-    from pg_catalog.generate_series(p_from::timestamp at time zone v_tz, (p_to::timestamp at time zone v_tz) - interval '1 hour',
-                                    interval '1 hour') as t
+    from pg_catalog.generate_series(p_from::timestamp at time zone v_tz, (p_to::timestamp at time zone v_tz) - interval '15 minutes',
+                                    interval '15 minutes') as t
     where p_grain = 'hour'
   ),
   u as (
