@@ -5,23 +5,20 @@
 --   not have; unit of replacement (org_id, day) since migration 1250);
 -- * analytics.entity_daily_funnel: a visitor-day counted once per entity type its events
 --   carried (an id logged with and without entity_type); it is now one visitor-day per id.
--- As migration 1220: the next apply (`audiencectl refresh`) rebuilds them from the events;
+-- The next apply (`audiencectl refresh`) rebuilds them from the events with the fixed
+-- functions (private.reset_rollup: emptied, watermark '-infinity'; the documented rebuild);
 -- until then their readers answer from the events, exactly. A database without them
--- registered yet has nothing to rebuild. The tables are derived; emptying them blocks
--- nothing but their readers for the length of this transaction.
+-- registered yet (a new one: functions/ registers them, and creates reset_rollup, after the
+-- migrations) has nothing to rebuild. The tables are derived; emptying them blocks nothing
+-- but their readers for the length of this transaction. At 1M events their rebuilds took
+-- 1.8 s and 0.8 s of the next refresh.
 do $$
 begin
   if exists (select 1 from private.rollups as r where r.name = 'analytics.user_daily_stats' and r.watermark > '-infinity') then
-    truncate analytics.user_daily_stats;
-    update private.rollups
-       set watermark = '-infinity', applied_at = null, applied_rows = null, duration_ms = null
-     where name = 'analytics.user_daily_stats';
+    perform private.reset_rollup('analytics.user_daily_stats');
   end if;
   if exists (select 1 from private.rollups as r where r.name = 'analytics.entity_daily_funnel' and r.watermark > '-infinity') then
-    truncate analytics.entity_daily_funnel;
-    update private.rollups
-       set watermark = '-infinity', applied_at = null, applied_rows = null, duration_ms = null
-     where name = 'analytics.entity_daily_funnel';
+    perform private.reset_rollup('analytics.entity_daily_funnel');
   end if;
 end;
 $$;
