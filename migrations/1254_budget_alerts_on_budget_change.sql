@@ -28,8 +28,7 @@ begin
     pg_catalog.date_trunc(new.period, new.starts_on::timestamp),
     pg_catalog.date_trunc(new.period, least(coalesce(new.ends_on - 1, 'infinity'::date),
                                             (pg_catalog.now() at time zone o.timezone)::date)::timestamp),
-    case new.period when 'month' then interval '1 month' when 'quarter' then interval '3 months' else interval '1 year' end)
-    as p (period_start)
+    usage.period_interval(new.period)) as p (period_start)
   where o.id = new.org_id;
   if v_days is not null then
     perform usage.apply_budget_alerts(pg_catalog.array_fill(new.org_id, array[pg_catalog.cardinality(v_days)]), v_days);
