@@ -2,11 +2,12 @@
 -- from the effective price at occurred_at with the organization's override beating the
 -- public price, unpriced requests stored with cost NULL, idempotent by request id, batch
 -- limits, who may call it), usage.prices' overlap rule, usage.budgets' input rules,
--- usage.reprice (deterministic, recorded), and who reads which rows (RLS).
+-- usage.reprice (deterministic, recorded), who reads which rows (RLS), and a request id
+-- unique per organization whatever its occurred_at (usage.model_request_ids, 1255).
 -- Fixtures: provider 'lr-test' with models cheap, pricey, unpriced; org lr-a (owner
 -- lr-owner, analyst lr-analyst, viewer lr-viewer), org lr-b (owner lr-other).
 -- Times: January-February 2026 (before any demo data; the rows are this org's only).
-select plan(27);
+select plan(36);
 
 do $$
 begin
@@ -143,5 +144,44 @@ select results_eq(
   'a second reprice changes nothing (deterministic)');
 select is((select count(*) from usage.reprice_runs where org_id = md5('org:lr-a')::uuid), 2::bigint,
           'both runs are recorded in usage.reprice_runs');
+
+-- A request id is unique per organization, whatever its occurred_at (1255) ----------------
+-- A back end that resends r2 re-stamped an hour later, and a batch naming r20 twice at two
+-- times (the first wins): 1 stored, 2 duplicates; r2 keeps its first occurred_at.
+select tests.authenticate_as_service_role();
+select is(public.log_model_requests(md5('org:lr-a')::uuid, '[
+            {"request_id": "r2", "occurred_at": "2026-01-16T11:00:00Z", "provider": "lr-test", "model": "cheap", "input_tokens": 1000},
+            {"request_id": "r20", "occurred_at": "2026-02-06T10:00:00Z", "provider": "lr-test", "model": "cheap"},
+            {"request_id": "r20", "occurred_at": "2026-02-06T09:00:00Z", "provider": "lr-test", "model": "cheap"}]') - 'rejected',
+          '{"accepted": 1, "duplicates": 2, "unpriced": 0}'::jsonb,
+          'a stored id resent under another occurred_at, and an id twice in a batch: 1 stored, 2 duplicates');
+select results_eq(
+  $$ select request_id collate "default", occurred_at from usage.model_requests
+     where org_id = md5('org:lr-a')::uuid and request_id in ('r2', 'r20') order by request_id $$,
+  $$ values ('r2'::text, timestamptz '2026-01-16 10:00+00'), ('r20', timestamptz '2026-02-06 10:00+00') $$,
+  'r2 keeps its first occurred_at; r20 is stored once, at the time of its first occurrence in the batch');
+select is(public.log_model_requests(md5('org:lr-b')::uuid,
+            '[{"request_id": "r20", "occurred_at": "2026-02-06T10:00:00Z", "provider": "lr-test", "model": "cheap"}]') - 'rejected',
+          '{"accepted": 1, "duplicates": 0, "unpriced": 0}'::jsonb, 'another organization may use the same request id');
+select tests.clear_authentication();
+select throws_ok($$ insert into usage.model_requests (org_id, request_id, occurred_at, provider, model)
+                    values (md5('org:lr-a')::uuid, 'r20', '2026-02-07 10:00+00', 'lr-test', 'cheap') $$,
+                 '23505', null, 'a DBA''s INSERT of a stored id under another occurred_at is refused (pk_model_request_ids)');
+select throws_ok($$ update usage.model_requests set occurred_at = occurred_at + interval '1 hour'
+                    where org_id = md5('org:lr-a')::uuid and request_id = 'r20' $$,
+                 '22023', 'the org_id, request_id and occurred_at of a stored model request cannot change (request r20)',
+                 'a stored request''s occurred_at cannot change');
+select lives_ok($$ update usage.model_requests set rating = 5 where org_id = md5('org:lr-a')::uuid and request_id = 'r20' $$,
+                'its other columns can (the update goes ahead)');
+delete from usage.model_requests where org_id = md5('org:lr-a')::uuid and request_id = 'r20';
+select is((select count(*) from usage.model_request_ids where org_id = md5('org:lr-a')::uuid), 4::bigint,
+          'a deleted request''s id is removed with it: the ids are those of the 4 stored requests');
+select tests.authenticate_as_service_role();
+select is(public.log_model_requests(md5('org:lr-a')::uuid,
+            '[{"request_id": "r20", "occurred_at": "2026-02-07T10:00:00Z", "provider": "lr-test", "model": "cheap"}]') - 'rejected',
+          '{"accepted": 1, "duplicates": 0, "unpriced": 0}'::jsonb, 'so a deleted request can be logged again');
+select tests.clear_authentication();
+truncate usage.model_requests;
+select is((select count(*) from usage.model_request_ids), 0::bigint, 'TRUNCATE of the requests empties the ids');
 
 select * from finish();

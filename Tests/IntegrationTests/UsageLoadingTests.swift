@@ -14,7 +14,7 @@ struct UsageLoadingTests {
     #"{"org_id":"\#(Self.org)","request_id":"r\#(n)","occurred_at":"\#(at)","provider":"ul-test","model":"\#(model)","input_tokens":1000,"output_tokens":500\#(extra)}"#
   }
 
-  @Test("ingest --kind model-requests: 4 stored and priced, 3 rejected with line numbers and reasons; the rerun stores nothing new")
+  @Test("ingest --kind model-requests: 4 stored and priced, 3 rejected with line numbers and reasons; the rerun, and a resend under another occurred_at, store nothing new")
   func ingestModelRequests() throws {
     let db = try migratedDatabase()
     let connection = try db.connect()
@@ -47,9 +47,17 @@ struct UsageLoadingTests {
     #expect(again.status == 0)
     #expect(again.stdout.contains(": 0 stored, 4 already stored, 3 rejected"))
     #expect(try connection.scalar("select count(*)::int from usage.model_requests", as: Int.self) == 4)
+
+    // A back end's resend of r1 stamped a day later is the same request: not stored again.
+    let resent = dir.appendingPathComponent("resent.ndjson").path
+    try Data(request(1, at: "2026-05-02T18:30:00Z").utf8).write(to: URL(fileURLWithPath: resent))
+    let third = try audiencectl(["ingest", resent, "--kind", "model-requests", "--url", db.url, "--project", root])
+    #expect(third.status == 0, "\(third.stderr)")
+    #expect(third.stdout.contains(": 0 stored, 1 already stored, 0 rejected"), "\(third.stdout)")
+    #expect(try connection.scalar("select count(*)::int from usage.model_requests", as: Int.self) == 4)
   }
 
-  @Test("ingest --kind model-requests: frame and timestamp rejects keep their line numbers; fractions, offsets, leap days and 1000.0 are stored; a repeat in the chunk is a duplicate")
+  @Test("ingest --kind model-requests: frame and timestamp rejects keep their line numbers; fractions, offsets, leap days and 1000.0 are stored; a repeat in the chunk is a duplicate, also under another occurred_at")
   func ingestModelRequestEdges() throws {
     let db = try migratedDatabase()
     let connection = try db.connect()
@@ -71,6 +79,7 @@ struct UsageLoadingTests {
       request(9, extra: #","input_tokens":1000.0"#),                                       // 9 stored, 1000 tokens
       request(1),                                                                           // 10 repeats line 1: a duplicate
       request(11, at: "2026-05-01T18:30:00+15:00"),                                        // 11 stored (an offset beyond 14:59)
+      request(7, at: "2026-05-02T09:00:00Z"),                                              // 12 r7 re-stamped: a duplicate (ids are unique per organization)
     ]
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("usage-ingest-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -81,7 +90,7 @@ struct UsageLoadingTests {
 
     let first = try audiencectl(["ingest", file, "--kind", "model-requests", "--url", db.url, "--project", root])
     #expect(first.status == 0, "\(first.stderr)")
-    #expect(first.stdout.contains(": 5 stored, 1 already stored, 5 rejected"), "\(first.stdout)")
+    #expect(first.stdout.contains(": 5 stored, 2 already stored, 5 rejected"), "\(first.stdout)")
     let rejects = try String(contentsOfFile: file + ".rejects.ndjson", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
     #expect(rejects.map { $0["line"]?.intValue } == [2, 3, 4, 5, 6])
     #expect(rejects.map { $0["reason"]?.stringValue } == [

@@ -6,9 +6,11 @@
 -- the chunk into one jsonb[] (the line numbers alongside), validates and prices it with
 -- usage.parse_requests (inlined: the lines flow through it as a set; each names its
 -- organization), writes the rejects to pg_temp.ingest_rejects and
--- stores the valid requests: with ON CONFLICT DO NOTHING (in line order: the first of two
--- equal requests in a chunk wins) when p_on_conflict, else with a plain INSERT, which
--- raises 23505 on a request already stored or repeated in the chunk. Returns the counts.
+-- stores the valid requests: when p_on_conflict, skipping a request_id the organization
+-- has stored already (usage.model_request_ids, whatever its occurred_at) and all but the
+-- first (in line order) of a request_id repeated in the chunk, with ON CONFLICT DO NOTHING
+-- for one a concurrent transaction stores; else with a plain INSERT, which raises 23505 on
+-- a request_id already stored or repeated in the chunk. Returns the counts.
 -- Internal to usage.ingest_staged (which handles the fast and the slow path); callable by
 -- service_role. SECURITY INVOKER: it reads the caller's temporary tables.
 create or replace function usage.ingest_lines(p_now timestamptz, p_safe boolean, p_on_conflict boolean)
@@ -67,7 +69,7 @@ begin
            c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.latency_ms,
            c.time_to_first_token_ms, c.status, c.error_type, c.rating, c.feedback_flag, c.price_id, c.cost,
            c.baseline_price_id, c.baseline_cost, c.metadata
-    from checked as c
+    from %s as c
     where c.reason is null
     %s
     returning 1
@@ -79,7 +81,14 @@ begin
          (select pg_catalog.count(*) from rejects)
   $sql$,
   case when p_on_conflict
-       then 'order by c.line_no on conflict (org_id, request_id, occurred_at) do nothing' else '' end)
+       then '(select c.*, pg_catalog.row_number() over (partition by c.org_id, c.request_id order by c.line_no) as nth
+              from checked as c where c.reason is null)'
+       else 'checked' end,
+  case when p_on_conflict
+       then 'and c.nth = 1
+             and not exists (select 1 from usage.model_request_ids as k where k.org_id = c.org_id and k.request_id = c.request_id)
+             order by c.line_no on conflict (org_id, request_id, occurred_at) do nothing'
+       else '' end)
   using p_now, v_requests, v_line_nos;
 end;
 $$;

@@ -6,8 +6,11 @@
 -- takes it, plus "org_id". Per line the same validation and pricing
 -- (usage.parse_requests, cost from the effective price at occurred_at), plus:
 -- 'invalid_json' (not JSON), 'not_an_object', 'missing: org_id' / 'invalid: org_id',
--- 'unknown_org: <id>'; blank lines are ignored. Idempotent by (org_id, request_id,
--- occurred_at): a rerun stores nothing new. Afterwards pg_temp.ingest_rejects holds
+-- 'unknown_org: <id>'; blank lines are ignored. Idempotent by (org_id, request_id), as
+-- log_model_requests (a request_id stored already, whatever its occurred_at, or repeated in
+-- the file: the first line wins, the others count as duplicates): a rerun stores nothing
+-- new. A request_id stored at the same moment by another session under another
+-- occurred_at fails the chunk with 23505 (nothing of it stored); a rerun skips it. Afterwards pg_temp.ingest_rejects holds
 -- (line_no, reason) of this call's rejected lines and pg_temp.ingest_staging is empty.
 -- Set-based: usage.ingest_lines parses the chunk, then one statement validates, prices,
 -- records rejects and stores. It first parses with a plain cast and stores with a plain INSERT;
