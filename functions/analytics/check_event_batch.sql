@@ -3,8 +3,8 @@
 -- 0-based index, the reason it is rejected (NULL: valid) and the analytics.events row to
 -- store. Reasons: those of analytics.parse_event, then 'unknown_org: <id>', then for a
 -- caller who is not p_service (a signed-in user p_user_id, filled in as user_id when the
--- event has none) 'forbidden: user_id' / 'forbidden: event_type' / 'forbidden:
--- revenue_cents' (rules in functions/public/log_events.sql). A signed-in caller's rows
+-- event has none) 'forbidden: user_id' / 'forbidden: visitor_id' / 'forbidden: event_type' /
+-- 'forbidden: revenue_cents' (rules in functions/public/log_events.sql). A signed-in caller's rows
 -- carry self_logged = true: that caller is their writer (idempotency key scope).
 -- Internal to public.log_events, which runs it in both of its insert statements; SQL,
 -- STABLE, no SET clause, so that it is inlined there (with analytics.parse_event) and
@@ -24,6 +24,10 @@ as $$
                   case when o.id is null then 'unknown_org: ' || ((x.event_row).org_id)::text end,
                   case when not p_service then
                     case when (x.event_row).user_id <> p_user_id then 'forbidden: user_id'
+                         -- the audience identity of another user, or an anonymized form
+                         when (x.event_row).visitor_id like 'user:%' and (x.event_row).visitor_id <> 'user:' || p_user_id::text
+                              or (x.event_row).visitor_id like 'anon:%'
+                           then 'forbidden: visitor_id'
                          when not exists (select 1 from analytics.event_types as t
                                           where t.event_type = (x.event_row).event_type and t.client_loggable)
                            then 'forbidden: event_type'

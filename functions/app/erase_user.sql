@@ -8,11 +8,13 @@
 -- later migrations are covered; app.user_identities() gathers the identifiers):
 --   * every row whose user_id is the user (or its keyed hash in anonymized events):
 --     events, orders, memberships, profile, customers, per-user rollups, assignments...;
---   * every row of the visitor ids linked to the user (seen together with the user id,
---     in any organization; also 'user:<id>' and the anonymized forms 'anon:<key>') by
---     (org_id, visitor_id), (org_id, subject) or (org_id, visitor_key): events of the
---     user's devices while signed out, customers, subscribers (with their contact),
---     opt-outs, experiment assignments and events, the rollups' visitor sets;
+--   * every row of the visitor ids linked to the user (seen together with the user id
+--     in a row of a trusted writer, in any organization: app.user_identities, where a
+--     visitor id that only the user's own client claimed is not linked; also 'user:<id>'
+--     and the anonymized forms 'anon:<key>') by (org_id, visitor_id), (org_id, subject)
+--     or (org_id, visitor_key), of no other user: events of the user's devices while
+--     signed out, customers, subscribers (with their contact), opt-outs, experiment
+--     assignments and events, the rollups' visitor sets;
 --   * rows whose email / contact is the user's e-mail address (subscribers);
 --   * references by *_by columns or other foreign keys to auth.users (segments.created_by,
 --     segment_exports.exported_by, experiments.created_by...) are set to NULL, the row is

@@ -3,8 +3,10 @@
 --   {"user_id", "exported_at", "account": {id, email, created_at, raw_user_meta_data},
 --    "tables": {"<schema.table>": [row, ...], ...}}
 -- with the same scope as app.erase_user (app.user_data_tables / app.user_identities):
--- rows with the user's id or its keyed hash, rows of the linked visitor ids (raw and
--- anonymized), rows with the user's e-mail, and rows that reference the user in a *_by
+-- rows with the user's id or its keyed hash, rows of no other user of the visitor ids
+-- linked to the user by a trusted writer (raw and anonymized; never a visitor id that only
+-- the user's own client claimed: anyone signed in can log an event under any visitor id),
+-- rows with the user's e-mail, and rows that reference the user in a *_by
 -- column; tables without such rows are left out. Rows are exported whole (to_jsonb).
 -- Callable by service_role (and DBA sessions) for anyone, and by a signed-in user for
 -- themselves (p_user_id = auth.uid()). 42501 otherwise; 22023: NULL id; P0002: unknown

@@ -5,7 +5,9 @@
 -- Discovered from the catalog at each call, so tables added by later migrations are
 -- covered without touching app.erase_user / app.export_user_data. Rules:
 --   user_id uuid                         user_id in $1 (the user id and its keyed hashes)
---   org_id + visitor_id text             (org_id, visitor_id) in the pairs $2/$3
+--   org_id + visitor_id text             (org_id, visitor_id) in the pairs $2/$3, and when
+--                                        the table has user_id: a row of no user (a shared
+--                                        device's rows of another user are theirs)
 --   org_id + subject text                (org_id, subject) in the pairs $2/$3
 --   org_id + visitor_key text            (org_id, visitor_key) in the pairs $2/$3 (the
 --                                        audience rollups key visitors as audience.visitor_key)
@@ -58,7 +60,9 @@ as $$
                   then 't.user_id in (select pg_catalog.unnest($1))' end,
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'visitor_id' and c.type = 'text')
-                  then '(t.org_id, t.visitor_id) in (select p.o, p.v collate "C" from rows from (pg_catalog.unnest($2), pg_catalog.unnest($3)) as p (o, v))' end,
+                  then '(t.org_id, t.visitor_id) in (select p.o, p.v collate "C" from rows from (pg_catalog.unnest($2), pg_catalog.unnest($3)) as p (o, v))'
+                       || case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'user_id' and c.type = 'uuid')
+                               then ' and t.user_id is null' else '' end end,
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'subject' and c.type = 'text')
                   then '(t.org_id, t.subject) in (select p.o, p.v collate "C" from rows from (pg_catalog.unnest($2), pg_catalog.unnest($3)) as p (o, v))' end,

@@ -1,14 +1,21 @@
 -- requires: functions/app/user_data_tables.sql
 -- requires: functions/private/pseudonymize_visitor.sql
+-- requires: functions/private/derived_tables.sql
 -- Every identifier under which data about a user may be stored, as the parameters of the
 -- predicates of app.user_data_tables():
 --   user_ids ($1): the user id and, for every organization, its keyed hash as written
 --     into anonymized events by analytics.apply_retention;
 --   pair_orgs / pair_idents ($2, $3): (org_id, visitor id) pairs linked to the user: the
 --     visitor_id of every row that carries the user's id (or its hash) and a visitor_id in
---     a table with org_id, user_id and visitor_id (events, orders, customers...), plus
---     'user:<user_id>' in every organization, each also in its anonymized form
---     'anon:<visitor key>';
+--     a source table with org_id, user_id and visitor_id written by a trusted writer
+--     (analytics.events logged by service_role or ingest, not self_logged; audience.orders),
+--     plus 'user:<user_id>' in every organization, each also in its anonymized form
+--     'anon:<visitor key>'. A visitor id that only the user's own signed-in client named
+--     (self_logged events) is not linked: any signed-in user may log an event under any
+--     visitor id, and such a claim must not reach another person's rows (their events,
+--     customer row, subscription). Derived tables (private.derived_tables(): customers,
+--     rollups) are not link sources either: they repeat their sources' pairs, self-logged
+--     ones included. The user's own self-logged events are theirs through user_id.;
 --   key_orgs / visitor_keys ($4, $5): the pseudonymous visitor keys of those pairs (the
 --     rollups' visitor sets);
 --   email ($6): the user's e-mail address, lower case.
@@ -35,11 +42,15 @@ begin
   cross join private.pseudonymization_key as k
   where k.id = 1;
 
-  -- Visitor ids seen together with the user id.
+  -- Visitor ids seen together with the user id, in rows of trusted writers.
   for v_table in
-    select t.table_name
+    select t.table_name,
+           case when exists (select 1 from pg_catalog.pg_attribute as a
+                              where a.attrelid = t.relid and a.attname = 'self_logged' and not a.attisdropped)
+                then ' and not t.self_logged' else '' end as trusted
     from app.user_data_tables() as t
-    where exists (select 1 from pg_catalog.pg_attribute as a
+    where t.relid not in (select d.relid from private.derived_tables() as d (relid))
+      and exists (select 1 from pg_catalog.pg_attribute as a
                    where a.attrelid = t.relid and a.attname = 'user_id' and not a.attisdropped)
       and exists (select 1 from pg_catalog.pg_attribute as a
                    where a.attrelid = t.relid and a.attname = 'visitor_id' and not a.attisdropped)
@@ -49,8 +60,8 @@ begin
     execute pg_catalog.format(
       'select pg_catalog.array_agg(d.org_id), pg_catalog.array_agg(d.visitor_id::text)
          from (select distinct t.org_id, t.visitor_id from %s as t
-                where t.user_id in (select pg_catalog.unnest($1)) and t.visitor_id is not null) as d',
-      v_table.table_name)
+                where t.user_id in (select pg_catalog.unnest($1)) and t.visitor_id is not null%s) as d',
+      v_table.table_name, v_table.trusted)
       into v_more_o, v_more_i
       using v_user_ids;
     v_orgs := v_orgs || coalesce(v_more_o, '{}');

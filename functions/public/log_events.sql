@@ -8,6 +8,10 @@
 -- Rules for a signed-in user (auth.uid()), each failure rejecting that event only:
 --   * user_id must be absent (it is then set to auth.uid()) or equal auth.uid()
 --     ('forbidden: user_id');
+--   * visitor_id may be any device id the client keeps, but not another user's audience
+--     identity 'user:<id>' nor an anonymized one 'anon:...' ('forbidden: visitor_id'). A
+--     visitor id named only by signed-in clients is never linked to the user for export
+--     or erasure (app.user_identities): anyone can name any visitor id;
 --   * the organization must exist, but the user need NOT be a member: the events of an
 --     organization are about its audience (fans, visitors), who are not its members;
 --   * only types marked client_loggable in analytics.event_types ('forbidden: event_type':
