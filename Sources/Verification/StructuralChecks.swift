@@ -23,6 +23,7 @@ public enum StructuralChecks {
     results += try definerSearchPath(connection)
     results += try definerExposure(connection)
     results += try privateSchema(connection)
+    results += try apiRolePrivileges(connection)
     results += try foreignKeyIndexes(connection)
     results += try invalidIndexes(connection)
     results += try citus(connection)
@@ -148,6 +149,35 @@ public enum StructuralChecks {
         return (name, "\(name) is readable by \(role): nothing in schema private may be granted to API roles")
       },
       passing: "nothing in schema private is readable by anon or authenticated")
+  }
+
+  /// TRIGGER lets a role run its own function as the table's owner at the owner's next write;
+  /// REFERENCES and TRUNCATE are as little for API roles (migration 1257).
+  static func apiRolePrivileges(_ connection: Connection) throws -> [CheckResult] {
+    let rows = try connection.query(
+      """
+      select c.oid::pg_catalog.regclass::text as name, r.rolname as role,
+             pg_catalog.array_to_string(array(
+               select p from pg_catalog.unnest(array['TRIGGER', 'REFERENCES', 'TRUNCATE']) as p
+                where pg_catalog.has_table_privilege(r.rolname, c.oid, p)), ', ') as privileges
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       cross join (select r.rolname from pg_catalog.pg_roles r
+                    where r.rolname in ('anon', 'authenticated', 'service_role')) r(rolname)
+       where c.relkind in ('r', 'p', 'v', 'm', 'f')
+         and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_'
+         and pg_catalog.has_table_privilege(r.rolname, c.oid, 'trigger, references, truncate')
+      order by 1, 2
+      """
+    ).rows
+    return results(
+      "api_role_privileges",
+      offenders: try rows.map { row in
+        let name: String = try row.decode("name")
+        let role: String = try row.decode("role")
+        let privileges: String = try row.decode("privileges")
+        return (name, "\(role) holds \(privileges) on \(name): API roles get SELECT, INSERT, UPDATE, DELETE at most (grant those, not ALL)")
+      },
+      passing: "no API role holds TRIGGER, REFERENCES or TRUNCATE on any table")
   }
 
   static func foreignKeyIndexes(_ connection: Connection) throws -> [CheckResult] {
