@@ -5,7 +5,7 @@
 -- with k mobile visitors on 2026-06-10 and one order by the first of them. The benchmark is
 -- computed as of 2026-06-15 from exactly these organizations (p_org_ids), so other data in
 -- the database does not change it.
-select plan(16);
+select plan(18);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 update app.organizations set kind = 'label' where id = md5('org:aud-berlin')::uuid;
@@ -49,6 +49,10 @@ select throws_ok($$ select public.set_audience_kpi_target(md5('org:aud-berlin'):
   '22023', 'target 120 of checkout_rate_pct is out of range', 'a percentage over 100: 22023');
 select throws_ok($$ select public.set_audience_kpi_target(md5('org:aud-berlin')::uuid, 'visitors', -1) $$,
   '22023', 'target -1 of visitors is out of range', 'a negative count: 22023');
+select throws_ok($$ select public.set_audience_kpi_target(md5('org:aud-berlin')::uuid, 'visitors', 'NaN') $$,
+  '22023', 'target NaN of visitors is out of range', 'NaN: 22023 (NaN >= 0 holds for numeric)');
+select throws_ok($$ select public.set_audience_kpi_target(md5('org:aud-berlin')::uuid, 'sessions', 'Infinity') $$,
+  '22023', 'target Infinity of sessions is out of range', 'Infinity: 22023');
 select results_eq(
   $$ select kpi, target from audience.kpi_targets where org_id = md5('org:aud-berlin')::uuid order by kpi $$,
   $$ values ('purchase_rate_pct', 40::numeric), ('visitors', 8::numeric) $$,

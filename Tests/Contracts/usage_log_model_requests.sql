@@ -7,7 +7,7 @@
 -- Fixtures: provider 'lr-test' with models cheap, pricey, unpriced; org lr-a (owner
 -- lr-owner, analyst lr-analyst, viewer lr-viewer), org lr-b (owner lr-other).
 -- Times: January-February 2026 (before any demo data; the rows are this org's only).
-select plan(36);
+select plan(39);
 
 do $$
 begin
@@ -124,6 +124,16 @@ select throws_ok($$ insert into usage.budgets (org_id, name, amount, thresholds_
 select throws_ok($$ insert into usage.budgets (org_id, name, amount, starts_on, ends_on)
                     values (md5('org:lr-a')::uuid, 'b', 100, '2026-03-01', '2026-02-01') $$,
                  '22023', 'budget period end 2026-02-01 is not after its start 2026-03-01', 'a period end before its start: 22023');
+select throws_ok($$ insert into usage.budgets (org_id, name, amount, starts_on)
+                    values (md5('org:lr-a')::uuid, 'b', 'NaN', '2026-01-01') $$,
+                 '22023', 'budget amount NaN must be positive and below 10^15', 'a NaN amount: 22023 (NaN > 0 holds for numeric)');
+select throws_ok($$ insert into usage.budgets (org_id, name, amount, starts_on)
+                    values (md5('org:lr-a')::uuid, 'b', 'Infinity', '2026-01-01') $$,
+                 '22023', 'budget amount Infinity must be positive and below 10^15', 'an infinite amount: 22023');
+select throws_ok($$ insert into usage.budgets (org_id, name, amount, starts_on)
+                    values (md5('org:lr-a')::uuid, 'b', 10, '-infinity') $$,
+                 '22023', 'budget dates -infinity to open must lie between 2000-01-01 and 2199-12-31',
+                 'a start at -infinity: 22023 at once (it walked periods until statement_timeout)');
 select is((select count(*) from usage.budgets where org_id = md5('org:lr-a')::uuid), 0::bigint, 'no budget was stored');
 
 -- Reprice ----------------------------------------------------------------------------------
