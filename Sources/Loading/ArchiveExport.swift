@@ -108,9 +108,10 @@ public struct ArchiveExporter: Sendable {
       ).rows.map { try $0.decode("name") }
       let expected = try connection.scalar(SQL(unsafeSQL: "select pg_catalog.count(*)::bigint from \(table)"), as: Int.self) ?? 0
 
-      guard FileManager.default.createFile(atPath: partial.path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: partial.path)
-      else {
+      let handle: FileHandle
+      do {
+        handle = try PrivateFile.create(atPath: partial.path)
+      } catch {
         throw LoadingError("cannot write \(partial.path)", hint: "Choose a writable --out directory.")
       }
       var hasher = SHA256.Hasher()

@@ -11,11 +11,24 @@ public struct SegmentExportResult: Sendable {
   public var columns: [String]
   public var rows: [[String?]]
 
+  public init(exportID: Int, columns: [String], rows: [[String?]]) {
+    self.exportID = exportID
+    self.columns = columns
+    self.rows = rows
+  }
+
   /// CSV (RFC 4180): a header line, then one line per customer; NULL is an empty field.
+  /// A text that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a
+  /// carriage return, and is not a number) is written with a leading apostrophe (OWASP's
+  /// advice against CSV injection): names and properties come from the audience.
   public var csv: String {
     func field(_ value: String?) -> String {
-      guard let value else { return "" }
-      if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+      guard var value else { return "" }
+      if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(value) == nil {
+        value = "'" + value
+      }
+      // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+      if value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\t" }) {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
       }
       return value

@@ -21,8 +21,8 @@ public struct UsageExporter: Sendable {
   public enum Grain: String, Sendable, CaseIterable { case request, day }
   /// CSV (RFC 4180, header line, NULL = empty field) or NDJSON (one JSON object per line).
   public enum Format: String, Sendable, CaseIterable { case csv, json }
-  /// Where the rows go: standard output or a file (created or truncated after the audit
-  /// row is committed; removed again when the export fails).
+  /// Where the rows go: standard output or a file (created or truncated, mode 0600, after
+  /// the audit row is committed; removed again when the export fails).
   public enum Output: Sendable, Equatable {
     case standardOutput
     case file(String)
@@ -51,13 +51,13 @@ public struct UsageExporter: Sendable {
     case .standardOutput:
       handle = FileHandle.standardOutput
     case .file(let path):
-      guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path)
-      else {
+      do {
+        handle = try PrivateFile.create(atPath: path)
+      } catch {
         throw LoadingError(
           "cannot write \(path): usage export \(exportID) is audited (committed), but no row was exported",
           hint: "Choose a writable --out path and export again (a new request and audit row).")
       }
-      handle = opened
     }
     do {
       let (rows, insights) = try copy(

