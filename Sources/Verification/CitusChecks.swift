@@ -16,6 +16,7 @@ extension StructuralChecks {
     "app.account_permissions": "the permission matrix of account types",
     "app.account_upgrade_requests": "one per user, reviewed by platform staff",
     "app.admin_access_log": "platform staff's access log",
+    "app.erased_users": "the ids of erased users, across organizations (ingestion rejects their rows)",
     "analytics.event_types": "the catalog of event types",
     "analytics.retention_state": "one row: the retention horizon",
     "analytics.user_agent_patterns": "the user-agent classification rules",

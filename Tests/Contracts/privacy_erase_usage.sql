@@ -9,7 +9,7 @@
 -- then the price becomes $2 and usage.reprice of April writes the old versions of all 3
 -- (minute 3). The fan used feature "router" once. Budgets: the fan's own ($10 a month) and
 -- the organization's ($100).
-select plan(8);
+select plan(9);
 
 do $$
 begin
@@ -76,5 +76,12 @@ select is((select count(*) from usage.request_retractions where org_id = md5('or
 select results_eq($$ select requests, cost from usage.org_days where org_id = md5('org:er-u')::uuid and day = '2025-04-01' $$,
   $$ values (3::bigint, 3::numeric) $$,
   'the organization''s daily totals (no identifier) keep their numbers: 3 requests, $3 as applied');
+select tests.authenticate_as_service_role();
+select is(public.log_model_requests(md5('org:er-u')::uuid, jsonb_build_array(
+            jsonb_build_object('request_id', 'er-1', 'occurred_at', '2025-04-01T10:00:00Z', 'provider', 'er-test', 'model', 'm-e',
+                               'output_tokens', 1000000, 'user_id', md5('er-fan@example.com')::uuid))) -> 'rejected',
+          '[{"index": 0, "reason": "erased_user: user_id", "request_id": "er-1"}]'::jsonb,
+          'a resend of an erased user''s request is rejected (app.erased_users), not stored again');
+select tests.clear_authentication();
 
 select * from finish();

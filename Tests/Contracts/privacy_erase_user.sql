@@ -10,7 +10,7 @@
 -- the removed-order marker its deletion wrote for the customers rollup, orders_removed 1);
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
 -- experiments 1 (created_by set to NULL); auth.users 1.
-select plan(17);
+select plan(21);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
@@ -86,5 +86,24 @@ select results_eq($$ select events, visitors from analytics.org_daily_stats wher
 select results_eq($$ select count(*) from analytics.org_daily_visitors where org_id = md5('org:era')::uuid and day = '2025-04-01' $$,
                   $$ values (1::bigint) $$, 'only the other fan is left in the visitor set of 04-01');
 select is((select count(*) from era_result), 14::bigint, 'fourteen tables were touched, in one transaction');
+
+-- The erasure stays done (app.erased_users, 1259): a late event of the erased user is
+-- rejected; one that a writer stored meanwhile is removed by erasing the id again.
+select is((select count(*) from app.erased_users where user_id = md5('fan@era.test')::uuid), 1::bigint,
+          'the erased id is kept in app.erased_users');
+select tests.authenticate_as_service_role();
+select is(public.log_events(jsonb_build_array(jsonb_build_object(
+            'org_id', md5('org:era')::uuid, 'event_type', 'page_view', 'visitor_id', 'dev9', 'occurred_at', '2025-04-02T10:00:00Z',
+            'user_id', md5('fan@era.test')::uuid))) -> 'rejected',
+          '[{"index": 0, "reason": "erased_user: user_id"}]'::jsonb, 'a late event of the erased user is rejected');
+select tests.clear_authentication();
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id)
+values (md5('org:era')::uuid, '2025-04-02 10:00+00', 'page_view', 'dev9', md5('fan@era.test')::uuid);
+select tests.authenticate_as_service_role();
+select results_eq($$ select table_name, rows from app.erase_user(md5('fan@era.test')::uuid) order by table_name $$,
+                  $$ values ('analytics.events'::text, 1::bigint), ('auth.users', 0) $$,
+                  'erasing the erased id again removes the event a writer stored meanwhile (no P0002)');
+select tests.clear_authentication();
+select is((select count(*) from analytics.events where user_id = md5('fan@era.test')::uuid), 0::bigint, 'none of its events is left');
 
 select * from finish();

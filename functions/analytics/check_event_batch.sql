@@ -1,7 +1,8 @@
 -- requires: functions/analytics/parse_event.sql
 -- The work set of public.log_events: for each element of p_events (a JSON array), its
 -- 0-based index, the reason it is rejected (NULL: valid) and the analytics.events row to
--- store. Reasons: those of analytics.parse_event, then 'unknown_org: <id>', then for a
+-- store. Reasons: those of analytics.parse_event, then 'unknown_org: <id>', then
+-- 'erased_user: user_id' (a user erased by app.erase_user: app.erased_users), then for a
 -- caller who is not p_service (a signed-in user p_user_id, filled in as user_id when the
 -- event has none) 'forbidden: user_id' / 'forbidden: visitor_id' / 'forbidden: event_type' /
 -- 'forbidden: revenue_cents' (rules in functions/public/log_events.sql). A signed-in caller's rows
@@ -22,6 +23,9 @@ as $$
   select x.idx,
          coalesce(x.reason,
                   case when o.id is null then 'unknown_org: ' || ((x.event_row).org_id)::text end,
+                  case when (x.event_row).user_id is not null
+                            and exists (select 1 from app.erased_users as u where u.user_id = (x.event_row).user_id)
+                         then 'erased_user: user_id' end,
                   case when not p_service then
                     case when (x.event_row).user_id <> p_user_id then 'forbidden: user_id'
                          -- the audience identity of another user, or an anonymized form

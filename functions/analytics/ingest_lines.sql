@@ -2,7 +2,8 @@
 -- parses each non-blank line (p_safe: with analytics.try_parse_jsonb, a line that is not
 -- JSON becomes 'invalid_json'; otherwise with a plain cast, which raises), gives events
 -- without client_event_id the key 'line:' || md5(line), validates and maps them with
--- analytics.parse_event, rejects unknown organizations, writes the rejects to
+-- analytics.parse_event, rejects unknown organizations and erased users ('erased_user:
+-- user_id', app.erased_users), writes the rejects to
 -- pg_temp.ingest_rejects and stores the valid events: with ON CONFLICT DO NOTHING when
 -- p_on_conflict, else with a plain INSERT, which raises 23505 on an event already stored
 -- or repeated in the chunk. Returns the counts. Internal to ingest_staged (which handles
@@ -26,7 +27,10 @@ begin
   with checked as materialized (
     select x.line_no,
            coalesce(x.reason,
-                    case when o.id is null then 'unknown_org: ' || ((x.event_row).org_id)::text end) as reason,
+                    case when o.id is null then 'unknown_org: ' || ((x.event_row).org_id)::text end,
+                    case when (x.event_row).user_id is not null
+                              and exists (select 1 from app.erased_users as u where u.user_id = (x.event_row).user_id)
+                           then 'erased_user: user_id' end) as reason,
            x.event_row
     from (
       select l.line_no,

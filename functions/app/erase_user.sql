@@ -19,7 +19,11 @@
 --   * references by *_by columns or other foreign keys to auth.users (segments.created_by,
 --     segment_exports.exported_by, experiments.created_by...) are set to NULL, the row is
 --     kept (counted as rows of that table);
---   * finally auth.users itself (1 row).
+--   * finally auth.users itself (1 row; 0 when erasing an erased user again), and the id
+--     goes to app.erased_users (a suppression list: the id and the time, nothing else), so
+--     that ingestion rejects the user's late rows ('erased_user: user_id') and erase_user
+--     can run again for the id, removing whatever a writer stored meanwhile (a row written
+--     by a transaction that was already running when the erasure committed).
 -- * the insight visitor days of the linked visitors (keyed by a hash of visitor_id,
 --   migration 1140); their organizations' insight aggregates are then computed in full by
 --   the next refresh step.
@@ -33,7 +37,8 @@
 -- guarded by an advisory lock of their own, taken here exclusively and there in share
 -- mode: the erasure waits for a run in progress, a run waits for the erasure.
 -- Fails (and removes nothing) with 23514 when the user is the last owner of an
--- organization: transfer the ownership first. 22023: NULL id; P0002: unknown user;
+-- organization: transfer the ownership first. 22023: NULL id; P0002: unknown user (neither
+-- in auth.users nor in app.erased_users);
 -- 42501: not service_role.
 create or replace function app.erase_user(p_user_id uuid)
 returns table (table_name text, rows bigint)
@@ -59,9 +64,10 @@ begin
     raise exception 'user id must not be null'
       using errcode = '22023', hint = 'Pass the id of the user (auth.users.id) to erase.';
   end if;
-  if not exists (select 1 from auth.users as u where u.id = p_user_id) then
+  if not exists (select 1 from auth.users as u where u.id = p_user_id)
+     and not exists (select 1 from app.erased_users as e where e.user_id = p_user_id) then
     raise exception 'user % does not exist', p_user_id
-      using errcode = 'P0002', hint = 'Check the user id; an erased user no longer exists.';
+      using errcode = 'P0002', hint = 'Check the user id (neither a user nor an erased one).';
   end if;
 
   perform 1 from private.rollups as r for share of r;
@@ -112,6 +118,8 @@ begin
   get diagnostics v_rows = row_count;
   table_name := 'auth.users'; rows := v_rows;
   return next;
+  insert into app.erased_users as e (user_id) values (p_user_id)
+  on conflict on constraint pk_erased_users do update set erased_at = pg_catalog.now();
 end;
 $$;
 revoke execute on function app.erase_user(uuid) from public, anon, authenticated;

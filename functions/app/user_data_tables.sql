@@ -39,6 +39,8 @@ as $$
     where n.nspname in ('app', 'analytics', 'audience', 'insights', 'experiments', 'usage', 'private', 'archive')
       and c.relkind in ('r', 'p')
       and not c.relispartition
+      -- the suppression list of erased ids: written by app.erase_user after the erasure
+      and c.oid is distinct from pg_catalog.to_regclass('app.erased_users')
   ),
   cols as (
     select a.attrelid as oid, a.attname::text as name, a.atttypid::pg_catalog.regtype::text as type, a.attnotnull as not_null

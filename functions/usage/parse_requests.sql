@@ -21,6 +21,7 @@
 --   missing: occurred_at | invalid: occurred_at (RFC 3339) | future: occurred_at (more than
 --   5 minutes ahead of p_now) | invalid: occurred_at (before 2000);
 --   invalid: user_id (a uuid); too_long: team|project|feature (at most 64 characters);
+--   erased_user: user_id (a user erased by app.erase_user: app.erased_users);
 --   missing: model | missing: provider | unknown_model: provider/model |
 --   unknown_model: <model_requested> | unknown_model: baseline provider/model;
 --   negative_tokens: <kind> | invalid: <kind> (input_tokens, output_tokens,
@@ -70,6 +71,9 @@ as $$
                   case when p_org_id is null and not exists (select 1 from app.organizations as o where o.id = c.org_id)
                        then 'unknown_org: ' || c.org_text end,
                   c.early_reason,
+                  case when c.user_uuid is not null
+                            and exists (select 1 from app.erased_users as u where u.user_id = c.user_uuid)
+                         then 'erased_user: user_id' end,
                   case when (c.provider, c.model) not in (select m.provider, m.model from usage.models as m) then 'unknown_model: ' || c.provider || '/' || c.model
                        when c.model_requested is not null and c.model_requested not in (select m.model from usage.models as m) then 'unknown_model: ' || c.model_requested
                        when c.baseline_model is not null
