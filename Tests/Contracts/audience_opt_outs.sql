@@ -15,19 +15,24 @@ select is(
   public.log_events(jsonb_build_array(
     jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:00:00Z',
                        'visitor_id', 'dnt-1', 'session_id', 's-1', 'user_id', tests.audience_user('viewer'), 'client_event_id', 'dnt:1',
-                       'dnt', true, 'properties', jsonb_build_object('city', 'Berlin', 'utm_source', 'instagram')),
+                       'dnt', true, 'properties', jsonb_build_object('city', 'Berlin', 'utm_source', 'instagram', 'ip', '203.0.113.9',
+                                                                       'email', 'fan@example.com', 'plan', 'gold',
+                                                                       'referrer', 'https://www.example.com/?email=fan@example.com',
+                                                                       'user_agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1')),
     jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:01:00Z',
-                       'visitor_id', 'dnt-2', 'session_id', 's-2', 'client_event_id', 'dnt:2', 'dnt', false),
+                       'visitor_id', 'dnt-2', 'session_id', 's-2', 'client_event_id', 'dnt:2', 'dnt', false,
+                       'properties', jsonb_build_object('ip', '203.0.113.9')),
     jsonb_build_object('org_id', md5('org:aud-other')::uuid, 'event_type', 'page_view', 'occurred_at', '2026-06-10T10:02:00Z',
                        'visitor_id', 'dnt-3', 'client_event_id', 'dnt:3', 'dnt', 'yes'))),
   '{"accepted": 2, "duplicates": 0, "rejected": [{"index": 2, "reason": "invalid_type: dnt"}]}'::jsonb,
   'log_events: dnt true and false are accepted, a non-boolean dnt is rejected (invalid_type: dnt)');
 select results_eq(
-  $$ select client_event_id collate "default", visitor_id collate "default", session_id collate "default", user_id, city, utm_source collate "default", properties from analytics.events
+  $$ select client_event_id collate "default", visitor_id collate "default", session_id collate "default", user_id, city, utm_source collate "default",
+            referrer_domain collate "default", device_type collate "default", properties from analytics.events
      where org_id = md5('org:aud-other')::uuid and client_event_id like 'dnt:%' order by 1 $$,
-  $$ values ('dnt:1'::text, null::text, null::text, null::uuid, 'Berlin'::text, 'instagram'::text, '{}'::jsonb),
-            ('dnt:2', 'dnt-2', 's-2', null, null, null, '{}') $$,
-  'with dnt true the event is stored without visitor_id, session_id and user_id (city, utm and the rest kept; the flag itself not stored); with false unchanged');
+  $$ values ('dnt:1'::text, null::text, null::text, null::uuid, 'Berlin'::text, 'instagram'::text, 'example.com'::text, 'mobile'::text, '{"plan": "gold"}'::jsonb),
+            ('dnt:2', 'dnt-2', 's-2', null, null, null, null, null, '{"ip": "203.0.113.9"}') $$,
+  'with dnt true the event is stored without visitor_id, session_id, user_id and the personal property keys (ip, email, the referrer URL, the user agent; city, utm, the referrer''s domain, the device derived from the user agent and other properties kept; the flag itself not stored); with false unchanged');
 
 select tests.authenticate_as(tests.audience_user('viewer'));
 select is(

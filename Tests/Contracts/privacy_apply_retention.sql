@@ -19,7 +19,7 @@
 -- dropping stops there; b1, b2, d1 (covered, before the cutoff) are anonymized, b3 waits.
 -- Run 2 (after every rollup applied b3): M2 is dropped (3 rows), nothing of ret is left to anonymize.
 -- Events are received now (b3: later), as live events: the rollups follow received_at.
-select plan(20);
+select plan(22);
 select tests.reset_retention_horizon();
 
 select tests.create_user('owner@ret.test');
@@ -48,6 +48,9 @@ cross join lateral (values
   ('2019-06-15 10:00:00Z'::timestamptz, 'page_view', 'v1', md5('fan@ret.test')::uuid, 's9'),
   (t.cutoff + interval '1 day', 'page_view', 'v1', md5('fan@ret.test')::uuid, null)
 ) as x (at, type, visitor, user_id, session);
+-- d1 carries personal property keys (analytics.personal_property_keys) and one that is not.
+update analytics.events set properties = '{"ip": "203.0.113.9", "email": "fan@ret.test", "plan": "gold"}'
+where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z';
 select tests.apply_daily_rollups();
 insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
 select md5('org:ret')::uuid, t.m2 + interval '5 days', clock_timestamp() + interval '1 hour', 'page_view', 'v4' from ret_t t;
@@ -82,6 +85,8 @@ select results_eq($$ select visitor_id like 'anon:%', user_id is not null and us
                      from analytics.events where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z' $$,
                   $$ values (true, true, true) $$,
                   'the old event of the DEFAULT partition: visitor, user and session ids replaced by keyed hashes');
+select is((select properties from analytics.events where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z'),
+          '{"plan": "gold"}'::jsonb, 'and its properties lose the personal keys (ip, email), the others stay');
 select results_eq($$ select visitor_id collate "default", user_id from analytics.events e, ret_t t
                       where e.org_id = md5('org:ret')::uuid and e.occurred_at in (t.cutoff + interval '1 day', t.m2 + interval '5 days')
                       order by e.occurred_at $$,
@@ -108,6 +113,13 @@ select results_eq($$ select s.events from analytics.org_daily_stats s, ret_t t
 select count(private.apply_rollup(r.name, now() + interval '2 hours', true))
 from (select o.name from private.rollups_in_order() as o order by o.level, o.name) as r;
 
+-- d1 is given a personal key again (as a row pseudonymized before 1259 would have kept it):
+-- run 2 takes it again for its properties, and keeps its hashes.
+create temp table ret_d1 as
+  select visitor_id, user_id, session_id from analytics.events where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z';
+update analytics.events set properties = properties || '{"user_agent": "Mozilla/5.0"}'
+where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z';
+
 -- Run 2: everything is covered now.
 select tests.authenticate_as_service_role();
 create temp table ret_run2 as select * from analytics.apply_retention(90);
@@ -117,6 +129,10 @@ select results_eq($$ select r.action, r.rows from ret_run2 r, ret_t t where r.ta
 select results_eq($$ select count(*), count(*) filter (where visitor_id like 'anon:%')
                      from analytics.events e, ret_t t where e.org_id = md5('org:ret')::uuid and e.occurred_at < t.cutoff $$,
                   $$ values (1::bigint, 1::bigint) $$, 'of ret''s old events only d1 (DEFAULT partition, anonymized once) is left, nothing waits');
+select results_eq($$ select e.visitor_id = d.visitor_id and e.user_id = d.user_id and e.session_id = d.session_id, e.properties
+                     from analytics.events e, ret_d1 d where e.org_id = md5('org:ret')::uuid and e.occurred_at = '2019-06-15 10:00:00Z' $$,
+                  $$ values (true, '{"plan": "gold"}'::jsonb) $$,
+                  'd1 taken again for a personal key: the key is removed, its hashes stay as they were (not hashed twice)');
 
 select throws_ok($$ select * from analytics.apply_retention(0) $$, '22023', null, 'a retention of 0 days is 22023');
 select tests.authenticate_as(md5('owner@ret.test')::uuid);

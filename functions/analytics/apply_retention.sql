@@ -35,8 +35,11 @@
 --                     are unchanged; also set for events that had only a user_id;
 --      user_id     -> HMAC('<org_id>:user_id:<user_id>') as a uuid;
 --      session_id  -> 'anon:' || HMAC('<org_id>:session:<session_id>').
---    A row is anonymized once: a visitor_id of the form 'anon:<uuid>' marks it. Other
---    columns (city, country, device, properties) are kept. content_created events are
+--    properties   -> without the personal keys of analytics.personal_property_keys()
+--                    (ip, email, name, user_agent, the full referrer URL...).
+--    A row is anonymized once: a visitor_id of the form 'anon:<uuid>' marks it (a row
+--    with a personal property key left is taken again). Other columns (city, country,
+--    device, the other properties, client_event_id) are kept. content_created events are
 --    exempt: they record authorship (removed by app.erase_user), not audience behaviour.
 --    The cutoff is an instant: events before it are anonymized whatever their local day.
 -- 3. The audience rollups' per-visitor rows (visitor days and their device x network

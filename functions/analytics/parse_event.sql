@@ -1,5 +1,6 @@
 -- requires: functions/analytics/rfc3339_parts.sql
 -- requires: functions/analytics/parse_user_agent.sql
+-- requires: functions/analytics/personal_property_keys.sql
 -- Parses one event: reason (NULL when the event is valid, else a stable reason code) and
 -- event (the analytics.events row to store; every field is NULL when reason is not).
 -- The single definition of event validation and of the jsonb -> row mapping, shared by
@@ -24,10 +25,14 @@
 --   entity_id        optional  uuid string
 --   dnt              optional  true | false        do-not-track (the browser's DNT / GPC
 --                              signal, or the visitor's choice): with true the event is
---                              stored WITHOUT visitor_id, user_id and session_id (it still
---                              counts in event totals: page views, clicks, revenue, cities,
---                              but never as a visitor, session, customer or lead); nothing
---                              else changes, and nothing is recorded about the visitor.
+--                              stored WITHOUT visitor_id, user_id and session_id, and
+--                              without the personal keys of its properties
+--                              (analytics.personal_property_keys(): ip, email, name,
+--                              user_agent, the full referrer URL...; the columns derived
+--                              from them, such as device_type and referrer_domain, stay).
+--                              It still counts in event totals: page views, clicks,
+--                              revenue, cities, but never as a visitor, session, customer
+--                              or lead; nothing is recorded about the visitor.
 --                              (To stop profiling a visitor's other events as well, record
 --                              an opt-out: public.record_opt_out.) The flag is not stored.
 --   properties       optional  object of at most 8192 bytes in PostgreSQL's jsonb form
@@ -106,8 +111,9 @@ as $$
              case when pg_catalog.jsonb_typeof(c.properties) = 'object' then
                c.properties
                - '{utm_source,utm_medium,utm_campaign,utm_content,utm_term,referrer_domain,link_type,platform,device_type,device_os,device_browser,network_type,page_load_ms,country,city,is_bot,revenue_cents,currency}'::text[]
+               - case when c.dnt_on then analytics.personal_property_keys() else '{}'::text[] end
              else '{}'::jsonb end                                                         -- absent or JSON null
-           end,                                                                           -- properties
+           end,                                                                           -- properties (with dnt: no personal keys)
            pg_catalog.lower(nullif(pg_catalog.btrim(c.utm_source), '') collate "C"),
            pg_catalog.lower(nullif(pg_catalog.btrim(c.utm_medium), '') collate "C"),
            nullif(pg_catalog.btrim(c.utm_campaign), ''),
