@@ -3,7 +3,7 @@
 -- withdraw_opt_out, and opted-out visitors absent from every person-level output.
 -- Fixtures: tests.audience_orgs() and tests.audience_recent_fixture (C1-C8, C7 opted out
 -- already) in aud-berlin.
-select plan(27);
+select plan(37);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -106,5 +106,46 @@ select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C
 select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, '') $$, '22023', 'visitor key must have 1 to 128 bytes', 'empty key: 22023');
 select tests.authenticate_as_anon();
 select throws_ok($$ select public.record_opt_out(md5('org:aud-berlin')::uuid, 'C1') $$, '42501', null, 'anon gets 42501');
+
+-- 4. A user's own opt-out covers their devices. Gina (signed in, not a member) browses
+-- aud-berlin on device devG; her audience identity there is devG, not user:<gina>.
+select tests.clear_authentication();
+select tests.create_user('gina@opt.test');
+select tests.authenticate_as(md5('gina@opt.test')::uuid);
+select is(public.log_events(jsonb_build_array(jsonb_build_object('org_id', md5('org:aud-berlin')::uuid, 'event_type', 'page_view',
+            'occurred_at', to_char(now() - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'visitor_id', 'devG'))) -> 'accepted',
+          '1'::jsonb, 'gina logs a page view on her device devG');
+select tests.authenticate_as(tests.audience_user('admin'));
+select results_eq($$ select visitor_id collate "default" from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id = 'devG' $$,
+  $$ values ('devG'::text) $$, 'before: devG is a lead (score 1 >= 0)');
+select tests.authenticate_as(md5('gina@opt.test')::uuid);
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid), null, 'gina opts herself out');
+select tests.authenticate_as(tests.audience_user('admin'));
+select results_eq($$ select visitor_id collate "default" from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
+                       and visitor_id in ('devG', 'user:' || md5('gina@opt.test')::uuid::text) order by 1 $$,
+  $$ values ('devG'::text), ('user:' || md5('gina@opt.test')::uuid::text) $$,
+  'her user key and the device her events name are opted out');
+select is_empty($$ select * from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id = 'devG' $$,
+  'hot leads: devG no longer');
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'devG'), null::integer, 'propensity of devG: NULL');
+select tests.authenticate_as(tests.audience_user('analyst'));
+select is(public.get_user_dashboard(md5('org:aud-berlin')::uuid, (now() - interval '3 days')::date, (now() + interval '1 day')::date,
+                                    md5('gina@opt.test')::uuid), null::jsonb,
+  'an analyst gets no dashboard of a user who opted out');
+-- A device first seen after the opt-out (the back end logs it with her user id): its stored
+-- customer row carries user_id gina, and customers_now (segments, exports) leaves it out.
+select tests.clear_authentication();
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, user_id)
+values (md5('org:aud-berlin')::uuid, now() - interval '1 hour', clock_timestamp(), 'page_view', 'devG2', md5('gina@opt.test')::uuid);
+select tests.wait_for_earlier_transactions();
+select audience.update_customers(md5('org:aud-berlin')::uuid);
+select results_eq($$ select (select count(*) from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'devG2'),
+                            (select count(*) from audience.customers_now(md5('org:aud-berlin')::uuid) where visitor_id = 'devG2') $$,
+  $$ values (1::bigint, 0::bigint) $$, 'devG2: stored with her user id, left out of customers_now');
+select tests.authenticate_as(md5('gina@opt.test')::uuid);
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'gina withdraws her opt-out, and with it the one of devG');
+select tests.clear_authentication();
+select is((select count(*) from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
+            and visitor_id in ('devG', 'user:' || md5('gina@opt.test')::uuid::text)), 0::bigint, 'none of her opt-outs is left');
 
 select * from finish();

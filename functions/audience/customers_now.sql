@@ -8,7 +8,8 @@
 --   propensity_score  audience.propensity_from_dates (30-day signals, past purchaser)
 --   intent_level      audience.intent_level_for(propensity_score)
 --   lifecycle_stage   audience.lifecycle_stage_for(orders, engagement, last_seen_at, now())
--- Opted-out visitors (audience.opt_outs) never appear, whatever the state of the rollup.
+-- Opted-out visitors (audience.opt_outs) never appear, whatever the state of the rollup,
+-- nor customers whose user_id opted out (the key 'user:<user_id>').
 -- p_exact true (default): the rows of the rollup audience.customers through
 --   private.rollup_rows (stored rows of customers nothing touched since the watermark, plus
 --   audience.compute_customers over [watermark, infinity) for the others): exact at every
@@ -72,6 +73,9 @@ as $$
   ) as p
   where c.org_id = p_org_id
     and not exists (select 1 from audience.opt_outs as x where x.org_id = c.org_id and x.visitor_id = c.visitor_id)
+    -- the customer's user opted out (record_opt_out of 'user:<id>'): a device first seen later too
+    and not exists (select 1 from audience.opt_outs as x
+                     where c.user_id is not null and x.org_id = c.org_id and x.visitor_id = 'user:' || c.user_id::text)
 $$;
 revoke execute on function audience.customers_now(uuid, boolean) from public, anon, authenticated;
 comment on function audience.customers_now(uuid, boolean) is

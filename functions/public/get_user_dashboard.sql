@@ -23,6 +23,8 @@
 -- Who may call: a signed-in user about themselves (p_user_id NULL or their own id: no
 -- membership needed, an end user's stats are their own); analysts or above of the
 -- organization and service_role about any user (p_user_id).
+-- A user who opted out of the organization's profiling (audience.opt_outs, key
+-- 'user:<id>'): NULL for anyone but the user.
 -- Errors: 42501 anon, or another user's stats without the analyst role; 22023 bad period.
 create or replace function public.get_user_dashboard(p_org_id uuid, p_from date, p_to date, p_user_id uuid default null)
 returns jsonb
@@ -42,6 +44,11 @@ begin
     end if;
   end if;
   perform analytics.check_period(p_from, p_to);        -- raises 22023
+  -- A user who opted out of the organization's profiling is nobody else's to look at.
+  if v_user is distinct from auth.uid()
+     and exists (select 1 from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = 'user:' || v_user::text) then
+    return null;
+  end if;
 
   return (
     with s as materialized (

@@ -8,7 +8,12 @@
 -- calculate_propensity_score leave them out. Aggregate dashboards still count their
 -- anonymous events.
 -- p_visitor_id: the visitor key (visitor_id, or 'user:<user id>' for signed-in users, as
--- audience.visitor_key); NULL: the caller's own key 'user:<auth.uid()>'.
+-- audience.visitor_key); NULL: the caller's own key 'user:<auth.uid()>'. A user's key
+-- also records an opt-out (same time and source) for every visitor id that the
+-- organization's events name together with that user (their devices: the audience
+-- identity of an event is its visitor_id when it has one), and deletes the customer rows
+-- of the user; a device the user is first seen on later is left out by
+-- audience.customers_now (the customer's user_id) until the user's opt-out is withdrawn.
 -- p_source: api (default), do_not_track, user_request or support.
 -- Callable by service_role and admins / owners for any visitor of the organization, and by
 -- any signed-in user for themselves (p_visitor_id NULL or their own key; they need not be
@@ -36,6 +41,20 @@ begin
   values (p_org_id, v_key, pg_catalog.now(), p_source)
   on conflict on constraint pk_opt_outs do update set org_id = x.org_id
   returning x.opted_out_at into v_at;
+  -- A user's key: the devices their events name opt out with it (the audience identity
+  -- of an event is its visitor_id when it has one, so 'user:<id>' alone left them in).
+  if v_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    insert into audience.opt_outs as x (org_id, visitor_id, opted_out_at, source)
+    select distinct p_org_id, e.visitor_id, pg_catalog.now(), p_source
+    from analytics.events as e
+    where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
+      and e.visitor_id is not null and e.visitor_id not like 'anon:%'
+    on conflict on constraint pk_opt_outs do nothing;
+    delete from audience.customers as c
+    where c.org_id = p_org_id
+      and (c.user_id = pg_catalog.substr(v_key, 6)::uuid
+           or c.visitor_id in (select x.visitor_id from audience.opt_outs as x where x.org_id = p_org_id));
+  end if;
   delete from audience.customers as c where c.org_id = p_org_id and c.visitor_id = v_key;
   return v_at;
 end;

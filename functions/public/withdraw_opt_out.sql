@@ -16,11 +16,21 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_key text := coalesce(p_visitor_id, audience.visitor_key(null, auth.uid()));
+  v_key   text := coalesce(p_visitor_id, audience.visitor_key(null, auth.uid()));
+  v_found boolean;
 begin
   perform private.assert_opt_out_caller(p_org_id, v_key);
   delete from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = v_key;
-  return found;
+  v_found := found;
+  -- A user's key: the opt-outs of their devices that record_opt_out added with it.
+  if v_found and v_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    delete from audience.opt_outs as x
+    where x.org_id = p_org_id
+      and x.visitor_id in (select e.visitor_id from analytics.events as e
+                            where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
+                              and e.visitor_id is not null);
+  end if;
+  return v_found;
 end;
 $$;
 revoke execute on function public.withdraw_opt_out(uuid, text) from public, anon;
