@@ -3,7 +3,7 @@
 -- (fan@era.test) in organizations era and era-b, with events, orders, subscribers and
 -- experiment rows.
 -- Expected tables and rows: the same scope as app.erase_user.
-select plan(10);
+select plan(11);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
@@ -18,6 +18,10 @@ select results_eq(
             ('experiments.experiments', 1) $$,
   'a user exports their own data: every table that holds something about them, with its rows');
 select is((select d -> 'account' ->> 'email' from exp_doc), 'fan@era.test', 'the account is included');
+select is((select d -> 'tables' -> 'experiments.experiments' from exp_doc),
+          jsonb_build_array(jsonb_build_object('org_id', md5('org:era')::uuid, 'id', '00000000-0000-4000-8000-0000000000ea',
+                                               'created_by', md5('fan@era.test')::uuid)),
+          'a row that only names the user as its creator: its key and that reference, not the experiment itself');
 select is((select d ->> 'user_id' from exp_doc), md5('fan@era.test')::uuid::text, 'the document names the user');
 select is((select count(*) from exp_doc, jsonb_array_elements(d -> 'tables' -> 'analytics.events') as e
             where e ->> 'visitor_id' = 'other'), 0::bigint, 'nothing of the other fan is exported');

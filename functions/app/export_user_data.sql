@@ -6,8 +6,12 @@
 -- rows with the user's id or its keyed hash, rows of no other user of the visitor ids
 -- linked to the user by a trusted writer (raw and anonymized; never a visitor id that only
 -- the user's own client claimed: anyone signed in can log an event under any visitor id),
--- rows with the user's e-mail, and rows that reference the user in a *_by
--- column; tables without such rows are left out. Rows are exported whole (to_jsonb).
+-- rows with the user's e-mail, the insight visitor days of the linked visitors, and rows
+-- that reference the user in a *_by column; tables without such rows are left out. Rows
+-- are exported whole (to_jsonb), except those that only reference the user (a *_by
+-- column or another reference to auth.users): their primary key and the referencing
+-- columns only (a segment the user created, an upgrade request of someone else they
+-- reviewed: not data about them).
 -- Callable by service_role (and DBA sessions) for anyone, and by a signed-in user for
 -- themselves (p_user_id = auth.uid()). 42501 otherwise; 22023: NULL id; P0002: unknown
 -- user.
@@ -26,6 +30,7 @@ declare
   v_rows   jsonb;
   v_tables jsonb := '{}'::jsonb;
   v_account jsonb;
+  v_reference text;
 begin
   if not app.is_service_session() and (auth.uid() is null or auth.uid() is distinct from p_user_id) then
     raise exception 'you may only export your own data'
@@ -54,14 +59,42 @@ begin
       union all
       select pg_catalog.format('t.%I = $7', c) from pg_catalog.unnest(v_table.null_columns) as c
     ) as x;
-    execute pg_catalog.format('select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t)) from %s as t where %s',
-                              v_table.table_name, v_where)
+    -- A row that only names the user in a *_by column (or another reference) is not data
+    -- about them: its primary key and the referencing columns, not the whole row (a
+    -- segment's definition, another user's upgrade request the user reviewed).
+    select pg_catalog.format('pg_catalog.jsonb_build_object(%s)',
+             pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' order by k.ord))
+    into v_reference
+    from (
+      select a.attname::text as name, k.ord
+      from pg_catalog.pg_constraint as con
+      cross join lateral pg_catalog.unnest(con.conkey) with ordinality as k (attnum, ord)
+      join pg_catalog.pg_attribute as a on a.attrelid = con.conrelid and a.attnum = k.attnum
+      where con.conrelid = v_table.relid and con.contype = 'p'
+      union all
+      select c, 1000 + r.ord from pg_catalog.unnest(v_table.null_columns) with ordinality as r (c, ord)
+    ) as k;
+    execute pg_catalog.format(
+      'select pg_catalog.jsonb_agg(case when %s then pg_catalog.to_jsonb(t) else %s end) from %s as t where %s',
+      coalesce(v_table.predicate, 'false'), coalesce(v_reference, 'pg_catalog.jsonb_build_object()'), v_table.table_name, v_where)
       into v_rows
       using v_ids.user_ids, v_ids.pair_orgs, v_ids.pair_idents, v_ids.key_orgs, v_ids.visitor_keys, v_ids.email, p_user_id;
     if v_rows is not null then
       v_tables := v_tables || pg_catalog.jsonb_build_object(v_table.table_name, v_rows);
     end if;
   end loop;
+
+  -- The insight visitor days of the linked visitors (keyed by a hash of visitor_id, not by a
+  -- column user_data_tables() finds; app.erase_user deletes them the same way).
+  select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d) order by d.org_id, d.day)
+  into v_rows
+  from private.insight_visitor_days as d
+  join (select distinct x.org_id, pg_catalog.hashtextextended(x.visitor_id, 0) as vh
+        from rows from (pg_catalog.unnest(v_ids.pair_orgs), pg_catalog.unnest(v_ids.pair_idents)) as x (org_id, visitor_id)) as x
+    on d.org_id = x.org_id and d.vh = x.vh;
+  if v_rows is not null then
+    v_tables := v_tables || pg_catalog.jsonb_build_object('private.insight_visitor_days', v_rows);
+  end if;
 
   return pg_catalog.jsonb_build_object('user_id', p_user_id, 'exported_at', pg_catalog.now(),
                                        'account', v_account, 'tables', v_tables);
