@@ -227,7 +227,7 @@ public struct AnswerValidator: Sendable, Hashable {
       }
     }
     for (name, text) in labelled {
-      if let violation = facts.violation(in: text, prose: true) {
+      if let violation = facts.violation(in: text, prose: true, claims: name != "action_suggestion") {
         return .failure(Rejection(text: "\(name) \(violation.reason)"))
       }
     }

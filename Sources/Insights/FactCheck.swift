@@ -12,7 +12,8 @@
 //    a subject that happens to contain a digit or a word like "revenue" is only a label.
 // 4. Other names. A name of the organization's data (``OrgVocabulary``: cities, countries,
 //    platforms, referrers, venues) left in the masked text fails: "Hamburg" on the Berlin
-//    insight. Names of two letters (country codes) match case-sensitively, others not.
+//    insight; unless the candidate's own template wording uses it ("a newsletter"). Names
+//    of two letters (country codes) match case-sensitively, others not.
 //    4b. In insight texts (sentence case), any other capitalized word inside a sentence
 //    fails too, a name the data does not hold ("Krakow"): sentences start the text and
 //    follow `.`, `!`, `?` and `:`; `I` and the organization's own names are allowed.
@@ -31,6 +32,8 @@
 //    followers, streams, views, visits, clicks, tickets, orders, engagement, conversion)
 //    fails unless the candidate measures it: its fact ids and what they measure, or its
 //    own template wording, name that metric. "Revenue is way up" on a city's clicks fails.
+// 9-12. In insight texts (`prose`): characters, words, direction and attribution
+//    (``ProseRules``): an allowlist, so that what the rules cannot vouch for falls back.
 import Foundation
 
 /// Checks one text against one candidate's facts.
@@ -67,7 +70,9 @@ public struct FactCheck: Sendable {
   /// The first rule (2-8 above) that rendered `text` breaks, or nil. `prose` (insight texts,
   /// written in sentence case) also refuses any other capitalized word inside a sentence
   /// (rule 4b): a name that is not a fact, like a city the data does not even hold.
-  public func violation(in text: String, prose: Bool = false) -> FactViolation? {
+  /// `claims` (a title or description: what the insight states) also holds the text to the
+  /// direction of the template wording (rule 11); an action suggestion may "follow up".
+  public func violation(in text: String, prose: Bool = false, claims: Bool = false) -> FactViolation? {
     if scrubber.containsSecret(text) { return FactViolation("contains something shaped like an API key or token") }
     let masked = Self.mask(text, names: ownNames + vocabulary.organization)
     if let name = otherName(in: masked) { return FactViolation("names \(name), which is not this insight's") }
@@ -82,7 +87,101 @@ public struct FactCheck: Sendable {
     if let metric = unmeasuredMetric(in: masked) {
       return FactViolation("speaks of \(metric), which this insight does not measure")
     }
+    guard prose else { return nil }
+    if let c = ProseRules.foreignCharacter(in: masked, own: ownCharacters) {
+      return FactViolation("uses the character \(ProseRules.describe(c)), which insight texts do not")
+    }
+    let own = ownWords
+    if let word = ProseRules.forbiddenWord(in: masked, own: own, claims: claims) {
+      return FactViolation("says \"\(word)\", which claims what none of this insight's facts says")
+    }
+    if let name = ProseRules.unknownName(in: masked, own: own) {
+      return FactViolation("names \(AnswerValidator.capped(name)), which is not among this insight's facts")
+    }
+    if claims, let problem = directionProblem(in: masked) { return problem }
+    return attributionProblem(in: masked)
+  }
+
+  // MARK: prose (rules 9-12)
+
+  /// The candidate's template wording (title and description: what it states).
+  private var templateClaims: String { candidate.title + " " + candidate.description }
+
+  /// Characters the candidate's own wording, facts and names hold (rule 9).
+  var ownCharacters: Set<Character> {
+    let texts = [candidate.title, candidate.description, candidate.actionSuggestion, candidate.subjectKey]
+      + candidate.facts.map(\.rendered) + vocabulary.organization
+    return Set(texts.joined())
+  }
+
+  /// Words of the candidate's own wording, fact ids and what they measure (rule 10).
+  var ownWords: Set<String> {
+    let texts = [candidate.title, candidate.description, candidate.actionSuggestion, candidate.subjectKey]
+      + candidate.facts.flatMap { [$0.id, $0.measures] + ($0.text.map { [$0] } ?? []) } + vocabulary.organization
+    return Set(texts.flatMap(ProseRules.words))
+  }
+
+  /// Rule 11: a change told the other way than the template tells it.
+  private func directionProblem(in masked: String) -> FactViolation? {
+    let expected = ProseRules.direction(of: templateClaims)
+    guard expected != 0 else { return nil }
+    let wrong = expected > 0 ? ProseRules.downWords : ProseRules.upWords
+    if let word = ProseRules.words(masked).first(where: { wrong.contains($0) }) {
+      return FactViolation("says \"\(word)\", but this insight's change went \(expected > 0 ? "up" : "down")")
+    }
+    for match in masked.matches(of: /(?i)\bfrom\s+([0-9][0-9.,]*)\S*\s+to\s+([0-9][0-9.,]*)/) {
+      guard let from = NumberMention.scan(String(match.output.1)).first, let to = NumberMention.scan(String(match.output.2)).first
+      else { continue }
+      let (a, b) = (from.value * from.scale, to.value * to.scale)
+      if a != b, (b > a) != (expected > 0) {
+        return FactViolation("goes from \(from.text) to \(to.text), but this insight's change went \(expected > 0 ? "up" : "down")")
+      }
+    }
     return nil
+  }
+
+  /// Rule 12: what a number is said to count, or the unit of time after it. The template
+  /// wording's own pairs (`{unsubscribed} subscribers left`) are always allowed.
+  private func attributionProblem(in masked: String) -> FactViolation? {
+    let allowed = Set(
+      [candidate.title, candidate.description, candidate.actionSuggestion].flatMap { text in
+        countedPairs(in: Self.mask(text, names: ownNames)).flatMap { pair in pair.facts.map { "\($0.id)|\(pair.word)" } }
+      })
+    for pair in countedPairs(in: masked) where !pair.facts.contains(where: { allowed.contains("\($0.id)|\(pair.word)") }) {
+      if let unit = ProseRules.timeWords[pair.word] {
+        guard let unit, pair.facts.contains(where: { $0.unit == unit }) else {
+          return FactViolation("writes \(pair.mention.text) \(pair.word), but no fact of this insight is that many \(pair.word)")
+        }
+      } else if pair.mention.kind == .plain, let metric = ProseRules.countedWords[pair.word] {
+        let counted = pair.facts.contains { fact in
+          ProseRules.words(fact.id + " " + fact.measures).contains { ProseRules.countedWords[$0] == metric }
+        }
+        if !counted {
+          return FactViolation("writes \(pair.mention.text) \(pair.word), but the fact \(pair.mention.text) does not count \(pair.word)")
+        }
+      }
+    }
+    return nil
+  }
+
+  /// Each number of `text` with the facts it writes and the word after it (past at most two
+  /// of ``ProseRules/countQualifiers``).
+  private func countedPairs(in text: String) -> [(mention: NumberMention, facts: [Fact], word: String)] {
+    var pairs: [(mention: NumberMention, facts: [Fact], word: String)] = []
+    var searchFrom = text.startIndex
+    for mention in NumberMention.scan(text) {
+      guard let range = text.range(of: mention.text, range: searchFrom..<text.endIndex) else { continue }
+      searchFrom = range.upperBound
+      var following = ProseRules.words(String(text[range.upperBound...].prefix(60)))
+      var skipped = 0
+      while let first = following.first, ProseRules.countQualifiers.contains(first), skipped < 2 {
+        following.removeFirst()
+        skipped += 1
+      }
+      guard let word = following.first else { continue }
+      pairs.append((mention, matchingFacts(mention), word))
+    }
+    return pairs
   }
 
   // MARK: names
@@ -118,8 +217,13 @@ public struct FactCheck: Sendable {
     var seen: Set<String> = []
     let candidates = (originals + variants).filter { seen.insert($0.lowercased()).inserted || $0.count <= 2 }
     let ordered = candidates.enumerated().sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+    // The template wording's own words are the candidate's ("a newsletter" in an action
+    // suggestion, when an organization also has a source named newsletter).
+    let template = [candidate.title, candidate.description, candidate.actionSuggestion].joined(separator: " ")
     for name in ordered.map(\.element) where !own.contains(name.lowercased()) {
-      if Self.occurs(name, in: masked, caseSensitive: name.count <= 2) { return name }
+      if Self.occurs(name, in: masked, caseSensitive: name.count <= 2), !Self.occurs(name, in: template, caseSensitive: name.count <= 2) {
+        return name
+      }
     }
     return nil
   }
@@ -267,7 +371,11 @@ public struct FactCheck: Sendable {
 
   // MARK: numbers
 
-  func isFact(_ mention: NumberMention) -> Bool {
+  func isFact(_ mention: NumberMention) -> Bool { !matchingFacts(mention).isEmpty }
+
+  /// The facts `mention` writes (rule 7); a figure with a scale (`1.2k`) is at least 1 and
+  /// within 5 % of its fact: `0.1k` is not 53.
+  func matchingFacts(_ mention: NumberMention) -> [Fact] {
     let units: Set<Fact.Unit>
     switch mention.kind {
     case .plain: units = [.count, .days, .hour, .amount]
@@ -275,16 +383,19 @@ public struct FactCheck: Sendable {
     case .percentagePoints: units = [.percentagePoints]
     case .multiplier: units = [.ratio]
     case .clock(let minute, let pm):
-      guard minute == 0 else { return false }
+      guard minute == 0 else { return [] }
+      guard mention.value < 25 else { return [] }
       var hours: Set<Int> = [Int(mention.value)]
       if let pm { hours = [Int(mention.value) % 12 + (pm ? 12 : 0)] }
-      return candidate.facts.contains { fact in
+      return candidate.facts.filter { fact in
         fact.unit == .hour && fact.number.map { hours.contains(Int($0)) && $0 == $0.rounded() } == true
       }
     }
     let extra = mention.scale >= 1_000_000 ? 6 : mention.scale >= 1_000 ? 3 : 0
-    return candidate.facts.contains { fact in
+    if mention.scale > 1, mention.value < 1 { return [] }
+    return candidate.facts.filter { fact in
       guard units.contains(fact.unit), let value = fact.number, mention.decimals - extra <= fact.decimals else { return false }
+      if mention.scale > 1, abs(abs(value) - mention.value * mention.scale) > 0.05 * abs(value) { return false }
       let factor = pow(10, Double(mention.decimals))
       return Self.roundHalfUp(abs(value) / mention.scale * factor) == Self.roundHalfUp(mention.value * factor)
     }

@@ -96,6 +96,66 @@ struct FactCheckTests {
     #expect(check.violation(in: "Your Berlin link clicks rose 41% on Thursdays.", prose: true)?.reason == "names Thursdays, which is not among this insight's facts")
   }
 
+  /// The adversarial server's texts that passed before rules 9-12 (characters, words,
+  /// direction, attribution), each with the reason it fails now, and phrasings that pass.
+  static let proseCases: [(String, String?)] = [
+    ("Berlin link clicks rose 41% in the last 30 days.", nil),
+    ("Link clicks from Berlin rose from 103 to 145, up 41%.", nil),
+    ("It is a strong signal: your Berlin audience is growing fast.", nil),
+    // Digits of other scripts, and other characters.
+    ("Berlin link clicks up \u{0664}\u{0661}%", "uses the character \"\u{0664}\" (U+0664), which insight texts do not"),
+    ("Berlin link clicks up \u{FF14}\u{FF11}\u{FF05}", "uses the character \"\u{FF14}\" (U+FF14), which insight texts do not"),
+    ("Berlin link clicks up \u{2074}\u{00B9}%", "uses the character \"\u{2074}\" (U+2074), which insight texts do not"),
+    ("Berlin link clicks up 41%\u{0007}", "uses the character U+0007, which insight texts do not"),
+    ("Berlin link clicks up 41%\u{0000}", "uses the character U+0000, which insight texts do not"),
+    ("Berlin clicks rose <script>fetch('//evil')</script>", "uses the character \"<\" (U+003C), which insight texts do not"),
+    ("Berlin clicks rose \u{202E}41%", "uses the character U+202E, which insight texts do not"),
+    ("Link clicks from \u{041A}\u{0440}\u{0430}\u{043A}\u{043E}\u{0432} rose.", "names \u{041A}\u{0440}\u{0430}\u{043A}\u{043E}\u{0432}, which is not among this insight's facts"),
+    ("Link clicks from \u{6771}\u{4EAC} rose.", "uses the character \"\u{6771}\" (U+6771), which insight texts do not"),
+    // Names at a sentence start, in lower case.
+    ("Krakow link clicks up 41%", "names Krakow, which is not among this insight's facts"),
+    ("Rotterdam fans drove it. Link clicks rose.", "names Rotterdam, which is not among this insight's facts"),
+    ("Link clicks from krakow rose too.", "names krakow, which is not among this insight's facts"),
+    // Number words of other languages.
+    ("Berlin link clicks einundvierzig prozent higher", "says \"einundvierzig\", which claims what none of this insight's facts says"),
+    ("Berlin: quarante et un pour cent de plus", "says \"quarante\", which claims what none of this insight's facts says"),
+    ("Berlin: cuarenta y uno por ciento", "says \"cuarenta\", which claims what none of this insight's facts says"),
+    // Direction, causes, forecasts, periods.
+    ("Berlin link clicks fell 41%", "says \"fell\", but this insight's change went up"),
+    ("Berlin link clicks down 41%", "says \"down\", but this insight's change went up"),
+    ("Link clicks from Berlin rose from 145 to 103.", "goes from 145 to 103, but this insight's change went up"),
+    ("Berlin clicks rose because of your radio interview", "says \"because\", which claims what none of this insight's facts says"),
+    ("Berlin clicks rose thanks to a radio campaign", "says \"thanks\", which claims what none of this insight's facts says"),
+    ("Berlin clicks will keep rising", "says \"will\", which claims what none of this insight's facts says"),
+    ("Berlin clicks rose 41% this year", "says \"year\", which claims what none of this insight's facts says"),
+    ("Berlin clicks rose since December", "names December, which is not among this insight's facts"),
+    ("Berlin clicks rose since december", "says \"december\", which claims what none of this insight's facts says"),
+    // Attribution and units of time.
+    ("You now have 145 fans in Berlin", "writes 145 fans, but the fact 145 does not count fans"),
+    ("Berlin clicks rose 41% in 30 weeks", "says \"weeks\", which claims what none of this insight's facts says"),
+    // Rounding through k and M.
+    ("0.1k link clicks from Berlin", "writes 0.1k, which is not one of this insight's facts"),
+    ("0k link clicks from Berlin", "writes 0k, which is not one of this insight's facts"),
+  ]
+
+  @Test("insight prose: other scripts and characters, unvouched names, other languages' number words, the other direction, causes, forecasts, periods, misattributed counts", arguments: proseCases)
+  func prose(example: (String, String?)) {
+    let check = FactCheck(candidate: Self.berlin, vocabulary: Self.vocabulary)
+    #expect(check.violation(in: example.0, prose: true, claims: true)?.reason == example.1)
+  }
+
+  @Test("an action suggestion may speak of a season or of what will help; a claim may not")
+  func actionWording() {
+    let check = FactCheck(candidate: Self.berlin, vocabulary: Self.vocabulary)
+    #expect(check.violation(in: "Plan a Berlin show this season: it will help.", prose: true, claims: false) == nil)
+    #expect(check.violation(in: "Berlin grew 41% this season.", prose: true, claims: true)?.reason
+      == "says \"season\", which claims what none of this insight's facts says")
+    #expect(check.violation(in: "Run a Berlin ad for 30 weeks.", prose: true, claims: false)?.reason
+      == "writes 30 weeks, but no fact of this insight is that many weeks")
+    #expect(check.violation(in: "Thank your 145 fans in Berlin.", prose: true, claims: false)?.reason
+      == "writes 145 fans, but the fact 145 does not count fans")
+  }
+
   @Test("its own currency and amount pass on the tips insight; another currency or symbol fails")
   func currencies() {
     #expect(Self.violation("8 tips worth €40 from Berlin", Self.tips) == nil)

@@ -60,7 +60,7 @@ struct GenerationTests {
         [
           "insight_type": "tour_gap", "subject_key": "Warsaw, PL", "rank": 2,
           "title": "Warsaw wants you: 142 fans, no show",
-          "description": "142 people in Warsaw engaged with you this month, and no show is planned there.",
+          "description": "142 people in Warsaw engaged with you in the last 30 days, and no show is planned there.",
           "action_suggestion": "Look for a venue in Warsaw.",
         ],
       ]
