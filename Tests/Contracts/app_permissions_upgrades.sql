@@ -2,7 +2,7 @@
 -- self-service upgrade (public.request_account_upgrade, public.review_account_upgrade).
 -- Fixtures: uma and una are plain users, ven a venue, adv an ad_account, ada a platform
 -- admin; nop has no profile.
-select plan(28);
+select plan(30);
 
 do $$
 begin
@@ -104,8 +104,14 @@ select tests.authenticate_as_anon();
 select throws_ok($$ select * from public.request_account_upgrade('artist', '{"business_name": "N"}') $$,
                  '42501', null, 'anon cannot request');
 select tests.authenticate_as(md5('una@upg.test')::uuid);
+select throws_ok($$ select * from public.request_account_upgrade('artist', jsonb_build_object('business_name', 'Una', 'notes', repeat('x', 20000))) $$,
+                 '22023', 'business info has 20037 bytes; at most 16384 are allowed', 'business info over 16 KiB: 22023');
 select lives_ok($$ select * from public.request_account_upgrade('artist', '{"business_name": "Una Sound"}') $$,
                 'una asks to become an artist');
+select tests.clear_authentication();
+select throws_ok($$ update app.profiles set business_info = jsonb_build_object('notes', repeat('x', 20000)) where user_id = md5('una@upg.test')::uuid $$,
+                 '23514', null, 'a direct write of over 16 KiB of business info is refused by the table (check_profiles_business_info_size)');
+select tests.authenticate_as(md5('una@upg.test')::uuid);
 
 -- Reviewing ---------------------------------------------------------------------------------
 select tests.authenticate_as(md5('ada@upg.test')::uuid);

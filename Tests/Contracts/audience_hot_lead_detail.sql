@@ -57,7 +57,7 @@ select results_eq(
   'singular, plural, and a type without its own wording');
 
 select throws_ok($$ select * from public.get_hot_lead_detail(md5('org:aud-berlin')::uuid, 'L1', 721) $$, '22023', null, 'p_hours over 720: 22023');
-select throws_ok($$ select * from public.get_hot_lead_detail(md5('org:aud-berlin')::uuid, '') $$, '22023', 'visitor id must not be empty', 'empty key: 22023');
+select throws_ok($$ select * from public.get_hot_lead_detail(md5('org:aud-berlin')::uuid, '') $$, '22023', 'visitor id must have 1 to 128 bytes', 'empty key: 22023');
 select tests.authenticate_as(tests.audience_user('viewer'));
 select throws_ok($$ select * from public.get_hot_lead_detail(md5('org:aud-berlin')::uuid, 'L1') $$, '42501', null, 'a viewer (below analyst) gets 42501');
 select tests.authenticate_as(tests.audience_user('other'));

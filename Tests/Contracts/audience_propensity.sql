@@ -11,7 +11,7 @@
 --   P9  ticket_cta t-31h, checkout_started t-30h50m (one session): 7, not active in the last 24 h
 --   U   signed in without a visitor id (key 'user:<id>'): ticket_cta t-1h, checkout t-50min: 7
 -- Subscribers: P2 email p2@example.com and sms +4915100000002 (active); P1 an unsubscribed email.
-select plan(17);
+select plan(18);
 
 select tests.audience_orgs();
 do $$
@@ -146,5 +146,9 @@ select throws_ok(
   $$ select public.calculate_propensity_score(md5('org:aud-berlin')::uuid, null) $$,
   '22023', null, 'a NULL visitor id: 22023'
 );
+
+select tests.authenticate_as(tests.audience_user('analyst'));
+select throws_ok($$ select public.calculate_propensity_score(md5('org:aud-berlin')::uuid, repeat('v', 129)) $$,
+                 '22023', 'visitor id must have 1 to 128 bytes', 'a visitor id over 128 bytes: 22023 (visitor ids are at most 128)');
 
 select * from finish();

@@ -6,7 +6,7 @@
 -- t-200d), C6 prospect (t-1d), C8 champion by engagement (t-1d); C7 opted out (no row).
 -- Subscribers: C1 email c1@example.com, C2 sms +4915100000001 (active), C3 an
 -- unsubscribed email.
-select plan(35);
+select plan(36);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -114,6 +114,8 @@ select throws_ok($$ select * from public.create_segment(md5('org:aud-berlin')::u
                  '23505', null, 'a second segment of the same name: 23505');
 select throws_ok($$ select * from public.create_segment(md5('org:aud-berlin')::uuid, ' ', '[]') $$,
                  '22023', null, 'an empty name: 22023');
+select throws_ok($$ select * from public.create_segment(md5('org:aud-berlin')::uuid, 'Long', '[]', repeat('d', 2001)) $$,
+                 '22023', 'segment description has 2001 characters; at most 2000 are allowed', 'a description over 2000 characters: 22023');
 select throws_ok($$ select * from public.create_segment(md5('org:aud-berlin')::uuid, 'Bad', '[{"field": "nope", "op": "eq", "value": 1}]') $$,
                  '22023', null, 'an invalid filter: 22023, nothing saved');
 

@@ -10,7 +10,7 @@
 -- customer rows derive it from stored dates (audience.propensity_from_dates).
 -- p_visitor_id is the visitor key (visitor_id, or 'user:<user_id>').
 -- A visitor who opted out (audience.opt_outs) is not scored: NULL.
--- 42501: not a member / below analyst; 22023: p_visitor_id NULL or empty.
+-- 42501: not a member / below analyst; 22023: p_visitor_id NULL, empty or over 128 bytes.
 create or replace function public.calculate_propensity_score(p_org_id uuid, p_visitor_id text)
 returns integer
 language plpgsql
@@ -24,8 +24,8 @@ declare
   v_score integer;
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
-  if p_visitor_id is null or p_visitor_id = '' then
-    raise exception 'visitor id must not be empty'
+  if p_visitor_id is null or p_visitor_id = '' or pg_catalog.octet_length(p_visitor_id) > 128 then
+    raise exception 'visitor id must have 1 to 128 bytes'
       using errcode = '22023', hint = 'Pass the visitor_id (or ''user:<user id>'' for signed-in activity without one).';
   end if;
 

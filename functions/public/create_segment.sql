@@ -4,7 +4,7 @@
 -- and the number of customers it matches now (also stored as size_estimate).
 -- Callable by members (analyst or above) and service_role; created_by = auth.uid().
 -- 42501: not a member / below analyst; 22023: empty or too long name (1 to 200
--- characters), invalid filter; 23505: the organization already has a segment of that
+-- characters), a description over 2000 characters, invalid filter; 23505: the organization already has a segment of that
 -- name.
 create or replace function public.create_segment(
   p_org_id      uuid,
@@ -27,6 +27,10 @@ begin
   if p_name is null or pg_catalog.btrim(p_name) = '' or pg_catalog.char_length(pg_catalog.btrim(p_name)) > 200 then
     raise exception 'segment name must have 1 to 200 characters'
       using errcode = '22023', hint = 'Pass a non-empty p_name of at most 200 characters, unique in the organization.';
+  end if;
+  if pg_catalog.char_length(p_description) > 2000 then
+    raise exception 'segment description has % characters; at most 2000 are allowed', pg_catalog.char_length(p_description)
+      using errcode = '22023', hint = 'Shorten p_description to 2000 characters or fewer.';
   end if;
   v_count := public.preview_segment(p_org_id, p_filter);   -- validates the filter (22023)
 

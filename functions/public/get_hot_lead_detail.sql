@@ -11,7 +11,7 @@
 -- a signed-in user's events without visitor_id. A visitor who opted out
 -- (audience.opt_outs) has no rows.
 -- Callable by members (analyst or above) and service_role.
--- Errors: 42501 not a member / below analyst; 22023 empty visitor key, p_hours outside
+-- Errors: 42501 not a member / below analyst; 22023 empty or over-long (> 128 bytes) visitor key, p_hours outside
 -- 1..720 (hint gives the range).
 create or replace function public.get_hot_lead_detail(p_org_id uuid, p_visitor_id text, p_hours integer default 24)
 returns table (event_type text, events bigint, entities bigint, first_at timestamptz, last_at timestamptz, phrase text)
@@ -26,8 +26,8 @@ declare
   v_user uuid;
 begin
   perform app.assert_org_role(p_org_id, 'analyst');
-  if p_visitor_id is null or p_visitor_id = '' then
-    raise exception 'visitor id must not be empty'
+  if p_visitor_id is null or p_visitor_id = '' or pg_catalog.octet_length(p_visitor_id) > 128 then
+    raise exception 'visitor id must have 1 to 128 bytes'
       using errcode = '22023', hint = 'Pass the visitor_id (or ''user:<user id>'' for signed-in activity without one).';
   end if;
   if p_hours is null or p_hours not between 1 and 720 then

@@ -5,7 +5,7 @@
 -- Callable by authenticated (about themselves only).
 -- Errors: 42501 not signed in (hint: sign in); P0002 no profile yet (hint: create it);
 -- 22023 an account type other than artist/venue, a profile that already has it, or
--- business info that is not an object with business_name; 23505 a request is already
+-- business info that is not an object with business_name or is over 16384 bytes; 23505 a request is already
 -- pending (hint: wait for its review).
 create or replace function public.request_account_upgrade(p_account_type app.account_type, p_business_info jsonb)
 returns table (request_id uuid, requested_account_type app.account_type, status app.upgrade_status, created_at timestamptz)
@@ -40,6 +40,10 @@ begin
      or pg_catalog.btrim(p_business_info ->> 'business_name') = '' then
     raise exception 'business info must be a JSON object with a non-empty business_name'
       using errcode = '22023', hint = 'e.g. {"business_name": "Club Nord", "website": "https://clubnord.example", "vat_id": "FR123"}';
+  end if;
+  if pg_catalog.octet_length(p_business_info::text) > 16384 then
+    raise exception 'business info has % bytes; at most 16384 are allowed', pg_catalog.octet_length(p_business_info::text)
+      using errcode = '22023', hint = 'Send the business details only (name, website, VAT id, address), not documents.';
   end if;
   if exists (select 1 from app.account_upgrade_requests as r where r.user_id = v_uid and r.status = 'pending') then
     raise exception 'an account upgrade request of yours is already pending'
