@@ -19,7 +19,7 @@
 -- dropping stops there; b1, b2, d1 (covered, before the cutoff) are anonymized, b3 waits.
 -- Run 2 (after every rollup applied b3): M2 is dropped (3 rows), nothing of ret is left to anonymize.
 -- Events are received now (b3: later), as live events: the rollups follow received_at.
-select plan(22);
+select plan(24);
 select tests.reset_retention_horizon();
 
 select tests.create_user('owner@ret.test');
@@ -87,6 +87,18 @@ select results_eq($$ select visitor_id like 'anon:%', user_id is not null and us
                   'the old event of the DEFAULT partition: visitor, user and session ids replaced by keyed hashes');
 select is((select properties from analytics.events where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z'),
           '{"plan": "gold"}'::jsonb, 'and its properties lose the personal keys (ip, email), the others stay');
+select results_eq($$ select count(*) filter (where s.user_id = md5('fan@ret.test')::uuid),
+                            count(*) filter (where s.user_id = e.user_id)
+                     from analytics.user_daily_stats s, ret_t t,
+                          (select user_id from analytics.events where org_id = md5('org:ret')::uuid and occurred_at = '2019-06-15 10:00:00Z') e
+                     where s.org_id = md5('org:ret')::uuid and s.day < (t.cutoff at time zone 'UTC')::date $$,
+                  $$ values (0::bigint, 2::bigint) $$,
+                  'the daily user stats before the cutoff keep no raw user id: U''s rows of 2019-06-15 and of M1 (its partition dropped) carry the keyed hash its events carry');
+select is((select sessions from analytics.visitor_daily_counts v, ret_t t
+            where v.org_id = md5('org:ret')::uuid and v.day = (t.m2 at time zone 'UTC')::date + 4),
+          (select array_agg(distinct session_id) from analytics.events e, ret_t t
+            where e.org_id = md5('org:ret')::uuid and e.occurred_at = t.m2 + interval '4 days 10 hours'),
+          'the visitor-days keep the hashed session ids the events now carry (s2 -> anon:...), not s2');
 select results_eq($$ select visitor_id collate "default", user_id from analytics.events e, ret_t t
                       where e.org_id = md5('org:ret')::uuid and e.occurred_at in (t.cutoff + interval '1 day', t.m2 + interval '5 days')
                       order by e.occurred_at $$,

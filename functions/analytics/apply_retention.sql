@@ -1,6 +1,7 @@
 -- requires: functions/private/rollups_in_order.sql
 -- requires: functions/private/pseudonymize_visitor.sql
 -- requires: functions/analytics/anonymize_old_events.sql
+-- requires: functions/analytics/pseudonymize_old_rollup_rows.sql
 -- requires: functions/private/retain_audience_touch_days.sql
 -- Raw-event retention: drops whole monthly partitions of analytics.events older than
 -- p_raw_days once the rollups cover them, and pseudonymizes the identifiers of the older
@@ -42,6 +43,11 @@
 --    device, the other properties, client_event_id) are kept. content_created events are
 --    exempt: they record authorship (removed by app.erase_user), not audience behaviour.
 --    The cutoff is an instant: events before it are anonymized whatever their local day.
+-- 2b. The identifiers the daily rollups copied from the events (analytics.user_daily_stats
+--    and user_daily_interactions: user_id; analytics.visitor_daily_counts: session ids) of
+--    local days wholly before the cutoff get the same keyed hashes, once per day
+--    (analytics.pseudonymize_old_rollup_rows; action pseudonymized_rollup_rows, listed only
+--    when there were any).
 -- 3. The audience rollups' per-visitor rows (visitor days and their device x network
 --    combinations, sessions, touch days: private.retain_audience_touch_days) of local days
 --    wholly before the cutoff (sessions started before it) are deleted; their per-day aggregates keep their numbers
@@ -77,6 +83,7 @@ declare
   v_archive    boolean;
   v_rollup     text;
   v_rollups_upto timestamptz;
+  v_anonymized bigint := 0;
 begin
   if p_raw_days is null or p_raw_days not between 1 and 3650 then
     raise exception 'raw retention of % days is out of range', p_raw_days
@@ -102,8 +109,9 @@ begin
   select s.archive_partitions into v_archive from analytics.retention_state as s where s.id = 1;
   if v_archive then
     -- Archived rows keep no identifier: pseudonymize every covered event before the
-    -- cutoff first (step 2 then finds nothing left in the archived partitions).
-    perform analytics.anonymize_old_events(v_cutoff);
+    -- cutoff first (step 2 then finds nothing left in the archived partitions; its count
+    -- includes these rows).
+    v_anonymized := analytics.anonymize_old_events(v_cutoff);
   end if;
 
   -- 1. Whole partitions.
@@ -153,9 +161,16 @@ begin
   end if;
 
   -- 2. Pseudonymize the covered events before the cutoff that remain.
-  v_rows := analytics.anonymize_old_events(v_cutoff);
+  v_rows := v_anonymized + analytics.anonymize_old_events(v_cutoff);
   action := 'anonymized'; target := 'analytics.events'; rows := v_rows;
   return next;
+  -- 2b. And the identifiers the daily rollups copied from them.
+  v_rows := analytics.pseudonymize_old_rollup_rows(v_cutoff);
+  if v_rows > 0 then
+    action := 'pseudonymized_rollup_rows'; target := 'analytics.user_daily_stats, user_daily_interactions, visitor_daily_counts';
+    rows := v_rows;
+    return next;
+  end if;
 
   -- 3. The per-visitor rows of the audience rollups (private.audience_visitor_days,
   --    audience_visitor_day_combos, audience_sessions) carry visitor keys: those of local

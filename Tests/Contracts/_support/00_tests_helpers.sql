@@ -123,10 +123,10 @@ create or replace function tests.reset_retention_horizon()
 returns void
 language sql
 as $$
-  update analytics.retention_state set raw_events_from = null where id = 1;
+  update analytics.retention_state set raw_events_from = null, rollup_ids_pseudonymized_before = null where id = 1;
 $$;
 comment on function tests.reset_retention_horizon() is
-  'Clears analytics.retention_state.raw_events_from (NULL) for the contract''s transaction (fixtures in past months on a database whose retention has run).';
+  'Clears analytics.retention_state.raw_events_from and rollup_ids_pseudonymized_before (NULL) for the contract''s transaction (fixtures in past months on a database whose retention has run).';
 
 -- The engine's safe bound (private.received_upper_bound) stays below the start of the
 -- oldest transaction another session holds open in this database, so events the contract

@@ -1,0 +1,72 @@
+-- requires: functions/private/hmac_uuid.sql
+-- Step 2b of analytics.apply_retention: the per-person identifiers that the daily rollups
+-- copied from the raw events are replaced, for the local days wholly before p_cutoff, by
+-- the keyed hashes that analytics.anonymize_old_events writes into those events, so that
+-- retention leaves no raw identifier in derived rows either and a recompute of such a day
+-- from its (pseudonymized) events gives the same rows:
+--   analytics.user_daily_stats.user_id, analytics.user_daily_interactions.user_id
+--     -> HMAC('<org_id>:user_id:<user_id>') as a uuid;
+--   analytics.visitor_daily_counts.sessions (session ids)
+--     -> 'anon:' || HMAC('<org_id>:session:<session_id>'), sorted as the rollup sorts them
+--     (ids that start with 'anon:' are kept).
+-- The visitor keys of the rollups are keyed hashes already. Which rows: a session id is raw
+-- while it does not start with 'anon:' (every day before the cutoff is looked at); a user
+-- id cannot tell, so the rows of the days from
+-- analytics.retention_state.rollup_ids_pseudonymized_before (NULL: every day) up to the
+-- cutoff, which is then stored there, are taken once, and on any older day (a backfill)
+-- the rows whose user_id is an account of auth.users. Returns the rows changed.
+-- Internal helper of analytics.apply_retention: owner only.
+create or replace function analytics.pseudonymize_old_rollup_rows(p_cutoff timestamptz)
+returns bigint
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_from  timestamptz;
+  v_rows  bigint;
+  v_total bigint := 0;
+begin
+  select s.rollup_ids_pseudonymized_before into v_from from analytics.retention_state as s where s.id = 1 for update;
+  v_from := least(coalesce(v_from, '-infinity'), p_cutoff);
+
+  update analytics.user_daily_stats as t
+     set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
+    from private.pseudonymization_key as k, app.organizations as o
+   where k.id = 1 and o.id = t.org_id
+     and t.day < (p_cutoff at time zone o.timezone)::date
+     and (t.day >= (v_from at time zone o.timezone)::date
+          or t.user_id in (select u.id from auth.users as u));
+  get diagnostics v_rows = row_count;
+  v_total := v_total + v_rows;
+
+  update analytics.user_daily_interactions as t
+     set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
+    from private.pseudonymization_key as k, app.organizations as o
+   where k.id = 1 and o.id = t.org_id
+     and t.day < (p_cutoff at time zone o.timezone)::date
+     and (t.day >= (v_from at time zone o.timezone)::date
+          or t.user_id in (select u.id from auth.users as u));
+  get diagnostics v_rows = row_count;
+  v_total := v_total + v_rows;
+
+  update analytics.visitor_daily_counts as t
+     set sessions = (select pg_catalog.array_agg(h.id order by h.id collate "C")
+                     from (select case when pg_catalog.left(s.id, 5) = 'anon:' then s.id
+                                       else 'anon:' || private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':session:' || s.id)::text
+                                  end as id
+                           from pg_catalog.unnest(t.sessions) as s (id)) as h)
+    from private.pseudonymization_key as k, app.organizations as o
+   where k.id = 1 and o.id = t.org_id
+     and t.day < (p_cutoff at time zone o.timezone)::date
+     and exists (select 1 from pg_catalog.unnest(t.sessions) as s (id) where pg_catalog.left(s.id, 5) <> 'anon:');
+  get diagnostics v_rows = row_count;
+  v_total := v_total + v_rows;
+
+  update analytics.retention_state as s set rollup_ids_pseudonymized_before = p_cutoff where s.id = 1;
+  return v_total;
+end;
+$$;
+revoke execute on function analytics.pseudonymize_old_rollup_rows(timestamptz) from public, anon, authenticated;
+comment on function analytics.pseudonymize_old_rollup_rows(timestamptz) is
+  'Replaces the user ids and session ids of the daily rollups'' local days wholly before p_cutoff (once per day) by the keyed hashes retention writes into the raw events (step 2b of analytics.apply_retention). Internal (owner only).';
