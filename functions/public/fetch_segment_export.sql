@@ -1,9 +1,11 @@
 -- requires: functions/audience/segment_members.sql
 -- requires: functions/app/assert_object_role.sql
--- Step 2 of a segment export: the customers the requested segment matches now (columns of
--- public.materialize_segment; email and phone only when the request included contact
--- details), for a request written by public.request_segment_export in an EARLIER,
--- COMMITTED transaction. A row visible to this transaction that it did not write itself was
+-- Step 2 of a segment export: the customers the request matched
+-- (private.segment_export_members) that the segment still matches now, as they are now
+-- (columns of public.materialize_segment; email and phone only when the request included
+-- contact details): never more than its audit row counted; one who opted out, was erased
+-- or left the segment since is left out. For a request written by
+-- public.request_segment_export in an EARLIER, COMMITTED transaction. A row visible to this transaction that it did not write itself was
 -- committed, so comparing the request's requested_xact with pg_current_xact_id_if_assigned()
 -- is exact: rows never leave with an audit row that a rollback could still erase.
 -- Any number of fetches within the window (one hour after the request); each is covered by
@@ -71,7 +73,10 @@ begin
     raise exception 'the segment of export % was deleted', p_export_id
       using errcode = '55000', hint = 'Nothing to fetch: the audit row stays.';
   end if;
-  return query select * from audience.segment_members(v_export.org_id, v_filter, v_export.include_pii);
+  return query
+  select c.* from audience.segment_members(v_export.org_id, v_filter, v_export.include_pii) as c
+  where c.visitor_id in (select m.visitor_id from private.segment_export_members as m
+                          where m.org_id = v_export.org_id and m.export_id = p_export_id);
 end;
 $$;
 revoke execute on function public.fetch_segment_export(bigint) from public, anon;

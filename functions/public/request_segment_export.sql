@@ -2,7 +2,9 @@
 -- requires: functions/app/assert_object_role.sql
 -- Step 1 of a segment export: writes its audit row in audience.segment_exports (who =
 -- auth.uid(), when, segment, the number of customers the segment matches now, include_pii,
--- purpose) and answers its id, the row count and the end of the fetch window (one hour).
+-- purpose), keeps those customers' visitor ids (private.segment_export_members: the fetch
+-- answers these only, so never more rows than audited) and answers its id, the row count
+-- and the end of the fetch window (one hour).
 -- The CALLER MUST COMMIT before step 2 (public.fetch_segment_export) answers any row: so a
 -- rollback can never erase the audit of rows that left the database.
 -- Callable by members (analyst or above; admin or owner when p_include_pii) and
@@ -53,12 +55,19 @@ begin
       using errcode = '22023', hint = 'Say why the export is made, e.g. ''Berlin show presale e-mail''; it is kept in the audit log.';
   end if;
 
-  select pg_catalog.count(*) into v_rows from audience.segment_members(v_org_id, v_filter, false);
   insert into audience.segment_exports as e
     (org_id, segment_id, exported_by, row_count, include_pii, purpose, requested_xact, expires_at)
-  values (v_org_id, p_segment_id, auth.uid(), v_rows, p_include_pii, pg_catalog.btrim(p_purpose),
+  values (v_org_id, p_segment_id, auth.uid(), 0, p_include_pii, pg_catalog.btrim(p_purpose),
           pg_catalog.pg_current_xact_id(), v_expires)
   returning e.id into v_id;
+  -- The customers matched now: the fetch answers these and no others (1263).
+  delete from private.segment_export_members as m
+  using audience.segment_exports as x
+  where m.org_id = v_org_id and x.org_id = m.org_id and x.id = m.export_id and x.expires_at <= pg_catalog.now();
+  insert into private.segment_export_members (org_id, export_id, visitor_id)
+  select distinct v_org_id, v_id, c.visitor_id from audience.segment_members(v_org_id, v_filter, false) as c;
+  get diagnostics v_rows = row_count;
+  update audience.segment_exports as e set row_count = v_rows where e.id = v_id;
   update audience.segments as s
   set export_count = s.export_count + 1,
       last_exported_at = pg_catalog.now(),
