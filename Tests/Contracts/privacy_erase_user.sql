@@ -10,7 +10,7 @@
 -- the removed-order marker its deletion wrote for the customers rollup, orders_removed 1);
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
 -- experiments 1 (created_by set to NULL); auth.users 1.
-select plan(21);
+select plan(23);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
@@ -30,6 +30,15 @@ select tests.clear_authentication();
 select is((select count(*) from auth.users where id = md5('owner@era.test')::uuid), 1::bigint,
           'the refused erasure removed nothing');
 
+-- The fan searched for a phone number (alone) and for a query others searched too; the
+-- stored search rows of that day as the rollup has them.
+insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id, properties) values
+  (md5('org:era')::uuid, '2025-04-03 10:00Z', 'search', 'dev1', md5('fan@era.test')::uuid, '{"query": "Sam +49 151 2345678"}'),
+  (md5('org:era')::uuid, '2025-04-03 10:01Z', 'search', 'dev1', md5('fan@era.test')::uuid, '{"query": "Era tour"}');
+insert into analytics.search_daily_stats (org_id, day, query, searches, zero_result_searches, result_counts, searchers, clickers)
+values (md5('org:era')::uuid, '2025-04-03', analytics.normalize_query('"Sam +49 151 2345678"'), 1, 1, '{}', 1, 0),
+       (md5('org:era')::uuid, '2025-04-03', analytics.normalize_query('"Era tour"'), 3, 0, '{}', 2, 1);
+
 create temp table era_epoch as select e.epoch from private.erasure_epoch as e;
 select tests.authenticate_as_service_role();
 create temp table era_result as select * from app.erase_user(md5('fan@era.test')::uuid);
@@ -37,7 +46,8 @@ select tests.clear_authentication();
 select is((select e.epoch from private.erasure_epoch as e) - (select b.epoch from era_epoch as b), 1::bigint,
           'the erasure moved private.erasure_epoch by one (a shared read of the rollup engine made before it is not applied)');
 select results_eq($$ select table_name, rows from era_result order by table_name $$,
-  $$ values ('analytics.entity_daily_visitors'::text, 1::bigint), ('analytics.events', 6), ('analytics.org_daily_visitors', 4),
+  $$ values ('analytics.entity_daily_visitors'::text, 1::bigint), ('analytics.events', 8), ('analytics.org_daily_visitors', 4),
+            ('analytics.search_daily_stats', 1),
             ('analytics.user_daily_stats', 3), ('analytics.visitor_daily_counts', 4), ('app.memberships', 1), ('app.profiles', 1), ('audience.orders', 1),
             ('audience.orders_removed', 1), ('audience.subscribers', 2), ('auth.users', 1), ('experiments.assignments', 2), ('experiments.events', 1),
             ('experiments.experiments', 1) $$,
@@ -85,7 +95,12 @@ select results_eq($$ select events, visitors from analytics.org_daily_stats wher
                   $$ values (5::bigint, 3::bigint) $$, 'aggregate counts without identifiers keep their numbers');
 select results_eq($$ select count(*) from analytics.org_daily_visitors where org_id = md5('org:era')::uuid and day = '2025-04-01' $$,
                   $$ values (1::bigint) $$, 'only the other fan is left in the visitor set of 04-01');
-select is((select count(*) from era_result), 14::bigint, 'fourteen tables were touched, in one transaction');
+select is((select count(*) from era_result), 15::bigint, 'fifteen tables were touched, in one transaction');
+select results_eq($$ select query collate "default", searchers from analytics.search_daily_stats where org_id = md5('org:era')::uuid and day = '2025-04-03' $$,
+                  $$ values (analytics.normalize_query('"Era tour"') collate "default", 2::bigint) $$,
+                  'the stored search row of the phone number only the fan searched is gone; the query others searched too stays');
+select is((select rows from era_result where table_name = 'analytics.search_daily_stats'), 1::bigint,
+          'and it is counted under analytics.search_daily_stats');
 
 -- The erasure stays done (app.erased_users, 1259): a late event of the erased user is
 -- rejected; one that a writer stored meanwhile is removed by erasing the id again.

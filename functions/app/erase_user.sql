@@ -24,6 +24,10 @@
 --     that ingestion rejects the user's late rows ('erased_user: user_id') and erase_user
 --     can run again for the id, removing whatever a writer stored meanwhile (a row written
 --     by a transaction that was already running when the erasure committed).
+-- * the stored search rows (analytics.search_daily_stats) of the queries the user searched,
+--   on the days they searched them, that no other visitor searched (searchers 1): the
+--   query text is theirs (a name, a phone number); a query others searched too keeps its
+--   row and numbers.
 -- * the insight visitor days of the linked visitors (keyed by a hash of visitor_id,
 --   migration 1140); their organizations' insight aggregates are then computed in full by
 --   the next refresh step.
@@ -55,6 +59,10 @@ declare
   v_column text;
   v_rows   bigint;
   v_total  bigint;
+  v_where  text;
+  v_search_orgs    uuid[];
+  v_search_days    date[];
+  v_search_queries text[];
 begin
   if not app.is_service_session() then
     raise exception 'only service_role may erase a user'
@@ -75,6 +83,20 @@ begin
   update private.erasure_epoch as e set epoch = e.epoch + 1;
 
   select * into v_ids from app.user_identities(p_user_id);
+
+  -- The queries the user searched (their search events, before they go): a stored search
+  -- row of no other searcher is their text (a name, a phone number), deleted below.
+  select t.predicate into v_where from app.user_data_tables() as t where t.table_name = 'analytics.events';
+  execute pg_catalog.format(
+    'select coalesce(pg_catalog.array_agg(x.org_id), ''{}''), coalesce(pg_catalog.array_agg(x.day), ''{}''),
+            coalesce(pg_catalog.array_agg(x.query), ''{}'')
+       from (select distinct t.org_id, (t.occurred_at at time zone o.timezone)::date as day,
+                    analytics.normalize_query(t.properties -> ''query'') as query
+               from analytics.events as t join app.organizations as o on o.id = t.org_id
+              where t.event_type = ''search'' and (%s)) as x
+      where x.query is not null', v_where)
+    into v_search_orgs, v_search_days, v_search_queries
+    using v_ids.user_ids, v_ids.pair_orgs, v_ids.pair_idents, v_ids.key_orgs, v_ids.visitor_keys, v_ids.email;
 
   for v_table in select * from app.user_data_tables() as t order by t.level, t.table_name loop
     v_total := 0;
@@ -111,6 +133,16 @@ begin
   if v_rows > 0 then
     delete from private.insight_aggregate_parts_state as s where s.org_id = any (v_ids.pair_orgs);
     table_name := 'private.insight_visitor_days'; rows := v_rows;
+    return next;
+  end if;
+
+  delete from analytics.search_daily_stats as s
+  using rows from (pg_catalog.unnest(v_search_orgs), pg_catalog.unnest(v_search_days), pg_catalog.unnest(v_search_queries))
+        as k (org_id, day, query)
+  where s.org_id = k.org_id and s.day = k.day and s.query = k.query and s.searchers <= 1;
+  get diagnostics v_rows = row_count;
+  if v_rows > 0 then
+    table_name := 'analytics.search_daily_stats'; rows := v_rows;
     return next;
   end if;
 
