@@ -674,8 +674,9 @@ select set_eq(
             ('private.audience_rollup_watermarks'), ('usage.model_requests'), ('usage.feature_events'), ('usage.budgets'),
             ('usage.budget_alerts'), ('usage.anomalies'), ('usage.recommendations'), ('usage.reprice_runs'),
             ('usage.exports'), ('usage.prices'), ('usage.request_retractions'), ('private.audience_touch_retractions'),
-            -- the stored requests' ids, kept by triggers (a key, not a rollup)
-            ('usage.model_request_ids'),
+            -- the stored requests' ids, kept by triggers (a key, not a rollup); the customers
+            -- a segment export request matched (its audit's snapshot)
+            ('usage.model_request_ids'), ('private.segment_export_members'),
             -- recomputed whole by every refresh (not maintained); compared through get_audience_cohorts
             ('private.mv_cohort_retention') $$,
   'every other table with org_id in the derived schemas is a source, a setting or bookkeeping');
