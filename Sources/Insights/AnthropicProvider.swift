@@ -10,7 +10,8 @@ import Foundation
 /// The request carries one tool, `record_insights`, whose `input_schema` is the answer schema,
 /// and `tool_choice` forces it; the answer is the `input` of the `tool_use` content block.
 /// `stop_reason` `max_tokens` is a truncated answer and `refusal` (or no `tool_use` block) a
-/// refusal: both fail the call.
+/// refusal: both fail the call, as do a reply without `stop_reason` and a `usage` token count
+/// that is not a whole number from 0 to `Int32.max`.
 public struct AnthropicProvider: LLMProvider, CustomStringConvertible {
   public static let toolName = "record_insights"
   public static let apiVersion = "2023-06-01"
@@ -69,18 +70,22 @@ public struct AnthropicProvider: LLMProvider, CustomStringConvertible {
         "accept": "application/json",
       ],
       body: requestBody(for: request).encoded())
-    return try parse(reply.body)
+    let response = try parse(reply.body)
+    try ReplyChecks.checkEntryCount(response.answer, for: request)
+    return response
   }
 
   /// Reads a Messages API reply.
   func parse(_ body: Data) throws(LLMError) -> LLMResponse {
-    guard let message = try? JSONValue.parse(body), message.objectValue != nil else {
-      throw .malformedResponse("the reply from \(HTTPTransport.hostDescription(baseURL)) is not a JSON object")
-    }
+    let message = try ReplyChecks.parse(body, host: HTTPTransport.hostDescription(baseURL))
     guard let content = message["content"]?.arrayValue else {
       throw .malformedResponse("the reply has no content array")
     }
-    let stopReason = message["stop_reason"]?.stringValue ?? "none"
+    // Every complete Messages API reply says why it stopped; without a stop_reason the message
+    // may be cut off or not a reply at all, so nothing in it is used.
+    guard let stopReason = message["stop_reason"]?.stringValue, !stopReason.isEmpty else {
+      throw .malformedResponse("the reply has no stop_reason (an incomplete message); not used")
+    }
     if stopReason == "max_tokens" {
       throw .truncated(limit: maxTokens, stopReason: "stop_reason max_tokens")
     }
@@ -103,8 +108,8 @@ public struct AnthropicProvider: LLMProvider, CustomStringConvertible {
       answer: input,
       rawText: input.encodedString(),
       model: message["model"]?.stringValue ?? model,
-      promptTokens: Int(usage?["input_tokens"]?.numberValue ?? 0),
-      completionTokens: Int(usage?["output_tokens"]?.numberValue ?? 0))
+      promptTokens: try ReplyChecks.tokenCount(usage?["input_tokens"], field: "usage.input_tokens"),
+      completionTokens: try ReplyChecks.tokenCount(usage?["output_tokens"], field: "usage.output_tokens"))
   }
 
   static func quoted(_ text: String) -> String {

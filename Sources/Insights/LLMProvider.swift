@@ -63,3 +63,73 @@ public struct LLMResponse: Sendable, Hashable {
   /// The `insights` array of the answer; nil when the answer is not `{"insights": [...]}`.
   public var insights: [JSONValue]? { answer["insights"]?.arrayValue }
 }
+
+/// Checks every HTTP provider applies to a reply before it becomes an ``LLMResponse``.
+enum ReplyChecks {
+  /// The largest token count a run records: `generation_runs.prompt_tokens` and
+  /// `completion_tokens` are `integer` (int4).
+  static let maxTokenCount = Int(Int32.max)
+
+  /// A `usage` token count. Absent or `null` is 0 (some OpenAI-compatible servers send no
+  /// usage). Anything else must be a whole number in 0 ... `Int32.max`: a negative, fractional,
+  /// non-finite or larger count, or one that is not a number, means the server's reply cannot
+  /// be trusted, so the reply is rejected as malformed (with the field and the value) rather
+  /// than clamped: a clamped count would be recorded as if it were what the call cost.
+  static func tokenCount(_ value: JSONValue?, field: String) throws(LLMError) -> Int {
+    guard let value, value != .null else { return 0 }
+    guard case .number(let number) = value else {
+      throw .malformedResponse("\(field) is \(shortJSON(value)), not a token count")
+    }
+    guard number.isFinite, number == number.rounded(.towardZero), number >= 0, number <= Double(maxTokenCount) else {
+      throw .malformedResponse("\(field) is \(shortJSON(value)), not a token count (a whole number from 0 to \(maxTokenCount))")
+    }
+    return Int(number)
+  }
+
+  /// The most entries an answer may have: twice the larger of the candidates and the insights
+  /// asked for (an answer phrases each candidate at most once; a few repeats are tolerated and
+  /// ignored by the validator, thousands are not read at all).
+  static func maxEntries(for request: PhraseRequest) -> Int {
+    2 * max(request.candidates.count, request.maxInsights, 1)
+  }
+
+  /// Refuses an answer whose `insights` array is far longer than anything the request allows,
+  /// before the (per-entry, expensive) validation sees it.
+  static func checkEntryCount(_ answer: JSONValue, for request: PhraseRequest) throws(LLMError) {
+    guard let entries = answer["insights"]?.arrayValue else { return }
+    let limit = maxEntries(for: request)
+    if entries.count > limit {
+      throw .malformedResponse(
+        "the answer has \(entries.count) insights for \(request.candidates.count) candidates (at most \(limit) are read); not used")
+    }
+  }
+
+  /// The reply as a JSON object; otherwise a malformed reply, saying why in a few words
+  /// (JSONDecoder's own reason, e.g. a number out of range, when it is not JSON at all).
+  static func parse(_ body: Data, host: String) throws(LLMError) -> JSONValue {
+    let document: JSONValue
+    do {
+      document = try JSONValue.parse(body)
+    } catch {
+      throw .malformedResponse("the reply from \(host) is not valid JSON\(decodingReason(error))")
+    }
+    guard document.objectValue != nil else {
+      throw .malformedResponse("the reply from \(host) is not a JSON object")
+    }
+    return document
+  }
+
+  /// ` (a value in it cannot be read, such as a number out of range like 1e400)` when the
+  /// text is JSON that holds something JSONDecoder cannot represent; empty for text that is not
+  /// JSON at all.
+  static func decodingReason(_ error: any Error) -> String {
+    guard case DecodingError.dataCorrupted(let context) = error, context.debugDescription == "not a JSON value" else { return "" }
+    return " (a value in it cannot be read, such as a number out of range like 1e400)"
+  }
+
+  /// A JSON value for a message, at most 40 characters.
+  static func shortJSON(_ value: JSONValue) -> String {
+    let text = value.encodedString()
+    return text.count > 40 ? String(text.prefix(40)) + "…" : text
+  }
+}

@@ -10,8 +10,9 @@ import Foundation
 ///
 /// The request asks for `response_format` `json_schema` (strict) with the answer schema; the
 /// answer is `choices[0].message.content` parsed as JSON (a surrounding Markdown code fence, as
-/// some local models add, is removed first). `finish_reason` `length` is a truncated answer and
-/// a non-null `message.refusal` a refusal: both fail the call. Without a key no
+/// some local models add, is removed first). `finish_reason` `length` is a truncated answer,
+/// `content_filter` and a non-blank `message.refusal` a refusal: all fail the call, as does a
+/// `usage` token count that is not a whole number from 0 to `Int32.max`. Without a key no
 /// `Authorization` header is sent.
 public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
   public static let schemaName = "insights"
@@ -63,14 +64,14 @@ public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
     if let apiKey { headers["authorization"] = "Bearer \(apiKey.reveal())" }
     let reply = try await transport.post(
       Endpoint.url(base: baseURL, path: "chat/completions"), headers: headers, body: requestBody(for: request).encoded())
-    return try parse(reply.body)
+    let response = try parse(reply.body)
+    try ReplyChecks.checkEntryCount(response.answer, for: request)
+    return response
   }
 
   /// Reads a chat completion.
   func parse(_ body: Data) throws(LLMError) -> LLMResponse {
-    guard let completion = try? JSONValue.parse(body), completion.objectValue != nil else {
-      throw .malformedResponse("the reply from \(HTTPTransport.hostDescription(baseURL)) is not a JSON object")
-    }
+    let completion = try ReplyChecks.parse(body, host: HTTPTransport.hostDescription(baseURL))
     guard let choice = completion["choices"]?.arrayValue?.first, let message = choice["message"] else {
       throw .malformedResponse("the reply has no choices[0].message")
     }
@@ -78,7 +79,14 @@ public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
     if finishReason == "length" {
       throw .truncated(limit: maxTokens, stopReason: "finish_reason length")
     }
-    if let refusal = message["refusal"], refusal != .null {
+    if finishReason == "content_filter" {
+      // The provider's filter withheld (part of) the answer: what is left is not the model's answer.
+      throw .refused("finish_reason content_filter (the provider's content filter withheld the answer)")
+    }
+    // A refusal is a non-empty text; `null`, `""` or only whitespace is none.
+    if let refusal = message["refusal"], refusal != .null,
+      refusal.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty != true
+    {
       throw .refused("message.refusal\(AnthropicProvider.quoted(refusal.stringValue ?? refusal.encodedString()))")
     }
     guard let content = message["content"]?.stringValue else {
@@ -96,8 +104,8 @@ public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
       answer: answer,
       rawText: content,
       model: completion["model"]?.stringValue ?? model,
-      promptTokens: Int(usage?["prompt_tokens"]?.numberValue ?? 0),
-      completionTokens: Int(usage?["completion_tokens"]?.numberValue ?? 0))
+      promptTokens: try ReplyChecks.tokenCount(usage?["prompt_tokens"], field: "usage.prompt_tokens"),
+      completionTokens: try ReplyChecks.tokenCount(usage?["completion_tokens"], field: "usage.completion_tokens"))
   }
 
   /// "```json\n{...}\n```" → "{...}"; anything else unchanged (trimmed).

@@ -72,7 +72,7 @@ struct ProviderScenarioTests {
       let result = try await phrase(wire.provider(server))
       let expected =
         switch wire {
-        case .anthropic: "malformed response: the reply from \(server.host) is not a JSON object"
+        case .anthropic: "malformed response: the reply from \(server.host) is not valid JSON"
         case .openai: #"malformed response: choices[0].message.content is not valid JSON: "\#(truncatedJSON)""#
         }
       #expect(result.error == expected)
