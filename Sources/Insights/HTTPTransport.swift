@@ -49,18 +49,30 @@ public struct RetryPolicy: Sendable, Hashable {
   /// as delay-seconds (`"1"`, `"2.5"`) or an HTTP date (IMF-fixdate, RFC 850 or asctime; a date
   /// in the past means 0). `headers` keys are matched case-insensitively. Nil when absent or
   /// unreadable.
+  ///
+  /// A wait longer than ``maxServerDelay`` (a day) is answered as exactly that: longer than any
+  /// deadline, so the transport gives up at once, without converting a huge number (`1e300`)
+  /// into a `Duration`, which would trap.
   public static func serverDelay(headers: [String: String], now: Date = Date()) -> Duration? {
     var lowered: [String: String] = [:]
     for (name, value) in headers { lowered[name.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
     if let text = lowered["retry-after-ms"], let milliseconds = Double(text), milliseconds.isFinite, milliseconds >= 0 {
-      return .milliseconds(milliseconds)
+      return clamped(seconds: milliseconds / 1000)
     }
     guard let text = lowered["retry-after"], !text.isEmpty else { return nil }
     if let seconds = Double(text), seconds.isFinite {
-      return seconds >= 0 ? .seconds(seconds) : nil
+      return seconds >= 0 ? clamped(seconds: seconds) : nil
     }
     guard let date = parseHTTPDate(text) else { return nil }
-    return .seconds(max(0, date.timeIntervalSince(now)))
+    return clamped(seconds: max(0, date.timeIntervalSince(now)))
+  }
+
+  /// The longest wait a server's Retry-After is taken as (a day): past every deadline.
+  public static let maxServerDelay = Duration.seconds(86_400)
+
+  /// `seconds` (finite, not negative) as a Duration, at most ``maxServerDelay``.
+  static func clamped(seconds: Double) -> Duration {
+    seconds < maxServerDelay.seconds ? .seconds(seconds) : maxServerDelay
   }
 
   static func parseHTTPDate(_ text: String) -> Date? {
@@ -140,7 +152,8 @@ struct HTTPTransport: Sendable {
     configuration.httpShouldSetCookies = false
     // Redirects are never followed: URLSession would resend the request, API key header
     // included, to whatever server the Location names (a 3xx is answered below instead).
-    owner = SessionOwner(URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil))
+    let delegate = SessionDelegate()
+    owner = SessionOwner(URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil), delegate: delegate)
   }
 
   /// POSTs `body` to `url` until a 2xx reply, a non-retryable failure, the last attempt or the deadline.
@@ -162,6 +175,10 @@ struct HTTPTransport: Sendable {
       request.httpMethod = "POST"
       request.timeoutInterval = sessionTimeout
       for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+      // No compression: the size limits count the bytes as received, which are then the bytes
+      // parsed (a few KB of gzip can inflate to gigabytes). A server that compresses anyway is
+      // still counted as decoded, chunk by chunk.
+      request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
       request.httpBody = body
 
       let failure: Failure
@@ -178,12 +195,12 @@ struct HTTPTransport: Sendable {
           throw .timeout(seconds: options.deadline.seconds, attempts: attempt, host: host, deadline: true)
         }
         failure = timedOut ? .timeout : .transport(redact(reason))
+      case .tooLarge(let declared):
+        let size = declared.map { "\($0) bytes" } ?? "more than \(Self.maxReplyBytes) bytes"
+        throw .malformedResponse(
+          "the reply from \(host) is \(size), over the limit of \(Self.maxReplyBytes) (an answer of at most 4,096 tokens is far smaller); not parsed")
       case .reply(let reply):
         if (200..<300).contains(reply.status) {
-          guard reply.body.count <= Self.maxReplyBytes else {
-            throw .malformedResponse(
-              "the reply from \(host) is \(reply.body.count) bytes, over the limit of \(Self.maxReplyBytes) (an answer of at most 4,096 tokens is far smaller); not parsed")
-          }
           return reply
         }
         if (300..<400).contains(reply.status) {
@@ -233,6 +250,9 @@ struct HTTPTransport: Sendable {
 
   enum Outcome: Sendable {
     case reply(HTTPReply)
+    /// A 2xx reply over ``HTTPTransport/maxReplyBytes``: its declared size (Content-Length)
+    /// when it said one, else nil (it was cut off when the count passed the limit).
+    case tooLarge(Int?)
     case failed(String, timedOut: Bool)
     case timedOut
     case cancelled
@@ -240,6 +260,11 @@ struct HTTPTransport: Sendable {
 
   /// One attempt: the URLSession task raced against a timer and the caller's cancellation.
   /// The task is never cancelled.
+  ///
+  /// The body is read chunk by chunk (``ReplyCollector``), counted as it arrives: a 2xx reply
+  /// answers ``Outcome/tooLarge(_:)`` as soon as it declares or reaches more than
+  /// ``maxReplyBytes``, an error reply answers with its first ``maxErrorBytes``; the rest of
+  /// either is dropped as it arrives, never held, while the abandoned task runs out.
   func send(_ request: URLRequest, timeout: Duration) async -> Outcome {
     let gate = OneShot<Outcome>()
     let timer = Task {
@@ -251,22 +276,9 @@ struct HTTPTransport: Sendable {
       gate.resume(.timedOut)
     }
     defer { timer.cancel() }
-    let task = session.dataTask(with: request) { data, response, error in
-      if let error {
-        let timedOut = (error as? URLError)?.code == .timedOut
-        gate.resume(.failed(error.localizedDescription, timedOut: timedOut))
-        return
-      }
-      guard let http = response as? HTTPURLResponse else {
-        gate.resume(.failed("the reply is not HTTP", timedOut: false))
-        return
-      }
-      var headers: [String: String] = [:]
-      for (name, value) in http.allHeaderFields {
-        if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-      }
-      gate.resume(.reply(HTTPReply(status: http.statusCode, headers: headers, body: data ?? Data())))
-    }
+    let task = session.dataTask(with: request)
+    owner.delegate.register(
+      ReplyCollector(gate: gate, maxReplyBytes: Self.maxReplyBytes, maxErrorBytes: Self.maxErrorBytes), for: task)
     task.resume()
     return await withTaskCancellationHandler {
       await gate.value()
@@ -299,8 +311,10 @@ struct HTTPTransport: Sendable {
     return text
   }
 
+  /// `text` without the keys: in any letter case, and no part of one of 8 or more characters
+  /// (``SecretScrubber/scrubKeys(_:)``).
   func redact(_ text: String) -> String {
-    secrets.reduce(text) { $0.replacingOccurrences(of: $1.reveal(), with: "[redacted]") }
+    SecretScrubber(secrets: secrets).scrubKeys(text)
   }
 
   /// `host` or `host:port`: never user info, path or query.
@@ -317,14 +331,133 @@ struct HTTPTransport: Sendable {
   }
 }
 
-/// Refuses every HTTP redirect, so that a request (and its API key) goes to the configured
-/// server only; the 3xx reply itself reaches the completion handler.
-final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+/// The session's delegate: refuses every HTTP redirect, so that a request (and its API key)
+/// goes to the configured server only (the 3xx reply itself is the answer), and hands each
+/// task's response and body chunks to that task's ``ReplyCollector``.
+final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+  private let lock = NSLock()
+  private var collectors: [Int: ReplyCollector] = [:]
+
+  /// Call before resuming `task`.
+  func register(_ collector: ReplyCollector, for task: URLSessionTask) {
+    lock.lock()
+    collectors[task.taskIdentifier] = collector
+    lock.unlock()
+  }
+
+  private func collector(_ task: URLSessionTask, remove: Bool = false) -> ReplyCollector? {
+    lock.lock()
+    defer { lock.unlock() }
+    return remove ? collectors.removeValue(forKey: task.taskIdentifier) : collectors[task.taskIdentifier]
+  }
+
   func urlSession(
     _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
   ) {
     completionHandler(nil)
+  }
+
+  func urlSession(
+    _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+  ) {
+    collector(dataTask)?.received(response)
+    completionHandler(.allow)
+  }
+
+  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+    collector(dataTask)?.received(data, response: dataTask.response)
+  }
+
+  func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+    collector(task, remove: true)?.completed(error: error, response: task.response)
+  }
+}
+
+/// One attempt's reply, as it arrives: keeps at most the limit of its kind (2xx or error) and
+/// answers the attempt's gate as soon as the answer is known.
+final class ReplyCollector: @unchecked Sendable {
+  private let lock = NSLock()
+  private let gate: OneShot<HTTPTransport.Outcome>
+  private let maxReplyBytes: Int
+  private let maxErrorBytes: Int
+  private var status: Int?
+  private var headers: [String: String] = [:]
+  private var body = Data()
+  /// The answer went (too large, or an error reply's excerpt is full): later bytes are dropped.
+  private var answered = false
+
+  init(gate: OneShot<HTTPTransport.Outcome>, maxReplyBytes: Int, maxErrorBytes: Int) {
+    self.gate = gate
+    self.maxReplyBytes = maxReplyBytes
+    self.maxErrorBytes = maxErrorBytes
+  }
+
+  func received(_ response: URLResponse) {
+    lock.lock()
+    let outcome = start(response)
+    lock.unlock()
+    if let outcome { gate.resume(outcome) }
+  }
+
+  func received(_ data: Data, response: URLResponse?) {
+    lock.lock()
+    var outcome: HTTPTransport.Outcome?
+    if status == nil, let response { outcome = start(response) }
+    if outcome == nil, !answered, let status {
+      let limit = (200..<300).contains(status) ? maxReplyBytes : maxErrorBytes
+      if body.count + data.count <= limit {
+        body.append(data)
+      } else if (200..<300).contains(status) {
+        answered = true
+        body = Data()
+        outcome = .tooLarge(nil)
+      } else {
+        answered = true
+        body.append(data.prefix(limit - body.count))
+        outcome = .reply(HTTPReply(status: status, headers: headers, body: body))
+      }
+    }
+    lock.unlock()
+    if let outcome { gate.resume(outcome) }
+  }
+
+  func completed(error: (any Error)?, response: URLResponse?) {
+    if let error {
+      let timedOut = (error as? URLError)?.code == .timedOut
+      gate.resume(.failed(error.localizedDescription, timedOut: timedOut))
+      return
+    }
+    lock.lock()
+    var outcome: HTTPTransport.Outcome?
+    if status == nil, let response { outcome = start(response) }
+    if outcome == nil {
+      if let status {
+        outcome = .reply(HTTPReply(status: status, headers: headers, body: body))
+      } else {
+        outcome = .failed("the reply is not HTTP", timedOut: false)
+      }
+    }
+    lock.unlock()
+    if let outcome { gate.resume(outcome) }
+  }
+
+  /// Records the status and headers (once); a 2xx reply that declares more than the limit is
+  /// answered at once. Called with the lock held.
+  private func start(_ response: URLResponse) -> HTTPTransport.Outcome? {
+    guard status == nil, let http = response as? HTTPURLResponse else { return nil }
+    status = http.statusCode
+    for (name, value) in http.allHeaderFields {
+      if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+    }
+    if (200..<300).contains(http.statusCode), let declared = headers["content-length"].flatMap({ Int($0) }),
+      declared > maxReplyBytes
+    {
+      answered = true
+      return .tooLarge(declared)
+    }
+    return nil
   }
 }
 
@@ -332,7 +465,11 @@ final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendab
 /// letting tasks still running (abandoned attempts) finish first.
 final class SessionOwner: Sendable {
   let session: URLSession
-  init(_ session: URLSession) { self.session = session }
+  let delegate: SessionDelegate
+  init(_ session: URLSession, delegate: SessionDelegate) {
+    self.session = session
+    self.delegate = delegate
+  }
   deinit { session.finishTasksAndInvalidate() }
 }
 

@@ -6,7 +6,9 @@ import Foundation
 /// Blanks out the configured keys and anything shaped like a bearer token or an API key.
 ///
 /// Shapes (each replaced by `[redacted]`):
-/// - the configured keys, verbatim;
+/// - the configured keys, in any letter case, and every part of one that is at least
+///   ``minKeyFragment`` (8) characters long (an error body that echoes a key's suffix, or the
+///   key upper-cased, shows neither);
 /// - `Bearer <token>` (the token; 6+ characters);
 /// - `x-api-key`, `api_key`, `api-key`, `authorization`, `token`, `secret`, `password` followed
 ///   by `:` or `=` and a value of 6+ characters (the value);
@@ -22,18 +24,63 @@ public struct SecretScrubber: Sendable, Hashable {
 
   public static let redacted = "[redacted]"
 
+  /// The shortest part of a configured key that is blanked out on its own (a shorter key is
+  /// blanked out whole only).
+  public static let minKeyFragment = 8
+
   /// `text` with every secret blanked out.
   public func scrub(_ text: String) -> String {
-    var result = text
-    for secret in secrets.sorted(by: { $0.reveal().count > $1.reveal().count }) {
-      result = result.replacingOccurrences(of: secret.reveal(), with: Self.redacted)
-    }
+    var result = scrubKeys(text)
     result = result.replacing(Self.bearerPattern) { "\($0.output.1)\(Self.redacted)" }
     result = result.replacing(Self.assignmentPattern) { "\($0.output.1)\($0.output.2)\(Self.redacted)" }
     for pattern in Self.tokenPatterns {
       result = result.replacing(pattern) { _ in Self.redacted }
     }
     return result
+  }
+
+  /// `text` with the configured keys blanked out (not the other shapes): each key in any letter
+  /// case, and any run of text of ``minKeyFragment`` or more characters that is part of a key.
+  /// Consecutive blanked characters become one `[redacted]`.
+  public func scrubKeys(_ text: String) -> String {
+    guard !secrets.isEmpty, !text.isEmpty else { return text }
+    let scalars = Array(text.unicodeScalars)
+    let folded = scalars.map(Self.fold)
+    var hidden = [Bool](repeating: false, count: scalars.count)
+    for secret in secrets {
+      let key = secret.reveal().unicodeScalars.map(Self.fold)
+      let width = min(key.count, Self.minKeyFragment)
+      guard width > 0, folded.count >= width else { continue }
+      // Every window of `width` characters of the text that is also one of the key's: the
+      // union of those windows covers every part of the key of `width` or more characters.
+      var windows = Set<ArraySlice<UInt32>>()
+      for start in 0...(key.count - width) { windows.insert(key[start..<(start + width)]) }
+      for start in 0...(folded.count - width) where windows.contains(folded[start..<(start + width)]) {
+        for index in start..<(start + width) { hidden[index] = true }
+      }
+    }
+    guard hidden.contains(true) else { return text }
+    var result = String.UnicodeScalarView()
+    var index = 0
+    while index < scalars.count {
+      if hidden[index] {
+        result.append(contentsOf: Self.redacted.unicodeScalars)
+        while index < scalars.count, hidden[index] { index += 1 }
+      } else {
+        result.append(scalars[index])
+        index += 1
+      }
+    }
+    return String(result)
+  }
+
+  /// A character compared without its letter case (simple lower-case mapping).
+  private static func fold(_ scalar: Unicode.Scalar) -> UInt32 {
+    if scalar.isASCII {
+      return (65...90).contains(scalar.value) ? scalar.value + 32 : scalar.value
+    }
+    let lower = scalar.properties.lowercaseMapping.unicodeScalars
+    return lower.count == 1 ? lower.first!.value : scalar.value
   }
 
   /// Whether `text` holds a configured key or something shaped like one.
