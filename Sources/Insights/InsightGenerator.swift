@@ -66,6 +66,9 @@ public struct InsightGenerator: Sendable {
   /// of keys), never left processing.
   public func generate(org: UUID, connection: Connection, manual: Bool, dryRun: Bool) async throws -> GenerationReport {
     guard !dryRun else { return await process(org: org, runId: nil, connection: connection) }
+    // As the worker does: a run left processing by a process that died would otherwise hold
+    // the organization's manual slot (IN001) until the hour is over.
+    _ = try Self.failAbandonedRuns(connection: connection)
     let runId: UUID?
     do {
       runId = try connection.scalar("select insights.start_run(\(org), \(manual))", as: UUID.self)
@@ -156,17 +159,20 @@ public struct InsightGenerator: Sendable {
       report.candidates = inputs.candidates.count
       let result = await phraser.phrase(
         candidates: inputs.candidates, org: inputs.profile, activeInsights: inputs.active, vocabulary: inputs.vocabulary)
-      report.model = result.model
-      report.promptTokens = result.promptTokens
-      report.completionTokens = result.completionTokens
-      report.durationMs = result.durationMilliseconds
-      report.fallbacks = result.fallbacks
+      // Everything the model or the server wrote, made storable (no NUL or control character,
+      // bounded lengths, int4 counts) before it reaches SQL or the terminal.
+      report.model = result.model.map { RunText.clean($0, limit: RunText.maxModel) }
+      report.promptTokens = RunText.count(result.promptTokens)
+      report.completionTokens = RunText.count(result.completionTokens)
+      report.durationMs = RunText.count(result.durationMilliseconds)
+      report.fallbacks = result.fallbacks.map(RunText.clean)
       if let error = result.error {
-        report.error = error
+        report.error = RunText.clean(error, limit: RunText.maxError, newlines: true)
         if let runId { try finishFailed(runId, report: report, dataPoints: dataPoints, connection: connection) }
         return report
       }
       let payload = storable(result, inputs: inputs, report: &report)
+      report.fallbacks = RunText.capped(report.fallbacks)
       guard let runId else { return report }
       let fallbacksJSON = Self.fallbacksJSON(report.fallbacks)
       report.persisted = try connection.transaction {
@@ -174,41 +180,65 @@ public struct InsightGenerator: Sendable {
           "select insights.persist_insights(\(org), \(runId), \(JSONValue.array(payload)))", as: JSONValue.self)
         try connection.execute(
           """
-          select insights.finish_run(\(runId), 'completed', null, \(inputs.dataPoints)::int8, \(result.model),
-                                     \(result.promptTokens)::int, \(result.completionTokens)::int,
-                                     \(result.durationMilliseconds)::int, null, \(fallbacksJSON))
+          select insights.finish_run(\(runId), 'completed', null, \(max(0, inputs.dataPoints))::int8, \(report.model),
+                                     \(report.promptTokens)::int, \(report.completionTokens)::int,
+                                     \(report.durationMs)::int, null, \(fallbacksJSON))
           """)
         return persisted
       }
       return report
     } catch {
-      let message = scrubber.scrub((error as? GenerationError)?.message ?? "\(error)")
+      let message = RunText.clean(scrubber.scrub((error as? GenerationError)?.message ?? "\(error)"), limit: RunText.maxError, newlines: true)
       report.error = message
       report.insights = []
       report.persisted = nil
+      report.fallbacks = RunText.capped(report.fallbacks.map(RunText.clean))
       if let runId {
         do {
           try finishFailed(runId, report: report, dataPoints: dataPoints, connection: connection)
         } catch {
-          report.error = message + "; recording the failure failed too: " + scrubber.scrub("\(error)")
+          report.error = message + "; recording the failure failed too: "
+            + RunText.clean(scrubber.scrub("\(error)"), limit: RunText.maxError, newlines: true)
         }
       }
       return report
     }
   }
 
+  /// Ends the run as failed. Every value is made storable first; if recording it fails all the
+  /// same (whatever the reason), the run is recorded again with the error alone, ASCII, short,
+  /// and no model, tokens or fallbacks, so that a failure never leaves the run processing
+  /// because of what it records.
   private func finishFailed(_ runId: UUID, report: GenerationReport, dataPoints: Int?, connection: Connection) throws {
-    let error = report.error.map { $0.isEmpty ? "failed" : $0 } ?? "failed"
-    try connection.execute(
-      """
-      select insights.finish_run(\(runId), 'failed', 0, \(dataPoints)::int8, \(report.model), \(report.promptTokens)::int,
-                                 \(report.completionTokens)::int, \(report.durationMs)::int, \(error),
-                                 \(Self.fallbacksJSON(report.fallbacks)))
-      """)
+    let error = RunText.clean(report.error.map { $0.isEmpty ? "failed" : $0 } ?? "failed", limit: RunText.maxError, newlines: true)
+    let points = dataPoints.map { max(0, $0) }
+    do {
+      try connection.execute(
+        """
+        select insights.finish_run(\(runId), 'failed', 0, \(points)::int8,
+                                   \(report.model.map { RunText.clean($0, limit: RunText.maxModel) }),
+                                   \(RunText.count(report.promptTokens))::int, \(RunText.count(report.completionTokens))::int,
+                                   \(RunText.count(report.durationMs))::int, \(error),
+                                   \(Self.fallbacksJSON(report.fallbacks)))
+        """)
+    } catch let first {
+      let minimal = RunText.ascii(error + " (recorded without details: \(phraser.scrubber.scrub("\(first)")))", limit: 1_000)
+      try connection.execute(
+        """
+        select insights.finish_run(\(runId), 'failed', 0, null, null, null, null, null, \(minimal), '[]'::jsonb)
+        """)
+    }
   }
 
+  /// Fails runs left processing for more than `afterMinutes` (insights.fail_abandoned_runs):
+  /// the worker does it before it takes runs, a manual generation before it starts one.
+  static func failAbandonedRuns(connection: Connection, afterMinutes: Int = 30) throws -> Int {
+    try connection.scalar("select insights.fail_abandoned_runs(\(afterMinutes)::int)", as: Int.self) ?? 0
+  }
+
+  /// The fallbacks as stored (`generation_runs.fallbacks`), every string storable.
   static func fallbacksJSON(_ fallbacks: [Fallback]) -> JSONValue {
-    JSONValue.array(fallbacks.map {
+    JSONValue.array(RunText.capped(fallbacks).map(RunText.clean).map {
       ["kind": .string($0.kind.rawValue), "insight_type": .string($0.insightType), "subject_key": .string($0.subjectKey),
        "reason": .string($0.reason)]
     })
@@ -239,7 +269,7 @@ public struct InsightGenerator: Sendable {
         continue
       }
       var metadata: [String: JSONValue] = ["source": .string(insight.source.rawValue), "rank": .number(Double(insight.rank))]
-      if let model = result.model { metadata["model"] = .string(model) }
+      if let model = report.model { metadata["model"] = .string(model) }
       if let reason = report.fallbacks.last(where: { $0.kind == .template && $0.insightType == candidate.insightType && $0.subjectKey == candidate.subjectKey })?.reason,
         insight.source == .template
       {
@@ -298,7 +328,7 @@ public struct InsightGenerator: Sendable {
     -> WorkReport
   {
     var report = WorkReport(abandoned: 0, enqueued: 0, expired: 0, runs: [])
-    report.abandoned = try connection.scalar("select insights.fail_abandoned_runs(\(abandonAfterMinutes)::int)", as: Int.self) ?? 0
+    report.abandoned = try Self.failAbandonedRuns(connection: connection, afterMinutes: abandonAfterMinutes)
     if due {
       report.enqueued = try connection.scalar("select insights.enqueue_due(\(dueLimit)::int)", as: Int.self) ?? 0
       report.expired = try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
@@ -317,7 +347,8 @@ public struct InsightGenerator: Sendable {
 /// element, in Swift, so that a bad element falls back instead of failing the batch: a known
 /// insight type, subject_key 1 to 200 characters, confidence 0 to 1, title 1 to 80
 /// characters, description 1 to 500, action_suggestion at most 300 (code points, as
-/// `char_length` counts; blank means only whitespace), and no e-mail address in the texts.
+/// `char_length` counts; blank means only whitespace), no control character (NUL, tab, line
+/// break, escape, ...) and no e-mail address in the texts.
 public struct StoredInsightRules: Sendable {
   public var insightTypes: Set<String>
 
@@ -335,6 +366,10 @@ public struct StoredInsightRules: Sendable {
       return "description must be 1 to 500 characters"
     }
     if insight.actionSuggestion.unicodeScalars.count > 300 { return "action_suggestion must be at most 300 characters" }
+    for (field, text) in [("title", insight.title), ("description", insight.description), ("action_suggestion", insight.actionSuggestion)]
+    where text.unicodeScalars.contains(where: RunText.isControl) {
+      return "\(field) must not contain control characters"
+    }
     let texts = [insight.title, insight.description, insight.actionSuggestion].joined(separator: " ")
     if texts.contains(Self.emailPattern) { return "texts must not contain e-mail addresses" }
     return nil
@@ -351,4 +386,65 @@ extension Date {
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     return formatter.string(from: date)
   }
+}
+
+/// What a run records from the model or the server, made storable: PostgreSQL text and jsonb
+/// hold no NUL (22P05, 22021), control characters would reach terminals, and an unbounded model
+/// name or fallback list would be stored on the run and on every insight.
+enum RunText {
+  /// `generation_runs.model_used` and `metadata.model` (as the providers cut it).
+  static let maxModel = ReplyChecks.maxModelName
+  /// `generation_runs.error`.
+  static let maxError = 2_000
+  /// A fallback's reason; its insight_type and subject_key get ``maxKey``.
+  static let maxReason = 500
+  static let maxKey = 200
+  /// Fallbacks recorded on a run; the rest are counted in one last entry.
+  static let maxFallbacks = 50
+
+  /// C0 controls, DEL and C1 controls.
+  static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+  }
+
+  /// `text` without NUL, every other control character written as `\u{1B}` (a line break
+  /// kept when `newlines`), at most `limit` characters as written (then `…`).
+  static func clean(_ text: String, limit: Int, newlines: Bool = false) -> String {
+    var result = String.UnicodeScalarView()
+    var count = 0
+    for scalar in text.unicodeScalars where scalar.value != 0 {
+      let piece =
+        isControl(scalar) && !(newlines && scalar == "\n")
+        ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars : String(scalar).unicodeScalars
+      if count + piece.count > limit {
+        result.append("…")
+        break
+      }
+      result.append(contentsOf: piece)
+      count += piece.count
+    }
+    return String(result)
+  }
+
+  static func clean(_ fallback: Fallback) -> Fallback {
+    Fallback(
+      kind: fallback.kind, insightType: clean(fallback.insightType, limit: maxKey), subjectKey: clean(fallback.subjectKey, limit: maxKey),
+      reason: clean(fallback.reason, limit: maxReason))
+  }
+
+  /// At most ``maxFallbacks``: the first ones, then one entry saying how many more there were.
+  static func capped(_ fallbacks: [Fallback]) -> [Fallback] {
+    guard fallbacks.count > maxFallbacks else { return fallbacks }
+    return Array(fallbacks.prefix(maxFallbacks - 1))
+      + [Fallback(kind: .ignored, insightType: "", subjectKey: "", reason: "\(fallbacks.count - maxFallbacks + 1) more fallbacks not recorded")]
+  }
+
+  /// Printable ASCII only (space to `~`), at most `limit` characters; "failed" when nothing is left.
+  static func ascii(_ text: String, limit: Int) -> String {
+    let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { (0x20...0x7E).contains($0.value) }.prefix(limit)))
+    return kept.trimmingCharacters(in: .whitespaces).isEmpty ? "failed" : kept
+  }
+
+  /// A count for an int4 column: 0 ... Int32.max.
+  static func count(_ value: Int) -> Int { min(max(0, value), Int(Int32.max)) }
 }
