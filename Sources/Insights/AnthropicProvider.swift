@@ -107,7 +107,7 @@ public struct AnthropicProvider: LLMProvider, CustomStringConvertible {
     return LLMResponse(
       answer: input,
       rawText: input.encodedString(),
-      model: message["model"]?.stringValue ?? model,
+      model: ReplyChecks.modelName(message["model"]?.stringValue ?? model),
       promptTokens: try ReplyChecks.tokenCount(usage?["input_tokens"], field: "usage.input_tokens"),
       completionTokens: try ReplyChecks.tokenCount(usage?["output_tokens"], field: "usage.output_tokens"))
   }

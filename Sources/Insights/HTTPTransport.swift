@@ -114,10 +114,11 @@ struct HTTPReply: Sendable {
 ///
 /// Timeouts are enforced without cancelling URLSession tasks: on Linux, Foundation treats a
 /// request's timeout as an idle timeout, and cancelling a task mid-response can deadlock
-/// (Swift 6.3). Each attempt races the task's completion handler against a timer; whichever
-/// comes first answers, and a task that lost the race is left to finish on its own, its result
-/// ignored (URLSession's own timeout, set a second or so past ours, ends it if the server stays
-/// silent). The caller's cancellation is honoured the same way: the call returns
+/// (Swift 6.3). Each attempt races the task's reply (read through the session's data delegate,
+/// chunk by chunk, within the size limits) against a timer; whichever comes first answers, and a
+/// task that lost the race is left to finish on its own, its bytes dropped as they arrive
+/// (URLSession's own timeouts, set a second or so past ours, end it if the server stays silent
+/// or keeps sending). The caller's cancellation is honoured the same way: the call returns
 /// ``LLMError/cancelled`` at once and the task is left alone.
 struct HTTPTransport: Sendable {
   let options: TransportOptions

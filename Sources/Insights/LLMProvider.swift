@@ -86,6 +86,16 @@ enum ReplyChecks {
     return Int(number)
   }
 
+  /// The longest model name kept from a reply (what `generation_runs.model_used` stores).
+  static let maxModelName = 200
+
+  /// The model the reply names, at most ``maxModelName`` characters (then `…`): a server can
+  /// name any string, and it is scrubbed, stored on the run and on every insight.
+  static func modelName(_ name: String) -> String {
+    guard name.unicodeScalars.count > maxModelName else { return name }
+    return String(String.UnicodeScalarView(name.unicodeScalars.prefix(maxModelName))) + "…"
+  }
+
   /// The most entries an answer may have: twice the larger of the candidates and the insights
   /// asked for (an answer phrases each candidate at most once; a few repeats are tolerated and
   /// ignored by the validator, thousands are not read at all).

@@ -103,7 +103,7 @@ public struct OpenAIProvider: LLMProvider, CustomStringConvertible {
     return LLMResponse(
       answer: answer,
       rawText: content,
-      model: completion["model"]?.stringValue ?? model,
+      model: ReplyChecks.modelName(completion["model"]?.stringValue ?? model),
       promptTokens: try ReplyChecks.tokenCount(usage?["prompt_tokens"], field: "usage.prompt_tokens"),
       completionTokens: try ReplyChecks.tokenCount(usage?["completion_tokens"], field: "usage.completion_tokens"))
   }

@@ -8,14 +8,16 @@ import Foundation
 #endif
 
 /// Answers every connection with `head` (status line and headers, no blank line), then
-/// `chunks` bytes of `chunkByte` in `chunkSize` pieces, then holds the connection open for
-/// `hold` before closing it. Records each request's head (lower-cased).
+/// `chunks` bytes of `chunkByte` in `chunkSize` pieces, then holds the connection open until
+/// ``stop()`` (or `hold` has passed) before closing it. Records each request's head (lower-cased).
 final class RawHTTPServer: @unchecked Sendable {
   let port: UInt16
   private let listener: Int32
   private let lock = NSLock()
   private var heads: [String] = []
   private var sent = 0
+  private var connections = 0
+  private let release = DispatchSemaphore(value: 0)
 
   var host: String { "127.0.0.1:\(port)" }
   var baseURL: URL { URL(string: "http://\(host)")! }
@@ -46,6 +48,7 @@ final class RawHTTPServer: @unchecked Sendable {
       while true {
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { return }
+        self.lock.withLock { self.connections += 1 }
         let serve = Thread { [self] in
           self.serve(connection, head: head, chunks: chunks, chunkSize: chunkSize, chunkByte: chunkByte, prefix: prefix, hold: hold)
         }
@@ -90,11 +93,13 @@ final class RawHTTPServer: @unchecked Sendable {
       guard write(chunk) else { return }
       lock.withLock { sent += chunk.count }
     }
-    Thread.sleep(forTimeInterval: Double(hold.components.seconds) + Double(hold.components.attoseconds) / 1e18)
+    _ = release.wait(timeout: .now() + Double(hold.components.seconds) + Double(hold.components.attoseconds) / 1e18)
   }
 
+  /// Stops accepting and lets every held connection close.
   func stop() {
     shutdown(listener, Int32(SHUT_RDWR))
     close(listener)
+    for _ in 0..<lock.withLock({ connections }) { release.signal() }
   }
 }
