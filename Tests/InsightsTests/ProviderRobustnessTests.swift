@@ -180,21 +180,20 @@ struct ProviderRobustnessTests {
   @Test("a 2xx flood stops being read past 4 MiB: the call fails at once, not after the whole body", arguments: Wire.allCases)
   func floodIsCut(wire: Wire) async throws {
     // 8 MiB without a length, then the connection stays open until the test ends: reading to
-    // the end would wait for the request timeout (20 s), holding every byte.
+    // the end would wait for the request timeout, holding every byte, and fail as a timeout.
+    // (No bound on the time taken: on a loaded machine FoundationNetworking's busy wait slows
+    // every transfer; the answer itself tells a cut body from one read to the end.)
     let server = try RawHTTPServer(
-      head: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close", chunks: 128, hold: .seconds(30))
+      head: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close", chunks: 128, hold: .seconds(90))
     defer { server.stop() }
     let provider: any LLMProvider =
       switch wire {
       case .anthropic:
-        AnthropicProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: Fixtures.options(attempts: 1, requestTimeout: .seconds(20), deadline: .seconds(25)))
+        AnthropicProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: Fixtures.options(attempts: 1, requestTimeout: .seconds(60), deadline: .seconds(70)))
       case .openai:
-        OpenAIProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: Fixtures.options(attempts: 1, requestTimeout: .seconds(20), deadline: .seconds(25)))
+        OpenAIProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: Fixtures.options(attempts: 1, requestTimeout: .seconds(60), deadline: .seconds(70)))
       }
-    let clock = ContinuousClock()
-    let start = clock.now
     let result = try await phrase(provider)
-    #expect(start.duration(to: clock.now) < .seconds(15))
     #expect(
       result.error
         == "malformed response: the reply from \(server.host) is more than 4194304 bytes, over the limit of 4194304 (an answer of at most 4,096 tokens is far smaller); not parsed")
@@ -205,18 +204,15 @@ struct ProviderRobustnessTests {
   func errorFloodIsCut(wire: Wire) async throws {
     let server = try RawHTTPServer(
       head: "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close", chunks: 64, chunkByte: UInt8(ascii: "x"),
-      prefix: "bad request: ", hold: .seconds(30))
+      prefix: "bad request: ", hold: .seconds(90))
     defer { server.stop() }
-    let options = Fixtures.options(attempts: 1, requestTimeout: .seconds(20), deadline: .seconds(25))
+    let options = Fixtures.options(attempts: 1, requestTimeout: .seconds(60), deadline: .seconds(70))
     let provider: any LLMProvider =
       switch wire {
       case .anthropic: AnthropicProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: options)
       case .openai: OpenAIProvider(baseURL: server.baseURL, apiKey: APIKey(wire.apiKey), model: "m", options: options)
       }
-    let clock = ContinuousClock()
-    let start = clock.now
     let result = try await phrase(provider)
-    #expect(start.duration(to: clock.now) < .seconds(15))
     #expect(result.failure?.code == .http)
     #expect(result.failure?.status == 400)
     #expect(result.error?.hasPrefix("HTTP 400 from \(server.host): bad request: xxxx") == true)
