@@ -357,7 +357,7 @@ begin
   perform analytics.ensure_partitions(3, 4);
 
   if pg_catalog.to_regclass('pg_temp.demo_changes') is null then
-    create temporary table demo_changes (org_id uuid, object text, n bigint);
+    create temporary table demo_changes (org_id uuid, object text, n bigint) on commit drop;  -- nothing left on a pooled session
   end if;
   truncate pg_temp.demo_changes;
 

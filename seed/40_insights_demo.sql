@@ -70,7 +70,7 @@ declare
   v_n     bigint;
 begin
   if pg_catalog.to_regclass('pg_temp.demo_insights_changes') is null then
-    create temporary table demo_insights_changes (slug text, object text, n bigint);
+    create temporary table demo_insights_changes (slug text, object text, n bigint) on commit drop;  -- nothing left on a pooled session
   end if;
   truncate pg_temp.demo_insights_changes;
 

@@ -5,6 +5,10 @@
 // public.fetch_usage_export_days, which refuse an uncommitted request. No result is held in
 // memory: each row goes to the output as libpq receives it (through a 64 KiB buffer).
 import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 import PostgresClient
 
 /// What an export wrote, and the id of its committed audit row.
@@ -21,8 +25,9 @@ public struct UsageExporter: Sendable {
   public enum Grain: String, Sendable, CaseIterable { case request, day }
   /// CSV (RFC 4180, header line, NULL = empty field) or NDJSON (one JSON object per line).
   public enum Format: String, Sendable, CaseIterable { case csv, json }
-  /// Where the rows go: standard output or a file (created or truncated, mode 0600, after
-  /// the audit row is committed; removed again when the export fails).
+  /// Where the rows go: standard output or a file (written as `<file>.partial`, mode 0600,
+  /// after the audit row is committed, and renamed to `<file>` once complete; removed when
+  /// the export fails).
   public enum Output: Sendable, Equatable {
     case standardOutput
     case file(String)
@@ -52,7 +57,7 @@ public struct UsageExporter: Sendable {
       handle = FileHandle.standardOutput
     case .file(let path):
       do {
-        handle = try PrivateFile.create(atPath: path)
+        handle = try PrivateFile.create(atPath: path + ".partial")
       } catch {
         throw LoadingError(
           "cannot write \(path): usage export \(exportID) is audited (committed), but no row was exported",
@@ -62,12 +67,20 @@ public struct UsageExporter: Sendable {
     do {
       let (rows, insights) = try copy(
         connection, exportID: exportID, grain: grain, format: format, includeInsights: includeInsights, into: handle)
-      if case .file = output { try handle.close() }
+      if case .file(let path) = output {
+        // Complete, then renamed into place: a killed export leaves a .partial file, never
+        // a file at --out that looks complete.
+        try handle.synchronize()
+        try handle.close()
+        guard rename(path + ".partial", path) == 0 else {
+          throw LoadingError("cannot rename \(path).partial to \(path): \(String(cString: strerror(errno)))")
+        }
+      }
       return UsageExportResult(exportID: exportID, rows: rows, insights: insights)
     } catch {
       if case .file(let path) = output {
         try? handle.close()
-        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: path + ".partial")
       }
       let reason = (error as? PostgresError)?.description ?? (error as? LoadingError)?.message ?? "\(error)"
       throw LoadingError("usage export \(exportID) is audited (committed), but the export failed: \(reason)")

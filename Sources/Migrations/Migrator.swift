@@ -170,7 +170,7 @@ public struct Migrator: Sendable {
       let started = ContinuousClock.now
       guard try connection.acquireAdvisoryLock(Self.lockKey, timeout: options.lockWait) else {
         throw MigrationError(
-          .lockTimeout, "another audiencectl migrate held the migration lock for more than \(Int(options.lockWait)) s",
+          .lockTimeout, "another audiencectl migrate, or a refresh (which holds the migration lock in share mode for its whole run), held the migration lock for more than \(Int(options.lockWait)) s",
           hint: "wait for it to finish, or raise --lock-wait; pg_locks shows the holder (locktype advisory)")
       }
       lockWaitMs = started.duration(to: .now).milliseconds

@@ -64,6 +64,11 @@ public struct Refresher: Sendable {
     // A killed refresh stops on the server within a second, like migrate.
     try connection.abortWhenClientGone()
     defer { _ = try? connection.execute("reset client_connection_check_interval") }
+    // Like migrate, no statement_timeout of the role, the database or PGOPTIONS: the run is
+    // one CALL, so a timeout meant for API statements cut the whole run (15 s stopped a
+    // refresh whose longest step took 3.6 s). Locks are bounded by --wait.
+    try connection.execute("set statement_timeout = 0")
+    defer { _ = try? connection.execute("reset statement_timeout") }
     let runId = try connection.scalar("select pg_catalog.nextval('private.refresh_run_id')::bigint", as: Int.self) ?? 0
     do {
       _ = connection.takeNotices()
@@ -72,6 +77,8 @@ public struct Refresher: Sendable {
       _ = connection.takeNotices()
     } catch let error as PostgresError where error.isConnectionLoss {
       throw Self.interrupted(runId: runId, error: error, notices: connection.takeNotices())
+    } catch let error as PostgresError where error.code == .queryCanceled {
+      throw Self.interrupted(runId: runId, error: error, notices: connection.takeNotices(), cause: "the statement was cancelled (pg_cancel_backend, or a timeout)")
     } catch let error as PostgresError where error.code == .lockNotAvailable {
       throw RefreshError(message: error.message, hint: error.hint, lockTimeout: true)
     } catch let error as PostgresError where error.code == .invalidParameterValue {
@@ -91,14 +98,16 @@ public struct Refresher: Sendable {
 extension Refresher {
   /// The error of a run cut off by a lost connection: the step that was running (from the
   /// notice run_refresh sends as each step starts) and what a rerun does.
-  static func interrupted(runId: Int, error: PostgresError, notices: [Notice]) -> RefreshError {
+  static func interrupted(
+    runId: Int, error: PostgresError, notices: [Notice], cause: String = "the server connection was lost"
+  ) -> RefreshError {
     let prefix = "refresh run \(runId) step "
     let step = notices.last { $0.message.hasPrefix(prefix) && $0.message.hasSuffix(": started") }.map {
       String($0.message.dropFirst(prefix.count).dropLast(": started".count))
     }
     let what = step.map { "while step \($0) was running" } ?? "before its first step"
     return RefreshError(
-      message: "refresh run \(runId) stopped \(what): the server connection was lost (\(error.code.rawValue): \(error.firstLine))",
+      message: "refresh run \(runId) stopped \(what): \(cause) (\(error.code.rawValue): \(error.firstLine))",
       hint: (step.map { "\($0) was rolled back; the steps before it stay committed. " } ?? "")
         + "Rerun audiencectl refresh when the server is back: it marks the interrupted step in private.refresh_log "
         + "and runs every step again (each is safe to repeat).",

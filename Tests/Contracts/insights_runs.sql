@@ -41,7 +41,10 @@ insert into insights.generation_runs (org_id, status, is_manual, period_start, p
 values (pg_catalog.md5('org:due-old')::uuid, 'completed', false, '2026-01-01Z', '2026-01-31Z',
         pg_catalog.now() - interval '30 hours', pg_catalog.now() - interval '29 hours'),
        (pg_catalog.md5('org:due-recent')::uuid, 'completed', false, '2026-01-01Z', '2026-01-31Z',
-        pg_catalog.now() - interval '10 hours', pg_catalog.now() - interval '9 hours');
+        pg_catalog.now() - interval '10 hours', pg_catalog.now() - interval '9 hours'),
+       -- a run of a killed batch, failed since as abandoned: it does not hold due-old back
+       (pg_catalog.md5('org:due-old')::uuid, 'failed', false, '2026-01-01Z', '2026-01-31Z',
+        pg_catalog.now() - interval '5 hours', pg_catalog.now() - interval '4 hours');
 
 -- start_run -----------------------------------------------------------------------------
 
@@ -148,7 +151,7 @@ select results_eq(
                         from pg_catalog.unnest(array['due-new', 'due-old', 'due-recent', 'due-few', 'due-fresh', 'due-bots']) as s) $$,
   $$ values (pg_catalog.md5('org:due-new')::uuid, 51::bigint, true),
             (pg_catalog.md5('org:due-old')::uuid, 51::bigint, false) $$,
-  'due: over 50 clicks, over 7 days of events, no run in 20 hours (never run first; clicks counted up to 51); not due: a run 10 hours ago, exactly 50 clicks, 3 days of history, bot clicks only');
+  'due: over 50 clicks, over 7 days of events, no run in 20 hours but failed ones (never run first; clicks counted up to 51); not due: a run 10 hours ago, exactly 50 clicks, 3 days of history, bot clicks only');
 select is((select count(*) from insights.orgs_due(1)), 1::bigint, 'p_limit caps the batch');
 select throws_ok($$ select * from insights.orgs_due(0) $$, '22023', null, 'p_limit below 1 is rejected (22023)');
 select tests.authenticate_as(pg_catalog.md5('owner@runs.test')::uuid);

@@ -2,8 +2,10 @@
 -- generate insights for, at most p_limit (1 to 1000), those never run or run longest ago
 -- first: more than schedule.min_clicks (50) link clicks (bots excluded) in the last 30
 -- whole days (organization's time zone), events over more than schedule.min_history_days
--- (7) days (the first event is older than that), and no run of any kind started within
--- schedule.run_interval_hours (20). Callable by service_role only.
+-- (7) days (the first event is older than that), and no run that has not failed started
+-- within schedule.run_interval_hours (20): a run that failed, or that a killed batch left
+-- behind and insights.fail_abandoned_runs failed, does not hold its organization back.
+-- Callable by service_role only.
 create or replace function insights.orgs_due(p_limit integer default 100)
 returns table (org_id uuid, link_clicks bigint, first_event_at timestamptz, last_run_at timestamptz)
 language plpgsql
@@ -30,7 +32,7 @@ begin
     select o.id, r.last_run_at
     from app.organizations o
     left join lateral (select pg_catalog.max(gr.created_at) as last_run_at
-                       from insights.generation_runs gr where gr.org_id = o.id) r on true
+                       from insights.generation_runs gr where gr.org_id = o.id and gr.status <> 'failed') r on true
     where r.last_run_at is null
        or r.last_run_at <= pg_catalog.now() - pg_catalog.make_interval(hours => v_hours)
   ),
