@@ -29,8 +29,19 @@ as $$
 declare
   v_from  timestamptz;
   v_org   record;
+  v_table text;
   v_rows  bigint;
   v_total bigint := 0;
+  -- A user id becomes its keyed hash, unless the hashed twin of the row exists (see above).
+  v_hash_users constant text := $sql$
+    update %1$s as t
+       set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
+      from private.pseudonymization_key as k, app.organizations as o
+     where k.id = 1 and o.id = t.org_id and %2$s
+       and not exists (select 1 from %1$s as x
+                        where x.org_id = t.org_id and x.day = t.day
+                          and x.user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text))
+  $sql$;
 begin
   select s.rollup_ids_pseudonymized_before into v_from from analytics.retention_state as s where s.id = 1 for update;
   v_from := least(coalesce(v_from, '-infinity'), p_cutoff);
@@ -43,24 +54,12 @@ begin
       select o.id, (v_from at time zone o.timezone)::date as from_day, (p_cutoff at time zone o.timezone)::date as to_day
       from app.organizations as o
     loop
-      update analytics.user_daily_stats as t
-         set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
-        from private.pseudonymization_key as k
-       where k.id = 1 and t.org_id = v_org.id and t.day >= v_org.from_day and t.day < v_org.to_day
-         and not exists (select 1 from analytics.user_daily_stats as x
-                          where x.org_id = t.org_id and x.day = t.day
-                            and x.user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text));
-      get diagnostics v_rows = row_count;
-      v_total := v_total + v_rows;
-      update analytics.user_daily_interactions as t
-         set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
-        from private.pseudonymization_key as k
-       where k.id = 1 and t.org_id = v_org.id and t.day >= v_org.from_day and t.day < v_org.to_day
-         and not exists (select 1 from analytics.user_daily_interactions as x
-                          where x.org_id = t.org_id and x.day = t.day
-                            and x.user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text));
-      get diagnostics v_rows = row_count;
-      v_total := v_total + v_rows;
+      foreach v_table in array array['analytics.user_daily_stats', 'analytics.user_daily_interactions'] loop
+        execute pg_catalog.format(v_hash_users, v_table, 't.org_id = $1 and t.day >= $2 and t.day < $3')
+          using v_org.id, v_org.from_day, v_org.to_day;
+        get diagnostics v_rows = row_count;
+        v_total := v_total + v_rows;
+      end loop;
       update analytics.visitor_daily_counts as t
          set sessions = (select pg_catalog.array_agg(h.id order by h.id collate "C")
                          from (select case when pg_catalog.left(s.id, 5) = 'anon:' then s.id
@@ -76,26 +75,13 @@ begin
   end if;
 
   -- Older days (a backfill behind an earlier run): the rows of accounts, through the user_id indexes.
-  update analytics.user_daily_stats as t
-     set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
-    from private.pseudonymization_key as k, app.organizations as o
-   where k.id = 1 and o.id = t.org_id and t.user_id in (select u.id from auth.users as u)
-     and t.day < (v_from at time zone o.timezone)::date
-     and not exists (select 1 from analytics.user_daily_stats as x
-                      where x.org_id = t.org_id and x.day = t.day
-                        and x.user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text));
-  get diagnostics v_rows = row_count;
-  v_total := v_total + v_rows;
-  update analytics.user_daily_interactions as t
-     set user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text)
-    from private.pseudonymization_key as k, app.organizations as o
-   where k.id = 1 and o.id = t.org_id and t.user_id in (select u.id from auth.users as u)
-     and t.day < (v_from at time zone o.timezone)::date
-     and not exists (select 1 from analytics.user_daily_interactions as x
-                      where x.org_id = t.org_id and x.day = t.day
-                        and x.user_id = private.hmac_uuid(k.inner_pad, k.outer_pad, t.org_id::text || ':user_id:' || t.user_id::text));
-  get diagnostics v_rows = row_count;
-  v_total := v_total + v_rows;
+  foreach v_table in array array['analytics.user_daily_stats', 'analytics.user_daily_interactions'] loop
+    execute pg_catalog.format(v_hash_users, v_table,
+                              't.user_id in (select u.id from auth.users as u) and t.day < ($1 at time zone o.timezone)::date')
+      using v_from;
+    get diagnostics v_rows = row_count;
+    v_total := v_total + v_rows;
+  end loop;
 
   update analytics.retention_state as s set rollup_ids_pseudonymized_before = p_cutoff where s.id = 1;
   return v_total;
