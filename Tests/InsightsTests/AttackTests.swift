@@ -20,14 +20,7 @@ struct AttackTests {
 
   /// The demo database, plus 40 link clicks from a city whose name is an instruction.
   func database(injected: Bool = true) throws -> (TestDatabase, UUID, Connection) {
-    let db = try TestDatabase()
-    let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    guard migrate.status == 0 else { throw StubError("migrate failed: \(migrate.stderr)") }
-    let seed = try audiencectl(["seed", "demo", "--url", db.url, "--project", root])
-    guard seed.status == 0 else { throw StubError("seed failed: \(seed.stderr)") }
-    let connection = try db.connect()
-    let org = try #require(try connection.scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self))
+    let (db, org, connection) = try demoDatabase()
     guard injected else { return (db, org, connection) }
     try connection.execute(
       """

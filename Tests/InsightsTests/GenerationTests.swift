@@ -10,20 +10,9 @@ import Testing
 @Suite("generation against PostgreSQL")
 struct GenerationTests {
   /// A fresh database with the schema and the demo data relative to now.
-  func demoDatabase() throws -> (TestDatabase, UUID) {
-    let db = try TestDatabase()
-    let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    guard migrate.status == 0 else { throw StubError("migrate failed: \(migrate.stderr)") }
-    let seed = try audiencectl(["seed", "demo", "--url", db.url, "--project", root])
-    guard seed.status == 0 else { throw StubError("seed failed: \(seed.stderr)") }
-    let org = try db.connect().scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self)
-    return (db, try #require(org))
-  }
-
   @Test("template provider: the demo artist gets Berlin up 41% (103 -> 145) and Warsaw's tour gap; a second manual run is rate limited")
   func templateRun() async throws {
-    let (db, org) = try demoDatabase()
+    let (db, org, _) = try demoDatabase()
     let connection = try db.connect()
     let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
     let report = try await generator.generate(org: org, connection: connection, manual: true, dryRun: false)
@@ -48,7 +37,7 @@ struct GenerationTests {
 
   @Test("an LLM reply with an invented number: that text is not stored, the template is, and the run records the fallback")
   func inventedNumberFallsBack() async throws {
-    let (db, org) = try demoDatabase()
+    let (db, org, _) = try demoDatabase()
     let connection = try db.connect()
     let answer: JSONValue = [
       "insights": [
@@ -91,7 +80,7 @@ struct GenerationTests {
 
   @Test("500 until retries run out: the run is recorded as failed and nothing is stored")
   func providerDownStoresNothing() async throws {
-    let (db, org) = try demoDatabase()
+    let (db, org, _) = try demoDatabase()
     let connection = try db.connect()
     try await StubServer.with([Wire.openai.overloaded(), Wire.openai.overloaded(), Wire.openai.overloaded()]) { server in
       let generator = InsightGenerator(phraser: try InsightPhraser(provider: Wire.openai.provider(server)))

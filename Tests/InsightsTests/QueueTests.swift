@@ -10,18 +10,6 @@ import Testing
 
 @Suite("generation queue: request, work, poll, rate limit, failure")
 struct QueueTests {
-  func demoDatabase() throws -> (TestDatabase, UUID, Connection) {
-    let db = try TestDatabase()
-    let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    guard migrate.status == 0 else { throw StubError("migrate failed: \(migrate.stderr)") }
-    let seed = try audiencectl(["seed", "demo", "--url", db.url, "--project", root])
-    guard seed.status == 0 else { throw StubError("seed failed: \(seed.stderr)") }
-    let connection = try db.connect()
-    let org = try #require(try connection.scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self))
-    return (db, org, connection)
-  }
-
   static func request(_ connection: Connection, _ org: UUID) throws -> (UUID, String) {
     let row = try #require(try connection.query("select run_id, status::text from public.request_insight_generation(\(org))").first)
     return (try row.decode("run_id"), try row.decode("status"))

@@ -11,18 +11,6 @@ import Testing
 
 @Suite("run records: model-written strings and numbers made storable; abandoned runs before a manual run", .serialized)
 struct RunRecordTests {
-  func demoDatabase() throws -> (TestDatabase, UUID, Connection) {
-    let db = try TestDatabase()
-    let root = TestEnvironment.packageRoot.path
-    let migrate = try audiencectl(["migrate", "--url", db.url, "--project", root])
-    guard migrate.status == 0 else { throw StubError("migrate failed: \(migrate.stderr)") }
-    let seed = try audiencectl(["seed", "demo", "--url", db.url, "--project", root])
-    guard seed.status == 0 else { throw StubError("seed failed: \(seed.stderr)") }
-    let connection = try db.connect()
-    let org = try #require(try connection.scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self))
-    return (db, org, connection)
-  }
-
   static func run(_ connection: Connection, _ id: UUID?) throws -> [String: String?] {
     let id = try #require(id)
     let row = try #require(
