@@ -1,4 +1,5 @@
-// Two insight aggregate steps at once (insights.refresh_all_aggregates called directly, not
+// Two insight aggregate steps at once, and two schedulers queueing runs at once
+// (insights.enqueue_due). The aggregate steps (insights.refresh_all_aggregates called directly, not
 // through private.run_refresh's lock): the stored parts are sums that a step adds its
 // differences to, so the second step must wait for the first and then find nothing to add.
 import Foundation
@@ -56,5 +57,30 @@ struct InsightAggregateConcurrencyTests {
     #expect(try setup.scalar(
       "select (visitors_1 + visitors_2 + visitors_3 + visitors_4)::int from private.insight_aggregate_rows where org_id = \(Self.org) and dim = 'all'",
       as: Int.self) == 4)
+  }
+
+  @Test("two enqueue_due at once queue one run per organization: the second waits, then finds it queued")
+  func enqueueDueOnce() throws {
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let setup = try db.connect()
+    let org = UUID(uuidString: "1a9c0000-0000-4000-8000-0000000000a2")!
+    try setup.execute("insert into app.organizations (id, slug, name, kind) values (\(org), 'enqueue-race', 'Enqueue Race', 'brand')")
+    try setup.execute("select analytics.ensure_partitions(1, 1)")
+    // Due: 51 link clicks two days ago (more than 50), a first event 20 days ago (more than 7).
+    try setup.execute(
+      """
+      insert into analytics.events (org_id, occurred_at, event_type, visitor_id)
+      select \(org), now() - interval '2 days', 'link_click', 'v' || i from generate_series(1, 51) as i
+      union all select \(org), now() - interval '20 days', 'page_view', 'first'
+      """)
+    let first = try db.connect()
+    try first.execute("begin")
+    #expect(try first.scalar("select insights.enqueue_due(100)", as: Int.self) == 1)
+    let second = BackgroundQuery(db, "select insights.enqueue_due(100)")
+    #expect(try BackgroundQuery.lockWaitSeen(setup, queryContaining: "enqueue_due"))
+    try first.execute("commit")
+    #expect(try second.value() == 0)
+    #expect(try setup.scalar("select count(*)::int from insights.generation_runs where org_id = \(org)", as: Int.self) == 1)
   }
 }

@@ -1,7 +1,9 @@
 -- The daily scheduled generation (pg_cron at 06:00 UTC, or `audiencectl insights work
 -- --due`): a pending scheduled (not manual) run for each organization insights.orgs_due
 -- returns, at most p_limit (1 to 1000); returns how many were queued. An organization with
--- a run pending already is not due (orgs_due skips any run of the last 20 hours).
+-- a run pending already is not due (orgs_due skips any run of the last 20 hours that has
+-- not failed); concurrent calls are serialized (transaction advisory lock), so two
+-- schedulers at once queue one run per organization.
 -- service_role only; 22023 for a limit out of range (orgs_due's).
 create or replace function insights.enqueue_due(p_limit integer default 100)
 returns integer
@@ -13,6 +15,10 @@ as $$
 declare
   v_count integer;
 begin
+  -- One at a time: a second call waits, then (its INSERT's snapshot taken after the wait)
+  -- sees the runs the first one queued and finds those organizations not due. Two at once
+  -- had queued 150 runs for 75 organizations.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.enqueue_due'));
   insert into insights.generation_runs (org_id, status, is_manual, requested_by, period_start, period_end)
   select d.org_id, 'pending', false, null, b.period_start, b.period_end
   from insights.orgs_due(p_limit) d
