@@ -294,8 +294,25 @@ public struct InsightGenerator: Sendable {
   /// The scheduled batch: organizations due (enough data, no run in 20 hours), then expire_stale.
   public func generateAll(connection: Connection, limit: Int, dryRun: Bool) async throws -> (reports: [GenerationReport], expired: Int) {
     let due = try connection.query("select org_id from insights.orgs_due(\(limit)::int)").rows.map { try $0.decode("org_id", as: UUID.self) }
+    let reports = try await generateBatch(due, connection: connection, dryRun: dryRun)
+    let expired = dryRun ? 0 : try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
+    return (reports, expired)
+  }
+
+  /// Generates for each organization of a batch that is still due when its turn comes: one
+  /// whose run (not failed) another batch started since the list was read is skipped, so two
+  /// batches at once call the model once per organization, not twice.
+  func generateBatch(_ due: [UUID], connection: Connection, dryRun: Bool) async throws -> [GenerationReport] {
     var reports: [GenerationReport] = []
     for org in due {
+      let started = try connection.scalar(
+        """
+        select exists (select 1 from insights.generation_runs as r
+                        where r.org_id = \(org) and r.status <> 'failed'
+                          and r.created_at > pg_catalog.now()
+                                             - pg_catalog.make_interval(hours => insights.threshold('schedule.run_interval_hours')::integer))
+        """, as: Bool.self)
+      if started == true, !dryRun { continue }
       do {
         reports.append(try await generate(org: org, connection: connection, manual: false, dryRun: dryRun))
       } catch let error as GenerationError {
@@ -305,8 +322,7 @@ public struct InsightGenerator: Sendable {
             completionTokens: 0, durationMs: 0, persisted: nil, error: error.description))
       }
     }
-    let expired = dryRun ? 0 : try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
-    return (reports, expired)
+    return reports
   }
 
   /// What `insights work` did.

@@ -128,4 +128,21 @@ struct QueueTests {
     #expect(try connection.scalar("select count(*)::int from insights.orgs_due(100)", as: Int.self) == 0)
     #expect(try connection.scalar("select count(*)::int from insights.generation_runs where status = 'completed' and not is_manual", as: Int.self) == 1)
   }
+
+  @Test("a batch skips an organization whose run another batch started after the list was read; a failed run does not count")
+  func batchSkipsStarted() async throws {
+    let (db, org, connection) = try demoDatabase()
+    _ = db
+    try connection.execute(
+      """
+      insert into insights.generation_runs (org_id, status, is_manual, period_start, period_end, created_at)
+      values (\(org), 'processing', false, now() - interval '30 days', now(), now())
+      """)
+    let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+    #expect(try await generator.generateBatch([org], connection: connection, dryRun: false).isEmpty)
+    try connection.execute("update insights.generation_runs set status = 'failed', error = 'killed', finished_at = now() where org_id = \(org)")
+    let reports = try await generator.generateBatch([org], connection: connection, dryRun: false)
+    #expect(reports.map(\.error) == [nil])
+    #expect(try connection.scalar("select count(*)::int from insights.generation_runs where org_id = \(org) and status = 'completed'", as: Int.self) == 1)
+  }
 }
