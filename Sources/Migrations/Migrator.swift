@@ -435,6 +435,7 @@ public struct Migrator: Sendable {
     while done < statements.count {
       let statement = statements[done]
       do {
+        notices += try dropInvalidIndex(createdBy: statement.text, connection)
         let (result, attempts) = try withLockRetries("\(file.path):\(statement.line)") {
           try connection.runScript(statement.text, path: file.path)
         }
@@ -444,6 +445,7 @@ public struct Migrator: Sendable {
         // (e.g. one CREATE INDEX CONCURRENTLY per partition): each row is run in order, on
         // its own, outside a transaction, as psql's \gexec does.
         for generated in Self.generatedStatements(result) {
+          notices += try dropInvalidIndex(createdBy: generated, connection)
           let (ran, tries) = try withLockRetries("\(file.path):\(statement.line): \(generated.prefix(80))") {
             try connection.runScript(generated)
           }
@@ -458,9 +460,11 @@ public struct Migrator: Sendable {
         try? History.logEvent(
           connection, event: "failed", kind: .versioned, version: file.version, path: file.path, checksum: file.checksum,
           detail: "statement \(done + 1): \(error.summary)")
-        var hint = "statements 1-\(done) of \(statements.count) are applied; fix the cause and rerun migrate to resume at statement \(done + 1)"
+        var hint =
+          (done == 0 ? "no statement of it is applied" : "statements 1-\(done) of \(statements.count) are applied")
+          + "; fix the cause and rerun migrate to resume at statement \(done + 1)"
         if !invalid.isEmpty {
-          hint += "; INVALID index left behind: \(invalid.joined(separator: ", ")) (drop it with DROP INDEX CONCURRENTLY before rerunning)"
+          hint += "; INVALID index left behind: \(invalid.joined(separator: ", ")) (the rerun drops it, concurrently, before creating it again)"
         }
         throw MigrationError(.failure, "\(file.path) stopped at statement \(done + 1) of \(statements.count)", hint: hint, postgres: error)
       } catch var error as MigrationError {
@@ -559,6 +563,32 @@ public struct Migrator: Sendable {
   }
 
   /// Indexes left INVALID, e.g. by a failed CREATE INDEX CONCURRENTLY.
+  /// Before a CREATE INDEX CONCURRENTLY of a no-transaction file runs (again): an INVALID
+  /// index of that name on that table, left by an earlier attempt that failed or was killed,
+  /// is dropped concurrently, so that the rerun does not stop at "already exists" (or, with
+  /// IF NOT EXISTS, keep an index that never became valid). Returns a notice per index dropped.
+  func dropInvalidIndex(createdBy statement: String, _ connection: Connection) throws -> [String] {
+    guard let match = statement.firstMatch(of: Self.createIndexConcurrently) else { return [] }
+    let name = String(match.output.1).replacingOccurrences(of: "\"", with: "")
+    let table = String(match.output.2)
+    guard let invalid = try connection.scalar(
+      """
+      select i.indexrelid::pg_catalog.regclass::text
+        from pg_catalog.pg_index as i join pg_catalog.pg_class as c on c.oid = i.indexrelid
+       where not i.indisvalid and c.relname = \(name)
+         and i.indrelid = pg_catalog.to_regclass(\(table))
+      """, as: String.self)
+    else { return [] }
+    try connection.execute(SQL(unsafeSQL: "drop index concurrently if exists \(invalid)"))
+    return ["dropped INVALID index \(invalid), left by an earlier attempt, before creating it again"]
+  }
+
+  /// `create [unique] index concurrently [if not exists] <name> on [only] <table>`: the name
+  /// (unqualified, as PostgreSQL takes it) and the table as written.
+  static var createIndexConcurrently: Regex<(Substring, Substring, Substring)> {
+    /(?i)^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?("?[A-Za-z_][A-Za-z0-9_$]*"?)\s+on\s+(?:only\s+)?([A-Za-z0-9_$."]+)/
+  }
+
   func invalidIndexes(_ connection: Connection) throws -> [String] {
     try connection.query(
       """
