@@ -276,7 +276,20 @@ public struct Migrator: Sendable {
       }
     }
     report.steps = steps
-    if let created = try runMaintenance(connection) { report.notes.append(created) }
+    // The partitions ahead, after every file is applied: retried after a lock timeout like a
+    // file, and a failure still names what this run applied.
+    do {
+      let (created, _) = try withLockRetries("analytics.ensure_partitions(3)") { try runMaintenance(connection) }
+      if let created { report.notes.append(created) }
+    } catch var error as MigrationError {
+      error.applied = steps.map(\.path)
+      error.hint = (error.hint ?? "") + "; every file is applied: rerun migrate (it only creates the partitions)"
+      throw error
+    } catch let error as PostgresError {
+      throw MigrationError(
+        .failure, "analytics.ensure_partitions(3) failed after every file was applied", hint: "rerun migrate (it only creates the partitions)",
+        postgres: error, applied: steps.map(\.path))
+    }
     return report
   }
 

@@ -283,6 +283,29 @@ struct MigrateTests {
     #expect(try connection.scalar("select detail from audiencectl.events where event = 'applied' and version = 2", as: String.self) == "resumed at statement 2")
   }
 
+  @Test("the partition step after the files: a lock timeout is retried, and its failure names every file the run applied")
+  func maintenanceFailureKeepsReport() throws {
+    let db = try TestDatabase()
+    let project = try TestProject()
+    try project.write(
+      "migrations/0001_partitions.sql",
+      """
+      create schema analytics;
+      create table analytics.attempts (n int);
+      create function analytics.ensure_partitions(p_months integer) returns bigint language plpgsql as $$
+      begin
+        insert into analytics.attempts values (1);
+        raise exception 'could not obtain lock on relation "events"' using errcode = '55P03';
+      end $$;
+      """)
+    let failed = try ctl(["migrate", "--lock-retries", "1", "--retry-delay", "0.1"], db, project)
+    #expect(failed.status == 4)
+    #expect(failed.stderr.contains("applied before the failure: migrations/0001_partitions.sql"), "\(failed.stderr)")
+    #expect(failed.stderr.contains("analytics.ensure_partitions(3): could not get a lock within lock_timeout"))
+    #expect(failed.stderr.contains("every file is applied: rerun migrate (it only creates the partitions)"))
+    #expect(try historyCount(db, "version = 1 and state = 'applied'") == 1)
+  }
+
   @Test("a migration blocked by another session's lock fails within lock_timeout, after retries, with exit 4")
   func lockTimeoutFails() throws {
     let db = try TestDatabase()
