@@ -47,7 +47,7 @@ enum Interruption {
   static let ingestHint =
     "hint: that chunk was rolled back; chunks committed before it stay stored. Rerun the same command when the server is "
     + "back: it stores only the missing lines (the others count as already stored)."
-  static let interrupted = "interrupted: the server connection was lost before the step finished"
+  static let interrupted = "interrupted: the step did not finish (its session ended, or its statement was cancelled)"
 
   /// The log rows of private.mv_slow: "finished error" per run, oldest first.
   static func slowSteps(_ connection: Connection) throws -> [String] {

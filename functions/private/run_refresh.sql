@@ -60,9 +60,10 @@ begin
 
   p_run_id := coalesce(p_run_id, pg_catalog.nextval('private.refresh_run_id'));
   -- A step left without finished_at and error belongs to a dead run (every live run holds
-  -- the refresh lock): its session ended mid-step (server restart, killed client).
+  -- the refresh lock): its session ended mid-step (server restart, killed client), or its
+  -- statement was cancelled (pg_cancel_backend, a timeout), which no handler sees.
   update private.refresh_log
-     set error = 'interrupted: the server connection was lost before the step finished'
+     set error = 'interrupted: the step did not finish (its session ended, or its statement was cancelled)'
    where finished_at is null and error is null and run_id <> p_run_id;
 
   -- The plan: partitions, then materialized views deepest-dependency last, then maintenance.
