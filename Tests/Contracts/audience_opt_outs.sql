@@ -3,7 +3,7 @@
 -- withdraw_opt_out, and opted-out visitors absent from every person-level output.
 -- Fixtures: tests.audience_orgs() and tests.audience_recent_fixture (C1-C8, C7 opted out
 -- already) in aud-berlin.
-select plan(37);
+select plan(41);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -147,5 +147,14 @@ select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'gina with
 select tests.clear_authentication();
 select is((select count(*) from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
             and visitor_id in ('devG', 'user:' || md5('gina@opt.test')::uuid::text)), 0::bigint, 'none of her opt-outs is left');
+-- A device's own opt-out (recorded by support) is not hers to withdraw, though her events name it.
+select tests.authenticate_as(tests.audience_user('admin'));
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid, 'devG', 'support'), null, 'support opts device devG out');
+select tests.authenticate_as(md5('gina@opt.test')::uuid);
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid), null, 'gina opts herself out again');
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'and withdraws');
+select tests.clear_authentication();
+select results_eq($$ select source from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'devG' $$,
+  $$ values ('support'::text) $$, 'the device''s own opt-out stays');
 
 select * from finish();

@@ -15,7 +15,7 @@
 --     visitor id, and such a claim must not reach another person's rows (their events,
 --     customer row, subscription). Derived tables (private.derived_tables(): customers,
 --     rollups) are not link sources either: they repeat their sources' pairs, self-logged
---     ones included. The user's own self-logged events are theirs through user_id.;
+--     ones included. The user's own self-logged events are theirs through user_id;
 --   key_orgs / visitor_keys ($4, $5): the pseudonymous visitor keys of those pairs (the
 --     rollups' visitor sets);
 --   email ($6): the user's e-mail address, lower case.

@@ -9,7 +9,8 @@
 -- anonymous events.
 -- p_visitor_id: the visitor key (visitor_id, or 'user:<user id>' for signed-in users, as
 -- audience.visitor_key); NULL: the caller's own key 'user:<auth.uid()>'. A user's key
--- also records an opt-out (same time and source) for every visitor id that the
+-- also records an opt-out (with the user key's time and source, by which withdraw_opt_out
+-- tells them from a device's own opt-out) for every visitor id that the
 -- organization's events name together with that user (their devices: the audience
 -- identity of an event is its visitor_id when it has one), and deletes the customer rows
 -- of the user; a device the user is first seen on later is left out by
@@ -45,7 +46,7 @@ begin
   -- of an event is its visitor_id when it has one, so 'user:<id>' alone left them in).
   if v_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     insert into audience.opt_outs as x (org_id, visitor_id, opted_out_at, source)
-    select distinct p_org_id, e.visitor_id, pg_catalog.now(), p_source
+    select distinct p_org_id, e.visitor_id, v_at, p_source
     from analytics.events as e
     where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
       and e.visitor_id is not null and e.visitor_id not like 'anon:%'

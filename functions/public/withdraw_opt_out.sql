@@ -16,21 +16,24 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_key   text := coalesce(p_visitor_id, audience.visitor_key(null, auth.uid()));
-  v_found boolean;
+  v_key    text := coalesce(p_visitor_id, audience.visitor_key(null, auth.uid()));
+  v_at     timestamptz;
+  v_source text;
 begin
   perform private.assert_opt_out_caller(p_org_id, v_key);
-  delete from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = v_key;
-  v_found := found;
-  -- A user's key: the opt-outs of their devices that record_opt_out added with it.
-  if v_found and v_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+  delete from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = v_key
+  returning x.opted_out_at, x.source into v_at, v_source;
+  -- A user's key: the opt-outs of their devices that record_opt_out added with it (its time
+  -- and source); a device's own opt-out, recorded apart, stays (a user who named someone
+  -- else's device in an event cannot withdraw that device's opt-out).
+  if v_at is not null and v_key ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     delete from audience.opt_outs as x
-    where x.org_id = p_org_id
+    where x.org_id = p_org_id and x.opted_out_at = v_at and x.source = v_source
       and x.visitor_id in (select e.visitor_id from analytics.events as e
                             where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
                               and e.visitor_id is not null);
   end if;
-  return v_found;
+  return v_at is not null;
 end;
 $$;
 revoke execute on function public.withdraw_opt_out(uuid, text) from public, anon;
