@@ -41,16 +41,34 @@ public struct SegmentExportResult: Sendable {
 public struct SegmentExporter: Sendable {
   public init() {}
 
-  /// Requests the export (committed), then fetches its rows in a new transaction.
-  public func export(_ connection: Connection, segment: UUID, includePII: Bool, purpose: String) throws -> SegmentExportResult {
+  /// Requests the export (committed), then fetches its rows in a new transaction. With
+  /// `actingAs`, both steps run as that user (``ActingUser``): their role is checked and the
+  /// audit row names them; without it, as the session (a DBA or service_role: no user).
+  public func export(
+    _ connection: Connection, segment: UUID, includePII: Bool, purpose: String, actingAs user: UUID? = nil
+  ) throws -> SegmentExportResult {
     let exportID = try connection.transaction {
-      try connection.scalar(
+      try ActingUser.apply(user, connection)
+      return try connection.scalar(
         "select export_id from public.request_segment_export(\(segment), \(includePII), \(purpose))", as: Int.self)
     }
     guard let exportID else { throw PostgresError(code: .clientError, message: "request_segment_export returned no export id") }
     let result = try connection.transaction {
-      try connection.query("select * from public.fetch_segment_export(\(exportID))")
+      try ActingUser.apply(user, connection)
+      return try connection.query("select * from public.fetch_segment_export(\(exportID))")
     }
     return SegmentExportResult(exportID: exportID, columns: result.columns.map(\.name), rows: result.cells)
+  }
+}
+
+/// `--as USER` of the export commands: the transaction acts as that signed-in user (the JWT
+/// claims PostgREST would set: sub = the user, role authenticated), so that the RPCs check the
+/// user's role in the organization and the audit row records who exported
+/// (`exported_by`, `requested_by`). The DBA running the command vouches for the identity.
+public enum ActingUser {
+  public static func apply(_ user: UUID?, _ connection: Connection) throws {
+    guard let user else { return }
+    let claims = #"{"sub":"\#(user.uuidString.lowercased())","role":"authenticated"}"#
+    try connection.execute("select pg_catalog.set_config('request.jwt.claims', \(claims), true)")
   }
 }

@@ -43,10 +43,11 @@ public struct UsageExporter: Sendable {
   /// Errors after the commit are LoadingErrors that name the (audited) export id.
   public func export(
     _ connection: Connection, org: UUID, from: String, to: String, grain: Grain, format: Format, output: Output,
-    includeInsights: Bool = false
+    includeInsights: Bool = false, actingAs user: UUID? = nil
   ) throws -> UsageExportResult {
     let requested = try connection.transaction {
-      try connection.scalar(
+      try ActingUser.apply(user, connection)
+      return try connection.scalar(
         "select export_id from public.request_usage_export(\(org), \(from)::date, \(to)::date, \(grain.rawValue), \(includeInsights))",
         as: Int.self)
     }
@@ -66,7 +67,7 @@ public struct UsageExporter: Sendable {
     }
     do {
       let (rows, insights) = try copy(
-        connection, exportID: exportID, grain: grain, format: format, includeInsights: includeInsights, into: handle)
+        connection, exportID: exportID, grain: grain, format: format, includeInsights: includeInsights, actingAs: user, into: handle)
       if case .file(let path) = output {
         // Complete, then renamed into place: a killed export leaves a .partial file, never
         // a file at --out that looks complete.
@@ -106,11 +107,13 @@ public struct UsageExporter: Sendable {
   }
 
   private func copy(
-    _ connection: Connection, exportID: Int, grain: Grain, format: Format, includeInsights: Bool, into handle: FileHandle
+    _ connection: Connection, exportID: Int, grain: Grain, format: Format, includeInsights: Bool, actingAs user: UUID?,
+    into handle: FileHandle
   ) throws -> (rows: Int, insights: Int) {
     var buffer = Data()
     buffer.reserveCapacity(1 << 16)
     let counts = try connection.transaction {
+      try ActingUser.apply(user, connection)
       // Values are written the same whatever the server's or the role's defaults (SET LOCAL:
       // nothing stays on a pooled connection).
       try connection.execute("set local timezone = 'UTC'")

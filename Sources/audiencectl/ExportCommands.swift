@@ -20,6 +20,8 @@ extension AudienceCtl {
       @Option(help: "csv or json (NDJSON: one object per line).") var format: String
       @Option(help: "request (one row per model request) or day (one row per local day).") var grain = "request"
       @Option(help: "Write to this file instead of standard output.") var out: String?
+      @Option(name: .customLong("as"), help: "Act as this user (auth.users id): their role in the organization is checked and the audit row names them.")
+      var actingAs: String?
       @Flag(help: "After the rows, the organization's stored anomalies of the period and its recommendations (open, or created in the period), in the same format: NDJSON objects with \"record\": \"anomaly\" or \"recommendation\"; CSV: a second table after one empty line.")
       var includeInsights = false
 
@@ -30,7 +32,7 @@ extension AudienceCtl {
         let result = try loadingErrors {
           try UsageExporter().export(
             connection.open(), org: orgID, from: from, to: to, grain: grain, format: format,
-            output: out.map { .file($0) } ?? .standardOutput, includeInsights: includeInsights)
+            output: out.map { .file($0) } ?? .standardOutput, includeInsights: includeInsights, actingAs: try actingUser(actingAs))
         }
         let what = grain == .request ? "requests" : "days"
         printError(

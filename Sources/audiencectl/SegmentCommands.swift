@@ -16,11 +16,13 @@ extension AudienceCtl {
       @Option(help: "Why the export is made (3 to 500 characters; kept in audience.segment_exports).") var purpose: String
       @Flag(help: "Include contact details (e-mail, phone of active subscriptions).") var pii = false
       @Option(help: "Write the CSV to this file (mode 0600) instead of standard output.") var out: String?
+      @Option(name: .customLong("as"), help: "Act as this user (auth.users id): their role in the organization is checked and the audit row names them.")
+      var actingAs: String?
 
       func run() throws {
         guard let id = UUID(uuidString: segment) else { throw ValidationError("--segment must be a uuid") }
         let result = try reportingErrors {
-          try SegmentExporter().export(connection.open(), segment: id, includePII: pii, purpose: purpose)
+          try SegmentExporter().export(connection.open(), segment: id, includePII: pii, purpose: purpose, actingAs: try actingUser(actingAs))
         }
         if let out {
           do {
@@ -37,4 +39,11 @@ extension AudienceCtl {
       }
     }
   }
+}
+
+/// The `--as` user id of the export commands, or nil.
+func actingUser(_ value: String?) throws -> UUID? {
+  guard let value else { return nil }
+  guard let id = UUID(uuidString: value) else { throw ValidationError("--as must be a user id (uuid)") }
+  return id
 }

@@ -96,7 +96,7 @@ struct ExportAuditTests {
   }
 
   func commandLineBody() throws {
-    let (db, segment, _) = try fixture()
+    let (db, segment, admin) = try fixture()
     let result = try audiencectl([
       "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,
       "--segment", segment.uuidString, "--pii", "--purpose", "Presale e-mail",
@@ -127,6 +127,24 @@ struct ExportAuditTests {
     #expect(try String(contentsOfFile: out, encoding: .utf8) == result.stdout)
     let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
     #expect(mode == 0o600)
+
+    // --as: the export acts as that user, whose role is checked and whom the audit row names.
+    let asAdmin = try audiencectl([
+      "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,
+      "--segment", segment.uuidString, "--pii", "--purpose", "Presale by the admin", "--as", admin.uuidString,
+    ])
+    #expect(asAdmin.status == 0, "\(asAdmin.stderr)")
+    #expect(try db.connect().scalar(
+      "select exported_by from audience.segment_exports where purpose = 'Presale by the admin'", as: UUID.self) == admin)
+    let stranger = UUID()
+    let refused = try audiencectl([
+      "segment", "export", "--url", db.url, "--project", TestEnvironment.packageRoot.path,
+      "--segment", segment.uuidString, "--pii", "--purpose", "Presale by a stranger", "--as", stranger.uuidString,
+    ])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("42501"), "\(refused.stderr)")
+    #expect(try db.connect().scalar(
+      "select count(*)::int from audience.segment_exports where purpose = 'Presale by a stranger'", as: Int.self) == 0)
   }
 
   @Test("the CSV quotes separators and line breaks, and defuses what a spreadsheet would run as a formula")

@@ -263,6 +263,25 @@ struct UsageExportTests {
     try connection.execute("rollback")
     #expect(try connection.scalar("select count(*)::int from usage.exports where exported_by = \(analyst)", as: Int.self) == 0)
 
+    // The command with --as: the viewer is refused (42501), the analyst's export names them.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("usage-export-as-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func exportAs(_ user: UUID) throws -> CLIResult {
+      try audiencectl([
+        "export", "usage", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--org", org.uuidString,
+        "--from", "2026-05-16", "--to", "2026-06-15", "--format", "csv", "--grain", "day",
+        "--out", dir.appendingPathComponent("days.csv").path, "--as", user.uuidString,
+      ])
+    }
+    let asViewer = try exportAs(viewer)
+    #expect(asViewer.status == 1)
+    #expect(asViewer.stderr.contains("42501"), "\(asViewer.stderr)")
+    let asAnalyst = try exportAs(analyst)
+    #expect(asAnalyst.status == 0, "\(asAnalyst.stderr)")
+    #expect(try connection.scalar("select count(*)::int from usage.exports where exported_by = \(analyst)", as: Int.self) == 1)
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("days.csv.partial").path))
+
     // Committed, the analyst fetches it; a stranger gets the same 42501 as for a missing id.
     let committed = try connection.transaction {
       try connection.execute("select tests.authenticate_as(\(analyst))")
