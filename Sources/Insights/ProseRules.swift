@@ -131,7 +131,7 @@ public enum ProseRules {
   static let upWords: Set<String> = [
     "up", "rose", "risen", "rise", "rises", "rising", "grew", "grown", "grow", "grows", "growing", "growth", "increase",
     "increased", "increases", "increasing", "gain", "gained", "gains", "gaining", "climbed", "climb", "climbing", "jumped",
-    "jump", "jumps", "higher", "surged", "surge", "boosted", "soared", "doubled", "gaining",
+    "jump", "jumps", "higher", "surged", "surge", "boosted", "soared", "doubled",
   ]
   static let downWords: Set<String> = [
     "down", "fell", "fallen", "fall", "falls", "falling", "drop", "dropped", "drops", "dropping", "decline", "declined",
@@ -173,7 +173,7 @@ public enum ProseRules {
   /// Not in it on purpose: number words, names, causes (because, thanks, due, driven,
   /// caused), forecasts (will, expect, predict, forecast), calendar words (week, month,
   /// year, months and weekdays), superlatives about the world (record, viral, ever).
-  public static let commonWords: Set<String> = [
+  public static let commonWords: Set<String> = Set<String>([
     // articles, pronouns, determiners
     "a", "an", "the", "this", "that", "these", "those", "it", "its", "it's", "they", "them", "their", "there", "here",
     "you", "your", "yours", "we", "our", "us", "he", "she", "his", "her", "who", "whom", "whose", "which", "what",
@@ -197,19 +197,15 @@ public enum ProseRules {
     "recently", "lately", "currently", "together", "especially", "mostly", "mainly", "right", "away", "back", "ahead",
     "instead", "yet", "today", "tonight", "locally", "directly", "first", "last", "previous", "prior",
     "earlier", "later", "compared", "relative", "overall", "total", "combined",
-    // change
-    "up", "rose", "risen", "rise", "rises", "rising", "grew", "grown", "grow", "grows", "growing", "growth", "increase",
-    "increased", "increases", "increasing", "gain", "gained", "gains", "gaining", "climbed", "climb", "climbing",
-    "jumped", "jump", "higher", "high", "surged", "surge", "boost", "boosted", "strong", "stronger", "strongest",
-    "down", "fell", "fallen", "fall", "falls", "falling", "drop", "dropped", "drops", "dropping", "decline", "declined",
-    "declines", "declining", "decrease", "decreased", "decreases", "decreasing", "lower", "low", "dip", "dipped",
-    "change", "changed", "changes", "shift", "shifted", "steady", "stable", "flat", "momentum", "trend", "trending",
-    "spike", "peak", "peaks", "peaked", "lead", "leads", "leading", "led", "ahead", "behind", "reached", "reach",
-    "reaches", "hit", "hits", "topped", "top", "tops", "came", "come", "comes", "coming", "went", "go", "goes", "going",
-    "got", "get", "gets", "getting", "made", "make", "makes", "saw", "see", "sees", "seen", "brought", "bring",
-    "brings", "drew", "draw", "draws", "drawn", "sent", "send", "sends", "gave", "give", "gives", "took", "take",
-    "takes", "kept", "keep", "keeps", "stayed", "stay", "stays", "remained", "remain", "remains", "showed", "show",
-    "shows", "showing", "outpaced", "outperformed", "beat", "beats",
+    // change (and upWords, downWords)
+    "high", "boost", "strong", "stronger", "strongest", "low", "change", "changed", "changes", "shift", "shifted",
+    "steady", "stable", "flat", "momentum", "trend", "trending", "spike", "peak", "peaks", "peaked", "lead", "leads",
+    "leading", "led", "ahead", "behind", "reached", "reach", "reaches", "hit", "hits", "topped", "top", "tops",
+    "came", "come", "comes", "coming", "went", "go", "goes", "going", "got", "get", "gets", "getting", "made", "make",
+    "makes", "saw", "see", "sees", "seen", "brought", "bring", "brings", "drew", "draw", "draws", "drawn", "sent",
+    "send", "sends", "gave", "give", "gives", "took", "take", "takes", "kept", "keep", "keeps", "stayed", "stay",
+    "stays", "remained", "remain", "remains", "showed", "show", "shows", "showing", "outpaced", "outperformed",
+    "beat", "beats",
     // audience and activity nouns
     "audience", "audiences", "fans", "fan", "fanbase", "people", "listeners", "community", "crowd", "market",
     "markets", "city", "cities", "region", "area", "local", "scene", "activity", "active", "interest", "interested",
@@ -244,7 +240,7 @@ public enum ProseRules {
     "worth", "might", "help", "helps", "work", "works", "worked", "working", "know",
     // units and the like written after numbers
     "percent", "pp", "points", "point", "x", "k",
-  ]
+  ]).union(upWords).union(downWords)
 }
 
 extension Unicode.GeneralCategory {

@@ -14,11 +14,11 @@
 -- the cutoff, which is then stored there, once (a session id starting with 'anon:' is
 -- kept); and on any older day (a backfill after the run) the rows whose user_id is an
 -- account of auth.users (through the user_id indexes). The session ids of a day backfilled
--- behind an earlier run stay raw until the day is recomputed. A row whose hashed twin exists already
--- is left as it is: a local day that straddled an earlier cutoff and was recomputed for
--- late events then holds the person's events before the cutoff under the hash and the
--- later ones under the raw id, and two rows cannot become one key (merging their counts
--- is not done; such a day keeps its raw row). Returns the rows changed.
+-- behind an earlier run stay raw until the day is recomputed. A row whose hashed twin
+-- exists already is left as it is: a local day that straddled an earlier cutoff and was
+-- recomputed for late events then holds the person's events before the cutoff under the
+-- hash and the later ones under the raw id, and two rows cannot become one key (merging
+-- their counts is not done; such a day keeps its raw row). Returns the rows changed.
 -- Internal helper of analytics.apply_retention: owner only.
 create or replace function analytics.pseudonymize_old_rollup_rows(p_cutoff timestamptz)
 returns bigint

@@ -54,7 +54,8 @@ begin
     delete from audience.customers as c
     where c.org_id = p_org_id
       and (c.user_id = pg_catalog.substr(v_key, 6)::uuid
-           or c.visitor_id in (select x.visitor_id from audience.opt_outs as x where x.org_id = p_org_id));
+           or c.visitor_id in (select x.visitor_id from audience.opt_outs as x
+                                where x.org_id = p_org_id and x.opted_out_at = v_at and x.source = p_source));
   end if;
   delete from audience.customers as c where c.org_id = p_org_id and c.visitor_id = v_key;
   return v_at;
