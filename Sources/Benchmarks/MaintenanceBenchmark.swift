@@ -202,6 +202,11 @@ public struct MaintenanceBenchmark: Sendable {
     ).rows.map { try $0.decode("index", as: String.self) }
     for index in indexes {
       try connection.execute(SQL(unsafeSQL: "reindex index \(index)"))  // regclass text: qualified and quoted
+      // A build summarizes no range after the last page with a live row: the empty pages the
+      // rolled-back rows leave at a partition's end would stay unsummarized, and every scan of
+      // new events would read them (at 10M events 37,820 empty pages, 150 ms a scan).
+      _ = try connection.scalar(
+        SQL(unsafeSQL: "select pg_catalog.brin_summarize_new_values($1::regclass)", binds: [PostgresBind(text: index, typeOID: 0)]), as: Int.self)
     }
     return value
   }
