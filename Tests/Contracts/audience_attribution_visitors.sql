@@ -7,7 +7,7 @@
 -- tiktok and V3 05-28 facebook). Every step is compared with a rebuild from the touch rows
 -- (compute from '-infinity'), which audience_attribution_days.sql compares with the
 -- per-visitor definitions.
-select plan(13);
+select plan(14);
 
 select tests.audience_june_fixture(tests.audience_orgs());
 select tests.audience_event(md5('org:aud-berlin')::uuid, 'V1', tests.berlin('2026-05-25 10:00'), 'page_view', 'mobile', '4g', null, 'tiktok', 'social');
@@ -167,5 +167,20 @@ select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
           'whole days (touched visitors over per_visitor_max_pct of a day''s rows): equal to a rebuild');
+
+-- 6. A whole day's direct row whose latest non-direct touch lies before its previous row:
+-- V9 from a newsletter on 05-01, direct on 05-10 (within 30 days of it) and on 06-13, which a
+-- late click changes (nd30: r30 = 05-10, from 05-01's forward 30 days; 05-01 is not the
+-- previous row of the whole day's row, and 05-10 is not touched).
+select pg_temp.late('V9', tests.berlin('2026-05-01 12:00'), 'page_view', 'nl-may', 'email');
+select pg_temp.late('V9', tests.berlin('2026-05-10 12:00'), 'page_view');
+select pg_temp.late('V9', tests.berlin('2026-06-13 12:00'), 'page_view');
+select pg_temp.apply_touch();
+select pg_temp.apply_attribution();
+select pg_temp.late('V9', tests.berlin('2026-06-13 14:00'), 'link_click');
+select pg_temp.apply_touch();
+select pg_temp.apply_attribution();
+select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
+          'whole days: a direct row credited through its latest non-direct touch before its previous row: equal to a rebuild');
 
 select * from finish();
