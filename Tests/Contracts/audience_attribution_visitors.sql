@@ -168,19 +168,25 @@ select pg_temp.apply_attribution();
 select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
           'whole days (touched visitors over per_visitor_max_pct of a day''s rows): equal to a rebuild');
 
--- 6. A whole day's direct row whose latest non-direct touch lies before its previous row:
--- V9 from a newsletter on 05-01, direct on 05-10 (within 30 days of it) and on 06-13, which a
--- late click changes (nd30: r30 = 05-10, from 05-01's forward 30 days; 05-01 is not the
--- previous row of the whole day's row, and 05-10 is not touched).
+-- 6. Whole days' rows that look back before their previous row. V9: from a newsletter on
+-- 05-01, direct on 05-10 (within 30 days of it) and on 06-13, which a late click changes
+-- (nd30: r30 = 05-10, from 05-01's forward 30 days; 05-01 is not the previous row, and
+-- 05-10 is not touched). V10: from Instagram on 04-20, a newsletter on 05-05 and direct on
+-- 06-13, then a first click on 06-13 (first touch clicked: the rows of the 365 days before
+-- it, 04-20 included, which lies before its previous row and latest non-direct touch).
 select pg_temp.late('V9', tests.berlin('2026-05-01 12:00'), 'page_view', 'nl-may', 'email');
 select pg_temp.late('V9', tests.berlin('2026-05-10 12:00'), 'page_view');
 select pg_temp.late('V9', tests.berlin('2026-06-13 12:00'), 'page_view');
+select pg_temp.late('V10', tests.berlin('2026-04-20 12:00'), 'page_view', 'ig-april', 'social');
+select pg_temp.late('V10', tests.berlin('2026-05-05 12:00'), 'page_view', 'nl-may', 'email');
+select pg_temp.late('V10', tests.berlin('2026-06-13 12:00'), 'page_view');
 select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select pg_temp.late('V9', tests.berlin('2026-06-13 14:00'), 'link_click');
+select pg_temp.late('V10', tests.berlin('2026-06-13 14:00'), 'link_click');
 select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
-          'whole days: a direct row credited through its latest non-direct touch before its previous row: equal to a rebuild');
+          'whole days: rows credited through a touch before their previous row (r30, first touch clicked): equal to a rebuild');
 
 select * from finish();
