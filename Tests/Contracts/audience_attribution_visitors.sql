@@ -173,17 +173,23 @@ select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from p
 -- (nd30: r30 = 05-10, from 05-01's forward 30 days; 05-01 is not the previous row, and
 -- 05-10 is not touched). V10: from Instagram on 04-20, a newsletter on 05-05 and direct on
 -- 06-13, then a first click on 06-13 (first touch clicked: the rows of the 365 days before
--- it, 04-20 included, which lies before its previous row and latest non-direct touch).
+-- it, 04-20 included, which lies before its previous row and latest non-direct touch). V11:
+-- the same after a click on 04-15 (the rows after that click only: 04-25 on, not 04-15).
 select pg_temp.late('V9', tests.berlin('2026-05-01 12:00'), 'page_view', 'nl-may', 'email');
 select pg_temp.late('V9', tests.berlin('2026-05-10 12:00'), 'page_view');
 select pg_temp.late('V9', tests.berlin('2026-06-13 12:00'), 'page_view');
 select pg_temp.late('V10', tests.berlin('2026-04-20 12:00'), 'page_view', 'ig-april', 'social');
 select pg_temp.late('V10', tests.berlin('2026-05-05 12:00'), 'page_view', 'nl-may', 'email');
 select pg_temp.late('V10', tests.berlin('2026-06-13 12:00'), 'page_view');
+select pg_temp.late('V11', tests.berlin('2026-04-15 12:00'), 'link_click', 'ig-april', 'social');
+select pg_temp.late('V11', tests.berlin('2026-04-25 12:00'), 'page_view', 'fb-april', 'social');
+select pg_temp.late('V11', tests.berlin('2026-05-05 12:00'), 'page_view', 'nl-may', 'email');
+select pg_temp.late('V11', tests.berlin('2026-06-13 12:00'), 'page_view');
 select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select pg_temp.late('V9', tests.berlin('2026-06-13 14:00'), 'link_click');
 select pg_temp.late('V10', tests.berlin('2026-06-13 14:00'), 'link_click');
+select pg_temp.late('V11', tests.berlin('2026-06-13 14:00'), 'link_click');
 select pg_temp.apply_touch();
 select pg_temp.apply_attribution();
 select is(pg_temp.differences('select * from pg_temp.stored()', 'select * from pg_temp.rebuild()'), 0::bigint,
