@@ -10,7 +10,7 @@
 --   no visitor: page_view D-5 10:00; a bot: purchase D-2 10:00 (visitor z, never counted)
 -- Yesterday's periods (p_now = now - 1 day): comparison [D-61, D-31) split at D-46, period
 -- [D-31, D-1) split at D-16; today's: [D-60, D-30) at D-45, [D-30, D) at D-15.
-select plan(39);
+select plan(47);
 
 select tests.create_user('owner@parts.test');
 select tests.create_org('parts', pg_catalog.md5('owner@parts.test')::uuid);
@@ -115,6 +115,33 @@ select is((select r.high_now from private.insight_aggregate_rows as r where r.or
 select is(pg_temp.parts_result(), 'kept', 'the next run keeps it (the event at the old bound is not counted twice)');
 select results_eq($$ select * from pg_temp.parts_all() $$, $$ values (1::bigint, 1::bigint, 1::bigint, 3::bigint, 1::bigint, 1::bigint, 0::bigint, 2::bigint, 7::bigint) $$,
                   'unchanged by the kept run');
+
+-- Late events of a visitor already in the bucket (b: link click D-1 in Berlin, DE, bucket 4):
+-- a page view there (D-2, Berlin) changes no visitor number (its visitor day is covered by
+-- D-1's: same bucket and place, higher intent) and is only counted as an event; a purchase
+-- (higher intent) and a page view in Munich (another city of the same country) change them: each time the stored
+-- rows equal the raw ones.
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, city, country)
+values ((select id from parts_org), ((pg_catalog.now() at time zone 'UTC')::date - 2 + time '10:00') at time zone 'UTC',
+        pg_catalog.clock_timestamp(), 'page_view', 'b', 'Berlin', 'DE');
+select is(pg_temp.parts_result(), 'computed', 'a covered late event: computed');
+select is(pg_temp.parts_diff(), 0::bigint, 'after a covered late event the stored rows equal the raw ones');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, city, country)
+values ((select id from parts_org), ((pg_catalog.now() at time zone 'UTC')::date - 2 + time '11:00') at time zone 'UTC',
+        pg_catalog.clock_timestamp(), 'purchase', 'b', 'Berlin', 'DE');
+select is(pg_temp.parts_result(), 'computed', 'a late event of higher intent: computed');
+select is(pg_temp.parts_diff(), 0::bigint, 'after a late event of higher intent the stored rows equal the raw ones');
+select is((select r.high_now from private.insight_aggregate_rows as r where r.org_id = (select id from parts_org) and r.dim = 'all'),
+          2::bigint, 'b''s purchase makes b a high-intent visitor of the period: two');
+insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id, city, country)
+values ((select id from parts_org), ((pg_catalog.now() at time zone 'UTC')::date - 3 + time '10:00') at time zone 'UTC',
+        pg_catalog.clock_timestamp(), 'page_view', 'b', 'Munich', 'DE');
+select is(pg_temp.parts_result(), 'computed', 'a late event in another place: computed');
+select is(pg_temp.parts_diff(), 0::bigint, 'after a late event in another place the stored rows equal the raw ones');
+select results_eq($$ select r.key1, r.visitors_4, r.visitors_now from private.insight_aggregate_rows as r
+                     where r.org_id = (select id from parts_org) and r.dim = 'city' order by 1 $$,
+                  $$ values ('Berlin'::text, 1::bigint, 1::bigint), ('Munich', 1, 1), ('Paris', 0, 1) $$,
+                  'Munich (same country as Berlin): b in bucket 4');
 
 -- Retention whose cutoff reaches the range (59 days): the stored result is deleted; the next
 -- run computes it in full, with the visitor days rebuilt.

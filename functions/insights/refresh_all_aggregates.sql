@@ -25,9 +25,12 @@
 --   - visitor counts: the visitors with an event in a slice (a visitor day there) or a
 --     new event have their contribution (read from private.insight_visitor_days)
 --     subtracted under the old boundaries (their visitor days before the new events) and
---     added under the new ones (with the new events' days); on a split day, a local day in
---     which a bucket boundary is not a local midnight (a DST change inside a period puts a
---     midpoint at 23:30 or 00:30), their events of that day are read instead;
+--     added under the new ones (with the new events' days), only in the period(s) (the
+--     comparison one, the analysed one) where it may change; a visitor whose every new
+--     row (local day and place) is covered by a stored visitor day in the same bucket and
+--     place with at least its intent changes no number and is not read; on a split day, a
+--     local day in which a bucket boundary is not a local midnight (a DST change inside a
+--     period puts a midpoint at 23:30 or 00:30), their events of that day are read instead;
 --   then the organization's rows are rendered from its parts with the rules of
 --   insights.event_aggregates_raw (NULL for a bucket without events, platform rows only
 --   where a bucket has clicks, ...).
@@ -72,7 +75,7 @@ begin
   -- The safe bound first: every event received before it is committed and visible.
   v_mark := private.received_upper_bound();
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
 
   -- Today's boundaries beside the stored ones (o_*) and the parts' state (s_*). The default
   -- period's boundaries depend on an organization only through its time zone (and on the
@@ -256,24 +259,6 @@ begin
       and (x.dim <> 'city' or x.key1 is not null)
     group by x.org_id, x.dim, x.b, x.w, x.key1, x.key2, x.release_id, x.release_half, t.weekday, t.hour;
 
-    -- Visitors whose contribution may change: those with an event between an old and a new
-    -- bucket boundary (a visitor day there; the window and release slices do not move a
-    -- visitor between buckets) or a new event.
-    create temp table ia_vis on commit drop as
-    select s.org_id, s.vh
-    from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'delta'
-    where s.vh is not null
-      and ((s.occurred_at >= least(p.o_c0, p.c0) and s.occurred_at < greatest(p.o_c0, p.c0))
-        or (s.occurred_at >= least(p.o_c1, p.c1) and s.occurred_at < greatest(p.o_c1, p.c1))
-        or (s.occurred_at >= least(p.o_c2, p.c2) and s.occurred_at < greatest(p.o_c2, p.c2))
-        or (s.occurred_at >= least(p.o_c3, p.c3) and s.occurred_at < greatest(p.o_c3, p.c3))
-        or (s.occurred_at >= least(p.o_c4, p.c4) and s.occurred_at < greatest(p.o_c4, p.c4)))
-    union
-    select n.org_id, n.vh
-    from ia_new as n join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
-    where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
-      and n.occurred_at >= least(p.o_c0, p.c0) and n.occurred_at < greatest(p.o_c4, p.c4);
-    analyze ia_vis;
     -- Split days: the local days in which a bucket boundary is not a local midnight (a DST
     -- change inside a period puts a midpoint at 00:30 or 23:30): a visitor day there does not
     -- say on which side of the boundary its events were, so those days' contributions are read
@@ -287,72 +272,149 @@ begin
     where (x.t at time zone b.tz)::time <> time '00:00'
     group by b.org_id, b.sign, b.tz;
     analyze ia_split;
-    -- The split days' events (read by each day's range through the primary key).
+    -- The new events' visitor rows of the delta organizations (per visitor, local day and
+    -- place: the highest intent; the periods, 1 before and 2 from the new period start, of
+    -- those in the new range).
+    create temp table ia_nv on commit drop as
+    select n.org_id, n.vh, (n.occurred_at at time zone p.tz)::date as day, n.city, n.country,
+           pg_catalog.max(case when n.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                               when n.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow',
+                                                     'download', 'subscribe', 'email_click') then 2
+                               else 1 end) as intent,
+           pg_catalog.bit_or(case when n.occurred_at < p.c0 or n.occurred_at >= p.c4 then 0
+                                  when n.occurred_at < p.c2 then 1 else 2 end) as periods
+    from ia_new as n
+    join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
+    where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
+    group by 1, 2, 3, 4, 5;
+    analyze ia_nv;
+    -- Visitors whose contribution may change, with the periods it may change in (bits: 1 the
+    -- comparison period, 2 the analysed one; every stored number is a sum over the two
+    -- periods of terms that depend only on the visitor's rows in that period):
+    -- * those with an event between an old and a new bucket boundary (a visitor day there;
+    --   the window and release slices do not move a visitor between buckets): the first two
+    --   boundaries move rows within or out of the comparison period, the period start between
+    --   the two, the last two within or into the analysed period;
+    -- * those with a new event in the new range, in the period(s) of their new events, unless
+    --   each of their new rows is covered: a stored visitor day of theirs in the same bucket
+    --   with the same city and country and at least its intent (neither on a split day), so
+    --   that no maximum or presence of theirs changes (late events of returning visitors).
+    --   A visitor with neither has the same rows under old and new boundaries but the new
+    --   ones, so the stored numbers keep their contribution.
+    create temp table ia_vis on commit drop as
+    select x.org_id, x.vh, pg_catalog.bit_or(x.periods) as periods
+    from (select s.org_id, s.vh,
+                 case when s.occurred_at >= least(p.o_c0, p.c0) and s.occurred_at < greatest(p.o_c0, p.c0) then 1 else 0 end
+               | case when s.occurred_at >= least(p.o_c1, p.c1) and s.occurred_at < greatest(p.o_c1, p.c1) then 1 else 0 end
+               | case when s.occurred_at >= least(p.o_c2, p.c2) and s.occurred_at < greatest(p.o_c2, p.c2) then 3 else 0 end
+               | case when s.occurred_at >= least(p.o_c3, p.c3) and s.occurred_at < greatest(p.o_c3, p.c3) then 2 else 0 end
+               | case when s.occurred_at >= least(p.o_c4, p.c4) and s.occurred_at < greatest(p.o_c4, p.c4) then 2 else 0 end
+                 as periods
+          from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'delta'
+          where s.vh is not null
+          union all
+          select n.org_id, n.vh, n.periods
+          from ia_nv as n
+          join ia_b as b on b.org_id = n.org_id and b.sign = 1
+          left join ia_split as xo on xo.org_id = n.org_id and xo.sign = -1
+          left join ia_split as xn on xn.org_id = n.org_id and xn.sign = 1
+          where n.periods <> 0
+            and not (coalesce(n.day = any (xo.days), false) or coalesce(n.day = any (xn.days), false)
+                     or n.day < b.d0 or n.day >= b.d4)
+            and not exists (
+              select from private.insight_visitor_days as d
+              where d.org_id = n.org_id and d.vh = n.vh
+                and d.day >= case when n.day < b.d1 then b.d0 when n.day < b.d2 then b.d1 when n.day < b.d3 then b.d2 else b.d3 end
+                and d.day < case when n.day < b.d1 then b.d1 when n.day < b.d2 then b.d2 when n.day < b.d3 then b.d3 else b.d4 end
+                and d.city is not distinct from n.city and d.country is not distinct from n.country
+                and d.intent >= n.intent
+                and not coalesce(d.day = any (xo.days), false) and not coalesce(d.day = any (xn.days), false))
+          union all
+          -- a new row on a split day (or at its edges): not checked, its periods
+          select n.org_id, n.vh, n.periods
+          from ia_nv as n
+          join ia_b as b on b.org_id = n.org_id and b.sign = 1
+          left join ia_split as xo on xo.org_id = n.org_id and xo.sign = -1
+          left join ia_split as xn on xn.org_id = n.org_id and xn.sign = 1
+          where n.periods <> 0
+            and (coalesce(n.day = any (xo.days), false) or coalesce(n.day = any (xn.days), false)
+                 or n.day < b.d0 or n.day >= b.d4)) as x
+    where x.periods <> 0
+    group by x.org_id, x.vh;
+    analyze ia_vis;
+    -- The split days' events (read by each day's range through the primary key), of the
+    -- organizations with such visitors.
     create temp table ia_splitev on commit drop as
     select sp.org_id, sp.sign, e.occurred_at, e.vh, e.city, e.country, e.event_type
-    from (select x.org_id, x.sign, x.tz, d.day from ia_split as x cross join lateral pg_catalog.unnest(x.days) as d (day)) as sp
+    from (select x.org_id, x.sign, x.tz, d.day from ia_split as x cross join lateral pg_catalog.unnest(x.days) as d (day)
+          where exists (select from ia_vis as v where v.org_id = x.org_id)) as sp
     join ia_plan as p on p.org_id = sp.org_id
-    -- the day's events through the primary key (lateral: by the day's range, not the period's)
+    -- the day's events through the primary key (lateral: by the day's range, not the period's;
+    -- the receipt bound outside the offset-0 subquery: as an index condition it read the
+    -- received_at index's entries of the whole partition, 1 ms a day)
     cross join lateral (
-      select e.occurred_at, pg_catalog.hashtextextended(e.visitor_id, 0) as vh, e.city, e.country::text as country,
-             e.event_type
-      from analytics.events as e
-      where e.org_id = sp.org_id
-        and e.occurred_at >= (sp.day::timestamp at time zone sp.tz) - interval '1 day'
-        and e.occurred_at < ((sp.day + 2)::timestamp at time zone sp.tz)
-        and (e.occurred_at at time zone sp.tz)::date = sp.day
-        and not e.is_bot and e.visitor_id is not null
-        and e.received_at < case when sp.sign < 0 then p.o_done else v_mark end
-      offset 0) as e;
+      select e.occurred_at, e.vh, e.city, e.country, e.event_type
+      from (select e.occurred_at, pg_catalog.hashtextextended(e.visitor_id, 0) as vh, e.city, e.country::text as country,
+                   e.event_type, e.received_at
+            from analytics.events as e
+            where e.org_id = sp.org_id
+              and e.occurred_at >= (sp.day::timestamp at time zone sp.tz) - interval '1 day'
+              and e.occurred_at < ((sp.day + 2)::timestamp at time zone sp.tz)
+              and (e.occurred_at at time zone sp.tz)::date = sp.day
+              and not e.is_bot and e.visitor_id is not null
+            offset 0) as e
+      where e.received_at < case when sp.sign < 0 then p.o_done else v_mark end) as e;
     analyze ia_splitev;
-    -- Their visitor days before the new events, read once for both sides.
+    -- Their visitor days before the new events, read once for both sides: those of the
+    -- periods their contribution may change in (a day's margin around the period starts).
     create temp table ia_va on commit drop as
-    select d.ctid as row_id, d.org_id, d.vh, d.day, d.city, d.country, d.intent
+    select d.ctid as row_id, d.org_id, d.vh, d.day, d.city, d.country, d.intent, v.periods
     from ia_vis as v
     join ia_b as b on b.org_id = v.org_id and b.sign = -1
-    join private.insight_visitor_days as d on d.org_id = v.org_id and d.vh = v.vh and d.day >= b.d0;
+    join ia_b as bn on bn.org_id = v.org_id and bn.sign = 1
+    join private.insight_visitor_days as d
+      on d.org_id = v.org_id and d.vh = v.vh
+     and d.day >= case when v.periods & 1 <> 0 then b.d0 else least(b.d2, bn.d2) - 1 end
+     and (v.periods & 2 <> 0 or d.day <= greatest(b.d2, bn.d2));
     -- The visitors' rows per side: visitor days classified by local date (old side: before the
     -- new events; new side: with the new events' days added, duplicates are harmless for the
-    -- maxima below), but on split days their events, classified exactly.
+    -- maxima below), but on split days their events, classified exactly; only those of the
+    -- periods the visitor's contribution may change in.
     create temp table ia_v on commit drop as
-    select d.org_id, g.sign, d.vh,
-           case when d.day < b.d1 then 1 when d.day < b.d2 then 2 when d.day < b.d3 then 3 else 4 end as b,
-           d.city, d.country, d.intent
-    from ia_va as d
-    cross join lateral (values (-1), (1)) as g (sign)
-    join ia_b as b on b.org_id = d.org_id and b.sign = g.sign
-    left join ia_split as x on x.org_id = d.org_id and x.sign = g.sign
-    where d.day >= b.d0 and d.day < b.d4 and not coalesce(d.day = any (x.days), false)
-    union all
-    select n.org_id, 1, n.vh,
-           case when n.day < b.d1 then 1 when n.day < b.d2 then 2 when n.day < b.d3 then 3 else 4 end,
-           n.city, n.country, n.intent
-    from (select n.org_id, n.vh, (n.occurred_at at time zone p.tz)::date as day, n.city, n.country,
-                 pg_catalog.max(case when n.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
-                                     when n.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow',
-                                                           'download', 'subscribe', 'email_click') then 2
-                                     else 1 end) as intent
-          from ia_new as n
-          join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
-          where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
-          group by 1, 2, 3, 4, 5) as n
-    join ia_b as b on b.org_id = n.org_id and b.sign = 1
-    left join ia_split as x on x.org_id = n.org_id and x.sign = 1
-    where n.day >= b.d0 and n.day < b.d4 and not coalesce(n.day = any (x.days), false)
-    union all
-    -- The split days' events of those visitors, classified exactly, each side with its bound.
-    select x.org_id, x.sign, x.vh,
-           case when x.occurred_at < b.c1 then 1 when x.occurred_at < b.c2 then 2 when x.occurred_at < b.c3 then 3 else 4 end,
-           x.city, x.country,
-           pg_catalog.max(case when x.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
-                               when x.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
-                                                     'subscribe', 'email_click') then 2
-                               else 1 end)
-    from ia_splitev as x
-    join ia_vis as v on v.org_id = x.org_id and v.vh = x.vh
-    join ia_b as b on b.org_id = x.org_id and b.sign = x.sign
-    where x.occurred_at >= b.c0 and x.occurred_at < b.c4
-    group by x.org_id, x.sign, x.vh, 4, x.city, x.country;
+    select y.org_id, y.sign, y.vh, y.b, y.city, y.country, y.intent
+    from (select d.org_id, g.sign, d.vh,
+                 case when d.day < b.d1 then 1 when d.day < b.d2 then 2 when d.day < b.d3 then 3 else 4 end as b,
+                 d.city, d.country, d.intent, d.periods
+          from ia_va as d
+          cross join lateral (values (-1), (1)) as g (sign)
+          join ia_b as b on b.org_id = d.org_id and b.sign = g.sign
+          left join ia_split as x on x.org_id = d.org_id and x.sign = g.sign
+          where d.day >= b.d0 and d.day < b.d4 and not coalesce(d.day = any (x.days), false)
+          union all
+          select n.org_id, 1, n.vh,
+                 case when n.day < b.d1 then 1 when n.day < b.d2 then 2 when n.day < b.d3 then 3 else 4 end,
+                 n.city, n.country, n.intent, v.periods
+          from ia_nv as n
+          join ia_vis as v on v.org_id = n.org_id and v.vh = n.vh
+          join ia_b as b on b.org_id = n.org_id and b.sign = 1
+          left join ia_split as x on x.org_id = n.org_id and x.sign = 1
+          where n.day >= b.d0 and n.day < b.d4 and not coalesce(n.day = any (x.days), false)
+          union all
+          -- The split days' events of those visitors, classified exactly, each side with its bound.
+          select x.org_id, x.sign, x.vh,
+                 case when x.occurred_at < b.c1 then 1 when x.occurred_at < b.c2 then 2 when x.occurred_at < b.c3 then 3 else 4 end,
+                 x.city, x.country,
+                 pg_catalog.max(case when x.event_type in ('ticket_cta', 'checkout_started', 'purchase', 'tip') then 3
+                                     when x.event_type in ('link_click', 'play', 'like', 'share', 'comment', 'follow', 'download',
+                                                           'subscribe', 'email_click') then 2
+                                     else 1 end),
+                 v.periods
+          from ia_splitev as x
+          join ia_vis as v on v.org_id = x.org_id and v.vh = x.vh
+          join ia_b as b on b.org_id = x.org_id and b.sign = x.sign
+          where x.occurred_at >= b.c0 and x.occurred_at < b.c4
+          group by x.org_id, x.sign, x.vh, 4, x.city, x.country, v.periods) as y
+    where y.periods & (case when y.b <= 2 then 1 else 2 end) <> 0;
 
     -- The visitor days: full organizations rebuilt, the new events of the others whose parts
     -- are complete added, the days before a moved comparison start dropped.
@@ -620,7 +682,7 @@ begin
   select p.org_id, case when p.mode = 'keep' then 'kept' else 'computed' end
   from ia_plan as p order by p.mode = 'keep' desc, p.org_id;
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
 end;
 $$;
 revoke execute on function insights.refresh_all_aggregates(timestamptz) from public, anon, authenticated;
