@@ -60,6 +60,10 @@ volatile
 set search_path = ''
 set jit = off
 set work_mem = '64MB'
+-- The changed rows' keys (a few coalesced expressions without statistics) are joined with
+-- their parts and stored rows by hash: merge joins sorted every part and stored row (1.1 and
+-- 0.9 s at 10M events after a day).
+set enable_mergejoin = off
 as $$
 #variable_conflict use_column
 declare
@@ -75,7 +79,7 @@ begin
   -- The safe bound first: every event received before it is committed and visible.
   v_mark := private.received_upper_bound();
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp, pg_temp.ia_rk, pg_temp.ia_pr;
 
   -- Today's boundaries beside the stored ones (o_*) and the parts' state (s_*). The default
   -- period's boundaries depend on an organization only through its time zone (and on the
@@ -286,7 +290,8 @@ begin
     from ia_new as n
     join ia_plan as p on p.org_id = n.org_id and p.mode = 'delta'
     where not n.is_bot and n.vh is not null and n.received_at >= p.o_done
-    group by 1, 2, 3, 4, 5;
+    group by 1, 2, 3, 4, 5
+    order by 1, 2, 3;  -- the visitor days' key order: the probes below read the index in order
     analyze ia_nv;
     -- Visitors whose contribution may change, with the periods it may change in (bits: 1 the
     -- comparison period, 2 the analysed one; every stored number is a sum over the two
@@ -526,9 +531,41 @@ begin
     delete from private.insight_aggregate_visitor_parts as t using ia_plan as p
     where p.org_id = t.org_id and p.mode = 'delta' and t.n = 0;
 
-    -- The rows of the organizations computed, rendered from their parts.
+    -- The rows of the organizations computed, rendered from their parts: every row of a full
+    -- organization; of a delta one, the rows whose parts changed (ia_rk: the keys of the
+    -- changed event and visitor parts; every other row is what its unchanged parts render).
+    create temp table ia_rk on commit drop as
+    select e.org_id, e.dim, e.key1, e.key2, e.release_id, e.weekday, e.hour
+    from ia_ep as e join ia_plan as p on p.org_id = e.org_id and p.mode = 'delta'
+    where e.events <> 0 or e.clicks <> 0
+    union
+    select v.org_id, case when v.city is null then 'all' else 'city' end, v.city, v.country, null, null, null
+    from ia_vp as v join ia_plan as p on p.org_id = v.org_id and p.mode = 'delta';
+    analyze ia_rk;
+    -- The parts those rows are rendered from. (The coalesced equalities only let the keys be
+    -- hashed; the keys are matched by the IS NOT DISTINCT FROM conditions, here and below.)
+    create temp table ia_pr on commit drop as
+    select t.* from private.insight_aggregate_event_parts as t
+    join ia_plan as p on p.org_id = t.org_id and p.mode = 'full'
+    union all
+    select t.* from ia_rk as k
+    -- one scan of the parts, hashed against the keys (offset 0: through the index, the
+    -- nested loop read every part of the keys' dimension, 2 s)
+    join (select * from private.insight_aggregate_event_parts offset 0) as t
+      on t.org_id = k.org_id and t.dim = k.dim and coalesce(t.key1, '') = coalesce(k.key1, '')
+     and coalesce(t.weekday, -1) = coalesce(k.weekday, -1) and coalesce(t.hour, -1) = coalesce(k.hour, -1)
+     and t.key1 is not distinct from k.key1 and t.key2 is not distinct from k.key2
+     and t.release_id is not distinct from k.release_id and t.weekday is not distinct from k.weekday
+     and t.hour is not distinct from k.hour;
+    analyze ia_pr;
     delete from private.insight_aggregate_rows as r using ia_plan as p
-    where p.org_id = r.org_id and p.mode in ('delta', 'full');  -- no foreign key (migration 1121)
+    where p.org_id = r.org_id and p.mode = 'full';  -- no foreign key (migration 1121)
+    delete from private.insight_aggregate_rows as r using ia_rk as k
+    where r.org_id = k.org_id and r.dim = k.dim and coalesce(r.key1, '') = coalesce(k.key1, '')
+      and coalesce(r.weekday, -1) = coalesce(k.weekday, -1) and coalesce(r.hour, -1) = coalesce(k.hour, -1)
+      and r.key1 is not distinct from k.key1 and r.key2 is not distinct from k.key2
+      and r.release_id is not distinct from k.release_id and r.weekday is not distinct from k.weekday
+      and r.hour is not distinct from k.hour;
     insert into private.insight_aggregate_rows
       (org_id, dim, key1, key2, release_id, weekday, hour, events_1, events_2, events_3, events_4,
        clicks_1, clicks_2, clicks_3, clicks_4, visitors_1, visitors_2, visitors_3, visitors_4, visitors_now, visitors_before,
@@ -566,15 +603,14 @@ begin
       where t.org_id = p.org_id and t.city is null and t.country is null
         and t.kind in ('v1', 'v2', 'v3', 'v4', 'e1', 'e2', 'e3', 'e4', 'v_now', 'v_before', 'e_now', 'e_before',
                        'high_now', 'high_before', 'medium_now', 'medium_before', 'located_now')) as va on true
-    where p.mode in ('delta', 'full')
+    where p.mode = 'full' or (p.mode = 'delta' and p.org_id in (select k.org_id from ia_rk as k where k.dim = 'all'))
     union all
-    select p.org_id, 'city', c.key1, c.key2, null, null, null, c.e1, c.e2, c.e3, c.e4, c.c1, c.c2, c.c3, c.c4,
+    select c.org_id, 'city', c.key1, c.key2, null, null, null, c.e1, c.e2, c.e3, c.e4, c.c1, c.c2, c.c3, c.c4,
            coalesce(v.cv1, 0), coalesce(v.cv2, 0), coalesce(v.cv3, 0), coalesce(v.cv4, 0),
            coalesce(v.fans_now, 0), coalesce(v.fans_before, 0),
            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null
-    from ia_plan as p
-    cross join lateral (
-      select t.key1, t.key2,
+    from (
+      select t.org_id, t.key1, t.key2,
              coalesce(pg_catalog.sum(t.events) filter (where t.b = 1), 0)::bigint as e1,
              coalesce(pg_catalog.sum(t.events) filter (where t.b = 2), 0)::bigint as e2,
              coalesce(pg_catalog.sum(t.events) filter (where t.b = 3), 0)::bigint as e3,
@@ -583,18 +619,17 @@ begin
              coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 2), 0)::bigint as c2,
              coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 3), 0)::bigint as c3,
              coalesce(pg_catalog.sum(t.clicks) filter (where t.b = 4), 0)::bigint as c4
-      from private.insight_aggregate_event_parts as t
-      where t.org_id = p.org_id and t.dim = 'city'
-      group by t.key1, t.key2) as c
+      from ia_pr as t
+      where t.dim = 'city'
+      group by t.org_id, t.key1, t.key2) as c
     left join lateral (
       select pg_catalog.sum(t.n) filter (where t.kind = 'cv1') as cv1, pg_catalog.sum(t.n) filter (where t.kind = 'cv2') as cv2,
              pg_catalog.sum(t.n) filter (where t.kind = 'cv3') as cv3, pg_catalog.sum(t.n) filter (where t.kind = 'cv4') as cv4,
              pg_catalog.sum(t.n) filter (where t.kind = 'fans_now') as fans_now,
              pg_catalog.sum(t.n) filter (where t.kind = 'fans_before') as fans_before
       from private.insight_aggregate_visitor_parts as t
-      where t.org_id = p.org_id and t.kind in ('cv1', 'cv2', 'cv3', 'cv4', 'fans_now', 'fans_before')
+      where t.org_id = c.org_id and t.kind in ('cv1', 'cv2', 'cv3', 'cv4', 'fans_now', 'fans_before')
         and t.city = c.key1 and t.country is not distinct from c.key2) as v on true
-    where p.mode in ('delta', 'full')
     union all
     select t.org_id, t.dim, t.key1, t.key2, t.release_id, null, null,
            case when t.dim = 'release' then pg_catalog.sum(t.events) filter (where t.release_half = 1) else pg_catalog.sum(t.events) filter (where t.b = 1) end::bigint,
@@ -610,10 +645,8 @@ begin
            pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 2)::bigint,
            pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 3)::bigint,
            pg_catalog.sum(t.events) filter (where t.dim = 'referrer' and t.w = 4)::bigint
-    from ia_plan as p
-    join lateral (select * from private.insight_aggregate_event_parts as t
-                  where t.org_id = p.org_id and t.dim in ('platform', 'referrer', 'device', 'release') offset 0) as t on true
-    where p.mode in ('delta', 'full')
+    from ia_pr as t
+    where t.dim in ('platform', 'referrer', 'device', 'release')
       and (t.dim <> 'platform' or t.clicks > 0)
     group by t.org_id, t.dim, t.key1, t.key2, t.release_id
     union all
@@ -621,10 +654,8 @@ begin
            pg_catalog.sum(t.events) filter (where t.b = 3)::bigint, pg_catalog.sum(t.events) filter (where t.b = 4)::bigint,
            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
            null, null, null, null, null, null
-    from ia_plan as p
-    join lateral (select * from private.insight_aggregate_event_parts as t
-                  where t.org_id = p.org_id and t.dim = 'time' offset 0) as t on true
-    where p.mode in ('delta', 'full')
+    from ia_pr as t
+    where t.dim = 'time'
     group by t.org_id, t.weekday, t.hour;
 
     insert into private.insight_aggregates as a (org_id, comparison_start, comparison_mid, period_start, period_mid, period_end,
@@ -682,7 +713,7 @@ begin
   select p.org_id, case when p.mode = 'keep' then 'kept' else 'computed' end
   from ia_plan as p order by p.mode = 'keep' desc, p.org_id;
   drop table if exists pg_temp.ia_plan, pg_temp.ia_new, pg_temp.ia_b, pg_temp.ia_slices, pg_temp.ia_src,
-    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp;
+    pg_temp.ia_rel, pg_temp.ia_ev, pg_temp.ia_nv, pg_temp.ia_vis, pg_temp.ia_split, pg_temp.ia_splitev, pg_temp.ia_va, pg_temp.ia_v, pg_temp.ia_ep, pg_temp.ia_vp, pg_temp.ia_rk, pg_temp.ia_pr;
 end;
 $$;
 revoke execute on function insights.refresh_all_aggregates(timestamptz) from public, anon, authenticated;
