@@ -31,9 +31,10 @@
 --     place with at least its intent changes no number and is not read; on a split day, a
 --     local day in which a bucket boundary is not a local midnight (a DST change inside a
 --     period puts a midpoint at 23:30 or 00:30), their events of that day are read instead;
---   then the organization's rows are rendered from its parts with the rules of
---   insights.event_aggregates_raw (NULL for a bucket without events, platform rows only
---   where a bucket has clicks, ...).
+--   then the organization's rows whose parts changed are rendered again from its parts
+--   with the rules of insights.event_aggregates_raw (NULL for a bucket without events,
+--   platform rows only where a bucket has clicks, ...); every other row is what its
+--   unchanged parts render.
 -- * computed in full: anything else (nothing stored, a new time zone, a new release, a
 --   retention run that deleted the stored result, a result stored by
 --   insights.refresh_aggregates(org) alone): the same statements with no old side and the
