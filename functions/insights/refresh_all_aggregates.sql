@@ -387,7 +387,7 @@ begin
     -- maxima below), but on split days their events, classified exactly; only those of the
     -- periods the visitor's contribution may change in.
     create temp table ia_v on commit drop as
-    select y.org_id, y.sign, y.vh, y.b, y.city, y.country, y.intent
+    select y.org_id, y.sign, y.vh, y.b, y.city, y.country, pg_catalog.max(y.intent) as intent
     from (select d.org_id, g.sign, d.vh,
                  case when d.day < b.d1 then 1 when d.day < b.d2 then 2 when d.day < b.d3 then 3 else 4 end as b,
                  d.city, d.country, d.intent, d.periods
@@ -420,7 +420,10 @@ begin
           join ia_b as b on b.org_id = x.org_id and b.sign = x.sign
           where x.occurred_at >= b.c0 and x.occurred_at < b.c4
           group by x.org_id, x.sign, x.vh, 4, x.city, x.country, v.periods) as y
-    where y.periods & (case when y.b <= 2 then 1 else 2 end) <> 0;
+    where y.periods & (case when y.b <= 2 then 1 else 2 end) <> 0
+    -- per visitor, bucket and place: a visitor's days collapse to a few rows (the grouping
+    -- the visitor parts below start from, done here once instead of on the rows written)
+    group by y.org_id, y.sign, y.vh, y.b, y.city, y.country;
 
     -- The visitor days: full organizations rebuilt, the new events of the others whose parts
     -- are complete added, the days before a moved comparison start dropped.
@@ -437,8 +440,10 @@ begin
     order by 1, 2, 3, 4, 5;  -- key order: the unique index is written in order
     -- Days before a moved comparison start: those of the slice [old start, new start), read
     -- above (ia_va) with their row ids; nothing writes the table in between.
-    delete from private.insight_visitor_days as d using ia_va as a, ia_b as b
-    where b.org_id = a.org_id and b.sign = 1 and a.day < b.d0 and d.ctid = a.row_id;
+    -- (by their row ids as an array: a TID scan, where a join hashed every row id of the table)
+    delete from private.insight_visitor_days as d
+    where d.ctid = any (array(select a.row_id from ia_va as a join ia_b as b on b.org_id = a.org_id and b.sign = 1
+                              where a.day < b.d0));
 
     -- A full organization's visitors from its classified events.
     insert into ia_v
@@ -449,10 +454,9 @@ begin
 
     -- Visitor parts: the signed counts of insights.event_aggregates_raw's visitor measures.
     create temp table ia_vp on commit drop as
-    -- per visitor, bucket and place first: a visitor's days collapse to a few rows
-    with vbc as materialized (
-      select v.org_id, v.sign, v.vh, v.b, v.city, v.country, pg_catalog.max(v.intent) as intent
-      from ia_v as v group by v.org_id, v.sign, v.vh, v.b, v.city, v.country
+    -- per visitor, bucket and place first (ia_v holds one row for each)
+    with vbc as (
+      select v.org_id, v.sign, v.vh, v.b, v.city, v.country, v.intent from ia_v as v
     ),
     vb as (
       select v.org_id, v.sign, v.vh, v.b, pg_catalog.max(v.intent) as intent, pg_catalog.bool_or(v.city is not null) as located
