@@ -47,7 +47,8 @@
 -- reaches; migration 1120), then an exclusive one that insights.refresh_aggregates(org) also
 -- takes: concurrent runs serialize (each adds differences to the parts; two at once from the
 -- same state would add them twice). Returns one row per organization: 'kept' or 'computed'.
--- Performance: BENCHMARKS.md, "Insight aggregates from their parts".
+-- Performance: BENCHMARKS.md, "Insight aggregates from their parts" and "Insight aggregates
+-- after a day".
 -- The setting insights.refresh_modes says how many organizations went each way
 -- ('delta=N full=N keep=N', transaction-local).
 -- p_now (tests only; NULL, the default: now): the instant whose local day the default
