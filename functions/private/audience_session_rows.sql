@@ -33,18 +33,30 @@ as $$
                 then pg_catalog.substr(r.visitor_key, 6)::uuid end as user_id
     from rows from (pg_catalog.unnest(p_keys), pg_catalog.unnest(p_from), pg_catalog.unnest(p_to)) as r (visitor_key, lo, hi)
   ),
+  -- (each range read by a subquery of its own (offset 0): its visitor and bounds are then
+  -- conditions of the index on every partition. As a join, a partition whose statistics
+  -- expected a handful of rows (574 estimated for 2026-12 at 10M after a vacuum) was read
+  -- by organization alone, the visitor and the range filtered: 6,580 rows per range, 98 s
+  -- for a day of new events instead of ~1.5 s.)
   events as (
     select r.visitor_key, e.id, e.occurred_at, e.event_type
     from regions as r
-    join analytics.events as e
-      on e.org_id = p_org_id and e.visitor_id = r.visitor_key and e.occurred_at >= r.lo and e.occurred_at < r.hi
-    where not e.is_bot
+    cross join lateral (
+      select x.id, x.occurred_at, x.event_type
+      from analytics.events as x
+      where x.org_id = p_org_id and x.visitor_id = r.visitor_key and x.occurred_at >= r.lo and x.occurred_at < r.hi
+        and not x.is_bot
+      offset 0) as e
     union all
     select r.visitor_key, e.id, e.occurred_at, e.event_type
     from regions as r
-    join analytics.events as e
-      on e.org_id = p_org_id and e.user_id = r.user_id and e.occurred_at >= r.lo and e.occurred_at < r.hi
-    where r.user_id is not null and e.visitor_id is null and not e.is_bot
+    cross join lateral (
+      select x.id, x.occurred_at, x.event_type
+      from analytics.events as x
+      where x.org_id = p_org_id and x.user_id = r.user_id and x.occurred_at >= r.lo and x.occurred_at < r.hi
+        and x.visitor_id is null and not x.is_bot
+      offset 0) as e
+    where r.user_id is not null
     union all
     select audience.visitor_key(e.visitor_id, e.user_id), e.id, e.occurred_at, e.event_type
     from analytics.events as e
