@@ -322,24 +322,7 @@ begin
           from ia_src as s join ia_plan as p on p.org_id = s.org_id and p.mode = 'delta'
           where s.vh is not null
           union all
-          select n.org_id, n.vh, n.periods
-          from ia_nv as n
-          join ia_b as b on b.org_id = n.org_id and b.sign = 1
-          left join ia_split as xo on xo.org_id = n.org_id and xo.sign = -1
-          left join ia_split as xn on xn.org_id = n.org_id and xn.sign = 1
-          where n.periods <> 0
-            and not (coalesce(n.day = any (xo.days), false) or coalesce(n.day = any (xn.days), false)
-                     or n.day < b.d0 or n.day >= b.d4)
-            and not exists (
-              select from private.insight_visitor_days as d
-              where d.org_id = n.org_id and d.vh = n.vh
-                and d.day >= case when n.day < b.d1 then b.d0 when n.day < b.d2 then b.d1 when n.day < b.d3 then b.d2 else b.d3 end
-                and d.day < case when n.day < b.d1 then b.d1 when n.day < b.d2 then b.d2 when n.day < b.d3 then b.d3 else b.d4 end
-                and d.city is not distinct from n.city and d.country is not distinct from n.country
-                and d.intent >= n.intent
-                and not coalesce(d.day = any (xo.days), false) and not coalesce(d.day = any (xn.days), false))
-          union all
-          -- a new row on a split day (or at its edges): not checked, its periods
+          -- a new row on a split day (or at its edges) is not checked: its periods
           select n.org_id, n.vh, n.periods
           from ia_nv as n
           join ia_b as b on b.org_id = n.org_id and b.sign = 1
@@ -347,7 +330,15 @@ begin
           left join ia_split as xn on xn.org_id = n.org_id and xn.sign = 1
           where n.periods <> 0
             and (coalesce(n.day = any (xo.days), false) or coalesce(n.day = any (xn.days), false)
-                 or n.day < b.d0 or n.day >= b.d4)) as x
+                 or n.day < b.d0 or n.day >= b.d4
+                 or not exists (
+                   select from private.insight_visitor_days as d
+                   where d.org_id = n.org_id and d.vh = n.vh
+                     and d.day >= case when n.day < b.d1 then b.d0 when n.day < b.d2 then b.d1 when n.day < b.d3 then b.d2 else b.d3 end
+                     and d.day < case when n.day < b.d1 then b.d1 when n.day < b.d2 then b.d2 when n.day < b.d3 then b.d3 else b.d4 end
+                     and d.city is not distinct from n.city and d.country is not distinct from n.country
+                     and d.intent >= n.intent
+                     and not coalesce(d.day = any (xo.days), false) and not coalesce(d.day = any (xn.days), false)))) as x
     where x.periods <> 0
     group by x.org_id, x.vh;
     analyze ia_vis;
