@@ -125,6 +125,53 @@ struct RefreshTests {
     #expect(try connection.scalar("select last_run_at = '2001-01-01Z' from analytics.retention_state", as: Bool.self) == true)
   }
 
+  @Test("refresh analyzes an event partition that grew by more than half since its statistics, before the rollups")
+  func grownPartitions() throws {
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let writer = try db.connect()
+    let observer = try db.connect()
+    try writer.execute("insert into app.organizations (id, slug, name, kind) values ('00000000-0000-4000-8000-00000000a9a1', 'grown', 'Grown', 'venue')")
+    try writer.execute("select analytics.ensure_partitions(1, 1)")
+    // The current month's partition, kept from autovacuum: only the refresh analyzes it here.
+    let part = try writer.scalar("select 'analytics.events_p' || to_char(now() at time zone 'UTC', 'YYYY_MM')", as: String.self)!
+    try writer.execute(SQL(unsafeSQL: "alter table \(part) set (autovacuum_enabled = off)"))
+    var inserted = 0
+    // Rows inserted and committed, then waited for until the statistics collector counts them.
+    func insert(_ rows: Int, changedSinceAnalyze: Int) throws {
+      try writer.execute("select pg_stat_force_next_flush()")
+      try writer.execute(SQL(unsafeSQL: """
+        insert into analytics.events (org_id, occurred_at, received_at, event_type, visitor_id)
+        select '00000000-0000-4000-8000-00000000a9a1', now(), now(), 'page_view', 'v' || (i % 500)
+        from generate_series(\(inserted + 1), \(inserted + rows)) as i
+        """))
+      inserted += rows
+      let counted = SQL(unsafeSQL: "select n_mod_since_analyze::int from pg_stat_user_tables where relid = '\(part)'::regclass")
+      let deadline = Date().addingTimeInterval(20)
+      while try observer.scalar(counted, as: Int.self) != changedSinceAnalyze, Date() < deadline {
+        Thread.sleep(forTimeInterval: 0.1)
+      }
+      #expect(try observer.scalar(counted, as: Int.self) == changedSinceAnalyze)
+    }
+    let grown = "select string_agg(partition_name || ' ' || rows_before::int || ' ' || rows_changed, ', ') from private.analyze_grown_partitions()"
+
+    // 20,000 rows into a partition never analyzed: the refresh's second step analyzes it.
+    try insert(20_000, changedSinceAnalyze: 20_000)
+    let result = try refresh(db, ["--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let names = (try JSONValue.parse(result.stdout)["steps"]?.arrayValue ?? []).compactMap { $0["step"]?.stringValue }
+    #expect(Array(names.prefix(2)) == ["analytics.ensure_partitions", "private.analyze_grown_partitions"])
+    #expect(try observer.scalar(SQL(unsafeSQL: "select reltuples::int from pg_class where oid = '\(part)'::regclass"), as: Int.self) == 20_000)
+    #expect(try observer.scalar(SQL(unsafeSQL: "select n_mod_since_analyze::int from pg_stat_user_tables where relid = '\(part)'::regclass"), as: Int.self) == 0)
+    // 5,000 more: under 10,000 rows changed, not analyzed.
+    try insert(5_000, changedSinceAnalyze: 5_000)
+    #expect(try writer.scalar(SQL(unsafeSQL: grown), as: String.self) == nil)
+    // 6,000 more: 11,000 changed, more than half of the 20,000 its statistics hold.
+    try insert(6_000, changedSinceAnalyze: 11_000)
+    #expect(try writer.scalar(SQL(unsafeSQL: grown), as: String.self) == "\(part) 20000 11000")
+    #expect(try observer.scalar(SQL(unsafeSQL: "select n_mod_since_analyze::int from pg_stat_user_tables where relid = '\(part)'::regclass"), as: Int.self) == 0)
+  }
+
   @Test("a second refresh does not stack: it exits with 4, or waits with --wait")
   func overlappingRuns() throws {
     let db = try migratedDatabase()

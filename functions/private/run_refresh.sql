@@ -1,6 +1,7 @@
 -- requires: functions/private/rollups_in_order.sql
 -- Refreshes everything derived, step by step, each step committed on its own and logged
--- in private.refresh_log: partitions ahead, every registered rollup (private.rollups, via
+-- in private.refresh_log: partitions ahead, the statistics of partitions that grew since
+-- their last ANALYZE (private.analyze_grown_partitions), every registered rollup (private.rollups, via
 -- private.apply_rollup) in dependency order, every materialized view in dependency order
 -- (CONCURRENTLY when it is populated and has a unique index; with p_views_max_age, the
 -- frequent job of `schedule install --every` below an hour, private.mv_cohort_retention only
@@ -90,6 +91,10 @@ begin
     )
     select 0 as phase, 0 as level, 'analytics.ensure_partitions' as name, 'select analytics.ensure_partitions(3)' as sql
      where pg_catalog.to_regproc('analytics.ensure_partitions') is not null
+    union all
+    -- statistics of the partitions that grew since their last ANALYZE, before anything plans over them
+    select 0, 1, 'private.analyze_grown_partitions', 'select pg_catalog.count(*) from private.analyze_grown_partitions()'
+     where pg_catalog.to_regproc('private.analyze_grown_partitions') is not null
     union all
     -- registered rollups (private.rollups): each after the ones it depends on
     select 1, o.level, o.name, pg_catalog.format('select private.apply_rollup(%L)', o.name)
