@@ -187,45 +187,17 @@ public struct RefreshBenchmark: Sendable {
   func refreshSteps(_ connection: Connection, leavingOut: Set<String> = [], viewsMaxAgeMinutes: Int? = nil) throws
     -> [MaintenanceTiming]
   {
-    var plan: [(step: String, sql: String)] = try connection.query(
+    // The refresh's own plan (private.refresh_plan), in its sequential order, but for the
+    // steps that this transaction cannot show: partitions, statistics (ANALYZE sees only
+    // committed changes) and the retention.
+    let maxAge = viewsMaxAgeMinutes.map { "pg_catalog.make_interval(mins => \($0))" } ?? "null"
+    let plan: [(step: String, sql: String)] = try connection.query(
       """
-      with recursive depth as (
-        select r.name, 0 as level from private.rollups as r where pg_catalog.cardinality(r.depends_on) = 0
-        union all
-        select r.name, d.level + 1 from private.rollups as r join depth as d on d.name = any (r.depends_on) where d.level < 32
-      )
-      select d.name as step, pg_catalog.format('select private.apply_rollup(%L)::bigint', d.name) as sql
-        from depth as d group by d.name order by pg_catalog.max(d.level), d.name
-      """
-    ).rows.map { (try $0.decode("step", as: String.self), try $0.decode("sql", as: String.self)) }
-    plan += try connection.query(
-      """
-      select pg_catalog.format('%I.%I', n.nspname, c.relname) as step,
-             case when \(viewsMaxAgeMinutes)::integer is not null
-                       and c.oid = pg_catalog.to_regclass('private.mv_cohort_retention')
-                       and pg_catalog.to_regproc('private.refresh_mv_cohort_retention') is not null
-                  then pg_catalog.format('select private.refresh_mv_cohort_retention(%L::interval)',
-                                         pg_catalog.make_interval(mins => \(viewsMaxAgeMinutes)::integer))
-                  else pg_catalog.format('refresh materialized view %I.%I', n.nspname, c.relname) end as sql
-        from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-       where c.relkind = 'm' and not exists (select 1 from pg_catalog.pg_depend as d where d.objid = c.oid and d.deptype = 'e')
-       order by 1
+      select p.step, p.sql from private.refresh_plan(\(unsafeSQL: maxAge)) as p
+      where p.step not in ('analytics.ensure_partitions', 'private.analyze_grown_partitions', 'analytics.apply_retention')
+      order by p.phase, p.level, p.step
       """
     ).rows.map { (try $0.decode("step", as: String.self), try $0.decode("sql", as: String.self)) }
-    let maintenance: [(String, String)] = [
-      ("private.refresh_audience_rollups", "select pg_catalog.count(*) from private.refresh_audience_rollups()"),
-      ("private.refresh_kpi_benchmarks", "select private.refresh_kpi_benchmarks()"),
-      ("audience.update_customers", "select audience.update_customers()"),
-      ("insights.refresh_aggregates", "select pg_catalog.count(*) from insights.refresh_all_aggregates()"),
-      ("usage.detect_anomalies",
-       "select usage.detect_anomalies(null, pg_catalog.date_trunc('hour', pg_catalog.now()) - interval '2 days', pg_catalog.date_trunc('hour', pg_catalog.now()))"),
-      ("usage.generate_recommendations",
-       "select pg_catalog.count(*) from app.organizations as o, usage.generate_recommendations(o.id, (pg_catalog.now() at time zone o.timezone)::date) as r "
-         + "where exists (select 1 from usage.model_requests as q where q.org_id = o.id and q.occurred_at >= pg_catalog.now() - interval '30 days')"),
-    ]
-    for (step, sql) in maintenance where try connection.scalar("select pg_catalog.to_regproc(\(step)) is not null", as: Bool.self) == true {
-      plan.append((step, sql))
-    }
     var timings: [MaintenanceTiming] = []
     for (step, sql) in plan where !leavingOut.contains(step) {
       let started = ContinuousClock.now
