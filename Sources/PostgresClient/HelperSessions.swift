@@ -1,13 +1,12 @@
-// The extra sessions of a parallel load (ingest --jobs, seed scale --sessions): threads
-// that each open their own connection and run the same work as the calling thread.
+// The extra sessions of parallel work (ingest --jobs, seed scale --sessions, refresh --jobs):
+// threads that each open their own connection and run the same work as the calling thread.
 import Dispatch
 import Foundation
-import PostgresClient
 
 /// Starts `count` threads (none when `open` is nil), each running `work` on its own
 /// connection from `open`, closed when the work returns; a thread's error goes to `failed`.
 /// Wait on the group returned.
-func startHelperSessions(
+public func startHelperSessions(
   _ count: Int, open: (@Sendable () throws -> Connection)?, failed: @escaping @Sendable (any Error) -> Void,
   work: @escaping @Sendable (Connection) throws -> Void
 ) -> DispatchGroup {

@@ -52,9 +52,13 @@ public struct Refresher: Sendable {
   /// Runs private.run_refresh on `connection` (which must not be inside a transaction).
   /// `viewsMaxAgeMinutes`: run_refresh's p_views_max_age (the cohorts view refreshed only
   /// when that old or a local week began since); nil refreshes every view.
-  public func refresh(_ connection: Connection, only: String?, waitSeconds: Int, viewsMaxAgeMinutes: Int? = nil) throws
-    -> RefreshReport
-  {
+  /// With `jobs` > 1 and `openSession`, the same steps in the same groups
+  /// (private.refresh_plan), the steps of a group at once in `jobs` sessions (this one and
+  /// `jobs` - 1 opened by `openSession`); `only` runs its one step in this session.
+  public func refresh(
+    _ connection: Connection, only: String?, waitSeconds: Int, viewsMaxAgeMinutes: Int? = nil, jobs: Int = 1,
+    openSession: (@Sendable () throws -> Connection)? = nil
+  ) throws -> RefreshReport {
     let started = ContinuousClock.now
     try connection.requireOwnSession(for: "refresh")
     guard try connection.scalar("select pg_catalog.to_regproc('private.run_refresh') is not null", as: Bool.self) == true else {
@@ -70,10 +74,17 @@ public struct Refresher: Sendable {
     try connection.execute("set statement_timeout = 0")
     defer { _ = try? connection.execute("reset statement_timeout") }
     let runId = try connection.scalar("select pg_catalog.nextval('private.refresh_run_id')::bigint", as: Int.self) ?? 0
+    let maxAge = viewsMaxAgeMinutes.map { "interval '\($0) minutes'" } ?? "null"
     do {
       _ = connection.takeNotices()
-      let maxAge = viewsMaxAgeMinutes.map { "interval '\($0) minutes'" } ?? "null"
-      try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int, \(unsafeSQL: maxAge))")
+      if jobs > 1, only == nil, let openSession,
+        try connection.scalar("select pg_catalog.to_regproc('private.refresh_plan') is not null", as: Bool.self) == true
+      {
+        try ParallelRun(runId: runId, jobs: jobs, openSession: openSession)
+          .run(connection, waitSeconds: waitSeconds, viewsMaxAge: maxAge)
+      } else {
+        try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int, \(unsafeSQL: maxAge))")
+      }
       _ = connection.takeNotices()
     } catch let error as PostgresError where error.isConnectionLoss {
       throw Self.interrupted(runId: runId, error: error, notices: connection.takeNotices())
@@ -105,6 +116,11 @@ extension Refresher {
     let step = notices.last { $0.message.hasPrefix(prefix) && $0.message.hasSuffix(": started") }.map {
       String($0.message.dropFirst(prefix.count).dropLast(": started".count))
     }
+    return interrupted(runId: runId, step: step, error: error, cause: cause)
+  }
+
+  /// The same, for the step known to have been running (`step`; nil: before the first one).
+  static func interrupted(runId: Int, step: String?, error: PostgresError, cause: String) -> RefreshError {
     let what = step.map { "while step \($0) was running" } ?? "before its first step"
     return RefreshError(
       message: "refresh run \(runId) stopped \(what): \(cause) (\(error.code.rawValue): \(error.firstLine))",

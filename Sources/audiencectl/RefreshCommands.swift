@@ -17,9 +17,12 @@ extension AudienceCtl {
     @Option(help: "Seconds to wait for a refresh already running (0: exit at once with status 4).") var wait = 0
     @Option(help: "Refresh the cohorts view only when it is this old (e.g. 60m, 1h) or a local week began since; default: always.")
     var viewsMaxAge: String?
+    @Option(help: "Sessions running the steps of a group at once (steps that do not depend on each other; 1: one after the other, as the scheduled job).")
+    var jobs = 1
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
+      guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
       if let viewsMaxAge, RefreshPeriod.minutes(viewsMaxAge) == nil {
         throw ValidationError("--views-max-age \(viewsMaxAge): give whole minutes or hours, e.g. 60m or 1h")
       }
@@ -29,8 +32,10 @@ extension AudienceCtl {
       let report: RefreshReport
       do {
         report = try reportingErrors {
-          try Refresher().refresh(
-            connection.open(), only: only, waitSeconds: wait, viewsMaxAgeMinutes: viewsMaxAge.flatMap(RefreshPeriod.minutes))
+          let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
+          return try Refresher().refresh(
+            Connection(target), only: only, waitSeconds: wait, viewsMaxAgeMinutes: viewsMaxAge.flatMap(RefreshPeriod.minutes),
+            jobs: jobs, openSession: { try Connection(target) })
         }
       } catch let error as RefreshError {
         printError(error.description)

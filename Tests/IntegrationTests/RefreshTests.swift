@@ -172,6 +172,82 @@ struct RefreshTests {
     #expect(try observer.scalar(SQL(unsafeSQL: "select n_mod_since_analyze::int from pg_stat_user_tables where relid = '\(part)'::regclass"), as: Int.self) == 0)
   }
 
+  @Test("--jobs 2: the steps of a group at once, each group after the one before it has finished, every step of the plan")
+  func parallelGroups() throws {
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let connection = try db.connect()
+    // Two views of one group (depth 0) that take a second each, and one that reads the first (depth 1).
+    try connection.runScript(
+      """
+      create materialized view private.mv_nap_a as select 1 as x from (select pg_catalog.pg_sleep(1)) as s;
+      create materialized view private.mv_nap_b as select 2 as x from (select pg_catalog.pg_sleep(1)) as s;
+      create materialized view private.mv_nap_c as select x + 1 as x from private.mv_nap_a;
+      """)
+    let result = try refresh(db, ["--jobs", "2", "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONValue.parse(result.stdout)
+    let runId = Int(report["runId"]?.numberValue ?? -1)
+    let logged = (report["steps"]?.arrayValue ?? []).compactMap { $0["step"]?.stringValue }.sorted()
+    let planned = try connection.query("select step from private.refresh_plan() order by step").rows.map { try $0.decode("step", as: String.self) }
+    #expect(logged == planned)
+    #expect(planned.count == 38)
+    #expect((report["steps"]?.arrayValue ?? []).allSatisfy { $0["error"] == nil && $0["durationMs"] != nil })
+    // The two naps ran at once.
+    #expect(try connection.scalar(
+      """
+      select a.started_at < b.finished_at and b.started_at < a.finished_at
+      from private.refresh_log as a, private.refresh_log as b
+      where a.run_id = \(runId) and b.run_id = \(runId) and a.step = 'private.mv_nap_a' and b.step = 'private.mv_nap_b'
+      """, as: Bool.self) == true)
+    // No step started before every step of the groups before its own had finished.
+    #expect(try connection.scalar(
+      """
+      select count(*)::int
+      from private.refresh_log as l join private.refresh_plan() as p on p.step = l.step
+      join private.refresh_log as e on e.run_id = l.run_id
+      join private.refresh_plan() as q on q.step = e.step
+      where l.run_id = \(runId) and (q.phase, q.level) < (p.phase, p.level) and l.started_at < e.finished_at
+      """, as: Int.self) == 0)
+    #expect(try connection.scalar("select x from private.mv_nap_c", as: Int.self) == 2)
+    // The locks are released: a second run starts at once.
+    #expect(try refresh(db, ["--jobs", "2", "--only", "private.mv_nap_b"]).status == 0)
+  }
+
+  @Test("--jobs 2: a step's session terminated stops the run after the steps running, names the step; the next run marks it interrupted")
+  func parallelStepTerminated() async throws {
+    // Blocking: on a thread of its own, not one of the cooperative threads (they may all be
+    // blocked by other tests while the step sleeps).
+    try await blocking { try Self().parallelStepTerminatedBody() }
+  }
+
+  func parallelStepTerminatedBody() throws {
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let connection = try db.connect()
+    try connection.runScript(Interruption.fixture)
+    let refreshing = try CLIProcess(
+      ["refresh", "--url", db.url, "--project", TestEnvironment.packageRoot.path, "--jobs", "2"], environment: Interruption.sleepy)
+    #expect(try eventually(timeout: 120) { try Interruption.slowSteps(connection) == ["false -"] })
+    #expect(try connection.scalar(
+      "select count(*)::int from (select pg_catalog.pg_terminate_backend(pid) from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()) as t",
+      as: Int.self) == 1)
+    let cut = refreshing.wait()
+    #expect(cut.status == 1)
+    let lines = cut.stderr.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2, "\(cut.stderr)")
+    #expect(
+      lines.first?.wholeMatch(
+        of: /error: refresh run \d+ stopped while step private.mv_slow was running: the server connection was lost \((57P01|08006): .+\)/) != nil,
+      "\(cut.stderr)")
+    #expect(lines.last == Interruption.refreshHint)
+    // Nothing after the step's group ran; the next run marks the step interrupted and completes.
+    #expect(try connection.scalar("select count(*)::int from private.refresh_log where step = 'insights.refresh_aggregates'", as: Int.self) == 0)
+    let rerun = try refresh(db, ["--jobs", "2"])
+    #expect(rerun.status == 0, "\(rerun.stderr)")
+    #expect(try Interruption.slowSteps(connection) == ["false \(Interruption.interrupted)", "true -"])
+  }
+
   @Test("a second refresh does not stack: it exits with 4, or waits with --wait")
   func overlappingRuns() throws {
     let db = try migratedDatabase()
@@ -194,7 +270,7 @@ struct RefreshTests {
     #expect(try migrating.acquireAdvisoryLock(Self.migrateKey, timeout: 1))
     let waiting = try CLIProcess(["refresh", "--url", db.url, "--project", TestEnvironment.packageRoot.path])
     let observer = try db.connect()
-    #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where query like 'call private.run_refresh%' and pid <> pg_backend_pid()", as: Int.self) == 1 })
+    #expect(try eventually { try observer.scalar("select count(*)::int from pg_stat_activity where query like 'call private.run_refresh%' and datname = current_database() and pid <> pg_backend_pid()", as: Int.self) == 1 })
     Thread.sleep(forTimeInterval: 0.5)
     #expect(try observer.scalar("select count(*)::int from private.refresh_log", as: Int.self) == 0)
     let released = try observer.scalar("select clock_timestamp()", as: Date.self)!
