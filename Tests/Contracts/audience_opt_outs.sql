@@ -3,7 +3,7 @@
 -- withdraw_opt_out, and opted-out visitors absent from every person-level output.
 -- Fixtures: tests.audience_orgs() and tests.audience_recent_fixture (C1-C8, C7 opted out
 -- already) in aud-berlin.
-select plan(41);
+select plan(47);
 
 select tests.audience_orgs();
 select tests.audience_recent_fixture(md5('org:aud-berlin')::uuid);
@@ -123,11 +123,11 @@ select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid), null, 'gina opts
 select tests.authenticate_as(tests.audience_user('admin'));
 select results_eq($$ select visitor_id collate "default" from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
                        and visitor_id in ('devG', 'user:' || md5('gina@opt.test')::uuid::text) order by 1 $$,
-  $$ values ('devG'::text), ('user:' || md5('gina@opt.test')::uuid::text) $$,
-  'her user key and the device her events name are opted out');
-select is_empty($$ select * from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id = 'devG' $$,
-  'hot leads: devG no longer');
-select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'devG'), null::integer, 'propensity of devG: NULL');
+  $$ values ('user:' || md5('gina@opt.test')::uuid::text) $$,
+  'her user key is opted out; devG, named only by her own signed-in client, is not (anyone may name any device)');
+select results_eq($$ select visitor_id collate "default" from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id = 'devG' $$,
+  $$ values ('devG'::text) $$, 'hot leads: devG stays (no trusted writer links it to her)');
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'devG'), 0, 'propensity of devG: 0 (scored, not NULL)');
 select tests.authenticate_as(tests.audience_user('analyst'));
 select is(public.get_user_dashboard(md5('org:aud-berlin')::uuid, (now() - interval '3 days')::date, (now() + interval '1 day')::date,
                                     md5('gina@opt.test')::uuid), null::jsonb,
@@ -141,9 +141,13 @@ select tests.wait_for_earlier_transactions();
 select audience.update_customers(md5('org:aud-berlin')::uuid);
 select results_eq($$ select (select count(*) from audience.customers where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'devG2'),
                             (select count(*) from audience.customers_now(md5('org:aud-berlin')::uuid) where visitor_id = 'devG2') $$,
-  $$ values (1::bigint, 0::bigint) $$, 'devG2: stored with her user id, left out of customers_now');
+  $$ values (0::bigint, 0::bigint) $$, 'devG2, linked to her by the back end after her opt-out: no customer row, none in customers_now');
+select tests.authenticate_as(tests.audience_user('admin'));
+select is_empty($$ select * from public.get_high_intent_visitors(md5('org:aud-berlin')::uuid, 720, 0) where visitor_id = 'devG2' $$,
+  'hot leads: not devG2');
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'devG2'), null::integer, 'propensity of devG2: NULL');
 select tests.authenticate_as(md5('gina@opt.test')::uuid);
-select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'gina withdraws her opt-out, and with it the one of devG');
+select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'gina withdraws her opt-out');
 select tests.clear_authentication();
 select is((select count(*) from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
             and visitor_id in ('devG', 'user:' || md5('gina@opt.test')::uuid::text)), 0::bigint, 'none of her opt-outs is left');
@@ -156,5 +160,24 @@ select is(public.withdraw_opt_out(md5('org:aud-berlin')::uuid), true, 'and withd
 select tests.clear_authentication();
 select results_eq($$ select source from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid and visitor_id = 'devG' $$,
   $$ values ('support'::text) $$, 'the device''s own opt-out stays');
+
+-- 5. Naming someone else's device in a self-logged event links nothing: Mallory (signed in,
+-- not a member) logs an event under C1's visitor id, then opts herself out. C1 keeps its
+-- customer row and its score.
+select tests.create_user('mallory@opt.test');
+select tests.authenticate_as(md5('mallory@opt.test')::uuid);
+select public.log_events(jsonb_build_array(jsonb_build_object('org_id', md5('org:aud-berlin')::uuid, 'event_type', 'page_view',
+  'occurred_at', to_char(now() - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'visitor_id', 'C1')));
+select isnt(public.record_opt_out(md5('org:aud-berlin')::uuid), null, 'mallory opts herself out');
+select tests.clear_authentication();
+select results_eq($$ select visitor_id collate "default" from audience.opt_outs where org_id = md5('org:aud-berlin')::uuid
+                       and visitor_id in ('C1', 'user:' || md5('mallory@opt.test')::uuid::text) $$,
+  $$ values ('user:' || md5('mallory@opt.test')::uuid::text) $$, 'only her own key is opted out, not C1');
+select tests.wait_for_earlier_transactions();
+select audience.update_customers(md5('org:aud-berlin')::uuid);
+select is((select count(*)::int from audience.customers_now(md5('org:aud-berlin')::uuid) where visitor_id = 'C1'), 1,
+  'C1 keeps its customer row');
+select tests.authenticate_as(tests.audience_user('admin'));
+select is(public.calculate_propensity_score(md5('org:aud-berlin')::uuid, 'C1'), 4, 'and its score: 4, not NULL (her event is C1''s activity: a second session)');
 
 select * from finish();

@@ -1,3 +1,4 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/private/register_rollup.sql
 -- requires: functions/audience/visitor_key.sql
 -- requires: functions/audience/channel_source.sql
@@ -21,7 +22,9 @@
 -- Raw-event retention (analytics.apply_retention) pseudonymizes or drops old events without
 -- touching their customers: a stored row keeps counting them until the customer is touched
 -- again (then, like a rebuild, it counts the retained events and all orders).
--- Visitors who opted out (audience.opt_outs) are never returned; their rows are deleted by
+-- Visitors who opted out (audience.opt_outs), or whose user did (audience.opted_out: the
+-- user a trusted writer named; a device first seen after the opt-out too), are never
+-- returned; their rows are deleted by
 -- public.record_opt_out (and by audience.update_customers, for a row an apply wrote from a
 -- snapshot taken before the opt-out).
 -- Columns (definitions in the comments of audience.customers): first/last seen over
@@ -546,8 +549,7 @@ begin
          s.last_event_at, s.last_network_type, s.last_ticket_cta_at, s.last_checkout_at, s.last_gap_at
   from stats as s
   full join orders as r on r.org_id = s.org_id and r.visitor_key = s.visitor_key
-  where not exists (select 1 from audience.opt_outs as x
-                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key))
+  where not audience.opted_out(coalesce(s.org_id, r.org_id), coalesce(s.visitor_key, r.visitor_key))
   union all
   -- The stored row with the new events: counts add up; the score, 5 x sessions + 2 x
   -- engaged events capped at 100, is below 100 only as exactly that sum, so it adds up too.
@@ -568,6 +570,7 @@ begin
   from fast_stats as f
   join cont as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
   cross join lateral (select (k.stored).*) as c
+  where not audience.opted_out(c.org_id, c.visitor_id)
   union all
   -- A late key: the stored row's prefix (before the first new event) with the suffix
   -- recomputed; the engaged events of the stored row are (score - 5 x sessions) / 2 when
@@ -591,7 +594,8 @@ begin
          coalesce(l.suffix_gap_at, case when c.last_gap_at < l.prev_at then c.last_gap_at end)
   from late_rows as l
   cross join lateral (select (l.stored).*) as c
-  where l.score_known and l.gap_known;
+  where l.score_known and l.gap_known
+    and not audience.opted_out(c.org_id, c.visitor_id);
 end;
 $$;
 revoke execute on function audience.compute_customers(uuid, timestamptz, timestamptz) from public, anon, authenticated;

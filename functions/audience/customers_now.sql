@@ -1,3 +1,4 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/private/rollup_rows.sql
 -- requires: functions/audience/compute_customers.sql
 -- requires: functions/audience/propensity_from_dates.sql
@@ -72,10 +73,8 @@ as $$
                                           c.last_event_at, c.last_network_type, c.first_order_at, pg_catalog.now()) as score
   ) as p
   where c.org_id = p_org_id
-    and not exists (select 1 from audience.opt_outs as x where x.org_id = c.org_id and x.visitor_id = c.visitor_id)
-    -- the customer's user opted out (record_opt_out of 'user:<id>'): a device first seen later too
-    and not exists (select 1 from audience.opt_outs as x
-                     where c.user_id is not null and x.org_id = c.org_id and x.visitor_id = 'user:' || c.user_id::text)
+    -- the visitor, or its user (record_opt_out of 'user:<id>': a device first seen later too), opted out
+    and not audience.opted_out(c.org_id, c.visitor_id)
 $$;
 revoke execute on function audience.customers_now(uuid, boolean) from public, anon, authenticated;
 comment on function audience.customers_now(uuid, boolean) is

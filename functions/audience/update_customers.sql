@@ -1,9 +1,11 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/audience/compute_customers.sql
 -- The customers step of refresh: applies the rollup audience.customers
 -- (private.apply_rollup: the customers touched by events, orders and removed orders
 -- received since its watermark, recomputed by audience.compute_customers, watermark moved
 -- to the engine's safe bound), then sweeps:
---   * rows of visitors who opted out (audience.opt_outs): record_opt_out deletes the row
+--   * rows of visitors who opted out (audience.opt_outs), or whose user did ('user:<user_id>'
+--     of the row): record_opt_out deletes the row
 --     itself, but an apply that read its snapshot before the opt-out committed may have
 --     written it back (readers never show it: audience.customers_now filters opt-outs);
 --   * markers of removed orders (audience.orders_removed) below the watermark, which no
@@ -34,7 +36,9 @@ begin
   v_rows := private.apply_rollup('audience.customers');
   delete from audience.customers as c
   using audience.opt_outs as x
-  where x.org_id = c.org_id and x.visitor_id = c.visitor_id;
+  where x.org_id = c.org_id
+    and (x.visitor_id = c.visitor_id
+         or (c.user_id is not null and x.visitor_id = 'user:' || c.user_id::text and audience.opted_out(c.org_id, c.visitor_id)));
   get diagnostics v_deleted = row_count;
   delete from audience.orders_removed as r
   where r.received_at < (select w.watermark from private.rollups as w where w.name = 'audience.customers');

@@ -1,3 +1,4 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/audience/propensity_scores.sql
 -- Propensity to buy (0..10) of one visitor of an organization, now. Callable by members
 -- (analyst or above) and service_role.
@@ -9,7 +10,8 @@
 -- (audience.propensity_scores) scores many visitors at once in get_high_intent_visitors;
 -- customer rows derive it from stored dates (audience.propensity_from_dates).
 -- p_visitor_id is the visitor key (visitor_id, or 'user:<user_id>').
--- A visitor who opted out (audience.opt_outs) is not scored: NULL.
+-- A visitor who opted out (audience.opt_outs), or whose user did (audience.opted_out, the
+-- user as audience.visitor_user finds it), is not scored: NULL.
 -- 42501: not a member / below analyst; 22023: p_visitor_id NULL, empty or over 128 bytes.
 create or replace function public.calculate_propensity_score(p_org_id uuid, p_visitor_id text)
 returns integer
@@ -29,7 +31,7 @@ begin
       using errcode = '22023', hint = 'Pass the visitor_id (or ''user:<user id>'' for signed-in activity without one).';
   end if;
 
-  if exists (select 1 from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = p_visitor_id) then
+  if audience.opted_out(p_org_id, p_visitor_id) then
     return null;
   end if;
   select s.propensity_score into v_score

@@ -1,3 +1,4 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/audience/propensity_scores.sql
 -- requires: functions/audience/visitor_key.sql
 -- requires: functions/audience/intent_level_for.sql
@@ -9,7 +10,9 @@
 -- for the active visitors whose score can reach p_min_score: see candidates);
 -- recent_events / recent_event_types / country / city / device_type describe the events
 -- of the last p_hours (place and device: the latest reported; ties: the highest id).
--- Visitors who opted out (audience.opt_outs) never appear.
+-- Visitors who opted out (audience.opt_outs), or whose user did (audience.opted_out, the
+-- user as audience.visitor_user finds it: a device first seen after the user's opt-out
+-- too), never appear.
 -- Contact details (email, phone: the visitor's active subscriptions in
 -- audience.subscribers) are returned only to admins, owners and service_role; NULL for
 -- analysts. Ordered by score, then last activity (descending).
@@ -171,6 +174,8 @@ begin
   from scored as s
   join recent as r on r.visitor_key = s.visitor_key
   left join contacts as c on c.visitor_id = s.visitor_key
+  -- (the key itself was checked in candidates; here with its user, for the few scored keys)
+  where not audience.opted_out(p_org_id, s.visitor_key)
   order by s.propensity_score desc, r.last_active_at desc, r.visitor_key;
 end;
 $$;

@@ -1,3 +1,4 @@
+-- requires: functions/audience/opted_out.sql
 -- requires: functions/audience/activity_phrase.sql
 -- What one visitor did in the last p_hours (the detail behind a hot lead of
 -- public.get_high_intent_visitors): one row per event type of their non-bot events in
@@ -9,7 +10,8 @@
 -- card reads the phrases joined by ', ' in this order.
 -- The visitor key is as in get_high_intent_visitors: visitor_id, or 'user:<user id>' for
 -- a signed-in user's events without visitor_id. A visitor who opted out
--- (audience.opt_outs) has no rows.
+-- (audience.opt_outs), or whose user did (audience.opted_out, the user as
+-- audience.visitor_user finds it), has no rows.
 -- Callable by members (analyst or above) and service_role.
 -- Errors: 42501 not a member / below analyst; 22023 empty or over-long (> 128 bytes) visitor key, p_hours outside
 -- 1..720 (hint gives the range).
@@ -34,7 +36,7 @@ begin
     raise exception 'hours must be between 1 and 720, got %', p_hours
       using errcode = '22023', hint = 'Pass p_hours from 1 to 720 (30 days); default 24.';
   end if;
-  if exists (select 1 from audience.opt_outs as x where x.org_id = p_org_id and x.visitor_id = p_visitor_id) then
+  if audience.opted_out(p_org_id, p_visitor_id) then
     return;
   end if;
   if p_visitor_id ~ '^user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then

@@ -11,9 +11,11 @@
 -- audience.visitor_key); NULL: the caller's own key 'user:<auth.uid()>'. A user's key
 -- also records an opt-out (with the user key's time and source, by which withdraw_opt_out
 -- tells them from a device's own opt-out) for every visitor id that the
--- organization's events name together with that user (their devices: the audience
--- identity of an event is its visitor_id when it has one), and deletes the customer rows
--- of the user; a device the user is first seen on later is left out by
+-- organization's events of trusted writers (service_role, ingest: not self_logged, as
+-- app.user_identities links them) name together with that user (their devices: the
+-- audience identity of an event is its visitor_id when it has one), and deletes the
+-- customer rows of the user (a device named only in the user's self-logged events is left
+-- out through the customer's user id, below); a device the user is first seen on later is left out by
 -- audience.customers_now (the customer's user_id) until the user's opt-out is withdrawn.
 -- p_source: api (default), do_not_track, user_request or support.
 -- Callable by service_role and admins / owners for any visitor of the organization, and by
@@ -50,6 +52,7 @@ begin
     from analytics.events as e
     where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
       and e.visitor_id is not null and e.visitor_id not like 'anon:%'
+      and not e.self_logged   -- a device named only by a signed-in client is not theirs (anyone may name any device)
     on conflict on constraint pk_opt_outs do nothing;
     delete from audience.customers as c
     where c.org_id = p_org_id

@@ -31,7 +31,7 @@ begin
     where x.org_id = p_org_id and x.opted_out_at = v_at and x.source = v_source
       and x.visitor_id in (select e.visitor_id from analytics.events as e
                             where e.org_id = p_org_id and e.user_id = pg_catalog.substr(v_key, 6)::uuid
-                              and e.visitor_id is not null);
+                              and e.visitor_id is not null and not e.self_logged);
   end if;
   return v_at is not null;
 end;
