@@ -549,7 +549,11 @@ begin
          s.last_event_at, s.last_network_type, s.last_ticket_cta_at, s.last_checkout_at, s.last_gap_at
   from stats as s
   full join orders as r on r.org_id = s.org_id and r.visitor_key = s.visitor_key
-  where not audience.opted_out(coalesce(s.org_id, r.org_id), coalesce(s.visitor_key, r.visitor_key))
+  where not exists (select 1 from audience.opt_outs as x
+                    where x.org_id = coalesce(s.org_id, r.org_id) and x.visitor_id = coalesce(s.visitor_key, r.visitor_key))
+    -- a user's opt-out (audience.opted_out): looked up only in the organizations that have one
+    and not (coalesce(s.org_id, r.org_id) in (select u.org_id from audience.opt_outs as u where pg_catalog.left(u.visitor_id, 5) = 'user:')
+             and audience.opted_out(coalesce(s.org_id, r.org_id), coalesce(s.visitor_key, r.visitor_key)))
   union all
   -- The stored row with the new events: counts add up; the score, 5 x sessions + 2 x
   -- engaged events capped at 100, is below 100 only as exactly that sum, so it adds up too.
@@ -570,7 +574,8 @@ begin
   from fast_stats as f
   join cont as k on k.org_id = f.org_id and k.visitor_key = f.visitor_key
   cross join lateral (select (k.stored).*) as c
-  where not audience.opted_out(c.org_id, c.visitor_id)
+  where not (c.org_id in (select u.org_id from audience.opt_outs as u where pg_catalog.left(u.visitor_id, 5) = 'user:')
+             and audience.opted_out(c.org_id, c.visitor_id))
   union all
   -- A late key: the stored row's prefix (before the first new event) with the suffix
   -- recomputed; the engaged events of the stored row are (score - 5 x sessions) / 2 when
@@ -595,7 +600,8 @@ begin
   from late_rows as l
   cross join lateral (select (l.stored).*) as c
   where l.score_known and l.gap_known
-    and not audience.opted_out(c.org_id, c.visitor_id);
+    and not (c.org_id in (select u.org_id from audience.opt_outs as u where pg_catalog.left(u.visitor_id, 5) = 'user:')
+             and audience.opted_out(c.org_id, c.visitor_id));
 end;
 $$;
 revoke execute on function audience.compute_customers(uuid, timestamptz, timestamptz) from public, anon, authenticated;
