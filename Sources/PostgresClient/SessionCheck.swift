@@ -41,7 +41,8 @@ extension Connection {
   /// (its idle sessions are handed out most recently used first); a session pooler with
   /// every session taken keeps the second connection waiting (2 s), while this one still
   /// answers at once in its own process (then the check passes; a transaction pooler whose
-  /// sessions are all taken keeps this one waiting too, and is refused).
+  /// sessions are all taken keeps this one waiting too, and is refused, as is one whose only
+  /// free session the second connection's transaction holds: this one waits for it).
   /// A pooler that refuses a transaction block (statement pooling) is refused too. Leaves
   /// no state on any session.
   public func requireOwnSession(for command: String, rounds: Int = 3) throws {
@@ -77,7 +78,14 @@ extension Connection {
       } catch let error as PostgresError {
         throw SessionPoolingError(command: command, evidence: "the pooler refused a transaction block: \(error.message)")
       }
-      let again = try scalar("select pg_catalog.pg_backend_pid()", as: Int.self) ?? 0
+      // A transaction pooler with one free server session gave it to the second connection:
+      // this one then waits for it until the pooler's query_wait_timeout (2 minutes by default).
+      guard let againRow = try query(unsafeText: "select pg_catalog.pg_backend_pid()", within: 2)?.first else {
+        throw SessionPoolingError(
+          command: command,
+          evidence: "while a second connection held a transaction open, this one waited for a server session: the two share one")
+      }
+      let again = try againRow.decode(at: 0, as: Int.self)
       try other.execute("commit")
       if theirs == first {
         throw SessionPoolingError(command: command, evidence: "two client connections shared server process \(first)")

@@ -110,7 +110,7 @@ struct PoolerTests {
     #expect(lines.first == Self.refusal.replacingOccurrences(of: "COMMAND", with: command))
     #expect(
       lines.dropFirst().first?.wholeMatch(
-        of: /detail: (two client connections shared server process \d+|two transactions of one connection ran in server processes \d+ and \d+|with every server session taken, this connection waited for one too)/)
+        of: /detail: (two client connections shared server process \d+|two transactions of one connection ran in server processes \d+ and \d+|with every server session taken, this connection waited for one too|while a second connection held a transaction open, this one waited for a server session: the two share one)/)
         != nil, "\(result.stderr)")
     #expect(lines.last == Self.hint)
   }
@@ -181,6 +181,22 @@ struct PoolerTests {
     let again = try await audiencectlAsync(["migrate", "--url", db.url, "--project", root, "--lock-wait", "5"])
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout.hasPrefix("Nothing to apply: "))
+  }
+
+  @Test("transaction pooling with one server session: refresh and migrate refuse within seconds (the check's second connection holds the only session)")
+  func transactionPoolingOneSession() async throws {
+    let bouncer = try PgBouncer(poolMode: "transaction", poolSize: 1)
+    let db = try TestDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let started = Date()
+    for command in ["refresh", "migrate"] {
+      let result = try await audiencectlAsync([command, "--url", bouncer.url(db.name), "--project", root])
+      expectRefused(result, command)
+      #expect(result.stderr.contains("detail: while a second connection held a transaction open, this one waited for a server session: the two share one"), "\(result.stderr)")
+    }
+    #expect(Date().timeIntervalSince(started) < 60)
+    let direct = try db.connect()
+    #expect(try direct.scalar("select pg_catalog.to_regnamespace('audiencectl') is null", as: Bool.self) == true)
   }
 
   @Test("session pooling (4 sessions): 4 concurrent migrates all succeed, each file applied once; refresh works")
