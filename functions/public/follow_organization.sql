@@ -2,7 +2,8 @@
 -- when the follow is new, false when it already followed.
 -- Callable by admins and owners of p_org_id, and service_role.
 -- Errors: 42501 not an admin of p_org_id (hint); 22023 NULL target or following itself;
--- P0002 unknown target organization.
+-- P0002 unknown target organization (so an admin learns whether an id exists: organizations
+-- are public profiles to their followers, see get_following).
 create or replace function public.follow_organization(p_org_id uuid, p_followed_org_id uuid)
 returns boolean
 language plpgsql
