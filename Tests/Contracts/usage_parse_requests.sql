@@ -71,10 +71,11 @@ select results_eq(
        pg_temp.r('u2', '2026-03-05T10:00:00Z', '{"user_id": "abcdef01-2345-6789-abcd-ef012345678"}'),
        pg_temp.r('u3', '2026-03-05T10:00:00Z', '{"user_id": "abcdef0123456789-abcd-ef0123-456789-"}'),
        pg_temp.r('u4', '2026-03-05T10:00:00Z', jsonb_build_object('team', repeat('é', 64))),
-       pg_temp.r('u5', '2026-03-05T10:00:00Z', jsonb_build_object('team', repeat('é', 65)))
+       pg_temp.r('u5', '2026-03-05T10:00:00Z', jsonb_build_object('team', repeat('é', 65))),
+       pg_temp.r('u6', '2026-03-05T10:00:00Z', '{"user_id": "00000000-0000-0000-0000-000000000000"}')
      ], md5('org:pr-a')::uuid, '2026-03-20 00:00+00') as p order by p.ord $$,
-  $$ values (null::text), ('invalid: user_id'), ('invalid: user_id'), (null), ('too_long: team') $$,
-  'a uuid in any case; hyphens only at 9, 14, 19, 24; 64 characters (not bytes) of team');
+  $$ values (null::text), ('invalid: user_id'), ('invalid: user_id'), (null), ('too_long: team'), ('invalid: user_id') $$,
+  'a uuid in any case; hyphens only at 9, 14, 19, 24; not the nil uuid (the rollups'' "no user"); 64 characters (not bytes) of team');
 
 select results_eq(
   $$ select p.reason, case when p.reason is null then p.cost end, case when p.reason is null then p.baseline_cost end

@@ -20,7 +20,8 @@
 --   missing: request_id | invalid: request_id (1-128 characters);
 --   missing: occurred_at | invalid: occurred_at (RFC 3339) | future: occurred_at (more than
 --   5 minutes ahead of p_now) | invalid: occurred_at (before 2000);
---   invalid: user_id (a uuid); too_long: team|project|feature (at most 64 characters);
+--   invalid: user_id (a uuid other than the nil uuid 00000000-0000-0000-0000-000000000000,
+--   which the rollups keep for requests without a user: omit user_id then); too_long: team|project|feature (at most 64 characters);
 --   erased_user: user_id (a user erased by app.erase_user: app.erased_users);
 --   missing: model | missing: provider | unknown_model: provider/model |
 --   unknown_model: <model_requested> | unknown_model: baseline provider/model;
@@ -148,6 +149,9 @@ as $$
                              and f.user_id collate "C" ~ '^[-0-9A-Fa-f]+$'
                              and pg_catalog.octet_length(pg_catalog.replace(f.user_id, '-', '')) = 32)
                  then 'invalid: user_id'
+               -- the nil uuid is the rollups' key for "no user" (usage.user_days): a request
+               -- without a user omits user_id
+               when f.user_id = '00000000-0000-0000-0000-000000000000' then 'invalid: user_id'
                when pg_catalog.octet_length(f.team) > 64 and pg_catalog.char_length(f.team) > 64 then 'too_long: team'
                when pg_catalog.octet_length(f.project) > 64 and pg_catalog.char_length(f.project) > 64 then 'too_long: project'
                when pg_catalog.octet_length(f.feature) > 64 and pg_catalog.char_length(f.feature) > 64 then 'too_long: feature'
