@@ -77,7 +77,11 @@ begin
            s.rating_sum, s.rating_count
     from firsts as x
     cross join lateral (
+      -- offset 0: a range of the primary key per organization. Pulled up into a join, the
+      -- planner (200 estimated firsts) hashed the whole table for one organization: at 10M
+      -- with a day not refreshed, 57,245 rows read and hashed, 29 ms of the reader's 76 ms.
       select s.* from analytics.profile_daily_stats as s where s.org_id = x.org_id and s.day >= x.first_day
+      offset 0
     ) as s
     where not exists (select 1 from fresh as f where f.org_id = s.org_id and f.day = s.day)
   ),
