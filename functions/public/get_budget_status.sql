@@ -12,7 +12,11 @@
 -- date on which that run rate reaches the amount: active_start + ceil(amount / daily rate)
 -- days - 1, when before active_end; else NULL), and alerts: the thresholds crossed in this
 -- period up to p_as_of, with the day that crossed them and when the alert was written
--- ([{"threshold_pct", "crossed_on", "alerted_at"}], by threshold).
+-- ([{"threshold_pct", "crossed_on", "alerted_at"}], by threshold). An alert is written once,
+-- by the refresh step that first saw the spend over its threshold (usage.apply_budget_alerts),
+-- with the day that crossed it as known then: late requests or a reprice that move the
+-- crossing earlier do not move crossed_on, so for a past p_as_of pct_used can exceed a
+-- threshold whose alert crossed_on is later (or, after a reprice down, lie below one).
 -- Who: analysts and above see every budget; other members the budgets that limit
 -- themselves (scope user). Errors: 42501 not a member.
 create or replace function public.get_budget_status(p_org_id uuid, p_as_of date default null)

@@ -1,7 +1,11 @@
 -- The recommendations of one organization (usage.generate_recommendations), open ones
 -- first, then by estimated monthly saving (largest first, none last) and kind: kind,
 -- title, estimated_monthly_saving (USD per 30 days, computed in SQL), the evidence
--- numbers, status (open, dismissed, applied), created and updated times.
+-- numbers, status (open, dismissed, applied), created and updated times. A recommendation
+-- keeps the evidence and saving of its last generation (usage.generate_recommendations, a
+-- refresh step, rewrites an open one whose candidate still holds, by its dedup key); one whose
+-- condition no longer holds stays open with its last evidence until dismissed or applied
+-- (updated_at: when its content last changed).
 -- Who: analysts and above. Errors: 42501 not a member or below analyst.
 create or replace function public.get_usage_recommendations(p_org_id uuid)
 returns table (id bigint, kind text, title text, estimated_monthly_saving numeric, evidence jsonb, status text,
