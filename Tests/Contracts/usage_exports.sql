@@ -7,7 +7,7 @@
 -- committed, so the fetch must refuse it (55000). The fetch of a committed request is shown
 -- by marking the request as written by an earlier transaction; the real commit and COPY
 -- are exercised by IntegrationTests/UsageExportTests.
-select plan(12);
+select plan(17);
 
 do $$
 begin
@@ -89,5 +89,47 @@ select throws_ok(format('select * from public.fetch_usage_export_days(%s)', (sel
 select throws_ok('select * from public.fetch_usage_export_days(-1)',
                  '42501', 'usage export -1 does not exist or is not in your organizations',
                  'and gets the same answer for a missing one');
+
+-- A late request of the exported local day, logged after the export requests (migration
+-- 1265): the audit rows counted 2 requests and the day rows without it, and the fetches
+-- answer exactly that (before 1265 they answered 3 requests and day 2026-03-29 with 3).
+select tests.clear_authentication();
+insert into usage.model_requests (org_id, request_id, occurred_at, user_id, provider, model, status, output_tokens, cost)
+values (md5('org:ux-berlin')::uuid, 'ux-4', timestamp '2026-03-29 12:00' at time zone 'Europe/Berlin',
+        md5('ux-owner@example.com')::uuid, 'ux-test', 'm', 'ok', 1000, 9);
+select tests.authenticate_as(md5('ux-analyst@example.com')::uuid);
+select results_eq(
+  format('select count(*) from public.fetch_usage_export_requests(%s)', (select export_id from req where grain = 'request')),
+  format('values (%s::bigint)', (select row_count from req where grain = 'request')),
+  'grain request: a request logged after the export request is not answered: the fetch answers the 2 rows its audit row counted');
+select results_eq(
+  format('select day, requests, errors, cost, unpriced, output_tokens, active_users from public.fetch_usage_export_days(%s)',
+         (select export_id from req where grain = 'day')),
+  $$ values (date '2026-03-28', 0::bigint, 0::bigint, 0::numeric, 0::bigint, 0::bigint, 0::bigint),
+            (date '2026-03-29', 2, 1, 0.25, 1, 150, 2),
+            (date '2026-03-30', 1, 0, 1.5, 0, 10, 1) $$,
+  'grain day: the day rows as they were at the request (the late request changes no number)');
+
+-- Erasure covers the kept keys (user_id), and a request erased since is left out.
+select tests.authenticate_as_service_role();
+select ok((select count(*) from app.erase_user(md5('ux-viewer@example.com')::uuid) where table_name = 'private.usage_export_requests') = 1,
+          'erase_user deletes the viewer''s kept request key (private.usage_export_requests, by user_id)');
+select tests.authenticate_as(md5('ux-analyst@example.com')::uuid);
+select results_eq(
+  format('select request_id from public.fetch_usage_export_requests(%s)', (select export_id from req where grain = 'request')),
+  $$ values ('ux-1'::text) $$,
+  'the erased viewer''s request is no longer answered: 1 row, never more than audited');
+
+-- The next request of the organization deletes the kept rows of its expired requests.
+select tests.clear_authentication();
+update usage.exports set expires_at = now() - interval '1 second' where org_id = md5('org:ux-berlin')::uuid;
+select tests.authenticate_as(md5('ux-analyst@example.com')::uuid);
+do $$ begin perform public.request_usage_export(md5('org:ux-berlin')::uuid, '2026-03-30', '2026-03-31', 'request'); end $$;
+select tests.clear_authentication();
+select results_eq(
+  $$ select (select count(*) from private.usage_export_requests where org_id = md5('org:ux-berlin')::uuid),
+            (select count(*) from private.usage_export_days where org_id = md5('org:ux-berlin')::uuid) $$,
+  $$ values (1::bigint, 0::bigint) $$,
+  'a new request deletes the kept rows of the expired ones and keeps its own (1 request of 2026-03-30)');
 
 select * from finish();

@@ -1,8 +1,10 @@
 -- requires: functions/usage/fetchable_export.sql
--- Step 2 of a usage export at grain request: one row per model request of the
--- organization with occurred_at in the local days [from_date, to_date) of a committed
--- request of public.request_usage_export (time zone of the organization), ordered by
--- occurred_at, then request_id. Columns are those of usage.model_requests (cost and baseline_cost unrounded, trailing zeros trimmed,
+-- Step 2 of a usage export at grain request: one row per model request that a committed
+-- request of public.request_usage_export counted (private.usage_export_requests: the
+-- organization's requests with occurred_at in the local days [from_date, to_date) when it
+-- was requested, migration 1265), as it is now, ordered by occurred_at, then request_id:
+-- never more rows than the audit row counted; a request logged after the export request
+-- is not answered, one erased or deleted since is left out. Columns are those of usage.model_requests (cost and baseline_cost unrounded, trailing zeros trimmed,
 -- NULL when unpriced) plus day, the local date of occurred_at. Meant to be streamed:
 -- `copy (select * from public.fetch_usage_export_requests(id)) to stdout` (audiencectl
 -- export usage); the rows are never held by the client.
@@ -35,8 +37,11 @@ begin
          r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens,
          r.latency_ms, r.time_to_first_token_ms, r.status::text, r.error_type, r.rating,
          r.feedback_flag, r.price_id, pg_catalog.trim_scale(r.cost), pg_catalog.trim_scale(r.baseline_cost), r.metadata
-  from usage.model_requests as r
-  where r.org_id = v_export.org_id
+  from private.usage_export_requests as k
+  join usage.model_requests as r
+    on r.org_id = k.org_id and r.request_id = k.request_id and r.occurred_at = k.occurred_at
+  where k.org_id = v_export.org_id and k.export_id = v_export.id
+    and r.org_id = v_export.org_id
     and r.occurred_at >= v_export.from_date::timestamp at time zone v_tz
     and r.occurred_at < v_export.to_date::timestamp at time zone v_tz
   order by r.occurred_at, r.request_id;
@@ -45,4 +50,4 @@ $$;
 revoke execute on function public.fetch_usage_export_requests(bigint) from public, anon;
 grant execute on function public.fetch_usage_export_requests(bigint) to authenticated, service_role;
 comment on function public.fetch_usage_export_requests(bigint) is
-  'Step 2 of a usage export at grain request: the model requests of the local days of a committed public.request_usage_export request (columns of usage.model_requests plus the local day), ordered by occurred_at, request_id. The requester (analyst+) and service_role; 42501 alike for a missing and another user''s request; 55000 not committed yet, expired, other grain.';
+  'Step 2 of a usage export at grain request: the model requests that a committed public.request_usage_export request counted (kept with its audit row; as they are now, never one logged later) (columns of usage.model_requests plus the local day), ordered by occurred_at, request_id. The requester (analyst+) and service_role; 42501 alike for a missing and another user''s request; 55000 not committed yet, expired, other grain.';
