@@ -2,7 +2,7 @@
 -- self-service upgrade (public.request_account_upgrade, public.review_account_upgrade).
 -- Fixtures: uma and una are plain users, ven a venue, adv an ad_account, ada a platform
 -- admin; nop has no profile.
-select plan(30);
+select plan(33);
 
 do $$
 begin
@@ -155,5 +155,46 @@ select results_eq(
      where p.user_id = md5('una@upg.test')::uuid $$,
   $$ values ('user'::app.account_type, null::uuid) $$,
   'a rejected request leaves the profile a user; reviewed_by is NULL for service_role');
+
+-- A merge over the limit (migration 1260: 16384 bytes): profile and request each hold about
+-- 10 KB of business info, each within the limit, their merge is not. Approval refuses it
+-- with 54000, the sizes and a hint (not the table's 23514 with the whole profile row as
+-- detail), and changes nothing.
+select tests.clear_authentication();
+select tests.create_user('big@upg.test');
+insert into app.profiles (user_id, display_name, business_info)
+values (md5('big@upg.test')::uuid, 'Big', jsonb_build_object('notes', repeat('a', 10000)));
+select tests.authenticate_as(md5('big@upg.test')::uuid);
+create temp table big_req as
+select request_id from public.request_account_upgrade('artist', jsonb_build_object('business_name', 'Big', 'more', repeat('b', 10000)));
+grant select on big_req to public;
+create function pg_temp.review_error(p_id uuid) returns text[] language plpgsql as $f$
+declare v_state text; v_message text; v_detail text; v_hint text;
+begin
+  perform public.review_account_upgrade(p_id, true);
+  return null;
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail,
+                          v_hint = pg_exception_hint;
+  return array[v_state, v_message, v_detail, v_hint];
+end $f$;
+select tests.authenticate_as(md5('ada@upg.test')::uuid);
+create temp table big_error as select pg_temp.review_error((select request_id from big_req)) as e;
+select is((select e[1] || ': ' || e[2] from big_error),
+          format('54000: approving account upgrade request %s would make the profile''s business info 20049 bytes; at most 16384 are allowed',
+                 (select request_id from big_req)),
+          'approving a merge of 10 KB over 10 KB: 54000 with the merged size and the limit (was 23514 check_profiles_business_info_size)');
+select ok((select e[3] = 'The profile has 10013 bytes of business info, the request 10036; the request''s keys are merged over the profile''s.'
+                  and e[4] like 'A profile holds at most 16384 bytes of business info%reject the request%shrink%'
+                  and strpos(e[2] || e[3] || e[4], 'aaaaaaaaaa') = 0 and strpos(e[2] || e[3] || e[4], 'bbbbbbbbbb') = 0
+           from big_error),
+          'its detail gives the two sizes, its hint the limit and what to do; none of them shows the business info');
+select tests.clear_authentication();
+select results_eq(
+  $$ select r.status, p.account_type, octet_length(p.business_info::text)
+     from app.account_upgrade_requests as r join app.profiles as p on p.user_id = r.user_id
+     where r.user_id = md5('big@upg.test')::uuid $$,
+  $$ values ('pending'::app.upgrade_status, 'user'::app.account_type, 10013) $$,
+  'the refused approval changes nothing: the request stays pending, the profile a user with its 10013 bytes');
 
 select * from finish();
