@@ -6,7 +6,7 @@
 -- adm-b 7 / 3. Orders: 06-01 EUR 1000, EUR 500 (refunded: excluded), USD 250.
 -- Expected differences: organizations +2 each day; active organizations +1, +2, +0;
 -- events +10, +12, +0; active users +4, +5, +0; revenue 06-01 EUR +1000, USD +250.
-select plan(11);
+select plan(13);
 
 select tests.create_user('ada@adm.test');
 select tests.create_user('owner@adm.test');
@@ -84,5 +84,24 @@ select throws_ok($$ select * from public.get_admin_overview('2031-06-01', '2031-
 select tests.authenticate_as(md5('ada@adm.test')::uuid);
 select throws_ok($$ insert into app.admin_access_log (user_id, function, arguments) values (auth.uid(), 'x', '{}') $$,
                  '42501', null, 'even an admin cannot write the audit trail directly');
+
+-- Erasing an admin keeps the audit of what they read, as the export audits keep theirs
+-- (migration 1266): the row stays with user_id NULL (it was deleted). A second admin, erased.
+select tests.clear_authentication();
+select tests.create_user('eda@adm.test');
+insert into app.profiles (user_id, display_name, account_type) values (md5('eda@adm.test')::uuid, 'Eda', 'admin');
+select tests.authenticate_as(md5('eda@adm.test')::uuid);
+select count(*) from public.get_admin_overview('2031-06-02', '2031-06-03');
+select tests.authenticate_as_service_role();
+select results_eq(
+  $$ select table_name, rows from app.erase_user(md5('eda@adm.test')::uuid) where table_name = 'app.admin_access_log' $$,
+  $$ values ('app.admin_access_log'::text, 1::bigint) $$,
+  'erase_user counts the erased admin''s audit row of app.admin_access_log (its user_id set to NULL)');
+select tests.clear_authentication();
+select results_eq(
+  $$ select user_id, function, arguments from app.admin_access_log
+     where arguments = '{"p_from": "2031-06-02", "p_to": "2031-06-03"}'::jsonb $$,
+  $$ values (null::uuid, 'public.get_admin_overview'::text, '{"p_from": "2031-06-02", "p_to": "2031-06-03"}'::jsonb) $$,
+  'the audit row of the erased admin''s read is kept, with user_id NULL: which RPC, which arguments (was deleted)');
 
 select * from finish();

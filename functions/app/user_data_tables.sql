@@ -21,6 +21,9 @@
 --   a uuid column ending in _by, or any other uuid column with a foreign key to
 --   auth.users: the reference ($7 = the user id); it is set to NULL (the row is kept)
 --                                        -> null_columns
+--   user_id of an audit trail that outlives accounts (app.admin_access_log, migration
+--   1266): a reference like exported_by of the export audits (set to NULL, the row is
+--   kept), not the row's owner -> null_columns, no predicate
 -- level orders tables children first: a table referenced (by a foreign key) by another
 -- listed table comes after it, so that deletes are counted where they happen rather
 -- than vanish in cascades.
@@ -42,6 +45,10 @@ as $$
       -- the suppression list of erased ids: written by app.erase_user after the erasure
       and c.oid is distinct from pg_catalog.to_regclass('app.erased_users')
   ),
+  audits as (
+    -- audit trails whose user_id names who acted, kept when that user is erased (1266)
+    select pg_catalog.to_regclass('app.admin_access_log')::oid as oid
+  ),
   cols as (
     select a.attrelid as oid, a.attname::text as name, a.atttypid::pg_catalog.regtype::text as type, a.attnotnull as not_null
     from pg_catalog.pg_attribute as a
@@ -59,6 +66,7 @@ as $$
     select t.oid, pg_catalog.format('%I.%I', t.nspname, t.relname) as table_name,
            pg_catalog.array_to_string(pg_catalog.array_remove(array[
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'user_id' and c.type = 'uuid')
+                   and t.oid not in (select a.oid from audits as a where a.oid is not null)
                   then 't.user_id in (select pg_catalog.unnest($1))' end,
              case when exists (select 1 from cols as c where c.oid = t.oid and c.name = 'org_id' and c.type = 'uuid')
                    and exists (select 1 from cols as c where c.oid = t.oid and c.name = 'visitor_id' and c.type = 'text')
@@ -84,8 +92,10 @@ as $$
                 from cols as c where c.oid = t.oid and c.name in ('email', 'contact') and c.type = 'text')
            ]::text[], null), ' or ') as predicate,
            array(select c.name from cols as c
-                  where c.oid = t.oid and c.type = 'uuid' and not c.not_null and c.name <> 'user_id'
-                    and (c.name like '%\_by' or exists (select 1 from refs as r where r.oid = t.oid and r.name = c.name))
+                  where c.oid = t.oid and c.type = 'uuid' and not c.not_null
+                    and ((c.name <> 'user_id'
+                          and (c.name like '%\_by' or exists (select 1 from refs as r where r.oid = t.oid and r.name = c.name)))
+                         or (c.name = 'user_id' and t.oid in (select a.oid from audits as a where a.oid is not null)))
                   order by c.name) as null_columns
     from tabs as t
   ),
@@ -111,4 +121,4 @@ as $$
 $$;
 revoke execute on function app.user_data_tables() from public, anon, authenticated;
 comment on function app.user_data_tables() is
-  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key (text or uuid), dimension+key and scope+scope_value of ''user'', email/contact, *_by and other references to auth.users), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';
+  'Tables that can hold data about a person (catalog-driven: user_id, org_id+visitor_id, org_id+subject, org_id+visitor_key (text or uuid), dimension+key and scope+scope_value of ''user'', email/contact, *_by and other references to auth.users, user_id of app.admin_access_log), with the predicate selecting one person''s rows, children first. Internal helper of app.erase_user / app.export_user_data.';
