@@ -10,7 +10,7 @@
 -- the removed-order marker its deletion wrote for the customers rollup, orders_removed 1);
 -- subscribers 2 (dev1 and the e-mail); experiment events 1; assignments 2;
 -- experiments 1 (created_by set to NULL); auth.users 1.
-select plan(23);
+select plan(26);
 select tests.reset_retention_horizon();  -- fixture in past months: see _support/00_tests_helpers.sql
 
 select tests.create_privacy_fixture();
@@ -111,6 +111,20 @@ select is(public.log_events(jsonb_build_array(jsonb_build_object(
             'org_id', md5('org:era')::uuid, 'event_type', 'page_view', 'visitor_id', 'dev9', 'occurred_at', '2025-04-02T10:00:00Z',
             'user_id', md5('fan@era.test')::uuid))) -> 'rejected',
           '[{"index": 0, "reason": "erased_user: user_id"}]'::jsonb, 'a late event of the erased user is rejected');
+-- Orders have no RPC (the back end inserts them): the table rejects them itself.
+select throws_ok(
+  $$ insert into audience.orders (org_id, user_id, occurred_at, amount_cents, currency, kind)
+     values (md5('org:era')::uuid, md5('fan@era.test')::uuid, '2025-04-02 11:00+00', 1000, 'EUR', 'purchase') $$,
+  '23514', format('erased_user: user_id (user %s was erased; their orders are not stored)', md5('fan@era.test')::uuid),
+  'a late order of the erased user inserted by service_role is rejected (it rebuilt their customer row)');
+select lives_ok(
+  $$ insert into audience.orders (org_id, external_ref, occurred_at, amount_cents, currency, kind)
+     values (md5('org:era')::uuid, 'era-anonymous', '2025-04-02 11:00+00', 500, 'EUR', 'tip') $$,
+  'an order without user id is stored');
+select throws_ok(
+  $$ update audience.orders set user_id = md5('fan@era.test')::uuid
+     where org_id = md5('org:era')::uuid and external_ref = 'era-anonymous' $$,
+  '23514', null, 'and cannot be given to the erased user afterwards');
 select tests.clear_authentication();
 insert into analytics.events (org_id, occurred_at, event_type, visitor_id, user_id)
 values (md5('org:era')::uuid, '2025-04-02 10:00+00', 'page_view', 'dev9', md5('fan@era.test')::uuid);
