@@ -86,7 +86,7 @@ select throws_ok($$ insert into app.admin_access_log (user_id, function, argumen
                  '42501', null, 'even an admin cannot write the audit trail directly');
 
 -- Erasing an admin keeps the audit of what they read, as the export audits keep theirs
--- (migration 1266): the row stays with user_id NULL (it was deleted). A second admin, erased.
+-- (migration 1265): the row stays with user_id NULL (it was deleted). A second admin, erased.
 select tests.clear_authentication();
 select tests.create_user('eda@adm.test');
 insert into app.profiles (user_id, display_name, account_type) values (md5('eda@adm.test')::uuid, 'Eda', 'admin');

@@ -91,8 +91,8 @@ select throws_ok('select * from public.fetch_usage_export_days(-1)',
                  'and gets the same answer for a missing one');
 
 -- A late request of the exported local day, logged after the export requests (migration
--- 1265): the audit rows counted 2 requests and the day rows without it, and the fetches
--- answer exactly that (before 1265 they answered 3 requests and day 2026-03-29 with 3).
+-- 1264): the audit rows counted 2 requests and the day rows without it, and the fetches
+-- answer exactly that (before 1264 they answered 3 requests and day 2026-03-29 with 3).
 select tests.clear_authentication();
 insert into usage.model_requests (org_id, request_id, occurred_at, user_id, provider, model, status, output_tokens, cost)
 values (md5('org:ux-berlin')::uuid, 'ux-4', timestamp '2026-03-29 12:00' at time zone 'Europe/Berlin',

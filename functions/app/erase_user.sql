@@ -18,7 +18,7 @@
 --   * rows whose email / contact is the user's e-mail address (subscribers);
 --   * references by *_by columns or other foreign keys to auth.users (segments.created_by,
 --     segment_exports.exported_by, experiments.created_by...) and the user_id of the admins'
---     audit trail app.admin_access_log (migration 1266) are set to NULL, the row is kept
+--     audit trail app.admin_access_log (migration 1265) are set to NULL, the row is kept
 --     (counted as rows of that table);
 --   * finally auth.users itself (1 row; 0 when erasing an erased user again), and the id
 --     goes to app.erased_users (a suppression list: the id and the time, nothing else), so

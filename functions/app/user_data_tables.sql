@@ -22,7 +22,7 @@
 --   auth.users: the reference ($7 = the user id); it is set to NULL (the row is kept)
 --                                        -> null_columns
 --   user_id of an audit trail that outlives accounts (app.admin_access_log, migration
---   1266): a reference like exported_by of the export audits (set to NULL, the row is
+--   1265): a reference like exported_by of the export audits (set to NULL, the row is
 --   kept), not the row's owner -> null_columns, no predicate
 -- level orders tables children first: a table referenced (by a foreign key) by another
 -- listed table comes after it, so that deletes are counted where they happen rather
@@ -46,7 +46,7 @@ as $$
       and c.oid is distinct from pg_catalog.to_regclass('app.erased_users')
   ),
   audits as (
-    -- audit trails whose user_id names who acted, kept when that user is erased (1266)
+    -- audit trails whose user_id names who acted, kept when that user is erased (1265)
     select pg_catalog.to_regclass('app.admin_access_log')::oid as oid
   ),
   cols as (

@@ -2,7 +2,7 @@
 -- Step 2 of a usage export at grain day: one row per local day of [from_date, to_date) of a
 -- committed request of public.request_usage_export (every day, zeros included), as the
 -- request computed them from the raw requests (private.usage_export_days, written with its
--- audit row, migration 1265: a request logged after the export request changes no number):
+-- audit row, migration 1264: a request logged after the export request changes no number):
 -- requests; errors (status error or timeout); cost (sum of the priced requests' cost,
 -- unrounded, trailing zeros trimmed; 0 with none); unpriced (requests with cost NULL);
 -- input, output, cached input and cache write tokens; active_users (distinct non-NULL

@@ -2,7 +2,7 @@
 -- Step 2 of a usage export at grain request: one row per model request that a committed
 -- request of public.request_usage_export counted (private.usage_export_requests: the
 -- organization's requests with occurred_at in the local days [from_date, to_date) when it
--- was requested, migration 1265), as it is now, ordered by occurred_at, then request_id:
+-- was requested, migration 1264), as it is now, ordered by occurred_at, then request_id:
 -- never more rows than the audit row counted; a request logged after the export request
 -- is not answered, one erased or deleted since is left out. Columns are those of usage.model_requests (cost and baseline_cost unrounded, trailing zeros trimmed,
 -- NULL when unpriced) plus day, the local date of occurred_at. Meant to be streamed:

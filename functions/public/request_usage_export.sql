@@ -7,7 +7,7 @@
 -- rollback can never erase the audit of rows that left the database.
 -- Rows: grain request = the organization's model requests with occurred_at in the period;
 -- grain day = every local day of the period (zeros included).
--- What the audit row counts is kept with it, in the same statement (migration 1265), and is
+-- What the audit row counts is kept with it, in the same statement (migration 1264), and is
 -- all that a fetch answers: grain request, the requests' keys and user ids
 -- (private.usage_export_requests; the fetch answers those requests as they are then, never
 -- a request logged later); grain day, the day rows as they are now (private.usage_export_days).
@@ -40,7 +40,7 @@ begin
       using errcode = '22023', hint = 'Use request (one row per model request) or day (one row per local day).';
   end if;
   select o.timezone into v_tz from app.organizations as o where o.id = p_org_id;
-  -- Snapshots of expired requests of the organization: nothing fetches them any more (1265).
+  -- Snapshots of expired requests of the organization: nothing fetches them any more (1264).
   delete from private.usage_export_requests as k
   using usage.exports as x
   where k.org_id = p_org_id and x.org_id = k.org_id and x.id = k.export_id and x.expires_at <= pg_catalog.now();
@@ -48,7 +48,7 @@ begin
   using usage.exports as x
   where k.org_id = p_org_id and x.org_id = k.org_id and x.id = k.export_id and x.expires_at <= pg_catalog.now();
   -- The audit row and what it counts, in one statement (one snapshot of usage.model_requests):
-  -- the fetch answers these rows and no others (1265).
+  -- the fetch answers these rows and no others (1264).
   if p_grain = 'day' then
     with a as (
       select (r.occurred_at at time zone v_tz)::date as day,

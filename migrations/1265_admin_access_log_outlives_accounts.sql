@@ -1,4 +1,4 @@
--- 1266: the audit trail of platform admins' cross-organization reads outlives their accounts,
+-- 1265: the audit trail of platform admins' cross-organization reads outlives their accounts,
 -- as the export audits do (audience.segment_exports.exported_by, usage.exports.exported_by):
 -- app.erase_user deleted an erased admin's rows of app.admin_access_log (its user_id was
 -- taken for data about the admin), so erasing an admin erased the record of what they read.
@@ -12,4 +12,4 @@ alter table app.admin_access_log alter column user_id drop not null;
 comment on column app.admin_access_log.user_id is
   'auth.uid() of the platform admin who called the RPC; set to NULL when that user is erased (app.erase_user keeps the row). No foreign key: the audit outlives accounts.';
 comment on table app.admin_access_log is
-  'Audit trail of cross-organization analytics read by platform admins (view_all_analytics): who, which RPC, with which arguments, when. Append-only: written by those RPCs (SECURITY DEFINER), never updated, except that erasing the admin sets user_id to NULL and keeps the row (migration 1266); readable by platform admins and service_role.';
+  'Audit trail of cross-organization analytics read by platform admins (view_all_analytics): who, which RPC, with which arguments, when. Append-only: written by those RPCs (SECURITY DEFINER), never updated, except that erasing the admin sets user_id to NULL and keeps the row (migration 1265); readable by platform admins and service_role.';

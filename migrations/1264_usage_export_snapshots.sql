@@ -1,4 +1,4 @@
--- 1265: a usage export answers exactly what its audit row counted, as segment exports do
+-- 1264: a usage export answers exactly what its audit row counted, as segment exports do
 -- since 1263. The request (public.request_usage_export) counted the model requests of the
 -- period then, but each fetch (public.fetch_usage_export_requests / _days) read
 -- usage.model_requests again: a late request of the period logged between the two made an
@@ -26,7 +26,7 @@ create table private.usage_export_requests (
     references usage.exports (org_id, id) on delete cascade
 );
 comment on table private.usage_export_requests is
-  'The model requests (keys, with their user_id) each usage export request at grain request counted, written with its audit row; public.fetch_usage_export_requests answers only these (migration 1265).';
+  'The model requests (keys, with their user_id) each usage export request at grain request counted, written with its audit row; public.fetch_usage_export_requests answers only these (migration 1264).';
 
 create table private.usage_export_days (
   org_id              uuid    not null,
@@ -46,6 +46,6 @@ create table private.usage_export_days (
     references usage.exports (org_id, id) on delete cascade
 );
 comment on table private.usage_export_days is
-  'The day rows of each usage export request at grain day as they were at the request (no identifier), written with its audit row; public.fetch_usage_export_days answers these (migration 1265).';
+  'The day rows of each usage export request at grain day as they were at the request (no identifier), written with its audit row; public.fetch_usage_export_days answers these (migration 1264).';
 
 revoke all on table private.usage_export_requests, private.usage_export_days from public;
