@@ -49,6 +49,19 @@ enum Interruption {
     + "back: it stores only the missing lines (the others count as already stored)."
   static let interrupted = "interrupted: the step did not finish (its session ended, or its statement was cancelled)"
 
+  /// A refresh cut off while private.mv_slow ran (its session lost): status 1, the step and
+  /// the cause named, the rerun hint.
+  static func expectCutOff(_ cut: CLIResult) {
+    #expect(cut.status == 1)
+    let lines = cut.stderr.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2, "\(cut.stderr)")
+    #expect(
+      lines.first?.wholeMatch(
+        of: /error: refresh run \d+ stopped while step private.mv_slow was running: the server connection was lost \((57P01|08006): .+\)/) != nil,
+      "\(cut.stderr)")
+    #expect(lines.last == refreshHint)
+  }
+
   /// The log rows of private.mv_slow: "finished error" per run, oldest first.
   static func slowSteps(_ connection: Connection) throws -> [String] {
     try connection.query(
@@ -90,14 +103,7 @@ struct InterruptionTests {
     #expect(try await waitUntil(timeout: 120) { try Interruption.slowSteps(observer) == ["false -"] })
     try await restart()
     let cut = try await refreshing.finish()
-    #expect(cut.status == 1)
-    let lines = cut.stderr.split(separator: "\n").map(String.init)
-    #expect(lines.count == 2, "\(cut.stderr)")
-    #expect(
-      lines.first?.wholeMatch(
-        of: /error: refresh run \d+ stopped while step private.mv_slow was running: the server connection was lost \((57P01|08006): .+\)/) != nil,
-      "\(cut.stderr)")
-    #expect(lines.last == Interruption.refreshHint)
+    Interruption.expectCutOff(cut)
     observer = try Connection(.url(url))
     // The steps before it stay committed; the step itself is left unfinished until the next run.
     #expect(try observer.scalar("select count(*)::int from private.refresh_log where finished_at is not null and error is null", as: Int.self)! >= 1)
