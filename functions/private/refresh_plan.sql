@@ -7,15 +7,16 @@
 --     (level 1: private.analyze_grown_partitions);
 --   phase 1: every registered rollup (private.rollups, applied by private.apply_rollup) at
 --     its dependency level (private.rollups_in_order), the audience rollups
---     (private.refresh_audience_rollups: they read raw events only) at level 0; then each
+--     (private.refresh_audience_rollups) and the insight aggregates
+--     (insights.refresh_aggregates: insights.refresh_all_aggregates) at level 0 (both read
+--     raw events and their own tables only); then each
 --     materialized view at level 100 + its depth (a view reading another comes after it):
 --     CONCURRENTLY when it is populated and has a unique index; with p_views_max_age and no
 --     p_only, private.mv_cohort_retention through private.refresh_mv_cohort_retention (only
 --     when that old or a local week began since);
 --   phase 2: private.refresh_kpi_benchmarks (level -1, reads the audience rollups), then
 --     audience.update_customers (level 0: the sweep after the customers rollup);
---   phase 4: insights.refresh_aggregates (insights.refresh_all_aggregates), then
---     usage.detect_anomalies (the complete hours of the last 2 days), then
+--   phase 4: usage.detect_anomalies (the complete hours of the last 2 days), then
 --     usage.generate_recommendations (organizations with requests in the last 30 days);
 --   phase 5: analytics.apply_retention (analytics.apply_retention_due(90): 90 days, once per
 --     UTC day, after every rollup that must cover what it drops).
@@ -82,7 +83,8 @@ as $$
     select 2, -1, 'private.refresh_kpi_benchmarks', 'select private.refresh_kpi_benchmarks()'
      where pg_catalog.to_regproc('private.refresh_kpi_benchmarks') is not null
     union all
-    select 4, 0, 'insights.refresh_aggregates',
+    -- the insight aggregates: from raw events and their own tables only, beside the level-0 rollups
+    select 1, 0, 'insights.refresh_aggregates',
            'select pg_catalog.count(*) from insights.refresh_all_aggregates()'
      where pg_catalog.to_regproc('insights.refresh_all_aggregates') is not null
     union all

@@ -4,13 +4,14 @@
 -- Refreshes everything derived, step by step, each step committed on its own and logged
 -- in private.refresh_log (private.run_refresh_step), in the order of private.refresh_plan:
 -- partitions ahead, the statistics of partitions that grew since their last ANALYZE, every
--- registered rollup in dependency order with the audience rollups, every materialized view
+-- registered rollup in dependency order with the audience rollups and the insight
+-- aggregates (insights.refresh_aggregates, every organization), every materialized view
 -- in dependency order (CONCURRENTLY when it is populated and has a unique index; with
 -- p_views_max_age, the frequent job of `schedule install --every` below an hour,
 -- private.mv_cohort_retention only when it is that old or a local week began since:
 -- private.refresh_mv_cohort_retention; a run naming it with p_only refreshes it regardless),
--- the KPI benchmarks and the customers' sweep, insights.refresh_aggregates for every
--- organization, the usage steps usage.detect_anomalies and usage.generate_recommendations,
+-- the KPI benchmarks and the customers' sweep, the usage steps usage.detect_anomalies and
+-- usage.generate_recommendations,
 -- and last the retention of raw events (analytics.apply_retention_due(90), once per UTC
 -- day, after the rollups that must cover what it drops). The steps of a group of the plan
 -- run in name order here; `audiencectl refresh --jobs N` runs them at once, in N sessions.
