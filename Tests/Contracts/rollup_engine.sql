@@ -27,7 +27,7 @@
 --   s3 2030-02-01 12:00  v2 02-02 08:00    s4 2030-02-01 13:00  v3 02-01 12:59 (exactly at W1)
 --   s5 2030-02-02 09:00  v1 02-01 20:00 (late)    s6 2030-02-03 09:00  v2 02-02 10:00
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(77);
+select plan(80);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -410,5 +410,15 @@ select lives_ok($$ select private.register_rollup('tests.toy_sums', 'analytics.e
 select is((select watermark::text || ', ' || (select count(*) from tests.toy_sums) || ' rows' from private.rollups where name = 'tests.toy_sums'),
           '-infinity, 0 rows',
           'becoming combinable while the source holds a row received after the watermark resets the rollup (rebuilt by the next apply)');
+
+-- The refresh plan and its step procedure (private.refresh_plan, private.run_refresh_step).
+select is((select string_agg(step, ', ' order by phase, level, step) from private.refresh_plan() where phase = 0),
+          'analytics.ensure_partitions, private.analyze_grown_partitions',
+          'the plan opens with partitions, then the statistics of grown partitions');
+select is((select phase::text || '/' || level::text from private.refresh_plan(null, 'insights.refresh_aggregates')),
+          '1/0', 'the insight aggregates run beside the level-0 rollups');
+select throws_ok($$ call private.run_refresh_step(1, 'tests.step', 'select 1') $$, '55000',
+                 'refresh step tests.step of run 1 outside a refresh run: no session holds the refresh lock',
+                 'a step outside a refresh run (no session holds the refresh lock) is refused before it logs anything');
 
 select * from finish();
