@@ -129,6 +129,9 @@ public struct ContractRunner: Sendable {
     if !result.passed {
       _ = try? connection.execute("rollback")
       rolledBack = true
+      // A failing contract's own `#` lines before its first assertion (its diag() of the state
+      // it ran in), then the transactions open beside it.
+      result.problems += stream.comments.filter { !$0.hasPrefix("Looks like") }
       result.problems += Self.otherTransactions(connection)
     }
     result.durationMs = started.duration(to: .now).milliseconds
