@@ -675,10 +675,10 @@ select set_eq(
             ('usage.budget_alerts'), ('usage.anomalies'), ('usage.recommendations'), ('usage.reprice_runs'),
             ('usage.exports'), ('usage.prices'), ('usage.request_retractions'), ('private.audience_touch_retractions'),
             -- the stored requests' ids, kept by triggers (a key, not a rollup); the customers
-            -- a segment export request matched, the requests and day rows a usage export
-            -- request counted (their audits' snapshots)
+            -- a segment export request matched, the requests, day rows and insights a usage
+            -- export request counted (their audits' snapshots)
             ('usage.model_request_ids'), ('private.segment_export_members'),
-            ('private.usage_export_requests'), ('private.usage_export_days'),
+            ('private.usage_export_requests'), ('private.usage_export_days'), ('private.usage_export_insights'),
             -- recomputed whole by every refresh (not maintained); compared through get_audience_cohorts
             ('private.mv_cohort_retention') $$,
   'every other table with org_id in the derived schemas is a source, a setting or bookkeeping');

@@ -5,10 +5,14 @@
 -- * record 'anomaly': usage.anomalies with bucket_start in the local days [from_date,
 --   to_date); kind = the metric, scope, bucket_start, severity, status, value (the
 --   observed value), evidence (median, MAD, z-score and the rest of the stored snapshot);
--- * record 'recommendation': usage.recommendations open now or created in the period;
+-- * record 'recommendation': usage.recommendations open at the request or created in the period;
 --   kind, title, status, estimated_monthly_saving, evidence.
 -- The numbers are the stored rows' (computed in SQL by the detection and rule steps), never
 -- recomputed or rephrased here. Columns a record does not have are NULL.
+-- As of the request, like the export's rows: the request kept these rows
+-- (private.usage_export_insights, migration 1266), so a status changed, an anomaly detected
+-- or a recommendation created since does not change what the export answers, and every
+-- fetch of one export answers the same.
 -- Callable by the requester (analyst or above) and service_role (any request).
 -- Errors: those of usage.fetchable_export (42501 alike for a missing request and another
 -- user's, 55000 not committed yet / expired, 22023 NULL id); 55000 when the export was
@@ -25,33 +29,20 @@ set search_path = ''
 as $$
 declare
   v_export usage.exports := usage.fetchable_export(p_export_id, (select e.grain from usage.exports as e where e.id = p_export_id));
-  v_tz     text;
 begin
   if not v_export.include_insights then
     raise exception 'usage export % was requested without insights', p_export_id
       using errcode = '55000', hint = 'Request the export with p_include_insights => true (audiencectl export usage --include-insights).';
   end if;
-  select o.timezone into v_tz from app.organizations as o where o.id = v_export.org_id;
   return query
-  select 'anomaly'::text, a.id, a.metric::text, a.scope::text, a.bucket_start, a.severity::text, a.status::text, null::text,
-         a.value, null::numeric,
-         a.evidence || pg_catalog.jsonb_build_object('median', a.median, 'mad', a.mad, 'z_score', a.z_score)
-  from usage.anomalies as a
-  where a.org_id = v_export.org_id
-    and a.bucket_start >= v_export.from_date::timestamp at time zone v_tz
-    and a.bucket_start < v_export.to_date::timestamp at time zone v_tz
-  union all
-  select 'recommendation', r.id, r.kind::text, null, null, null, r.status::text, r.title, null,
-         r.estimated_monthly_saving, r.evidence
-  from usage.recommendations as r
-  where r.org_id = v_export.org_id
-    and (r.status = 'open'
-         or (r.created_at >= v_export.from_date::timestamp at time zone v_tz
-             and r.created_at < v_export.to_date::timestamp at time zone v_tz))
+  select i.record collate "default", i.id, i.kind collate "default", i.scope collate "default", i.bucket_start,
+         i.severity collate "default", i.status collate "default", i.title, i.value, i.estimated_monthly_saving, i.evidence
+  from private.usage_export_insights as i
+  where i.org_id = v_export.org_id and i.export_id = v_export.id
   order by 1, 5, 4, 2;
 end;
 $$;
 revoke execute on function public.fetch_usage_export_insights(bigint) from public, anon;
 grant execute on function public.fetch_usage_export_insights(bigint) to authenticated, service_role;
 comment on function public.fetch_usage_export_insights(bigint) is
-  'Step 2 of a usage export with insights: the organization''s stored anomalies of the period and its recommendations (open, or created in the period), as stored. The requester (analyst+) or service_role; after the request committed. 42501; 55000 not committed, expired or requested without insights; 22023 NULL id.';
+  'Step 2 of a usage export with insights: the organization''s stored anomalies of the period and its recommendations (open at the request, or created in the period), as they were at the request. The requester (analyst+) or service_role; after the request committed. 42501; 55000 not committed, expired or requested without insights; 22023 NULL id.';

@@ -13,7 +13,8 @@
 -- a request logged later); grain day, the day rows as they are now (private.usage_export_days).
 -- The organization's rows of expired requests are deleted first.
 -- With p_include_insights the export also answers the stored anomalies and recommendations
--- of the period (public.fetch_usage_export_insights; recorded in the audit row).
+-- of the period (public.fetch_usage_export_insights; recorded in the audit row), as they are
+-- at the request: kept in private.usage_export_insights in this transaction (migration 1266).
 -- Callable by analysts and above, and service_role.
 -- 42501: not signed in, not a member or below analyst; 22023: bad period (analytics.check_period:
 -- both dates, p_to after p_from, at most 366 days), unknown grain.
@@ -45,6 +46,9 @@ begin
   using usage.exports as x
   where k.org_id = p_org_id and x.org_id = k.org_id and x.id = k.export_id and x.expires_at <= pg_catalog.now();
   delete from private.usage_export_days as k
+  using usage.exports as x
+  where k.org_id = p_org_id and x.org_id = k.org_id and x.id = k.export_id and x.expires_at <= pg_catalog.now();
+  delete from private.usage_export_insights as k
   using usage.exports as x
   where k.org_id = p_org_id and x.org_id = k.org_id and x.id = k.export_id and x.expires_at <= pg_catalog.now();
   -- The audit row and what it counts, in one statement (one snapshot of usage.model_requests):
@@ -114,10 +118,31 @@ begin
     )
     select e.id, e.row_count into v_id, v_rows from e;
   end if;
+  -- The insights it answers, as they are now (1266): the period's anomalies (bucket_start in
+  -- its local days) and the recommendations open now or created in the period.
+  if p_include_insights then
+    insert into private.usage_export_insights as s
+      (org_id, export_id, record, id, kind, scope, bucket_start, severity, status, title, value,
+       estimated_monthly_saving, evidence)
+    select p_org_id, v_id, 'anomaly', a.id, a.metric, a.scope, a.bucket_start, a.severity, a.status, null, a.value, null,
+           a.evidence || pg_catalog.jsonb_build_object('median', a.median, 'mad', a.mad, 'z_score', a.z_score)
+    from usage.anomalies as a
+    where a.org_id = p_org_id
+      and a.bucket_start >= p_from::timestamp at time zone v_tz
+      and a.bucket_start < p_to::timestamp at time zone v_tz
+    union all
+    select p_org_id, v_id, 'recommendation', r.id, r.kind, null, null, null, r.status, r.title, null,
+           r.estimated_monthly_saving, r.evidence
+    from usage.recommendations as r
+    where r.org_id = p_org_id
+      and (r.status = 'open'
+           or (r.created_at >= p_from::timestamp at time zone v_tz
+               and r.created_at < p_to::timestamp at time zone v_tz));
+  end if;
   return query select v_id, v_rows, v_expires;
 end;
 $$;
 revoke execute on function public.request_usage_export(uuid, date, date, text, boolean) from public, anon;
 grant execute on function public.request_usage_export(uuid, date, date, text, boolean) to authenticated, service_role;
 comment on function public.request_usage_export(uuid, date, date, text, boolean) is
-  'Step 1 of a usage export: writes the audit row (usage.exports: who, when, organization, local days [p_from, p_to), grain request or day, rows now, whether stored insights are included), keeps what it counted (the requests'' keys, or the day rows: the fetch answers those only) and returns (export_id, row_count, expires_at = now + 1 hour). Commit, then fetch with public.fetch_usage_export_requests or public.fetch_usage_export_days. Analysts and above, service_role; 42501; 22023 bad period or grain.';
+  'Step 1 of a usage export: writes the audit row (usage.exports: who, when, organization, local days [p_from, p_to), grain request or day, rows now, whether stored insights are included), keeps what it counted (the requests'' keys, or the day rows, and with insights the anomalies and recommendations as they are: the fetch answers those only) and returns (export_id, row_count, expires_at = now + 1 hour). Commit, then fetch with public.fetch_usage_export_requests or public.fetch_usage_export_days. Analysts and above, service_role; 42501; 22023 bad period or grain.';
