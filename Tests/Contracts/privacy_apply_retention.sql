@@ -61,12 +61,13 @@ select tests.clear_authentication();
 -- When M1 is kept (a failure below), say why: the rollups' lowest watermark against this
 -- transaction's start (when a1..a3 were received), and every other session of this database
 -- with a transaction open (the safe bound, private.received_upper_bound, stays below its
--- start); verify prints these lines for a failing contract.
+-- start; never their query text, which may hold a secret); verify prints these lines for a
+-- failing contract.
 select diag(pg_catalog.format('M1 kept: lowest rollup watermark %s, this transaction began %s; the wait for other sessions'' transactions begun in the minute before it: %s; other transactions now: %s',
                               (select pg_catalog.min(r.watermark) from private.rollups as r), now(),
                               coalesce(pg_catalog.current_setting('tests.earlier_transactions', true), 'not checked'),
-                              coalesce((select pg_catalog.string_agg(pg_catalog.format('pid %s %s %L since %s (%s): %s',
-                                          a.pid, a.backend_type, a.application_name, a.xact_start, a.state, pg_catalog.left(a.query, 120)), '; ')
+                              coalesce((select pg_catalog.string_agg(pg_catalog.format('pid %s %s %L since %s (%s)',
+                                          a.pid, a.backend_type, a.application_name, a.xact_start, a.state), '; ')
                                         from pg_catalog.pg_stat_activity as a
                                         where a.datname = pg_catalog.current_database() and a.pid <> pg_catalog.pg_backend_pid()
                                           and a.xact_start is not null), 'none')))
