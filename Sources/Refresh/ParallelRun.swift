@@ -2,7 +2,10 @@
 // after the other, the steps of a group at once in N sessions. Each step is the same
 // procedure as in a sequential run (private.run_refresh_step: logged, committed, a failing
 // step logged and the run going on); the first session holds the run's locks
-// (private.begin_refresh) and runs steps too.
+// (private.begin_refresh) and runs steps too; the others join the run
+// (private.join_refresh), so a step runs only while the first session holds the refresh lock.
+// A session that cannot be opened (a pooler with every server session taken) leaves the run
+// to the others: the run is not cut short for it, and the report says how many ran it.
 import Foundation
 import PostgresClient
 
@@ -20,9 +23,10 @@ struct ParallelRun: Sendable {
 
   /// Runs every step; throws the error of a session that lost its connection or had its
   /// statement cancelled (the other sessions finish their step, no step starts after it).
-  func run(_ connection: Connection, waitSeconds: Int, viewsMaxAge: String) throws {
+  /// Returns what the report notes: the sessions that could not be opened.
+  func run(_ connection: Connection, waitSeconds: Int, viewsMaxAge: String) throws -> [String] {
     try connection.execute("select private.begin_refresh(\(runId)::bigint, \(waitSeconds)::int)")
-    defer { _ = try? connection.execute("select private.end_refresh()") }
+    defer { _ = try? connection.execute("select private.end_refresh(\(runId)::bigint)") }
     // Within a group, the steps that took longest in their last logged run start first.
     let steps = try connection.query(
       """
@@ -39,14 +43,20 @@ struct ParallelRun: Sendable {
     }
     let queue = StepQueue(steps)
     let runId = runId
+    let unopened = Unopened()
     let helpers = startHelperSessions(
       jobs - 1,
       open: { [openSession] in
         let session = try openSession()
-        try Self.prepare(session)
+        do {
+          try Self.prepare(session, runId: runId)
+        } catch {
+          session.close()
+          throw error
+        }
         return session
       },
-      failed: { queue.fail(nil, $0) }
+      failed: { unopened.add($0) }
     ) { session in
       Self.work(queue, runId: runId, on: session)
     }
@@ -62,14 +72,26 @@ struct ParallelRun: Sendable {
       }
       throw error
     }
+    let errors = unopened.errors
+    guard let first = errors.first else { return [] }
+    let reason = (first as? RefreshError)?.message ?? (first as? PostgresError)?.firstLine ?? String(describing: first)
+    return ["\(errors.count) of the \(jobs - 1) extra sessions of --jobs \(jobs) could not be opened (\(reason)): "
+      + "the run used \(jobs - errors.count) session\(jobs - errors.count == 1 ? "" : "s")"]
   }
 
-  /// A helper session set up as the first one is: its own session (no transaction pooler),
-  /// stopped on the server when this process dies, no statement_timeout.
-  static func prepare(_ session: Connection) throws {
+  /// A helper session set up as the first one is: a server session of its own within 5 s
+  /// (a session pooler with every session taken lets the connection log in, then keeps its
+  /// first statement waiting: so the opener sends none, e.g. no DateStyle), no transaction
+  /// pooler, stopped on the server when this process dies, no statement_timeout, the
+  /// DateStyle of Connection; then it joins the run.
+  static func prepare(_ session: Connection, runId: Int) throws {
+    guard try session.query(unsafeText: "set datestyle to 'ISO, MDY'", within: 5) != nil else {
+      throw RefreshError(message: "no server session within 5 s", hint: nil, lockTimeout: false)
+    }
     try session.requireOwnSession(for: "refresh")
     try session.abortWhenClientGone()
     try session.execute("set statement_timeout = 0")
+    try session.execute("select private.join_refresh(\(runId)::bigint)")
   }
 
   /// Runs the steps the queue hands out until it has none left or a step's session failed.
@@ -134,4 +156,12 @@ final class StepQueue: @unchecked Sendable {
     condition.broadcast()
     condition.unlock()
   }
+}
+
+/// The errors of the sessions that could not be opened.
+final class Unopened: @unchecked Sendable {
+  private let lock = NSLock()
+  private var list: [any Error] = []
+  var errors: [any Error] { lock.withLock { list } }
+  func add(_ error: any Error) { lock.withLock { list.append(error) } }
 }

@@ -16,6 +16,8 @@ public struct RefreshReport: Sendable, Equatable, Codable {
   public var runId: Int
   public var steps: [RefreshStep]
   public var durationMs: Int
+  /// What the run did differently from what was asked (e.g. fewer sessions than --jobs).
+  public var notes: [String] = []
   public var failed: Bool { steps.contains { $0.error != nil || $0.durationMs == nil } }
 
   public var rendered: String {
@@ -29,6 +31,7 @@ public struct RefreshReport: Sendable, Equatable, Codable {
         lines.append("  ok   \(name) \(step.durationMs.map { "\($0) ms" } ?? "did not finish")")
       }
     }
+    lines += notes.map { "  note: \($0)" }
     let failures = steps.filter { $0.error != nil }.count
     lines.append(
       failed
@@ -75,12 +78,13 @@ public struct Refresher: Sendable {
     defer { _ = try? connection.execute("reset statement_timeout") }
     let runId = try connection.scalar("select pg_catalog.nextval('private.refresh_run_id')::bigint", as: Int.self) ?? 0
     let maxAge = viewsMaxAgeMinutes.map { "interval '\($0) minutes'" } ?? "null"
+    var notes: [String] = []
     do {
       _ = connection.takeNotices()
       if jobs > 1, only == nil, let openSession,
         try connection.scalar("select pg_catalog.to_regproc('private.refresh_plan') is not null", as: Bool.self) == true
       {
-        try ParallelRun(runId: runId, jobs: jobs, openSession: openSession)
+        notes = try ParallelRun(runId: runId, jobs: jobs, openSession: openSession)
           .run(connection, waitSeconds: waitSeconds, viewsMaxAge: maxAge)
       } else {
         try connection.execute("call private.run_refresh(\(runId)::bigint, \(only), \(waitSeconds)::int, \(unsafeSQL: maxAge))")
@@ -102,7 +106,7 @@ public struct Refresher: Sendable {
         step: try row.decode("step"), durationMs: try row.decode("duration_ms", as: Int?.self),
         error: try row.decode("error", as: String?.self))
     }
-    return RefreshReport(runId: runId, steps: steps, durationMs: started.duration(to: .now).milliseconds)
+    return RefreshReport(runId: runId, steps: steps, durationMs: started.duration(to: .now).milliseconds, notes: notes)
   }
 }
 

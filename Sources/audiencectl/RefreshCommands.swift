@@ -22,7 +22,7 @@ extension AudienceCtl {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
-      guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+      guard (1...32).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 32 (sessions at once)") }
       if let viewsMaxAge, RefreshPeriod.minutes(viewsMaxAge) == nil {
         throw ValidationError("--views-max-age \(viewsMaxAge): give whole minutes or hours, e.g. 60m or 1h")
       }
@@ -35,7 +35,7 @@ extension AudienceCtl {
           let target = try ConnectionResolver.target(for: connection.source, projectDirectory: connection.projectValue.root)
           return try Refresher().refresh(
             Connection(target), only: only, waitSeconds: wait, viewsMaxAgeMinutes: viewsMaxAge.flatMap(RefreshPeriod.minutes),
-            jobs: jobs, openSession: { try Connection(target) })
+            jobs: jobs, openSession: { try Connection(target, connectTimeout: 5, setDateStyle: false) })
         }
       } catch let error as RefreshError {
         printError(error.description)

@@ -27,7 +27,7 @@
 --   s3 2030-02-01 12:00  v2 02-02 08:00    s4 2030-02-01 13:00  v3 02-01 12:59 (exactly at W1)
 --   s5 2030-02-02 09:00  v1 02-01 20:00 (late)    s6 2030-02-03 09:00  v2 02-02 10:00
 -- Events are dated 2030 and received in 2030: no real watermark can be past them.
-select plan(80);
+select plan(82);
 
 select tests.create_user('owner@engine.test');
 select tests.create_org('engine', md5('owner@engine.test')::uuid);
@@ -418,7 +418,12 @@ select is((select string_agg(step, ', ' order by phase, level, step) from privat
 select is((select phase::text || '/' || level::text from private.refresh_plan(null, 'insights.refresh_aggregates')),
           '1/0', 'the insight aggregates run beside the level-0 rollups');
 select throws_ok($$ call private.run_refresh_step(1, 'tests.step', 'select 1') $$, '55000',
-                 'refresh step tests.step of run 1 outside a refresh run: no session holds the refresh lock',
+                 'refresh step tests.step of run 1 outside a live refresh run: this session has not joined it, or its first session no longer holds the refresh lock',
                  'a step outside a refresh run (no session holds the refresh lock) is refused before it logs anything');
+select throws_ok($$ select private.join_refresh(1) $$, '55000',
+                 'refresh run 1 is not running: no session holds the refresh lock for it',
+                 'a session cannot join a run that is not running');
+select is((select count(*) from pg_catalog.pg_locks where pid = pg_catalog.pg_backend_pid() and locktype = 'advisory' and classid = 1920229733),
+          0::bigint, 'and the refused join leaves no lock of the run behind');
 
 select * from finish();

@@ -199,6 +199,29 @@ struct PoolerTests {
     #expect(try direct.scalar("select pg_catalog.to_regnamespace('audiencectl') is null", as: Bool.self) == true)
   }
 
+  @Test("session pooling with one server session: refresh --jobs 2 runs every step in its one session and says the other could not be opened")
+  func sessionPoolingOneSessionJobs() async throws {
+    let bouncer = try PgBouncer(poolMode: "session", poolSize: 1)
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let result = try await audiencectlAsync(
+      ["refresh", "--url", bouncer.url(db.name), "--project", TestEnvironment.packageRoot.path, "--jobs", "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stdout.contains(
+        "  note: 1 of the 1 extra sessions of --jobs 2 could not be opened (no server session within 5 s): the run used 1 session\n"),
+      "\(result.stdout)")
+    let direct = try db.connect()
+    let planned = try direct.scalar("select count(*)::int from private.refresh_plan()", as: Int.self) ?? -1
+    let logged = try direct.query(
+      """
+      select count(*)::int as steps, count(*) filter (where finished_at is not null and error is null)::int as ok
+      from private.refresh_log where run_id = (select max(run_id) from private.refresh_log)
+      """
+    ).rows.map { [try $0.decode("steps", as: Int.self), try $0.decode("ok", as: Int.self)] }
+    #expect(logged == [[planned, planned]])
+  }
+
   @Test("session pooling (4 sessions): 4 concurrent migrates all succeed, each file applied once; refresh works")
   func sessionPooling() async throws {
     let bouncer = try PgBouncer(poolMode: "session")

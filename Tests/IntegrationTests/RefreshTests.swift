@@ -242,6 +242,51 @@ struct RefreshTests {
     #expect(try Interruption.slowSteps(connection) == ["false \(Interruption.interrupted)", "true -"])
   }
 
+  @Test("a session of a run whose first session ended takes no further step, and a new run waits for it (55P03 at once without --wait)")
+  func orphanedRunSession() throws {
+    let db = try migratedDatabase()
+    defer { db.drop() }
+    let first = try db.connect()
+    let helper = try db.connect()
+    let next = try db.connect()
+    try first.execute("select private.begin_refresh(9001, 0)")
+    try helper.execute("select private.join_refresh(9001)")
+    try helper.execute("call private.run_refresh_step(9001, 'tests.one', 'select 1')")
+    // A session that did not join is refused, and so is one joining a run that is not running.
+    #expect(throws: PostgresError.self) { try next.execute("call private.run_refresh_step(9001, 'tests.other', 'select 1')") }
+    #expect(throws: PostgresError.self) { try next.execute("select private.join_refresh(9003)") }
+    // The run's first session ends (a killed client); the helper's session is still there.
+    first.close()
+    #expect(
+      try eventually(timeout: 10) {
+        try next.scalar("select not exists (select 1 from pg_locks where locktype = 'advisory' and objsubid = 1)", as: Bool.self) == true
+      })
+    do {
+      try next.execute("select private.begin_refresh(9002, 0)")
+      Issue.record("a new run began while a session of run 9001 was left")
+    } catch let error as PostgresError {
+      #expect(error.code.rawValue == "55P03")
+      #expect(error.message == "a step of refresh run 9001 is still running in another session (its run's first session ended)")
+    }
+    do {
+      try helper.execute("call private.run_refresh_step(9001, 'tests.two', 'select 1')")
+      Issue.record("a session of an ended run took a step")
+    } catch let error as PostgresError {
+      #expect(error.code.rawValue == "55000")
+    }
+    helper.close()
+    #expect(
+      try eventually(timeout: 10) {
+        try next.scalar("select not exists (select 1 from pg_locks where locktype = 'advisory' and classid = 1920229733)", as: Bool.self) == true
+      })
+    try next.execute("select private.begin_refresh(9002, 0)")
+    try next.execute("select private.end_refresh(9002)")
+    #expect(
+      try next.query("select step from private.refresh_log where run_id = 9001 order by id").rows.map { try $0.decode("step", as: String.self) }
+        == ["tests.one"])
+    #expect(try next.scalar("select count(*)::int from pg_locks where pid = pg_backend_pid() and locktype = 'advisory'", as: Int.self) == 0)
+  }
+
   @Test("a second refresh does not stack: it exits with 4, or waits with --wait")
   func overlappingRuns() throws {
     let db = try migratedDatabase()

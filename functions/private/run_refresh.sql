@@ -46,7 +46,7 @@ begin
     v_steps := v_steps + 1;
     call private.run_refresh_step(p_run_id, v_step.step, v_step.sql);
   end loop;
-  perform private.end_refresh();
+  perform private.end_refresh(p_run_id);
   if p_only is not null and v_steps = 0 then
     raise exception 'no refresh step is named %', p_only
       using errcode = '22023', hint = 'name a registered rollup or a materialized view (schema.name), analytics.ensure_partitions, private.analyze_grown_partitions, audience.update_customers, private.refresh_audience_rollups, private.refresh_kpi_benchmarks, insights.refresh_aggregates, usage.detect_anomalies or usage.generate_recommendations';
