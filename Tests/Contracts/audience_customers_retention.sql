@@ -32,18 +32,32 @@
 -- (its first event pseudonymized by C2's run, not by C1's, the first whose cutoff lies
 -- after it: the row may not count what C1's run pseudonymized), t5 (a score of 100 with 13 sessions left), t8 (late), t9 (no
 -- stored row) recomputed; t7 late (its stored row from the new event on).
-select plan(11);
+select plan(13);
 
 -- A run appends its cutoff and covered bound (every rollup's watermark after its applies)
--- to the run history.
-create temp table ret_history as select s.run_cutoffs, s.run_covered_upto from analytics.retention_state as s where s.id = 1;
+-- to the run history. The cutoff never moves back: on a database whose retention ran with
+-- fewer days, a run of 3650 days keeps the last cutoff.
+create temp table ret_history as select s.run_cutoffs, s.run_covered_upto, s.last_cutoff from analytics.retention_state as s where s.id = 1;
 select count(*) from analytics.apply_retention(3650);
 select results_eq(
-  $$ select s.run_cutoffs = h.run_cutoffs || ((date_trunc('day', now() at time zone 'UTC') - interval '3650 days') at time zone 'UTC'),
-            s.run_covered_upto = h.run_covered_upto || (select min(r.watermark) from private.rollups as r)
+  $$ select s.run_cutoffs = h.run_cutoffs || greatest((date_trunc('day', now() at time zone 'UTC') - interval '3650 days') at time zone 'UTC', h.last_cutoff),
+            s.run_covered_upto = h.run_covered_upto || (select min(r.watermark) from private.rollups as r),
+            s.last_cutoff = greatest((date_trunc('day', now() at time zone 'UTC') - interval '3650 days') at time zone 'UTC', h.last_cutoff)
      from analytics.retention_state as s, ret_history as h where s.id = 1 $$,
-  $$ values (true, true) $$,
-  'analytics.apply_retention appends its cutoff and its covered bound (the lowest watermark) to the run history');
+  $$ values (true, true, true) $$,
+  'analytics.apply_retention appends its cutoff and its covered bound (the lowest watermark) to the run history; the cutoff is never earlier than the last');
+-- A manual run with fewer days (a cutoff 89 days back, later than the 90-day one) today:
+-- the scheduled run does nothing today, and tomorrow's keeps that cutoff.
+update analytics.retention_state
+   set last_cutoff = (date_trunc('day', now() at time zone 'UTC') - interval '89 days') at time zone 'UTC', last_run_at = now()
+ where id = 1;
+select is((select count(*) from analytics.apply_retention_due(90)), 0::bigint,
+          'after a run of 89 days today, the scheduled 90-day run does nothing today');
+update analytics.retention_state set last_run_at = now() - interval '1 day' where id = 1;
+select count(*) from analytics.apply_retention_due(90);
+select is((select last_cutoff from analytics.retention_state where id = 1),
+          (date_trunc('day', now() at time zone 'UTC') - interval '89 days') at time zone 'UTC',
+          'the next day''s 90-day run keeps the 89-day cutoff: it never moves back');
 
 select tests.create_user('owner@cust-ret.test');
 select tests.create_org('cust-ret', md5('owner@cust-ret.test')::uuid);

@@ -120,10 +120,15 @@ struct RefreshTests {
     #expect(try connection.scalar("select to_regclass('analytics.events_p2001_03') is null", as: Bool.self) == true)
     #expect(try connection.scalar("select last_cutoff = (date_trunc('day', now() at time zone 'UTC') - interval '90 days') at time zone 'UTC' from analytics.retention_state", as: Bool.self) == true)
     #expect(try connection.scalar("select events from analytics.org_daily_stats where org_id = '00000000-0000-4000-8000-00000000e002' and day = '2001-03-10'", as: Int.self) == 1)
-    // The same day again: the step runs and does nothing (no scan of old events).
-    try connection.execute("update analytics.retention_state set last_run_at = '2001-01-01Z'")
+    // The same UTC day again: the step runs and does nothing (no scan of old events).
+    try connection.execute("update analytics.retention_state set last_run_at = date_trunc('day', now() at time zone 'UTC') at time zone 'UTC'")
     #expect(try refresh(db, ["--only", "analytics.apply_retention"]).status == 0)
-    #expect(try connection.scalar("select last_run_at = '2001-01-01Z' from analytics.retention_state", as: Bool.self) == true)
+    #expect(try connection.scalar(
+      "select last_run_at = date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' from analytics.retention_state", as: Bool.self) == true)
+    // A run of an earlier UTC day with the same cutoff: the step runs again (late events before the cutoff).
+    try connection.execute("update analytics.retention_state set last_run_at = now() - interval '1 day'")
+    #expect(try refresh(db, ["--only", "analytics.apply_retention"]).status == 0)
+    #expect(try connection.scalar("select last_run_at > now() - interval '1 hour' from analytics.retention_state", as: Bool.self) == true)
   }
 
   @Test("refresh analyzes an event partition that grew by more than half since its statistics, before the rollups")

@@ -60,6 +60,11 @@
 --    first: it waits for a refresh of the aggregates in progress, whose results it then
 --    sees and deletes, and holds off the next until it commits, so no result is stored
 --    from events read before this run.
+-- The cutoff never moves back: it is the later of now - p_raw_days (UTC midnight) and the
+-- last run's (analytics.retention_state.last_cutoff). A run with more days than an earlier
+-- one (90 after a manual 78) keeps the earlier cutoff, since what that run pseudonymized
+-- and deleted before it cannot come back, and the readers take every day from the last
+-- cutoff on as exact.
 -- Finally analytics.retention_state: last_run_at, last_cutoff, and the run appended to the
 -- run history (run_cutoffs, run_covered_upto: the cutoff, and the received_at bound below
 -- which step 2 pseudonymized), which audience.compute_customers reads.
@@ -91,6 +96,8 @@ begin
   end if;
   v_cutoff := (pg_catalog.date_trunc('day', pg_catalog.now() at time zone 'UTC') - pg_catalog.make_interval(days => p_raw_days))
               at time zone 'UTC';
+  -- The cutoff never moves back (see the header): an earlier run with fewer days went further.
+  select greatest(v_cutoff, s.last_cutoff) into v_cutoff from analytics.retention_state as s where s.id = 1;
 
   -- 4's lock first (see the header): the stored insight aggregates' writers take it in share mode.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.insight_aggregates'), 0);
