@@ -1,0 +1,12 @@
+-- audiencectl:no-transaction
+-- 1267: drop the (org_id, day) index of private.audience_sessions (0050). No reader looks
+-- sessions up by day: public.get_audience_paths reads a visitor's sessions by the primary
+-- key (org_id, visitor_key, started_at) and the converted ones by the partial index
+-- (org_id, started_at) where purchased_at is not null; private.refresh_audience_rollups
+-- reads and deletes a visitor's sessions by the primary key, an organization built in
+-- full by org_id (a prefix of the primary key, as private.delete_organization_rollups
+-- and the erasure of a user); analytics.apply_retention deletes by started_at (a scan).
+-- One index fewer for every session that refresh_audience_rollups writes (509,005 from
+-- empty at 1M events; BENCHMARKS.md).
+-- Lock-safe: dropped CONCURRENTLY (writes go on); rerunnable (IF EXISTS).
+drop index concurrently if exists private.index_audience_sessions_on_org_id_day;
