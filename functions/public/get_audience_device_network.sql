@@ -5,7 +5,7 @@
 -- Device type x network type of one organization for the local days [p_from, p_to):
 -- sessions, conversion and page load, with an alert where a combination converts far
 -- below the best one. Callable by members (viewer or above) and service_role.
--- Definitions (see public.get_audience_overview for days, bots, visitors, orders and retention):
+-- Definitions (see public.get_audience_overview for days, bots, visitors, orders and retention and erasure):
 --   * device_type / network_type as reported by the events, '(unknown)' when absent;
 --   * visitors: distinct visitors with an event on the combination (a visitor who used
 --     two combinations counts in both); sessions: sessions that started on it;

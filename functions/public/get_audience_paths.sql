@@ -4,7 +4,7 @@
 -- The most common journeys to a purchase of one organization in the local days
 -- [p_from, p_to): ordered sequences of event types within a session that end in a
 -- purchase. Callable by members (viewer or above) and service_role.
--- Definitions (see public.get_audience_overview for days, bots, visitors and retention):
+-- Definitions (see public.get_audience_overview for days, bots, visitors and retention and erasure):
 --   * a session is a visitor's run of events with no gap of 30 minutes or more; only
 --     sessions that start in the period are counted, with their events in the period;
 --   * a session's steps are its event types in time order with consecutive repeats
