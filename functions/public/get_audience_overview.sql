@@ -34,12 +34,12 @@
 --     events, which ingestion accepts as it accepts a backfill, likewise), a purchase
 --     session that began before the cutoff is not a path, and a recount from the raw
 --     events kept (their pseudonymous visitors) differs (README, "Derived data");
---   * erasure (app.erase_user; this reader, acquisition, device and network, the KPI cards
---     and series, paths): the day counts, device sums and session prefixes stored before
---     an erasure are aggregates without identifiers and keep the erased person's visits,
---     sessions and paths, as app.erase_user states; a recount from the raw events, which
---     lost that person's events, is lower by them on those days. Days recomputed after the
---     erasure (a late event, a rebuild) no longer count them.
+--   * erasure (app.erase_user; this reader, device and network, paths): the day counts,
+--     device sums and session prefixes stored before an erasure are aggregates without
+--     identifiers and keep the erased person's visits, sessions and paths, as
+--     app.erase_user states; a recount from the raw events, which lost that person's
+--     events, is lower by them on those days. Days recomputed after the erasure (a late
+--     event, a rebuild) no longer count them.
 -- Reads the audience rollups (private.audience_day_recency, migration 1210;
 -- audience_visitor_days, audience_device_days, migrations/0050) for the days they reflect and analytics.events
 -- for the others (private.audience_touched: today, late events; every day before the
