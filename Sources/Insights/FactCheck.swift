@@ -27,7 +27,10 @@
 //    fact to the decimals written (never more decimals than the fact's own): a plain
 //    number a count, days, hour or amount; `41%` a percent; `13 pp` / `13 percentage
 //    points` percentage points; `1.4x` / `1.4 times` a ratio; `21:00` / `9 pm` an hour.
-//    No arithmetic: no ratio, share or difference that is not a fact of its own.
+//    No arithmetic: no ratio, share or difference that is not a fact of its own; so two
+//    numbers joined by a slash (`95/95`) fail whatever they are. A number is read with its
+//    sign (``NumberMention``): `-84%` or `rose to -183` writes -84 or -183, a fact only where
+//    the fact itself is negative (a growth written as a fall fails here).
 // 8. Metrics. A word claiming a metric (revenue, tips, subscribers, unsubscribes,
 //    followers, streams, views, visits, clicks, tickets, orders, engagement, conversion)
 //    fails unless the candidate measures it: its fact ids and what they measure, or its
@@ -81,6 +84,9 @@ public struct FactCheck: Sendable {
     }
     if let currency = foreignCurrency(in: masked) { return FactViolation("names the currency \(currency), which is not this insight's") }
     if let word = Self.numberWord(in: masked) { return FactViolation("writes the number word \"\(word)\"; numbers must be facts") }
+    if let ratio = Self.writtenRatio(in: masked) {
+      return FactViolation("writes \(ratio), a ratio of two numbers that is not one of this insight's facts")
+    }
     for mention in NumberMention.scan(masked) where !isFact(mention) {
       return FactViolation("writes \(mention.text), which is not one of this insight's facts")
     }
@@ -371,6 +377,14 @@ public struct FactCheck: Sendable {
 
   // MARK: numbers
 
+  /// Two numbers joined by a slash (`95/95`, `145 / 103`, `41%/2`): a ratio or a share the
+  /// facts do not state as such (rule 7), or nil.
+  static func writtenRatio(in text: String) -> String? {
+    guard let match = text.firstMatch(of: /[0-9](?:[.,]?[0-9])*%?[ \u{00A0}]*[\/\u{2215}\u{2044}][ \u{00A0}]*[\-\u{2212}\u{2013}]?[0-9](?:[.,]?[0-9])*%?/)
+    else { return nil }
+    return String(match.output)
+  }
+
   func isFact(_ mention: NumberMention) -> Bool { !matchingFacts(mention).isEmpty }
 
   /// The facts `mention` writes (rule 7); a figure with a scale (`1.2k`) is at least 1 and
@@ -383,7 +397,7 @@ public struct FactCheck: Sendable {
     case .percentagePoints: units = [.percentagePoints]
     case .multiplier: units = [.ratio]
     case .clock(let minute, let pm):
-      guard minute == 0 else { return [] }
+      guard minute == 0, !mention.negative else { return [] }
       guard mention.value < 25 else { return [] }
       var hours: Set<Int> = [Int(mention.value)]
       if let pm { hours = [Int(mention.value) % 12 + (pm ? 12 : 0)] }
@@ -395,6 +409,8 @@ public struct FactCheck: Sendable {
     if mention.scale > 1, mention.value < 1 { return [] }
     return candidate.facts.filter { fact in
       guard units.contains(fact.unit), let value = fact.number, mention.decimals - extra <= fact.decimals else { return false }
+      // The sign as written: `-84%` is a fact of -84, never of 84 (nor `84%` of -84).
+      guard (value < 0) == mention.negative else { return false }
       if mention.scale > 1, abs(abs(value) - mention.value * mention.scale) > 0.05 * abs(value) { return false }
       let factor = pow(10, Double(mention.decimals))
       return Self.roundHalfUp(abs(value) / mention.scale * factor) == Self.roundHalfUp(mention.value * factor)

@@ -5,7 +5,11 @@
 //   only before exactly three digits (`3,5` is the numbers 3 and 5). A trailing full stop is
 //   punctuation (`grew 41.` is 41).
 // - Its precision is the number of decimals written: `41` has 0, `41.0` and `41.5` have 1.
-// - Signs are ignored (`-12%` and `12%` are both 12): the direction of a change is in the words.
+// - A sign is read: a minus written immediately before the digits (`-`, U+2212 `−`, an en dash
+//   `–` or another dash used as one) makes the number negative (`-84%`, `at −183`, `(–16)`),
+//   unless the dash follows a digit or `%` (a range or a date: `10-20`, `2026-05-01`, `10%-20%`).
+//   A negative number is the fact only where the fact itself is negative (FactCheck), so
+//   "at -84%" does not state a growth of 84 %.
 // - Digits glued to letters are numbers too (`mp3` holds 3, `Q3` holds 3): a text may hold no
 //   digit that is not a fact (names of the candidate itself are masked before reading).
 //   `x3` and `×3` are the multiplier 3.
@@ -36,15 +40,18 @@ public struct NumberMention: Sendable, Hashable, CustomStringConvertible {
   public var text: String
   /// The written figure without separators, sign or scale: `1,234` → 1234, `1.2k` → 1.2.
   public var value: Double
+  /// Whether a minus sign was written immediately before it (`-84%`): the number is `-value`.
+  public var negative: Bool
   /// Decimals written (the precision).
   public var decimals: Int
   /// 1, 1,000 (`k`, thousand) or 1,000,000 (`M`, million).
   public var scale: Double
   public var kind: Kind
 
-  public init(text: String, value: Double, decimals: Int, scale: Double = 1, kind: Kind) {
+  public init(text: String, value: Double, decimals: Int, scale: Double = 1, kind: Kind, negative: Bool = false) {
     self.text = text
     self.value = value
+    self.negative = negative
     self.decimals = decimals
     self.scale = scale
     self.kind = kind
@@ -64,6 +71,8 @@ struct NumberScanner {
   private let chars: [Character]
   private var index = 0
   private var found: [NumberMention] = []
+  /// Where the number being read starts with its sign (its first digit when it has none).
+  private var signed = 0
 
   init(_ text: String) { chars = Array(text) }
 
@@ -91,6 +100,20 @@ struct NumberScanner {
 
   private static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
 
+  /// Characters that are a minus sign when written immediately before digits: the hyphen-minus,
+  /// the minus sign, and the dashes a text may use as one (hyphen, non-breaking hyphen, figure
+  /// dash, en dash, em dash, small and full-width hyphen-minus).
+  static let minusSigns: Set<Character> = ["-", "\u{2212}", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"]
+
+  /// Where the number starting at `position` begins with its sign: the index of a minus sign
+  /// written immediately before it, unless that dash follows a digit or `%` (a range or a date:
+  /// `10-20`, `2026-05-01`, `10%-20%`); else `position`.
+  private func signStart(_ position: Int) -> Int {
+    guard position > 0, Self.minusSigns.contains(chars[position - 1]) else { return position }
+    if position > 1, Self.isDigit(chars[position - 2]) || chars[position - 2] == "%" { return position }
+    return position - 1
+  }
+
   private func digits(from position: Int) -> Int {
     var end = position
     while end < chars.count, Self.isDigit(chars[end]) { end += 1 }
@@ -112,6 +135,7 @@ struct NumberScanner {
 
   private mutating func readNumber(multiplierPrefix: Bool = false) {
     let start = index
+    signed = multiplierPrefix ? start : signStart(start)
     var end = index + digits(from: index)
     var written = String(chars[start..<end])
     var grouped = false
@@ -220,9 +244,10 @@ struct NumberScanner {
   }
 
   private mutating func emit(_ start: Int, _ end: Int, value: Double, decimals: Int, scale: Double = 1, kind: NumberMention.Kind) {
-    var text = String(chars[start..<end])
+    let negative = signed < start
+    var text = String(chars[(negative ? signed : start)..<end])
     while text.hasSuffix(".") { text.removeLast() }
-    found.append(NumberMention(text: text, value: value, decimals: decimals, scale: scale, kind: kind))
+    found.append(NumberMention(text: text, value: value, decimals: decimals, scale: scale, kind: kind, negative: negative))
     index = end
   }
 }

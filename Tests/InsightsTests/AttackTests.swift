@@ -117,6 +117,15 @@ struct AttackTests {
     ("injected city: your revenue tripled", injected,
      entry(injected, title: "Your revenue tripled", description: "Link clicks from {city} reached {clicks}."),
      "title writes the number word \"tripled\"; numbers must be facts"),
+    // A growth stated as a fall with a minus sign, and a ratio of two facts (the auditor's D1).
+    ("at -{growth_pct}%", berlin, entry(berlin, title: "Link clicks from {city} at -{growth_pct}%", description: "Link clicks from {city} rose."),
+     "title writes -41%, which is not one of this insight's facts"),
+    ("rose to -{clicks}", berlin, entry(berlin, title: "Berlin link clicks up", description: "Link clicks from {city} rose to -{clicks}."),
+     "description writes -145, which is not one of this insight's facts"),
+    ("-{fans} fans", warsawGap, entry(warsawGap, title: "-{fans} fans in {city}", description: "Fans in {city} engaged with you."),
+     "title writes -142, which is not one of this insight's facts"),
+    ("{clicks}/{clicks}", berlin, entry(berlin, title: "{clicks}/{clicks} link clicks", description: "Link clicks from {city} rose."),
+     "title writes 145/145, a ratio of two numbers that is not one of this insight's facts"),
   ]
 
   @Test("each attack is stored as its template with the reason; facts only are stored as written", arguments: Wire.allCases)

@@ -81,6 +81,23 @@ struct FactCheckTests {
     ("Berlin up {growth_pct%", "has a stray brace"),
     ("Key sk-test-0123456789abcdef", "contains something shaped like an API key or token"),
     ("Authorization: Bearer abcdefghijklmnop", "contains something shaped like an API key or token"),
+    // A sign written before a fact (the auditor's D1): a growth stated as a fall.
+    ("Link clicks from {city} at -{growth_pct}%", "writes -41%, which is not one of this insight's facts"),
+    ("Link clicks from {city} rose to -{clicks}", "writes -145, which is not one of this insight's facts"),
+    ("-{clicks} link clicks", "writes -145, which is not one of this insight's facts"),
+    ("Berlin at \u{2212}41%", "writes \u{2212}41%, which is not one of this insight's facts"),
+    ("Berlin at \u{2013}41%", "writes \u{2013}41%, which is not one of this insight's facts"),
+    ("Berlin clicks (-42)", "writes -42, which is not one of this insight's facts"),
+    ("Berlin clicks up-41%", "writes -41%, which is not one of this insight's facts"),
+    // Two facts joined by a slash: a ratio no fact states.
+    ("{clicks}/{clicks} link clicks", "writes 145/145, a ratio of two numbers that is not one of this insight's facts"),
+    ("Berlin: 145 / 103 link clicks", "writes 145 / 103, a ratio of two numbers that is not one of this insight's facts"),
+    ("Berlin: {growth_pct}%/{clicks_ratio}", "writes 41%/1.4, a ratio of two numbers that is not one of this insight's facts"),
+    // Dashes that are not signs: ranges, word separators, a spaced dash.
+    ("Berlin link clicks: {previous_clicks}-{clicks} in {period_days} days", nil),
+    ("Berlin link clicks up 41% over a 30-day stretch", nil),
+    ("Berlin link-in-bio clicks up 41% - 145 in 30 days", nil),
+    ("Berlin link clicks up 41% \u{2013} 145 in 30 days", nil),
   ]
 
   @Test("each text passes or fails for exactly the stated reason", arguments: cases)
@@ -205,6 +222,40 @@ struct FactCheckTests {
         NumberMention(text: "4", value: 4, decimals: 0, kind: .multiplier),
         NumberMention(text: "3", value: 3, decimals: 0, kind: .plain),
       ])
+  }
+
+  @Test("a minus written immediately before digits is read as the number's sign; a dash after a digit or % is a range")
+  func signs() {
+    #expect(
+      NumberMention.scan("at -84%, \u{2212}16, (\u{2013}3), up-5, 10-20, 2026-05-01, 10%-20%, 30-day, a - 7") == [
+        NumberMention(text: "-84%", value: 84, decimals: 0, kind: .percent, negative: true),
+        NumberMention(text: "\u{2212}16", value: 16, decimals: 0, kind: .plain, negative: true),
+        NumberMention(text: "\u{2013}3", value: 3, decimals: 0, kind: .plain, negative: true),
+        NumberMention(text: "-5", value: 5, decimals: 0, kind: .plain, negative: true),
+        NumberMention(text: "10", value: 10, decimals: 0, kind: .plain),
+        NumberMention(text: "20", value: 20, decimals: 0, kind: .plain),
+        NumberMention(text: "2026", value: 2026, decimals: 0, kind: .plain),
+        NumberMention(text: "05", value: 5, decimals: 0, kind: .plain),
+        NumberMention(text: "01", value: 1, decimals: 0, kind: .plain),
+        NumberMention(text: "10%", value: 10, decimals: 0, kind: .percent),
+        NumberMention(text: "20%", value: 20, decimals: 0, kind: .percent),
+        NumberMention(text: "30", value: 30, decimals: 0, kind: .plain),
+        NumberMention(text: "7", value: 7, decimals: 0, kind: .plain),
+      ])
+  }
+
+  @Test("a negative fact is written with its sign: -12% passes, 12% fails; a positive one the other way round")
+  func negativeFacts() {
+    let candidate = InsightCandidate(
+      insightType: "engagement_change", category: "engagement", subjectKey: "all", priority: "medium", confidence: 0.7,
+      dataSnapshot: ["change_pct": -12, "visitors": 80], title: "Engagement changed", description: "Engagement changed by -12%.",
+      actionSuggestion: "Review your recent posts.",
+      facts: [.number("change_pct", -12, .percent), .number("visitors", 80)])
+    #expect(Self.violation("Engagement changed by {change_pct}% among {visitors} visitors", candidate) == nil)
+    #expect(Self.violation("Engagement changed by -12% among 80 visitors", candidate) == nil)
+    #expect(Self.violation("Engagement changed by \u{2212}12%", candidate) == nil)
+    #expect(Self.violation("Engagement changed by 12%", candidate) == "writes 12%, which is not one of this insight's facts")
+    #expect(Self.violation("Engagement changed among -80 visitors", candidate) == "writes -80, which is not one of this insight's facts")
   }
 
   @Test("placeholders render numbers with the fact's decimals and names as they are")
