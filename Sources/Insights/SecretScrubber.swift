@@ -9,6 +9,12 @@ import Foundation
 /// - the configured keys, in any letter case, and every part of one that is at least
 ///   ``minKeyFragment`` (8) characters long (an error body that echoes a key's suffix, or the
 ///   key upper-cased, shows neither);
+/// - a key written out with separators (`Z q 7 M a n g o - Q u o k k a`, or with punctuation or
+///   zero-width characters between its characters): a text that holds a part of a key of
+///   ``minKeyFragment`` characters once everything but letters and digits is removed and case
+///   is ignored (broken up twice or more, or once by anything but a single space: two words
+///   that happen to join into a part of the key are not it) is replaced whole by ``keyReply``
+///   (the separators leave no part of it that could be cut out and still be read);
 /// - `Bearer <token>` (the token; 6+ characters);
 /// - `x-api-key`, `api_key`, `api-key`, `authorization`, `token`, `secret`, `password` followed
 ///   by `:` or `=` and a value of 6+ characters (the value);
@@ -23,6 +29,9 @@ public struct SecretScrubber: Sendable, Hashable {
   }
 
   public static let redacted = "[redacted]"
+
+  /// What replaces a whole text that holds a key written out with separators.
+  public static let keyReply = "[redacted: the reply contained the API key]"
 
   /// The shortest part of a configured key that is blanked out on its own (a shorter key is
   /// blanked out whole only).
@@ -41,9 +50,64 @@ public struct SecretScrubber: Sendable, Hashable {
 
   /// `text` with the configured keys blanked out (not the other shapes): each key in any letter
   /// case, and any run of text of ``minKeyFragment`` or more characters that is part of a key.
-  /// Consecutive blanked characters become one `[redacted]`.
+  /// Consecutive blanked characters become one `[redacted]`. A text that still holds a part of
+  /// a key once its separators are removed (the key spelled out with spaces, punctuation or
+  /// zero-width characters between its characters) is replaced whole by ``keyReply``.
   public func scrubKeys(_ text: String) -> String {
     guard !secrets.isEmpty, !text.isEmpty else { return text }
+    let scrubbed = scrubKeyParts(text)
+    return holdsSeparatedKey(scrubbed) ? Self.keyReply : scrubbed
+  }
+
+  /// Whether `text`, with everything but letters and digits removed and case folded, holds a
+  /// part of ``minKeyFragment`` characters of a key (its letters and digits), of a key that
+  /// has that many, broken up by separators at least twice, or once by anything but a single
+  /// whitespace character: two words of a sentence that happen to join into a part of the key
+  /// (`got secret1` for a key holding `t-secret1`) are not the key. What
+  /// ``scrubKeyParts(_:)`` blanked out is no longer there to be found.
+  private func holdsSeparatedKey(_ text: String) -> Bool {
+    var folded: [UInt32] = []
+    // For each kept character, how many separator runs came before it; for each run, whether
+    // it was one whitespace character.
+    var gapsBefore: [Int] = []
+    var gapIsSpace: [Bool] = [false]
+    var pending: [Unicode.Scalar] = []
+    for scalar in text.unicodeScalars {
+      guard Self.isKeyCharacter(scalar) else {
+        pending.append(scalar)
+        continue
+      }
+      if !pending.isEmpty, !folded.isEmpty {
+        gapIsSpace.append(pending.count == 1 && pending[0].properties.isWhitespace)
+      }
+      pending = []
+      folded.append(Self.fold(scalar))
+      gapsBefore.append(gapIsSpace.count - 1)
+    }
+    let width = Self.minKeyFragment
+    for secret in secrets {
+      let key = secret.reveal().unicodeScalars.filter(Self.isKeyCharacter).map(Self.fold)
+      guard key.count >= width, folded.count >= width else { continue }
+      var windows = Set<ArraySlice<UInt32>>()
+      for start in 0...(key.count - width) { windows.insert(key[start..<(start + width)]) }
+      for start in 0...(folded.count - width) where windows.contains(folded[start..<(start + width)]) {
+        let last = start + width - 1
+        let gaps = gapsBefore[last] - gapsBefore[start]
+        if gaps != 1 || !gapIsSpace[gapsBefore[last]] { return true }
+      }
+    }
+    return false
+  }
+
+  /// A letter or a digit of any script: what is left of a text once separators (whitespace,
+  /// punctuation, symbols, control and zero-width characters) are removed.
+  private static func isKeyCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+  }
+
+  /// The unbroken parts: each key in any letter case, and any run of ``minKeyFragment`` or
+  /// more characters that is part of a key, blanked out in place.
+  private func scrubKeyParts(_ text: String) -> String {
     let scalars = Array(text.unicodeScalars)
     let folded = scalars.map(Self.fold)
     var hidden = [Bool](repeating: false, count: scalars.count)

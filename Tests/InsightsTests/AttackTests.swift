@@ -239,6 +239,19 @@ struct AttackTests {
            + (select count(*) from insights.ai_insights where concat_ws(' ', title, description, action_suggestion, metadata::text) like '%' || \(key) || '%')
       """, as: Int.self)
     #expect(leaks == 0)
+
+    // A 401 whose body spells the key out with spaces (the auditor's D6): the report and the
+    // run say what failed, without the key.
+    let spaced = key.map { String($0) }.joined(separator: " ")
+    let (unauthorized, _) = try await Self.run(
+      .json(#"{"error":{"type":"authentication_error","message":"invalid key, spaced=\#(spaced)"}}"#, status: 401), wire: wire,
+      connection: connection, org: org)
+    let unauthorizedError = try #require(unauthorized.error)
+    #expect(unauthorizedError.wholeMatch(of: /HTTP 401 from 127\.0\.0\.1:[0-9]+: \[redacted: the reply contained the API key\]/) != nil)
+    let unauthorizedRun = try #require(
+      try connection.query("select status::text, error from insights.generation_runs where id = \(unauthorized.runId!)").first)
+    #expect(unauthorizedRun["status"] == "failed")
+    #expect(unauthorizedRun["error"] == unauthorizedError)
   }
 
   @Test("the template provider on the demo data: every template passes the fact check (no fallback)")

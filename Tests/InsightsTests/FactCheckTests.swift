@@ -273,4 +273,25 @@ struct FactCheckTests {
     #expect(scrubber.scrub("use sk-proj-ABCDEFGH12345678 now") == "use [redacted] now")
     #expect(scrubber.scrub("Berlin clicks up 41% (145 of 270)") == "Berlin clicks up 41% (145 of 270)")
   }
+
+  @Test("a key spelled out with separators replaces the whole text; a key's words apart, or 7 of its characters, do not")
+  func separatedKeys() {
+    let scrubber = SecretScrubber(secrets: [APIKey("Zq7Mango-Quokka-Kiwi-4421-Tangerine")])
+    let whole = "[redacted: the reply contained the API key]"
+    #expect(scrubber.scrub("spaced=Z q 7 M a n g o - Q u o k k a - K i w i") == whole)
+    #expect(scrubber.scrub("bad key k\u{200B}i\u{200B}w\u{200B}i\u{200B}4\u{200B}4\u{200B}2\u{200B}1") == whole)
+    #expect(scrubber.scrub("T-A-N-G-E-R-I-N-E was refused") == whole)
+    #expect(scrubber.scrub("quokka.kiwi.4421 rejected") == whole)
+    #expect(scrubber.scrubKeys("Z q 7 M a n g o") == whole)
+    #expect(scrubber.containsSecret("Use Z q 7 M a n g o now"))
+    // Unbroken parts are still cut out in place, the rest kept.
+    #expect(scrubber.scrub("invalid key zq7mango-quokka-kiwi-4421-tangerine here") == "invalid key [redacted] here")
+    // Separate words of the key, or 7 of its characters, are not the key.
+    #expect(scrubber.scrub("a mango, a quokka and a kiwi") == "a mango, a quokka and a kiwi")
+    #expect(scrubber.scrub("no mango quokka here") == "no mango quokka here")
+    #expect(scrubber.scrub("no Zq7Man\u{200B}go here") == "[redacted: the reply contained the API key]")
+    #expect(scrubber.scrub("no mang_o quokka here") == "[redacted: the reply contained the API key]")
+    #expect(scrubber.scrub("Z q 7 M a n g") == "Z q 7 M a n g")
+    #expect(scrubber.scrub("HTTP 401: invalid x-api-key (authentication_error)") == "HTTP 401: invalid x-api-key (authentication_error)")
+  }
 }

@@ -148,6 +148,30 @@ struct ProviderRobustnessTests {
     }
   }
 
+  @Test(
+    "an error body spelling the key out with separators (spaces, hyphens, zero-width characters, another case) is replaced whole",
+    arguments: Wire.allCases)
+  func separatedKey(wire: Wire) async throws {
+    let key = wire.apiKey
+    func spelled(_ text: String, _ separator: String) -> String { text.map { String($0) }.joined(separator: separator) }
+    let spellings: [String] = [
+      spelled(key, " "), spelled(key.uppercased(), "-"), spelled(key, "\u{200B}"), spelled(String(key.suffix(10)), " . "),
+    ]
+    for spelled in spellings {
+      let body = #"{"error":{"type":"authentication_error","message":"invalid x-api-key, spaced=\#(spelled)"}}"#
+      try await StubServer.with([.json(body, status: 401)]) { server in
+        let result = try await phrase(wire.provider(server))
+        #expect(result.error == "HTTP 401 from \(server.host): [redacted: the reply contained the API key]")
+      }
+    }
+    // An ordinary error body stays readable.
+    let body = #"{"error":{"type":"authentication_error","message":"invalid x-api-key: check your credentials"}}"#
+    try await StubServer.with([.json(body, status: 401)]) { server in
+      let result = try await phrase(wire.provider(server))
+      #expect(result.error == "HTTP 401 from \(server.host): authentication_error: invalid x-api-key: check your credentials")
+    }
+  }
+
   @Test("a model name is cut to 200 characters by the provider", arguments: Wire.allCases)
   func longModelName(wire: Wire) async throws {
     let model = String(repeating: "m-", count: 32 << 10)
