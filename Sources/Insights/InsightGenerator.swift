@@ -67,11 +67,17 @@ public struct InsightGenerator: Sendable {
   public func generate(org: UUID, connection: Connection, manual: Bool, dryRun: Bool) async throws -> GenerationReport {
     guard !dryRun else { return await process(org: org, runId: nil, connection: connection) }
     // As the worker does: a run left processing by a process that died would otherwise hold
-    // the organization's manual slot (IN001) until the hour is over.
+    // the organization's manual slot (IN001) until the hour is over. The run is tied to this
+    // session in the statement that starts it (insights.hold_run), so if this process dies the
+    // next generation fails it at once instead of after 30 minutes.
     _ = try Self.failAbandonedRuns(connection: connection)
     let runId: UUID?
+    let tie = Self.keepsOwnSession(connection)
     do {
-      runId = try connection.scalar("select insights.start_run(\(org), \(manual))", as: UUID.self)
+      runId =
+        try tie
+        ? connection.scalar("select insights.hold_run(insights.start_run(\(org), \(manual)))", as: UUID.self)
+        : connection.scalar("select insights.start_run(\(org), \(manual))", as: UUID.self)
     } catch let error as PostgresError where ["IN001", "IN002", "42501", "P0002"].contains(error.code.rawValue) {
       throw GenerationError(code: error.code.rawValue, message: error.message, hint: error.hint)
     }
@@ -230,8 +236,19 @@ public struct InsightGenerator: Sendable {
     }
   }
 
-  /// Fails runs left processing for more than `afterMinutes` (insights.fail_abandoned_runs):
-  /// the worker does it before it takes runs, a manual generation before it starts one.
+  /// Whether runs may be tied to this connection's session (insights.hold_run): it keeps one
+  /// server session, directly or through a session pooler (``Connection/requireOwnSession(for:rounds:)``).
+  /// Through a transaction pooler the lock would stay on a server session other clients share
+  /// and outlive this process, or go with that session while this one still works; then runs
+  /// are not tied, and only the 30 minutes of insights.fail_abandoned_runs apply to them.
+  static func keepsOwnSession(_ connection: Connection) -> Bool {
+    (try? connection.requireOwnSession(for: "insights")) != nil
+  }
+
+  /// Fails runs whose session ended (tied by insights.hold_run, their lock free) and runs left
+  /// processing for more than `afterMinutes` (insights.fail_abandoned_runs): the worker does it
+  /// before it takes runs, a generation before it starts one, a batch before it reads which
+  /// organizations already have a run.
   static func failAbandonedRuns(connection: Connection, afterMinutes: Int = 30) throws -> Int {
     try connection.scalar("select insights.fail_abandoned_runs(\(afterMinutes)::int)", as: Int.self) ?? 0
   }
@@ -293,6 +310,7 @@ public struct InsightGenerator: Sendable {
 
   /// The scheduled batch: organizations due (enough data, no run in 20 hours), then expire_stale.
   public func generateAll(connection: Connection, limit: Int, dryRun: Bool) async throws -> (reports: [GenerationReport], expired: Int) {
+    if !dryRun { _ = try Self.failAbandonedRuns(connection: connection) }
     let due = try connection.query("select org_id from insights.orgs_due(\(limit)::int)").rows.map { try $0.decode("org_id", as: UUID.self) }
     let reports = try await generateBatch(due, connection: connection, dryRun: dryRun)
     let expired = dryRun ? 0 : try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
@@ -349,8 +367,13 @@ public struct InsightGenerator: Sendable {
       report.enqueued = try connection.scalar("select insights.enqueue_due(\(dueLimit)::int)", as: Int.self) ?? 0
       report.expired = try connection.scalar("select insights.expire_stale()", as: Int.self) ?? 0
     }
+    let tie = Self.keepsOwnSession(connection)
     while report.runs.count < limit {
-      guard let row = try connection.query("select run_id, org_id from insights.claim_pending_run()").first else { break }
+      // Claimed and tied to this session in one statement (insights.hold_run).
+      guard let row = try (tie
+        ? connection.query("select insights.hold_run(c.run_id) as run_id, c.org_id from insights.claim_pending_run() as c")
+        : connection.query("select run_id, org_id from insights.claim_pending_run()")).first
+      else { break }
       let runId = try row.decode("run_id", as: UUID.self)
       let org = try row.decode("org_id", as: UUID.self)
       report.runs.append(await process(org: org, runId: runId, connection: connection))

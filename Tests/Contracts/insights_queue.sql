@@ -1,9 +1,11 @@
 -- Contract: the generation queue. public.request_insight_generation (what an app's POST
 -- /generate calls: members, one manual generation an hour, IN002 with fewer than 20 link
 -- clicks), insights.claim_pending_run (a worker takes the oldest pending run),
--- insights.enqueue_due (the daily schedule), insights.fail_abandoned_runs, and polling a
--- run through RLS. Data relative to now(), inside the default period.
-select plan(20);
+-- insights.enqueue_due (the daily schedule), insights.fail_abandoned_runs, runs tied to
+-- their session (insights.hold_run) and failed at once when it ended
+-- (insights.fail_orphaned_runs), and polling a run through RLS. Data relative to now(),
+-- inside the default period.
+select plan(29);
 
 select tests.create_user('owner@queue.test');
 select tests.create_user('viewer@queue.test');
@@ -106,6 +108,50 @@ select results_eq(
   'the abandoned run says why it failed');
 select throws_ok($$ select insights.fail_abandoned_runs(0) $$, '22023', null, 'p_minutes must be at least 1');
 
+-- Runs tied to their session --------------------------------------------------------------
+-- What `insights generate` does: the run started and tied to this session in one statement.
+create temporary table held as
+select insights.hold_run(insights.start_run(pg_catalog.md5('org:queue-ok')::uuid, true)) as run_id;
+select results_eq(
+  $$ select r.status::text, r.session_lock = ('x' || pg_catalog.left(pg_catalog.replace(r.id::text, '-', ''), 16))::bit(64)::bigint,
+            insights.holds_run_lock(r.session_lock)
+       from insights.generation_runs r join held h on h.run_id = r.id $$,
+  $$ values ('processing', true, true) $$,
+  'hold_run ties the run to this session: the key (its id''s first 64 bits) recorded, the advisory lock held');
+create temporary table swept as select insights.fail_abandoned_runs(30) as failed;
+select results_eq($$ select r.status::text from insights.generation_runs r join held h on h.run_id = r.id $$, $$ values ('processing') $$,
+  'a run whose session is alive is not abandoned');
+create function pg_temp.message_of(p_sql text) returns text language plpgsql as $f$
+begin
+  execute p_sql;
+  return null;
+exception when others then
+  return sqlstate || ' ' || sqlerrm;
+end
+$f$;
+select matches(pg_temp.message_of($$ select insights.start_run(pg_catalog.md5('org:queue-ok')::uuid, true) $$),
+  '^IN001 a manual generation for organization [0-9a-f-]{36} requested at .+ is still processing; the next manual generation is possible in 60 minute\(s\)$',
+  'a run processing in a live session holds the manual slot: IN001 says it is still processing, 60 minutes left');
+select lives_ok(
+  $$ select insights.finish_run((select run_id from held), 'failed', 0, null, null, null, null, null, 'provider down', '[]') $$,
+  'the run is finished in its session');
+select results_eq(
+  $$ select insights.holds_run_lock(r.session_lock), r.session_lock is not null from insights.generation_runs r join held h on h.run_id = r.id $$,
+  $$ values (false, true) $$, 'finish_run releases the session''s lock (the key stays recorded)');
+
+-- A run tied to a session that ended: its lock is free (here: never taken by anyone).
+create temporary table orphan as select insights.start_run(pg_catalog.md5('org:queue-ok')::uuid, true) as run_id;
+update insights.generation_runs r set session_lock = ('x' || pg_catalog.left(pg_catalog.replace(r.id::text, '-', ''), 16))::bit(64)::bigint
+where r.id = (select run_id from orphan);
+select lives_ok($$ create temporary table restarted as select insights.start_run(pg_catalog.md5('org:queue-ok')::uuid, true) as run_id $$,
+  'a run whose session ended does not hold the manual slot: the next manual generation starts at once, not after 30 minutes');
+select results_eq(
+  $$ select status::text, error, finished_at is not null from insights.generation_runs where id = (select run_id from orphan) $$,
+  $$ values ('failed', 'abandoned: the session processing it ended before it finished (its process stopped or lost the connection)', true) $$,
+  'it was failed first (check_generation_allowed -> fail_orphaned_runs), with the reason');
+select results_eq($$ select status::text, session_lock is null from insights.generation_runs where id = (select run_id from restarted) $$,
+  $$ values ('processing', true) $$, 'a run not tied to a session (an app back end working it) is only abandoned after 30 minutes');
+
 -- Privileges ----------------------------------------------------------------------------
 
 select ok(not pg_catalog.has_function_privilege('anon', 'public.request_insight_generation(uuid)', 'execute'),
@@ -114,5 +160,11 @@ select ok(not pg_catalog.has_function_privilege('authenticated', 'insights.claim
           and not pg_catalog.has_function_privilege('authenticated', 'insights.enqueue_due(integer)', 'execute')
           and not pg_catalog.has_function_privilege('authenticated', 'insights.fail_abandoned_runs(integer)', 'execute'),
   'claim, enqueue and abandon are for service_role only');
+select ok(not pg_catalog.has_function_privilege('authenticated', 'insights.hold_run(uuid)', 'execute')
+          and pg_catalog.has_function_privilege('service_role', 'insights.hold_run(uuid)', 'execute')
+          and not pg_catalog.has_function_privilege('authenticated', 'insights.fail_orphaned_runs(uuid)', 'execute')
+          and not pg_catalog.has_function_privilege('service_role', 'insights.holds_run_lock(bigint)', 'execute')
+          and not pg_catalog.has_function_privilege('anon', 'insights.holds_run_lock(bigint)', 'execute'),
+  'hold_run and fail_orphaned_runs are for service_role only; holds_run_lock is internal');
 
 select * from finish();

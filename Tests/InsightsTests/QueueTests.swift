@@ -129,6 +129,74 @@ struct QueueTests {
     #expect(try connection.scalar("select count(*)::int from insights.generation_runs where status = 'completed' and not is_manual", as: Int.self) == 1)
   }
 
+  @Test(
+    "insights generate killed (kill -9) while the provider is slow: its run holds the manual slot while it lives, and is failed at once when it dies",
+    .timeLimit(.minutes(2)))
+  func killedGeneration() async throws {
+    let (db, org, connection) = try demoDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let orgText = org.uuidString.lowercased()
+    var slowReply = Wire.anthropic.reply(Fixtures.goodAnswer)
+    slowReply.delay = .seconds(20)
+    try await StubServer.with([slowReply]) { server in
+      let slow = try CLIProcess(
+        ["insights", "generate", "--org", orgText, "--url", db.url, "--project", root],
+        environment: ["AUDIENCE_LLM_PROVIDER": "anthropic", "AUDIENCE_LLM_BASE_URL": server.baseURL.absoluteString,
+                      "ANTHROPIC_API_KEY": Fixtures.anthropicKey])
+      // The run is processing and its request reached the provider, which takes 20 s to answer.
+      var asked = 0
+      for _ in 0..<400 where asked == 0 {
+        asked = await server.requests.count
+        if asked == 0 { try await Task.sleep(for: .milliseconds(50)) }
+      }
+      #expect(asked == 1)
+      let run = try #require(try connection.scalar("select id from insights.generation_runs where status = 'processing'", as: UUID.self))
+
+      // Alive (waiting for the provider): a second manual generation is refused, and says why.
+      let generator = InsightGenerator(phraser: try InsightPhraser(provider: TemplateProvider()))
+      do {
+        _ = try await generator.generate(org: org, connection: connection, manual: true, dryRun: false)
+        Issue.record("a run processing in a live session must hold the manual slot")
+      } catch let error as GenerationError {
+        #expect(error.code == "IN001")
+        #expect(error.message.hasPrefix("a manual generation for organization \(orgText) requested at "))
+        #expect(error.message.hasSuffix(" is still processing; the next manual generation is possible in 60 minute(s)"))
+        #expect(error.hint == "An organization may start one manual generation every 60 minutes; try again in 60 minute(s), or wait for the scheduled batch.")
+      }
+      #expect(try Self.poll(connection, run)["status"] == "processing")
+
+      // kill -9: its session ends with it; the next manual generation fails the run at once and runs.
+      slow.kill(signal: SIGKILL)
+      _ = try await slow.finish()
+      #expect(
+        try await waitUntil {
+          try connection.scalar(
+            "select count(*)::int from pg_catalog.pg_stat_activity where datname = pg_catalog.current_database() and pid <> pg_catalog.pg_backend_pid()",
+            as: Int.self) == 0
+        })
+      let report = try await generator.generate(org: org, connection: connection, manual: true, dryRun: false)
+      #expect(report.error == nil)
+      #expect(report.insights.count == 8)
+      let killed = try Self.poll(connection, run)
+      #expect(killed["status"] == "failed")
+      #expect(killed["error"]! == "abandoned: the session processing it ended before it finished (its process stopped or lost the connection)")
+      #expect(killed["insights_generated"] == "0")
+      let statuses = try connection.query("select status::text || '=' || count(*) as s from insights.generation_runs group by status order by 1").rows
+        .map { try $0.decode("s", as: String.self) }
+      #expect(statuses == ["completed=1", "failed=1"])
+      // Both runs were tied to their session; the completed one released its lock.
+      #expect(try connection.scalar("select count(*)::int from insights.generation_runs where session_lock is null", as: Int.self) == 0)
+      #expect(
+        try connection.scalar(
+          """
+          select count(*)::int from pg_catalog.pg_locks l join insights.generation_runs r
+              on l.classid = ((r.session_lock >> 32) & 4294967295)::oid and l.objid = (r.session_lock & 4294967295)::oid
+           where l.locktype = 'advisory' and l.objsubid = 1
+             and l.database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())
+          """, as: Int.self) == 0)
+    }
+  }
+
   @Test("a batch skips an organization whose run another batch started after the list was read; a failed run does not count")
   func batchSkipsStarted() async throws {
     let (db, org, connection) = try demoDatabase()

@@ -239,4 +239,38 @@ struct PoolerTests {
     let refresh = try await audiencectlAsync(["refresh", "--url", bouncer.url(db.name), "--project", root])
     #expect(refresh.status == 0, "\(refresh.stderr)")
   }
+
+  @Test("session pooling (1 session): a generation run tied to a client's session is failed at once when the client goes, though pgbouncer keeps the server session (its reset releases the lock)")
+  func sessionPoolingOrphanedRun() async throws {
+    let db = try TestDatabase()
+    let root = TestEnvironment.packageRoot.path
+    let migrate = try await audiencectlAsync(["migrate", "--url", db.url, "--project", root])
+    #expect(migrate.status == 0, "\(migrate.stderr)")
+    let seed = try await audiencectlAsync(["seed", "demo", "--url", db.url, "--project", root])
+    #expect(seed.status == 0, "\(seed.stderr)")
+    let bouncer = try PgBouncer(poolMode: "session", poolSize: 1)
+    let direct = try db.connect()
+    defer { direct.close() }
+    let org = try #require(try direct.scalar("select id from app.organizations where slug = 'demo-nachtfalter'", as: UUID.self))
+    func status(_ run: UUID) throws -> String? {
+      try direct.scalar("select status::text || coalesce(': ' || error, '') from insights.generation_runs where id = \(run)", as: String.self)
+    }
+
+    // What `insights generate` does, through the pooler.
+    let client = try Connection(.url(bouncer.url(db.name)))
+    let serverPID = try #require(try client.scalar("select pg_catalog.pg_backend_pid()", as: Int.self))
+    let run = try #require(try client.scalar("select insights.hold_run(insights.start_run(\(org), true))", as: UUID.self))
+    _ = try direct.scalar("select insights.fail_abandoned_runs(30)", as: Int.self)
+    #expect(try status(run) == "processing")
+
+    // The client goes; the next client gets the same server session, and the run is failed.
+    client.close()
+    let next = try Connection(.url(bouncer.url(db.name)))
+    defer { next.close() }
+    #expect(try next.scalar("select pg_catalog.pg_backend_pid()", as: Int.self) == serverPID)
+    _ = try next.scalar("select insights.fail_abandoned_runs(30)", as: Int.self)
+    #expect(
+      try status(run)
+        == "failed: abandoned: the session processing it ended before it finished (its process stopped or lost the connection)")
+  }
 }

@@ -1,12 +1,18 @@
+-- requires: functions/insights/fail_orphaned_runs.sql
 -- Whether an organization may start an insight generation now; raises when not. Shared by
 -- insights.start_run (audiencectl) and public.request_insight_generation (apps). Takes a
 -- transaction advisory lock per organization first, so two requests at once are serialized
 -- and cannot both pass the rate limit. Callers check membership; granted to service_role
 -- only.
+-- 0. Runs a crash left processing: the organization's processing runs whose session ended
+--    (tied by insights.hold_run, their advisory lock free) are failed first
+--    (insights.fail_orphaned_runs), so a killed generation does not hold the manual slot.
 -- 1. Rate limit (manual runs only): at most one manual generation per organization within
 --    lifecycle.manual_interval_minutes (60); pending, processing and completed runs count,
 --    a failed one does not (the user may retry after a provider outage). SQLSTATE IN001,
---    the message and hint giving the minutes left, detail "retry_after_minutes=<n>".
+--    the message and hint giving the minutes left, detail "retry_after_minutes=<n>"; the
+--    message says whether the last manual run is still pending or processing (in a live
+--    session) or was generated.
 -- 2. Sufficient data (every run): in the default period (the last 30 whole days in the
 --    organization's time zone) at least min.total_clicks (20) link clicks, bots excluded,
 --    and at least min.history_days (7) days between the first event and the period end.
@@ -21,6 +27,7 @@ as $$
 declare
   v_interval     integer;
   v_last         timestamptz;
+  v_last_status  insights.insight_run_status;
   v_minutes_left integer;
   v_bounds       record;
   v_min_clicks   integer;
@@ -30,20 +37,26 @@ declare
   v_history_days integer;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('insights.start_run'), pg_catalog.hashtext(p_org_id::text));
+  perform insights.fail_orphaned_runs(p_org_id);
 
   if p_manual then
     v_interval := insights.threshold('lifecycle.manual_interval_minutes')::integer;
-    select pg_catalog.max(r.created_at) into v_last
+    select r.created_at, r.status into v_last, v_last_status
     from insights.generation_runs r
     where r.org_id = p_org_id
       and r.is_manual
       and r.status <> 'failed'
-      and r.created_at > pg_catalog.now() - pg_catalog.make_interval(mins => v_interval);
+      and r.created_at > pg_catalog.now() - pg_catalog.make_interval(mins => v_interval)
+    order by r.created_at desc
+    limit 1;
     if v_last is not null then
       v_minutes_left := greatest(1, pg_catalog.ceil(extract(epoch from
                           v_last + pg_catalog.make_interval(mins => v_interval) - pg_catalog.now()) / 60)::integer);
-      raise exception 'insights were already generated manually for organization % at %; the next manual generation is possible in % minute(s)',
-                      p_org_id, v_last, v_minutes_left
+      raise exception '%; the next manual generation is possible in % minute(s)',
+                      case when v_last_status = 'completed'
+                           then pg_catalog.format('insights were already generated manually for organization %s at %s', p_org_id, v_last)
+                           else pg_catalog.format('a manual generation for organization %s requested at %s is still %s', p_org_id, v_last, v_last_status)
+                      end, v_minutes_left
         using errcode = 'IN001',
               detail = pg_catalog.format('retry_after_minutes=%s', v_minutes_left),
               hint = pg_catalog.format('An organization may start one manual generation every %s minutes; try again in %s minute(s), or wait for the scheduled batch.',
@@ -80,4 +93,4 @@ $$;
 revoke execute on function insights.check_generation_allowed(uuid, boolean) from public, anon, authenticated;
 grant execute on function insights.check_generation_allowed(uuid, boolean) to service_role;
 comment on function insights.check_generation_allowed(uuid, boolean) is
-  'Raises unless the organization may start an insight generation: IN001 manual rate limit (one per lifecycle.manual_interval_minutes; failed runs do not count), IN002 insufficient data (min.total_clicks link clicks in the last 30 days, min.history_days of history). Serializes per organization. service_role only.';
+  'Raises unless the organization may start an insight generation: fails first its runs whose session ended (insights.fail_orphaned_runs); IN001 manual rate limit (one per lifecycle.manual_interval_minutes; failed runs do not count), IN002 insufficient data (min.total_clicks link clicks in the last 30 days, min.history_days of history). Serializes per organization. service_role only.';

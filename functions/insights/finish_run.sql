@@ -1,3 +1,4 @@
+-- requires: functions/insights/holds_run_lock.sql
 -- Records the end of a generation run: status (completed or failed), counts, the model and
 -- tokens used, duration, error and fallbacks; returns the run as jsonb. Callable by
 -- service_role only (audiencectl insights generate), like insights.start_run.
@@ -5,7 +6,9 @@
 -- p_duration_ms NULL: the time since the run was started. p_fallbacks: a JSON array of
 -- {"insight_type", "subject_key", "reason"} objects (22023 otherwise). A failed run needs
 -- p_error; a completed one must not have one (22023). Unknown run: P0002; a run already
--- finished: 55000.
+-- finished: 55000. A run tied to this session (insights.hold_run) is untied: its session-level
+-- advisory lock is released (a session other than the one holding it cannot release it;
+-- that lock then goes with its session).
 create or replace function insights.finish_run(
   p_run_id               uuid,
   p_status               insights.insight_run_status,
@@ -80,6 +83,9 @@ begin
       finished_at = pg_catalog.now()
   where r.id = p_run_id
   returning r.* into v_run;
+  if insights.holds_run_lock(v_run.session_lock) then
+    perform pg_catalog.pg_advisory_unlock(v_run.session_lock);
+  end if;
   return pg_catalog.to_jsonb(v_run);
 end;
 $$;
