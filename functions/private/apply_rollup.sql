@@ -34,7 +34,10 @@
 -- private.reset_rollup. Rows are upserted in key order: a rebuild's millions of rows then
 -- go to the primary key's pages in sequence rather than at random (usage.dimension_days at
 -- 10M requests, 7.26M rows into its three indexes: 209-213 s unsorted, 57-66 s sorted, the
--- sort included), and two concurrent upserts lock keys in the same order.
+-- sort included), and two concurrent upserts lock keys in the same order. A rebuild (watermark
+-- '-infinity') into an empty target, e.g. after private.reset_rollup, inserts its rows plainly
+-- (no conflict to resolve; a speculative insertion per row costs more), unless every column
+-- is a key.
 -- Takes the lock of private.delete_organization_rollups in share mode (the targets have no
 -- foreign key to app.organizations: an organization's deletion waits for the apply).
 -- Returns the number of target rows inserted or changed.
@@ -71,6 +74,7 @@ declare
   v_memo_upto timestamptz;
   v_memo_hit boolean := false;
   v_epoch bigint;
+  v_empty boolean := false;
 begin
   -- No deletion of an organization commits while its rows may be written (the targets have
   -- no foreign key to app.organizations: private.delete_organization_rollups).
@@ -173,6 +177,19 @@ begin
       v_rollup.target, v_columns, v_keys,
       case when v_changes is null then 'do nothing'
            else pg_catalog.format('do update set %s where row(t.*) is distinct from row(excluded.*)', v_changes) end);
+  end if;
+  if v_rollup.watermark = '-infinity' and v_changes is not null then
+    -- A rebuild into an empty target (private.reset_rollup truncates it): a plain INSERT of
+    -- the same rows. The upsert's speculative insertion costs a probe of the key and a WAL
+    -- record more per row, with no stored row to conflict with (the touch rows' 388,109 rows
+    -- at 1M: 3.0-3.2 s of CPU against 2.1-2.3 s). A key returned twice fails either way
+    -- (23505 here, 21000 in the upsert). Not for a rollup with key columns only (its DO
+    -- NOTHING drops a key returned twice).
+    execute pg_catalog.format('select not exists (select from %s)', v_rollup.target) into v_empty;
+    if v_empty then
+      v_upsert := pg_catalog.format('insert into %1$s (%2$s) select %2$s from fresh order by %3$s',
+                                    v_rollup.target, v_columns, v_keys);
+    end if;
   end if;
   if v_rollup.retractions is not null and v_rollup.combine_function is null and v_rollup.unit_columns is null
      and v_rollup.watermark > '-infinity' then
