@@ -30,7 +30,9 @@
 //    No arithmetic: no ratio, share or difference that is not a fact of its own; so two
 //    numbers joined by a slash (`95/95`) fail whatever they are. A number is read with its
 //    sign (``NumberMention``): `-84%` or `rose to -183` writes -84 or -183, a fact only where
-//    the fact itself is negative (a growth written as a fall fails here).
+//    the fact itself is negative (a growth written as a fall fails here); a number written
+//    without a sign matches a fact of either sign by its size (`fell 12%` for -12), the
+//    direction being in the words (ProseRules).
 // 8. Metrics. A word claiming a metric (revenue, tips, subscribers, unsubscribes,
 //    followers, streams, views, visits, clicks, tickets, orders, engagement, conversion)
 //    fails unless the candidate measures it: its fact ids and what they measure, or its
@@ -409,8 +411,9 @@ public struct FactCheck: Sendable {
     if mention.scale > 1, mention.value < 1 { return [] }
     return candidate.facts.filter { fact in
       guard units.contains(fact.unit), let value = fact.number, mention.decimals - extra <= fact.decimals else { return false }
-      // The sign as written: `-84%` is a fact of -84, never of 84 (nor `84%` of -84).
-      guard (value < 0) == mention.negative else { return false }
+      // A minus as written: `-84%` is a fact of -84, never of 84. A number written without
+      // one matches by its size (`fell 12%` for -12: the direction is in the words, ProseRules).
+      guard !mention.negative || value < 0 else { return false }
       if mention.scale > 1, abs(abs(value) - mention.value * mention.scale) > 0.05 * abs(value) { return false }
       let factor = pow(10, Double(mention.decimals))
       return Self.roundHalfUp(abs(value) / mention.scale * factor) == Self.roundHalfUp(mention.value * factor)

@@ -9,7 +9,7 @@
 //   `–` or another dash used as one) makes the number negative (`-84%`, `at −183`, `(–16)`),
 //   unless the dash follows a digit or `%` (a range or a date: `10-20`, `2026-05-01`, `10%-20%`).
 //   A negative number is the fact only where the fact itself is negative (FactCheck), so
-//   "at -84%" does not state a growth of 84 %.
+//   "at -84%" does not state a growth of 84 %; an unsigned one matches by its size.
 // - Digits glued to letters are numbers too (`mp3` holds 3, `Q3` holds 3): a text may hold no
 //   digit that is not a fact (names of the candidate itself are masked before reading).
 //   `x3` and `×3` are the multiplier 3.
