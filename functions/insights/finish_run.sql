@@ -1,3 +1,4 @@
+-- requires: functions/insights/locked_run.sql
 -- requires: functions/insights/holds_run_lock.sql
 -- Records the end of a generation run: status (completed or failed), counts, the model and
 -- tokens used, duration, error and fallbacks; returns the run as jsonb. Callable by
@@ -29,16 +30,7 @@ as $$
 declare
   v_run insights.generation_runs;
 begin
-  select r.* into v_run from insights.generation_runs r where r.id = p_run_id for update;
-  if not found then
-    if app.is_service_session() then
-      raise exception 'generation run % does not exist', p_run_id
-        using errcode = 'P0002', hint = 'Pass the id returned by insights.start_run.';
-    end if;
-    raise exception 'generation run % does not exist or is not in your organizations', p_run_id
-      using errcode = '42501', hint = 'Pass the id returned by insights.start_run for an organization you belong to.';
-  end if;
-  perform app.assert_org_role(v_run.org_id, 'analyst');
+  v_run := insights.locked_run(p_run_id);   -- P0002 / 42501
 
   if p_status is null or p_status not in ('completed', 'failed') then
     raise exception 'a run finishes as completed or failed, not %', coalesce(p_status::text, 'NULL')

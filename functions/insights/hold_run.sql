@@ -1,3 +1,4 @@
+-- requires: functions/insights/locked_run.sql
 -- requires: functions/insights/holds_run_lock.sql
 -- Ties a processing generation run to the calling session and returns its id: takes a
 -- session-level advisory lock keyed by the run (the first 64 bits of its id) and records the
@@ -26,16 +27,7 @@ declare
   v_run insights.generation_runs;
   v_key bigint;
 begin
-  select r.* into v_run from insights.generation_runs r where r.id = p_run_id for update;
-  if not found then
-    if app.is_service_session() then
-      raise exception 'generation run % does not exist', p_run_id
-        using errcode = 'P0002', hint = 'Pass the id returned by insights.start_run or insights.claim_pending_run.';
-    end if;
-    raise exception 'generation run % does not exist or is not in your organizations', p_run_id
-      using errcode = '42501', hint = 'Pass the id returned by insights.start_run for an organization you belong to.';
-  end if;
-  perform app.assert_org_role(v_run.org_id, 'analyst');
+  v_run := insights.locked_run(p_run_id);   -- P0002 / 42501
   if v_run.status <> 'processing' then
     raise exception 'generation run % is %, not processing', p_run_id, v_run.status
       using errcode = '55000', hint = 'Tie a run to the session in the statement that starts or claims it.';
