@@ -115,10 +115,10 @@ final class StepQueue: @unchecked Sendable {
   private var waiting: [ParallelRun.Step]
   private var running = 0
   private var group: [Int]?
-  private var firstFailure: (step: String?, error: any Error)?
+  private var firstFailure: (step: String, error: any Error)?
 
   /// The first failure (nil: none).
-  var failure: (step: String?, error: any Error)? {
+  var failure: (step: String, error: any Error)? {
     condition.lock()
     defer { condition.unlock() }
     return firstFailure
@@ -148,11 +148,12 @@ final class StepQueue: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// A step (nil: a session before its first step) that ended its session's work.
-  func fail(_ step: String?, _ error: any Error) {
+  /// A step that ended its session's work (a session that could not be opened is no
+  /// failure of the run: ParallelRun notes it).
+  func fail(_ step: String, _ error: any Error) {
     condition.lock()
     if firstFailure == nil { firstFailure = (step, error) }
-    if step != nil { running -= 1 }
+    running -= 1
     condition.broadcast()
     condition.unlock()
   }
